@@ -1,0 +1,32 @@
+# `make test` and `make demo` each create .venv when it is missing and install what they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+
+.PHONY: test demo lint bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) -e '.[dev]'
+	touch $@
+
+$(VENV)/.demo-installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) -e .
+	touch $@
+
+test: $(VENV)/.dev-installed
+	$(PY) -m pytest src tests
+
+demo: $(VENV)/.demo-installed
+	$(VENV)/bin/lucidnet demo
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,142 @@
+"""Output layers and their canonical losses (MATH.md §4 and §4b).
+
+Each output activation g[L] is paired with the loss whose derivative through it is the
+lecture's shortcut ∂L/∂z[L] = a[L] − y:
+
+=========  ===========================================  =================================
+output     g[L]                                          L(a, y) for one example (column)
+=========  ===========================================  =================================
+sigmoid    σ per unit (binary or independent labels)     Σ_k −y_k log a_k − (1−y_k) log(1−a_k)
+softmax    a_k = e^{z_k} / Σ_j e^{z_j}  (K classes)      −Σ_k y_k log a_k
+identity   z (regression, one or more outputs)           ½ Σ_k (a_k − y_k)²
+=========  ===========================================  =================================
+
+Every loss is computed from Z[L] (log-sigmoid, log-softmax), never as the log of a
+rounded probability, so it is finite for any finite z.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lucidnet.core._namespace import namespace
+from lucidnet.core.activations import sigmoid
+
+__all__ = ["Output", "get_output", "output_names", "log_softmax", "softmax"]
+
+Array = Any
+
+
+@dataclass(frozen=True)
+class Output:
+    """An output activation g[L] with its canonical loss.
+
+    Parameters
+    ----------
+    name : str
+        "sigmoid", "softmax" or "identity".
+    fn : callable
+        ``fn(Z) -> A``: A[L] = g[L](Z[L]), Z of shape (n[L], B).
+    example_loss : callable
+        ``example_loss(Z, Y) -> (B,)``: L(a(i), y(i)) of every column, from Z[L].
+    task : str
+        What the output is for: "binary / multilabel", "multiclass" or "regression".
+    """
+
+    name: str
+    fn: Callable[[Array], Array]
+    example_loss: Callable[[Array, Array], Array]
+    task: str
+
+    def __call__(self, Z: Array) -> Array:
+        """A[L] = g[L](Z[L])."""
+        return self.fn(Z)
+
+    def loss(self, Z: Array, Y: Array) -> Array:
+        """The loss of every example (column), shape (B,), computed from Z[L]."""
+        return self.example_loss(Z, Y)
+
+    def __repr__(self) -> str:
+        return f"Output({self.name!r})"
+
+
+def _binary_cross_entropy(Z: Array, Y: Array) -> Array:
+    """Σ_k [max(z, 0) − z·y + log(1 + e^(−|z|))], the stable form of binary cross-entropy.
+
+    Notes
+    -----
+    −y log σ(z) − (1 − y) log(1 − σ(z)) = max(z, 0) − z·y + log(1 + e^(−|z|)).
+    """
+    xp = namespace(Z, Y)
+    per_unit = xp.where(Z > 0, Z, xp.zeros_like(Z)) - Z * Y + xp.log1p(xp.exp(-xp.abs(Z)))
+    return xp.sum(per_unit, axis=0)
+
+
+def log_softmax(Z: Array) -> Array:
+    """log a_k = z_k − logsumexp(z), per column; logsumexp shifted by max_k z_k.
+
+    Notes
+    -----
+    logsumexp(z) = m + log Σ_j e^{z_j − m} with m = max_k z_k.
+    """
+    xp = namespace(Z)
+    shifted = Z - xp.max(Z, axis=0, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=0, keepdims=True))
+
+
+def softmax(Z: Array) -> Array:
+    """a_k = e^{z_k − m} / Σ_j e^{z_j − m} per column, with m = max_k z_k (no overflow)."""
+    xp = namespace(Z)
+    E = xp.exp(Z - xp.max(Z, axis=0, keepdims=True))
+    return E / xp.sum(E, axis=0, keepdims=True)
+
+
+def _cross_entropy(Z: Array, Y: Array) -> Array:
+    """−Σ_k y_k log a_k, with log a_k from :func:`log_softmax`."""
+    xp = namespace(Z, Y)
+    return -xp.sum(Y * log_softmax(Z), axis=0)
+
+
+def _identity(Z: Array) -> Array:
+    return Z
+
+
+def _squared_error(Z: Array, Y: Array) -> Array:
+    """½ Σ_k (a_k − y_k)², with a = z."""
+    xp = namespace(Z, Y)
+    R = Z - Y
+    return 0.5 * xp.sum(R * R, axis=0)
+
+
+_OUTPUTS: dict[str, Output] = {
+    "sigmoid": Output("sigmoid", sigmoid, _binary_cross_entropy, "binary / multilabel"),
+    "softmax": Output("softmax", softmax, _cross_entropy, "multiclass"),
+    "identity": Output("identity", _identity, _squared_error, "regression"),
+}
+
+
+def output_names() -> list[str]:
+    """The output names: "sigmoid", "softmax", "identity"."""
+    return list(_OUTPUTS)
+
+
+def get_output(name: str | Output) -> Output:
+    """Look up an output layer by name.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the known ones.
+    """
+    if isinstance(name, Output):
+        return name
+    try:
+        return _OUTPUTS[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"Unknown output {name!r}. Known outputs (each with its canonical loss): "
+            "'sigmoid' (binary cross-entropy), 'softmax' (cross-entropy), "
+            "'identity' (squared error)."
+        ) from None

@@ -1,0 +1,523 @@
+"""The lecture's fully-connected network (MATH.md §2, §5, §6, §7).
+
+Layers l = 1..L live in dicts keyed by l, so the code reads like the lecture::
+
+    Z[l] = W[l] @ A[l-1] + b[l]          forward, A[0] = X.T (examples are columns)
+    A[l] = g[l](Z[l])
+    dZ[L] = (A[L] - Y) / B               the canonical-loss shortcut
+    dW[l] = dZ[l] @ A[l-1].T + (alpha / B) * W[l]
+    db[l] = dZ[l] @ 1                    (sum over the B columns)
+    dZ[l-1] = (W[l].T @ dZ[l]) * g[l-1]′(Z[l-1])
+
+``d`` always means ∂J/∂•, with J the mean loss over the B columns plus the L2 penalty
+(alpha / 2B) Σ_l ‖W[l]‖²; so 1/B enters once, in dZ[L].
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lucidnet.core._namespace import namespace
+from lucidnet.core.activations import Activation, get_activation
+from lucidnet.core.init import initial_weights
+from lucidnet.core.losses import Output, get_output, output_names
+
+__all__ = ["Network", "Cache", "Grads"]
+
+Array = Any
+
+
+@dataclass
+class Cache:
+    """What the forward pass keeps for the backward pass.
+
+    Attributes
+    ----------
+    Z : dict[int, array]
+        Z[l] of shape (n[l], B) for l = 1..L.
+    A : dict[int, array]
+        A[l] of shape (n[l], B) for l = 0..L; A[0] is the input.
+    M : dict[int, array]
+        Dropout masks M[l] (entries 0 or 1/(1 − p)), only for hidden layers that use dropout.
+    """
+
+    Z: dict[int, Array] = field(default_factory=dict)
+    A: dict[int, Array] = field(default_factory=dict)
+    M: dict[int, Array] = field(default_factory=dict)
+
+
+@dataclass
+class Grads:
+    """∂J/∂• for every layer: dW[l] (n[l], n[l-1]), db[l] (n[l], 1), dZ[l] (n[l], B)."""
+
+    dW: dict[int, Array] = field(default_factory=dict)
+    db: dict[int, Array] = field(default_factory=dict)
+    dZ: dict[int, Array] = field(default_factory=dict)
+
+
+class Network:
+    """A fully-connected network, stored and computed in the lecture's notation.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n0, n1, ..., nL]``: inputs, hidden widths, outputs. L = len(layer_sizes) − 1 ≥ 1.
+    hidden_activation : str, default="relu"
+        Activation of layers 1..L−1: "identity", "sigmoid", "tanh", "relu", "leaky_relu"
+        or a name registered with ``lucidnet.register_activation``.
+    output : {"sigmoid", "softmax", "identity"}, default="sigmoid"
+        The output activation g[L], which fixes the loss (see ``lucidnet.core.losses``).
+    activations : sequence of str, optional
+        One name per layer 1..L (the last one an output); overrides the two above.
+    seed : int or numpy.random.Generator, optional
+        Seeds the initialisation; the same int gives bit-identical weights.
+    dtype : numpy float dtype, default=numpy.float64
+        float32 or float64; inputs are computed in this dtype.
+
+    Attributes
+    ----------
+    L : int
+        Number of layers with weights.
+    n : list of int
+        ``n[l]``, the width of layer l (n[0] = inputs).
+    W, b : dict[int, array]
+        W[l] of shape (n[l], n[l-1]) and b[l] of shape (n[l], 1), for l = 1..L.
+    g : dict[int, Activation | Output]
+        g[l] for l = 1..L; g[L] is the output, which also carries the loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = Network([3, 4, 1], hidden_activation="tanh", seed=0)
+    >>> [(l, net.W[l].shape, net.b[l].shape) for l in range(1, net.L + 1)]
+    [(1, (4, 3), (4, 1)), (2, (1, 4), (1, 1))]
+    >>> net.forward(np.ones((3, 5))).A[2].shape
+    (1, 5)
+    """
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        hidden_activation: str = "relu",
+        output: str = "sigmoid",
+        *,
+        activations: Sequence[str] | None = None,
+        seed: int | np.random.Generator | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        n = _check_layer_sizes(layer_sizes)
+        L = len(n) - 1
+        names = _layer_activations(L, hidden_activation, output, activations)
+        self.dtype = _check_dtype(dtype)
+        self.n = n
+        self.L = L
+        self.g: dict[int, Activation | Output] = {l: get_activation(names[l - 1]) for l in range(1, L)}
+        self.g[L] = get_output(names[L - 1])
+        rng = np.random.default_rng(seed)
+        self.W: dict[int, Array] = {}
+        self.b: dict[int, Array] = {}
+        for l in range(1, L + 1):
+            scheme = self.g[l].init if isinstance(self.g[l], Activation) else "glorot"
+            self.W[l], self.b[l] = initial_weights(n[l], n[l - 1], scheme, rng, self.dtype)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_parameters(
+        cls,
+        W: Sequence[Array] | dict[int, Array],
+        b: Sequence[Array] | dict[int, Array],
+        activations: Sequence[str],
+    ) -> Network:
+        """Build a network around given parameters (used as-is, not copied).
+
+        Parameters
+        ----------
+        W, b : sequence or dict keyed 1..L
+            W[l] of shape (n[l], n[l-1]); b[l] of shape (n[l], 1) or (n[l],).
+        activations : sequence of str
+            One name per layer 1..L; the last one an output.
+        """
+        Ws = list(W.values()) if isinstance(W, dict) else list(W)
+        bs = list(b.values()) if isinstance(b, dict) else list(b)
+        if not Ws or len(Ws) != len(bs) or len(Ws) != len(activations):
+            raise ValueError(
+                f"Need one W, one b and one activation per layer; got {len(Ws)} W, "
+                f"{len(bs)} b and {len(activations)} activations."
+            )
+        sizes = [int(Ws[0].shape[1])] + [int(w.shape[0]) for w in Ws]
+        for l, w in enumerate(Ws, start=1):
+            if tuple(w.shape) != (sizes[l], sizes[l - 1]):
+                raise ValueError(
+                    f"W[{l}] has shape {tuple(w.shape)}, expected ({sizes[l]}, {sizes[l - 1]}) "
+                    "to chain with the previous layer."
+                )
+        net = cls.__new__(cls)
+        net.n = sizes
+        net.L = len(Ws)
+        names = list(activations)
+        net.g = {l: get_activation(names[l - 1]) for l in range(1, net.L)}
+        net.g[net.L] = get_output(names[-1])
+        xp = namespace(*Ws, *bs)
+        net.W = {l: Ws[l - 1] for l in range(1, net.L + 1)}
+        net.b = {l: xp.reshape(bs[l - 1], (sizes[l], 1)) for l in range(1, net.L + 1)}
+        net.dtype = _numpy_dtype_of(Ws[0])
+        return net
+
+    def copy(self) -> Network:
+        """A deep copy (parameters copied)."""
+        return copy.deepcopy(self)
+
+    def astype(self, dtype: Any) -> Network:
+        """A copy whose parameters are converted to ``dtype`` (float32 or float64)."""
+        new = copy.copy(self)
+        new.dtype = _check_dtype(dtype)
+        xp = namespace(*self.W.values())
+        target = _namespace_dtype(xp, new.dtype)
+        new.W = {l: xp.astype(w, target, copy=True) for l, w in self.W.items()}
+        new.b = {l: xp.astype(v, target, copy=True) for l, v in self.b.items()}
+        return new
+
+    def to(self, xp: Any, device: Any = None) -> Network:
+        """A copy whose parameters live in the Array-API namespace ``xp`` (on ``device``).
+
+        Examples
+        --------
+        >>> import array_api_strict as xps
+        >>> Network([2, 1], seed=0).to(xps).W[1].__class__.__module__
+        'array_api_strict._array_object'
+        """
+        new = copy.copy(self)
+        kw = {} if device is None else {"device": device}
+        new.W = {l: xp.asarray(np.asarray(w), **kw) for l, w in self.W.items()}
+        new.b = {l: xp.asarray(np.asarray(v), **kw) for l, v in self.b.items()}
+        return new
+
+    @property
+    def activation_names(self) -> list[str]:
+        """g[1..L] by name (the last one is the output)."""
+        return [self.g[l].name for l in range(1, self.L + 1)]
+
+    @property
+    def output(self) -> Output:
+        """The output layer g[L] with its canonical loss."""
+        out = self.g[self.L]
+        assert isinstance(out, Output)
+        return out
+
+    @property
+    def n_parameters(self) -> int:
+        """Σ_l n[l]·n[l-1] + n[l]."""
+        return sum(self.n[l] * self.n[l - 1] + self.n[l] for l in range(1, self.L + 1))
+
+    def __repr__(self) -> str:
+        return f"Network({self.n}, activations={self.activation_names})"
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(
+        self,
+        A0: Array,
+        *,
+        dropout: float | dict[int, float] | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> Cache:
+        """Forward pass, keeping Z[l] and A[l] for the backward pass.
+
+        Parameters
+        ----------
+        A0 : array of shape (n[0], B)
+            The minibatch with examples as columns (``X.T``).
+        dropout : float or dict {l: p}, optional
+            Inverted dropout: drop each unit of hidden layer l with probability p
+            (one float applies to every hidden layer). Training only.
+        rng : numpy.random.Generator, optional
+            Draws the dropout masks (required with ``dropout``).
+
+        Returns
+        -------
+        Cache
+            Z[l] (l = 1..L), A[l] (l = 0..L), and the dropout masks M[l].
+
+        Notes
+        -----
+        Z[l] = W[l] @ A[l-1] + b[l]   (b[l] broadcast over the B columns)
+        A[l] = g[l](Z[l])
+        with dropout on hidden layer l: A[l] = g[l](Z[l]) * M[l],
+        M[l] = (U ≥ p) / (1 − p), U ~ Uniform(0, 1) of shape (n[l], B).
+        """
+        A0 = self._check_input(A0)
+        W, b, g, L = self.W, self.b, self.g, self.L
+        rates = self._dropout_rates(dropout)
+        cache = Cache()
+        Z, A = cache.Z, cache.A
+        A[0] = A0
+        for l in range(1, L + 1):
+            Z[l] = W[l] @ A[l - 1] + b[l]
+            A[l] = g[l](Z[l])
+            if l in rates:
+                cache.M[l] = _dropout_mask(A[l], rates[l], rng)
+                A[l] = A[l] * cache.M[l]
+        return cache
+
+    def predict_output(self, A0: Array) -> Array:
+        """A[L] = ŷ for the columns of A0, shape (n[L], B)."""
+        return self.forward(A0).A[self.L]
+
+    def feature_map(self, A0: Array) -> Array:
+        """φ = A[L-1], the learned features the head sees, shape (n[L-1], B) (MATH.md §7)."""
+        return self.forward(A0).A[self.L - 1]
+
+    @property
+    def head(self) -> Network:
+        """The last layer (W[L], b[L], g[L]) as a one-layer network of its own.
+
+        It shares W[L] and b[L] with this network. ``head.forward(net.feature_map(A0))``
+        gives the same A[L] as ``net.forward(A0)``: ŷ = g[L](W[L] φ + b[L]), a linear model
+        (logistic regression, for a sigmoid output) on the learned features φ.
+        """
+        return Network.from_parameters([self.W[self.L]], [self.b[self.L]], [self.output.name])
+
+    # ------------------------------------------------------------------ cost and backward
+
+    def cost(
+        self, A0: Array, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
+    ) -> float:
+        """J for the minibatch A0 (n[0], B) with targets Y (n[L], B).
+
+        Notes
+        -----
+        J = (1/B) Σ_i L(a[L](i), y(i)) + (alpha / 2B) Σ_l ‖W[l]‖²
+        with sample weights s: J = Σ_i s_i L_i / Σ_i s_i + (alpha / 2Σs) Σ_l ‖W[l]‖².
+        """
+        return self.cost_from_cache(self.forward(A0), Y, alpha, sample_weight=sample_weight)
+
+    def cost_from_cache(
+        self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
+    ) -> float:
+        """J from a forward pass already made (see :meth:`cost`)."""
+        L = self.L
+        Y = self._check_targets(Y, cache.A[L])
+        xp = namespace(cache.Z[L], Y)
+        losses = self.output.loss(cache.Z[L], Y)
+        if sample_weight is None:
+            total = losses.shape[0]
+            data_term = xp.sum(losses) / total
+        else:
+            s = self._check_sample_weight(sample_weight, cache.A[L])
+            total = xp.sum(s)
+            data_term = xp.sum(s * losses) / total
+        J = float(data_term)
+        if alpha:
+            J += float(alpha * sum(xp.sum(self.W[l] * self.W[l]) for l in range(1, L + 1)) / (2 * total))
+        return J
+
+    def backward(
+        self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
+    ) -> Grads:
+        """Backpropagation: ∂J/∂W[l] and ∂J/∂b[l] for every layer (MATH.md §5–6).
+
+        Parameters
+        ----------
+        cache : Cache
+            From :meth:`forward` on the same minibatch.
+        Y : array of shape (n[L], B)
+            Targets as columns (0/1 labels, one-hot rows, or real values).
+        alpha : float, default=0.0
+            L2 strength; J gains (alpha / 2B) Σ_l ‖W[l]‖² (biases not penalised).
+        sample_weight : array of shape (B,), optional
+            J becomes Σ s_i L_i / Σ s_i (+ alpha / 2Σs Σ‖W‖²); B is replaced by Σ s.
+
+        Returns
+        -------
+        Grads
+            dW[l], db[l] (same shapes as W[l], b[l]) and dZ[l] (n[l], B).
+
+        Notes
+        -----
+        dZ[L] = (A[L] − Y) / B                      (s_i (A[L] − Y) / Σs with weights)
+        dW[l] = dZ[l] @ A[l-1].T + (alpha / B) W[l]
+        db[l] = Σ_columns dZ[l]
+        dA[l-1] = W[l].T @ dZ[l]                    (∂z[l]/∂a[l-1] = W[l])
+        dA[l-1] = dA[l-1] * M[l-1]                  (dropout backward, when used)
+        dZ[l-1] = dA[l-1] * g[l-1]′(Z[l-1])         (∂a/∂z = diag(g′): an element-wise product)
+        """
+        W, g, L = self.W, self.g, self.L
+        Z, A, M = cache.Z, cache.A, cache.M
+        Y = self._check_targets(Y, A[L])
+        xp = namespace(A[L], Y)
+        grads = Grads()
+        dW, db, dZ = grads.dW, grads.db, grads.dZ
+        if sample_weight is None:
+            B = A[L].shape[1]
+            dZ[L] = (A[L] - Y) / B
+        else:
+            s = self._check_sample_weight(sample_weight, A[L])
+            B = xp.sum(s)  # the total weight Σ s plays the role of B
+            dZ[L] = (A[L] - Y) * (s / B)
+        for l in reversed(range(1, L + 1)):
+            dW[l] = dZ[l] @ A[l - 1].T
+            if alpha:
+                dW[l] = dW[l] + (alpha / B) * W[l]
+            db[l] = xp.sum(dZ[l], axis=1, keepdims=True)
+            if l > 1:
+                dA = W[l].T @ dZ[l]
+                if l - 1 in M:
+                    dA = dA * M[l - 1]
+                    gZ = g[l - 1](Z[l - 1])  # g(Z) before the mask, for g′
+                else:
+                    gZ = A[l - 1]
+                dZ[l - 1] = dA * g[l - 1].prime(Z[l - 1], gZ)
+        return grads
+
+    # ------------------------------------------------------------------ the lecture's §3
+
+    def collapse_linear(self) -> tuple[Array, Array]:
+        """The single linear layer (W, b) of an all-identity network (MATH.md §3).
+
+        Returns
+        -------
+        W : array of shape (n[L], n[0])
+            W = W[L] ··· W[2] W[1].
+        b : array of shape (n[L], 1)
+            b = W[L] ··· W[2] b[1] + ... + W[L] b[L-1] + b[L].
+
+        ``g[L](W @ A0 + b)`` equals ``predict_output(A0)``.
+
+        Raises
+        ------
+        ValueError
+            When a hidden layer's activation is not the identity; the message names it.
+
+        Notes
+        -----
+        Built layer by layer: W ← W[l] W,  b ← W[l] b + b[l],  from W = W[1], b = b[1].
+        """
+        for l in range(1, self.L):
+            if self.g[l].name != "identity":
+                raise ValueError(
+                    f"Only an all-identity network collapses to one linear layer, but layer "
+                    f"{l} uses {self.g[l].name!r}: a non-linear g is what makes depth useful."
+                )
+        W_total, b_total = self.W[1], self.b[1]
+        for l in range(2, self.L + 1):
+            W_total = self.W[l] @ W_total
+            b_total = self.W[l] @ b_total + self.b[l]
+        return W_total, b_total
+
+    # ------------------------------------------------------------------ helpers
+
+    def _check_input(self, A0: Array) -> Array:
+        shape = getattr(A0, "shape", None)
+        if shape is None or len(shape) != 2 or shape[0] != self.n[0]:
+            raise ValueError(
+                f"A0 must have shape (n[0], B) = ({self.n[0]}, B), examples as columns; "
+                f"got shape {shape}. If X holds one example per row, pass X.T."
+            )
+        xp = namespace(A0, self.W[1])
+        if A0.dtype != self.W[1].dtype:
+            A0 = xp.astype(A0, self.W[1].dtype)
+        return A0
+
+    def _check_targets(self, Y: Array, AL: Array) -> Array:
+        shape = getattr(Y, "shape", None)
+        if shape is None or tuple(shape) != tuple(AL.shape):
+            raise ValueError(
+                f"Y must have shape (n[L], B) = {tuple(AL.shape)}, targets as columns; got "
+                f"shape {shape}. For one output per example pass y.reshape(1, -1)."
+            )
+        if Y.dtype != AL.dtype:
+            Y = namespace(Y).astype(Y, AL.dtype)
+        return Y
+
+    def _check_sample_weight(self, s: Array, AL: Array) -> Array:
+        if tuple(getattr(s, "shape", ())) != (AL.shape[1],):
+            raise ValueError(
+                f"sample_weight must have shape (B,) = ({AL.shape[1]},); got "
+                f"{getattr(s, 'shape', None)}."
+            )
+        if s.dtype != AL.dtype:
+            s = namespace(s).astype(s, AL.dtype)
+        return s
+
+    def _dropout_rates(self, dropout: float | dict[int, float] | None) -> dict[int, float]:
+        if dropout is None:
+            return {}
+        if isinstance(dropout, dict):
+            rates = {int(l): float(p) for l, p in dropout.items()}
+        else:
+            rates = {l: float(dropout) for l in range(1, self.L)}
+        for l, p in rates.items():
+            if not 1 <= l < self.L:
+                raise ValueError(f"Dropout applies to hidden layers 1..{self.L - 1}; got layer {l}.")
+            if not 0.0 <= p < 1.0:
+                raise ValueError(f"The dropout rate must be in [0, 1); got {p} for layer {l}.")
+        return {l: p for l, p in rates.items() if p > 0}
+
+
+def _dropout_mask(A: Array, p: float, rng: np.random.Generator | None) -> Array:
+    """M = (U ≥ p) / (1 − p): keep a unit with probability 1 − p and scale it up.
+
+    Drawn with NumPy (reproducible on every array library), then moved to A's namespace.
+    """
+    if rng is None:
+        raise ValueError("Dropout needs a numpy.random.Generator: pass rng=... to forward.")
+    xp = namespace(A)
+    keep = rng.random(tuple(A.shape)) >= p
+    M = keep.astype(_numpy_dtype_of(A)) / np.asarray(1.0 - p, dtype=_numpy_dtype_of(A))
+    return M if xp is np else xp.asarray(M, device=getattr(A, "device", None))
+
+
+def _check_layer_sizes(layer_sizes: Sequence[int]) -> list[int]:
+    try:
+        n = [int(s) for s in layer_sizes]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"layer_sizes must be a sequence of ints [n0, n1, ..., nL]; got {layer_sizes!r}."
+        ) from None
+    if len(n) < 2 or any(s < 1 for s in n) or any(int(s) != s for s in layer_sizes):
+        raise ValueError(
+            f"layer_sizes must list at least two positive widths [n0, ..., nL]; got {list(layer_sizes)}."
+        )
+    return n
+
+
+def _layer_activations(
+    L: int, hidden: str, output: str, activations: Sequence[str] | None
+) -> list[str]:
+    if activations is None:
+        return [hidden] * (L - 1) + [output]
+    names = [activations] if isinstance(activations, str) else list(activations)
+    if len(names) != L:
+        raise ValueError(
+            f"activations must give one name per layer 1..L = {L} (the last is the output); "
+            f"got {len(names)}: {names}."
+        )
+    if names[-1] not in output_names():
+        raise ValueError(
+            f"The last entry of activations is the output layer and must be one of "
+            f"{output_names()}; got {names[-1]!r}."
+        )
+    return names
+
+
+def _check_dtype(dtype: Any) -> Any:
+    dt = np.dtype(dtype)
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64; got {dt}.")
+    return dt.type
+
+
+def _numpy_dtype_of(a: Array) -> Any:
+    """The NumPy dtype matching an array's dtype, for float32/float64 arrays of any library."""
+    name = str(a.dtype).rsplit(".", 1)[-1]
+    return np.dtype(name).type
+
+
+def _namespace_dtype(xp: Any, dtype: Any) -> Any:
+    return xp.float32 if np.dtype(dtype) == np.float32 else xp.float64
