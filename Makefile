@@ -14,7 +14,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.demo-installed: pyproject.toml | $(VENV)/bin/python
-	$(PIP) -e .
+	$(PIP) -e '.[plot,cli]'
 	touch $@
 
 test: $(VENV)/.dev-installed
