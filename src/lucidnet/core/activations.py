@@ -156,9 +156,9 @@ def register_activation(
     --------
     >>> import numpy as np
     >>> from lucidnet import register_activation
+    >>> from lucidnet.core.activations import sigmoid
     >>> softplus = register_activation(
-    ...     "softplus", lambda z: np.logaddexp(0, z), lambda z: 1 / (1 + np.exp(-z)),
-    ...     overwrite=True)
+    ...     "softplus", lambda z: np.logaddexp(0, z), sigmoid, overwrite=True)
     >>> softplus
     Activation('softplus')
     """
@@ -196,7 +196,7 @@ def get_activation(name: str | Activation) -> Activation:
         return _REGISTRY[name]
     except (KeyError, TypeError):
         hint = ""
-        if name in _OUTPUT_ONLY:
+        if isinstance(name, str) and name in _OUTPUT_ONLY:
             hint = f" {name!r} is an output (see lucidnet.core.losses), not a hidden activation."
         raise ValueError(
             f"Unknown activation {name!r}. Known activations: {', '.join(activation_names())}; "

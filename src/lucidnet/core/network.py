@@ -143,8 +143,7 @@ class Network:
         activations : sequence of str
             One name per layer 1..L; the last one an output.
         """
-        Ws = list(W.values()) if isinstance(W, dict) else list(W)
-        bs = list(b.values()) if isinstance(b, dict) else list(b)
+        Ws, bs = _layer_list(W, "W"), _layer_list(b, "b")
         if not Ws or len(Ws) != len(bs) or len(Ws) != len(activations):
             raise ValueError(
                 f"Need one W, one b and one activation per layer; got {len(Ws)} W, "
@@ -165,6 +164,11 @@ class Network:
         net.g[net.L] = get_output(names[-1])
         xp = namespace(*Ws, *bs)
         net.W = {l: Ws[l - 1] for l in range(1, net.L + 1)}
+        for l, v in enumerate(bs, start=1):
+            if tuple(v.shape) not in ((sizes[l], 1), (sizes[l],)):
+                raise ValueError(
+                    f"b[{l}] has shape {tuple(v.shape)}, expected ({sizes[l]}, 1) to match W[{l}]."
+                )
         net.b = {l: xp.reshape(bs[l - 1], (sizes[l], 1)) for l in range(1, net.L + 1)}
         net.dtype = _numpy_dtype_of(Ws[0])
         return net
@@ -301,6 +305,8 @@ class Network:
         self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
     ) -> float:
         """J from a forward pass already made (see :meth:`cost`)."""
+        if alpha < 0:
+            raise ValueError(f"alpha (the L2 strength) must be ≥ 0; got {alpha}.")
         L = self.L
         Y = self._check_targets(Y, cache.A[L])
         xp = namespace(cache.Z[L], Y)
@@ -347,6 +353,8 @@ class Network:
         dA[l-1] = dA[l-1] * M[l-1]                  (dropout backward, when used)
         dZ[l-1] = dA[l-1] * g[l-1]′(Z[l-1])         (∂a/∂z = diag(g′): an element-wise product)
         """
+        if alpha < 0:
+            raise ValueError(f"alpha (the L2 strength) must be ≥ 0; got {alpha}.")
         W, g, L = self.W, self.g, self.L
         Z, A, M = cache.Z, cache.A, cache.M
         Y = self._check_targets(Y, A[L])
@@ -443,6 +451,11 @@ class Network:
             )
         if s.dtype != AL.dtype:
             s = namespace(s).astype(s, AL.dtype)
+        xp = namespace(s)
+        if bool(xp.any(s < 0)) or not bool(xp.any(s > 0)):
+            raise ValueError(
+                "sample_weight must be non-negative with at least one positive weight."
+            )
         return s
 
     def _dropout_rates(self, dropout: float | dict[int, float] | None) -> dict[int, float]:
@@ -458,6 +471,15 @@ class Network:
             if not 0.0 <= p < 1.0:
                 raise ValueError(f"The dropout rate must be in [0, 1); got {p} for layer {l}.")
         return {l: p for l, p in rates.items() if p > 0}
+
+
+def _layer_list(P: Sequence[Array] | dict[int, Array], name: str) -> list[Array]:
+    """Per-layer arrays as a list for l = 1..L; a dict must be keyed exactly 1..L."""
+    if not isinstance(P, dict):
+        return list(P)
+    if sorted(P) != list(range(1, len(P) + 1)):
+        raise ValueError(f"{name} must be keyed by the layers 1..L; got keys {sorted(P)}.")
+    return [P[l] for l in range(1, len(P) + 1)]
 
 
 def _dropout_mask(A: Array, p: float, rng: np.random.Generator | None) -> Array:

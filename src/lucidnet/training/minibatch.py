@@ -35,6 +35,12 @@ def targets_as_columns(net: Network, y: Array) -> Array:
     xp = namespace(y)
     nL = net.n[net.L]
     if y.ndim == 1 and net.output.name == "softmax" and nL > 1:
+        integral = xp.isdtype(y.dtype, "integral") or bool(xp.all(y == xp.floor(y)))
+        if not integral or bool(xp.any((y < 0) | (y >= nL))):
+            raise ValueError(
+                f"Class indices for a softmax output with {nL} units must be integers in "
+                f"0..{nL - 1}; y holds other values."
+            )
         classes = xp.arange(nL, dtype=y.dtype)
         return xp.astype(classes[:, None] == y[None, :], net.W[1].dtype)
     if y.ndim == 1 and nL == 1:
@@ -87,10 +93,18 @@ def minibatch_gd(
     For each epoch, for each minibatch (A0, Y) of a shuffled split:
     W[l] := W[l] − learning_rate · dW[l],  b[l] := b[l] − learning_rate · db[l].
     """
-    if batch_size < 1 or epochs < 0 or learning_rate <= 0:
+    if (
+        not isinstance(batch_size, int)
+        or not isinstance(epochs, int)
+        or batch_size < 1
+        or epochs < 0
+        or learning_rate <= 0
+        or alpha < 0
+    ):
         raise ValueError(
-            "minibatch_gd needs batch_size ≥ 1, epochs ≥ 0 and learning_rate > 0; got "
-            f"batch_size={batch_size}, epochs={epochs}, learning_rate={learning_rate}."
+            "minibatch_gd needs an int batch_size ≥ 1, an int epochs ≥ 0, learning_rate > 0 "
+            f"and alpha ≥ 0; got batch_size={batch_size!r}, epochs={epochs!r}, "
+            f"learning_rate={learning_rate}, alpha={alpha}."
         )
     xp = namespace(X)
     if X.ndim != 2 or X.shape[1] != net.n[0] or X.shape[0] != y.shape[0]:
