@@ -19,12 +19,12 @@ from typing import Any
 from lucidnet.core._namespace import namespace
 
 __all__ = [
+    "LEAKY_SLOPE",
     "Activation",
+    "activation_names",
     "get_activation",
     "register_activation",
-    "activation_names",
     "sigmoid",
-    "LEAKY_SLOPE",
 ]
 
 Array = Any

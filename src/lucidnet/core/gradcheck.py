@@ -9,7 +9,7 @@ import numpy as np
 
 from lucidnet.core.network import Network
 
-__all__ = ["check_gradients", "GradientCheck"]
+__all__ = ["GradientCheck", "check_gradients"]
 
 
 class GradientCheck(Mapping[str, float]):

@@ -24,7 +24,7 @@ from typing import Any
 from lucidnet.core._namespace import namespace
 from lucidnet.core.activations import sigmoid
 
-__all__ = ["Output", "get_output", "output_names", "log_softmax", "softmax"]
+__all__ = ["Output", "get_output", "log_softmax", "output_names", "softmax"]
 
 Array = Any
 

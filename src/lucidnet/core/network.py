@@ -27,7 +27,7 @@ from lucidnet.core.activations import Activation, get_activation
 from lucidnet.core.init import initial_weights
 from lucidnet.core.losses import Output, get_output, output_names
 
-__all__ = ["Network", "Cache", "Grads"]
+__all__ = ["Cache", "Grads", "Network"]
 
 Array = Any
 
@@ -116,13 +116,16 @@ class Network:
         self.dtype = _check_dtype(dtype)
         self.n = n
         self.L = L
-        self.g: dict[int, Activation | Output] = {l: get_activation(names[l - 1]) for l in range(1, L)}
+        self.g: dict[int, Any] = {  # Activation for l < L, Output for l = L
+            l: get_activation(names[l - 1]) for l in range(1, L)
+        }
         self.g[L] = get_output(names[L - 1])
         rng = np.random.default_rng(seed)
         self.W: dict[int, Array] = {}
         self.b: dict[int, Array] = {}
         for l in range(1, L + 1):
-            scheme = self.g[l].init if isinstance(self.g[l], Activation) else "glorot"
+            g_l = self.g[l]
+            scheme = g_l.init if isinstance(g_l, Activation) else "glorot"
             self.W[l], self.b[l] = initial_weights(n[l], n[l - 1], scheme, rng, self.dtype)
 
     # ------------------------------------------------------------------ construction
@@ -320,7 +323,9 @@ class Network:
             data_term = xp.sum(s * losses) / total
         J = float(data_term)
         if alpha:
-            J += float(alpha * sum(xp.sum(self.W[l] * self.W[l]) for l in range(1, L + 1)) / (2 * total))
+            J += float(
+                alpha * sum(xp.sum(self.W[l] * self.W[l]) for l in range(1, L + 1)) / (2 * total)
+            )
         return J
 
     def backward(
@@ -467,7 +472,9 @@ class Network:
             rates = {l: float(dropout) for l in range(1, self.L)}
         for l, p in rates.items():
             if not 1 <= l < self.L:
-                raise ValueError(f"Dropout applies to hidden layers 1..{self.L - 1}; got layer {l}.")
+                raise ValueError(
+                    f"Dropout applies to hidden layers 1..{self.L - 1}; got layer {l}."
+                )
             if not 0.0 <= p < 1.0:
                 raise ValueError(f"The dropout rate must be in [0, 1); got {p} for layer {l}.")
         return {l: p for l, p in rates.items() if p > 0}
@@ -504,7 +511,8 @@ def _check_layer_sizes(layer_sizes: Sequence[int]) -> list[int]:
         ) from None
     if len(n) < 2 or any(s < 1 for s in n) or any(int(s) != s for s in layer_sizes):
         raise ValueError(
-            f"layer_sizes must list at least two positive widths [n0, ..., nL]; got {list(layer_sizes)}."
+            "layer_sizes must list at least two positive widths [n0, ..., nL]; "
+            f"got {list(layer_sizes)}."
         )
     return n
 

@@ -15,7 +15,9 @@ __all__ = ["minibatch_gd", "minibatches", "targets_as_columns"]
 Array = Any
 
 
-def minibatches(n_samples: int, batch_size: int, rng: np.random.Generator | None) -> Iterator[np.ndarray]:
+def minibatches(
+    n_samples: int, batch_size: int, rng: np.random.Generator | None
+) -> Iterator[np.ndarray]:
     """Yield index arrays of one shuffled epoch: ⌈n / B⌉ minibatches, the last maybe smaller.
 
     ``rng=None`` keeps the original order.
@@ -48,7 +50,8 @@ def targets_as_columns(net: Network, y: Array) -> Array:
     if y.ndim == 2 and y.shape[1] == nL:
         return y.T
     raise ValueError(
-        f"y must have shape (n,) or (n, {nL}) for a network with {nL} output(s); got {tuple(y.shape)}."
+        f"y must have shape (n,) or (n, {nL}) for a network with {nL} output(s); "
+        f"got {tuple(y.shape)}."
     )
 
 
