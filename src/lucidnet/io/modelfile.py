@@ -1,0 +1,684 @@
+"""The lucidnet model file: one safetensors file per model, never a pickle.
+
+A file holds, as plain safetensors tensors that any safetensors reader can open,
+
+- ``layers.{l}.W`` of shape (n[l], n[l-1]) and ``layers.{l}.b`` of shape (n[l], 1) for
+  l = 1..L, in the layout of MATH.md §2 (no transposes), in float32 or float64;
+- any extra named arrays the caller adds (for example a scaler's means and scales);
+
+and, in the safetensors ``__metadata__`` (which maps str to str), one key ``"lucidnet"``
+whose value is a JSON header::
+
+    {
+      "sha256": "<64 hex digits>",
+      "format": "lucidnet-mlp",
+      "format_version": 1,
+      "lucidnet_version": "0.1.0",
+      "numpy_version": "2.4.6",
+      "architecture": {
+        "layer_sizes": [n0, n1, ..., nL],
+        "activations": ["relu", ..., "sigmoid"],        # g[1..L]; the last is the output
+        "output": "sigmoid",                            # == activations[-1]
+        "layout": "W[l]: (n[l], n[l-1]), b[l]: (n[l], 1)"
+      },
+      "dtype": "float32" | "float64",
+      "extra_arrays": {"<name>": {"dtype": "float64", "shape": [4]}, ...},
+      "info": {...}                                     # the caller's, JSON only
+    }
+
+``sha256`` is the SHA-256 of the header text as written, with the 64 digits of the
+``sha256`` value replaced by 64 zeros, followed by the bytes (C order, little-endian) of
+``layers.1.W``, ``layers.1.b``, ..., ``layers.L.W``, ``layers.L.b`` and then the extra
+arrays sorted by name. It covers every byte that carries meaning, so a flipped bit
+anywhere, in the weights or in the header, is caught on load (safetensors itself checks
+the layout but not the content).
+
+Loading never runs code named in a file: activations are looked up in lucidnet's
+registry, estimator classes in a whitelist the caller passes
+(:meth:`LoadedModel.estimator_class`). Every problem with a file becomes one
+:class:`ModelFileError` that names the file and says what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import safetensors.numpy
+
+from lucidnet._version import __version__
+from lucidnet.core import Network, activation_names, output_names
+from lucidnet.io.atomic import atomic_write_bytes
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "LoadedModel",
+    "ModelFileError",
+    "decode_labels",
+    "encode_labels",
+    "load_network",
+    "save_network",
+]
+
+FORMAT = "lucidnet-mlp"
+FORMAT_VERSION = 1
+METADATA_KEY = "lucidnet"
+LAYOUT = "W[l]: (n[l], n[l-1]), b[l]: (n[l], 1)"
+
+PathLike = str | os.PathLike[str]
+T = TypeVar("T")
+
+_ZERO_DIGEST = "0" * 64
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_MAX_HEADER_BYTES = 100_000_000  # safetensors' own cap
+_FLOAT_DTYPES = ("float32", "float64")
+_EXTRA_KINDS = "biuf"  # bool, signed and unsigned integers, floats: what safetensors stores
+_DAMAGED = (
+    "The file is damaged or is not a lucidnet model file: restore it from a backup or "
+    "save the model again with lucidnet.io.save_network."
+)
+_UPGRADE = "Upgrade lucidnet: pip install -U lucidnet"
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded: missing, truncated, corrupted, or not ours.
+
+    The message names the file, the problem, and what to do about it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    problem : str
+        What is wrong with it.
+    fix : str, optional
+        What the user can do; by default, restore or re-save the file.
+
+    Attributes
+    ----------
+    path, problem, fix : str
+        The three parts of the message.
+    """
+
+    def __init__(self, path: PathLike, problem: str, fix: str = _DAMAGED) -> None:
+        self.path = os.fspath(path)
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"Cannot load the lucidnet model file {self.path!r}: {problem}. {fix}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.problem, self.fix))
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """What :func:`load_network` read from a model file, all of it validated.
+
+    Attributes
+    ----------
+    network : Network
+        Built with ``Network.from_parameters``; W[l] (n[l], n[l-1]), b[l] (n[l], 1), in
+        the file's dtype.
+    info : dict
+        The caller's ``info`` as saved (JSON types: tuples came back as lists).
+    arrays : dict[str, numpy.ndarray]
+        The extra arrays, by name.
+    header : dict
+        The whole JSON header (see the module docstring).
+    path : str
+        The file it came from (for error messages).
+    """
+
+    network: Network
+    info: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    header: dict[str, Any]
+    path: str
+
+    def error(self, problem: str, fix: str = _DAMAGED) -> ModelFileError:
+        """A :class:`ModelFileError` about this file, for checks made by the caller.
+
+        Examples
+        --------
+        ``raise loaded.error("info has no 'params'")``
+        """
+        return ModelFileError(self.path, problem, fix)
+
+    def labels(self, key: str = "classes") -> np.ndarray:
+        """Decode the labels saved under ``info[key]`` with :func:`encode_labels`.
+
+        Raises
+        ------
+        ModelFileError
+            When the key is missing or does not hold encoded labels.
+        """
+        if key not in self.info:
+            raise self.error(f"its info has no {key!r} entry")
+        try:
+            return decode_labels(self.info[key])
+        except (TypeError, ValueError) as err:
+            raise self.error(f"info[{key!r}] does not hold labels ({err})") from None
+
+    def estimator_class(self, allowed: Mapping[str, T]) -> T:
+        """The class named by ``info["estimator"]``, looked up in a whitelist.
+
+        The name is never imported: only the classes in ``allowed`` can come back.
+
+        Parameters
+        ----------
+        allowed : mapping of str to class
+            The estimator classes a file may name, e.g. ``{"MLPClassifier": MLPClassifier}``.
+
+        Raises
+        ------
+        ModelFileError
+            When ``info["estimator"]`` is missing or not in ``allowed``.
+        """
+        name = self.info.get("estimator")
+        if not isinstance(name, str):
+            raise self.error("its info names no estimator class (info['estimator'])")
+        if name not in allowed:
+            raise self.error(
+                f"it names the estimator class {name!r}, which is not one of "
+                f"{sorted(allowed)}; lucidnet never imports classes named in a file",
+                "Load it with the estimator class that saved it.",
+            )
+        return allowed[name]
+
+
+# ---------------------------------------------------------------------------- saving
+
+
+def save_network(
+    net: Network,
+    path: PathLike,
+    *,
+    info: Mapping[str, Any] | None = None,
+    extra_arrays: Mapping[str, Any] | None = None,
+) -> None:
+    """Save a network (and optional info and arrays) to a safetensors model file, atomically.
+
+    Parameters
+    ----------
+    net : Network
+        Its parameters must be finite; any Array-API array convertible by ``numpy.asarray``.
+    path : str or os.PathLike
+        The file to create or replace (``.safetensors`` is the usual suffix). A crash
+        while saving leaves the previous file intact.
+    info : mapping, optional
+        JSON-serialisable facts for whoever loads the file: the estimator class name,
+        ``get_params()``, ``encode_labels(classes_)``, feature names, a description of
+        the preprocessing, a training summary. Keys must be str; values dict, list,
+        tuple (read back as a list), str, int, finite float, bool or None; NumPy scalars
+        are converted.
+    extra_arrays : mapping of str to array, optional
+        Numeric arrays to store beside the weights (bool, int, uint or float), e.g.
+        ``{"scaler.mean": mean, "scaler.scale": scale}``. Names must not start with
+        ``"layers."`` or ``"__"``; float arrays must be finite.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For non-finite parameters, an info that is not JSON, or a bad extra array.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from lucidnet import Network
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.safetensors"
+    >>> save_network(Network([3, 4, 1], seed=0), path, info={"note": "demo"})
+    >>> loaded = load_network(path)
+    >>> loaded.network, loaded.info
+    (Network([3, 4, 1], activations=['relu', 'sigmoid']), {'note': 'demo'})
+    """
+    tensors = _network_tensors(net)
+    extras = _check_extra_arrays(extra_arrays)
+    header: dict[str, Any] = {
+        "sha256": _ZERO_DIGEST,  # first, so the digest covers all the rest of the text
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "lucidnet_version": __version__,
+        "numpy_version": np.__version__,
+        "architecture": {
+            "layer_sizes": [int(s) for s in net.n],
+            "activations": net.activation_names,
+            "output": net.output.name,
+            "layout": LAYOUT,
+        },
+        "dtype": np.dtype(net.dtype).name,
+        "extra_arrays": {
+            name: {"dtype": a.dtype.name, "shape": list(a.shape)} for name, a in extras.items()
+        },
+        "info": _plain_json(dict(info or {}), "info"),
+    }
+    ordered = {**tensors, **extras}
+    header["sha256"] = _digest(_dump(header), ordered.values())
+    data = safetensors.numpy.save(ordered, metadata={METADATA_KEY: _dump(header)})
+    atomic_write_bytes(path, data)
+
+
+def _network_tensors(net: Network) -> dict[str, np.ndarray]:
+    """``layers.{l}.W`` and ``layers.{l}.b`` for l = 1..L, in that order, as contiguous NumPy."""
+    dtype = np.dtype(net.dtype)
+    if dtype.name not in _FLOAT_DTYPES:
+        raise ValueError(f"The network's dtype must be float32 or float64; got {dtype}.")
+    tensors: dict[str, np.ndarray] = {}
+    for l in range(1, net.L + 1):
+        W = np.ascontiguousarray(np.asarray(net.W[l]), dtype=dtype)
+        b = np.ascontiguousarray(np.asarray(net.b[l]), dtype=dtype).reshape(net.n[l], 1)
+        for name, value in ((f"layers.{l}.W", W), (f"layers.{l}.b", b)):
+            if not np.all(np.isfinite(value)):
+                raise ValueError(
+                    f"{name} holds NaN or infinite values, so the network cannot be saved; "
+                    "training probably diverged: lower the learning rate and train again."
+                )
+            tensors[name] = value
+    return tensors
+
+
+def _check_extra_arrays(extra_arrays: Mapping[str, Any] | None) -> dict[str, np.ndarray]:
+    """The extra arrays as contiguous NumPy arrays, sorted by name (the digest's order)."""
+    extras: dict[str, np.ndarray] = {}
+    for name in sorted(extra_arrays or {}, key=str):
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Extra array names must be non-empty strings; got {name!r}.")
+        if name.startswith(("layers.", "__")):
+            raise ValueError(
+                f"The extra array name {name!r} is reserved (names starting with 'layers.' "
+                "or '__'); choose another, e.g. 'scaler.mean'."
+            )
+        a = np.asarray(extra_arrays[name])  # type: ignore[index]
+        if a.dtype.kind not in _EXTRA_KINDS or a.dtype.itemsize > 8:
+            raise TypeError(
+                f"The extra array {name!r} has dtype {a.dtype}; a model file stores bool, "
+                "int, uint and float arrays only. Put labels and text in info "
+                "(see encode_labels)."
+            )
+        if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            raise ValueError(f"The extra array {name!r} holds NaN or infinite values.")
+        extras[name] = np.ascontiguousarray(a)
+    return extras
+
+
+def _plain_json(value: Any, where: str) -> Any:
+    """``value`` as plain JSON types (NumPy scalars converted); anything else is refused."""
+    if isinstance(value, np.generic) and value.dtype.kind in "biufU":
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where} is {value}; a model file's info holds finite numbers only.")
+        return value
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise TypeError(f"{where} has the key {k!r}; info keys must be str.")
+            out[k] = _plain_json(v, f"{where}[{k!r}]")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_plain_json(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    hint = " Store labels with encode_labels and numeric arrays in extra_arrays."
+    raise TypeError(
+        f"{where} is a {type(value).__name__}, which JSON cannot hold; info may contain "
+        f"dict, list, tuple, str, int, float, bool and None only.{hint}"
+    )
+
+
+def _dump(header: Mapping[str, Any]) -> str:
+    return json.dumps(header, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def _digest(header_text: str, arrays: Iterable[np.ndarray]) -> str:
+    """SHA-256 of the header text (digest zeroed) and the arrays' little-endian bytes."""
+    h = hashlib.sha256(header_text.encode("utf-8"))
+    for a in arrays:
+        little = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+        h.update(little.reshape(-1).view(np.uint8).data)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def load_network(path: PathLike) -> LoadedModel:
+    """Load and validate a model file written by :func:`save_network`.
+
+    Everything is checked before a network is built: the safetensors layout, the header
+    and its format version, the SHA-256 of header and tensors, the set of tensors, the
+    shape chain W[l] (n[l], n[l-1]) and b[l] (n[l], 1), the dtype (float32 or float64),
+    the activation names, and that every value is finite.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file.
+
+    Returns
+    -------
+    LoadedModel
+        ``.network``, ``.info``, ``.arrays``, ``.header`` and ``.path``.
+
+    Raises
+    ------
+    ModelFileError
+        For any problem with the file (a ValueError). A file from a newer lucidnet
+        (a higher ``format_version``) is refused with the advice to upgrade.
+    """
+    where = os.fspath(path)
+    data = _read(where)
+    text = _metadata_text(where, data)
+    header = _parse_header(where, text)
+    sizes = _layer_sizes(where, header)
+    extra_spec = _extra_spec(where, header)
+    tensors = _read_tensors(where, data)
+
+    L = len(sizes) - 1
+    order = [f"layers.{l}.{p}" for l in range(1, L + 1) for p in ("W", "b")] + sorted(extra_spec)
+    missing = [name for name in order if name not in tensors]
+    unexpected = sorted(set(tensors) - set(order))
+    problems = []
+    if missing:
+        problems.append(f"missing tensors {missing}")
+    if unexpected:
+        problems.append(f"unexpected tensors {unexpected}")
+    if problems:
+        raise ModelFileError(where, " and ".join(problems) + f" for a {L}-layer network")
+    actual = _digest(_zero_digest(text, header["sha256"]), (tensors[n] for n in order))
+    if actual != header["sha256"]:
+        raise ModelFileError(
+            where, "its SHA-256 checksum does not match: it was changed or damaged after saving"
+        )
+
+    names = _activations(where, header, L)
+    dtype = _field(where, header, "dtype", str)
+    if dtype not in _FLOAT_DTYPES:
+        raise ModelFileError(where, f"its dtype is {dtype!r}, not float32 or float64")
+    expected = {
+        **{f"layers.{l}.W": (dtype, [sizes[l], sizes[l - 1]]) for l in range(1, L + 1)},
+        **{f"layers.{l}.b": (dtype, [sizes[l], 1]) for l in range(1, L + 1)},
+        **{name: (spec["dtype"], spec["shape"]) for name, spec in extra_spec.items()},
+    }
+    for name in order:
+        _check_tensor(where, name, tensors[name], *expected[name])
+
+    info = _field(where, header, "info", dict)
+    W = [tensors[f"layers.{l}.W"] for l in range(1, L + 1)]
+    b = [tensors[f"layers.{l}.b"] for l in range(1, L + 1)]
+    network = Network.from_parameters(W, b, names)
+    arrays = {name: tensors[name] for name in sorted(extra_spec)}
+    return LoadedModel(network=network, info=info, arrays=arrays, header=header, path=where)
+
+
+def _check_tensor(where: str, name: str, a: np.ndarray, dtype: str, shape: list[int]) -> None:
+    """The dtype and shape the header promises, and finite values for floats."""
+    if a.dtype.name != dtype or list(a.shape) != shape:
+        raise ModelFileError(
+            where,
+            f"tensor {name!r} has dtype {a.dtype.name} and shape {list(a.shape)}; "
+            f"the header expects {dtype} and {shape}",
+        )
+    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+        raise ModelFileError(where, f"tensor {name!r} holds NaN or infinite values")
+
+
+def _read(where: str) -> bytes:
+    try:
+        with open(where, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise ModelFileError(where, "there is no such file", "Check the path.") from None
+    except OSError as err:
+        raise ModelFileError(
+            where, f"it cannot be read ({err.strerror or err})", "Check the path and permissions."
+        ) from None
+
+
+def _metadata_text(where: str, data: bytes) -> str:
+    """The ``"lucidnet"`` entry of the safetensors header's ``__metadata__``.
+
+    A safetensors file starts with an 8-byte little-endian header length, then the
+    header (JSON), then the tensor bytes.
+    """
+    if len(data) < 8:
+        raise ModelFileError(where, f"it is only {len(data)} bytes long (truncated?)")
+    n = int.from_bytes(data[:8], "little")
+    if n > min(_MAX_HEADER_BYTES, len(data) - 8):
+        raise ModelFileError(
+            where,
+            f"its header length field says {n} bytes but only {len(data) - 8} follow: "
+            "it is truncated or not a safetensors file",
+        )
+    try:
+        st_header = json.loads(data[8 : 8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ModelFileError(where, f"its safetensors header is not valid JSON ({err})") from None
+    metadata = st_header.get("__metadata__") if isinstance(st_header, dict) else None
+    text = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
+    if not isinstance(text, str):
+        raise ModelFileError(
+            where,
+            "it is not a lucidnet model file (its safetensors header has no 'lucidnet' "
+            "metadata entry)",
+            "Open it with safetensors directly, or save the model with lucidnet.io.save_network.",
+        )
+    return text
+
+
+def _parse_header(where: str, text: str) -> dict[str, Any]:
+    """The lucidnet JSON header, with its format name, version and digest checked."""
+    try:
+        header = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as err:
+        raise ModelFileError(where, f"its lucidnet header is not valid JSON ({err})") from None
+    if not isinstance(header, dict):
+        raise ModelFileError(where, "its lucidnet header is not a JSON object")
+    fmt = header.get("format")
+    if fmt != FORMAT:
+        raise ModelFileError(
+            where, f"its format is {fmt!r}, not {FORMAT!r}: it is not a lucidnet network file"
+        )
+    version = _field(where, header, "format_version", int)
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            where,
+            f"it was written by a newer lucidnet (format {version}; this lucidnet "
+            f"{__version__} reads format {FORMAT_VERSION} and older)",
+            _UPGRADE,
+        )
+    if version < 1:
+        raise ModelFileError(where, f"its format_version is {version}, which never existed")
+    digest = _field(where, header, "sha256", str)
+    if not _HEX64.fullmatch(digest):
+        raise ModelFileError(where, "its 'sha256' entry is not 64 lowercase hex digits")
+    return header
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _zero_digest(text: str, digest: str) -> str:
+    """The header text as it was hashed: the digest value replaced by zeros."""
+    return text.replace(f'"sha256":"{digest}"', f'"sha256":"{_ZERO_DIGEST}"')
+
+
+def _field(where: str, mapping: Mapping[str, Any], key: str, kind: type[T], within: str = "") -> T:
+    """``mapping[key]``, which must be of type ``kind`` (a bool is not an int here)."""
+    place = f"{within}[{key!r}]" if within else repr(key)
+    if key not in mapping:
+        raise ModelFileError(where, f"its header has no entry {place}")
+    value = mapping[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        expected = _KIND_NAMES.get(kind, kind.__name__)
+        raise ModelFileError(where, f"its header entry {place} is {value!r}, not {expected}")
+    return value
+
+
+_KIND_NAMES = {int: "an integer", str: "a string", dict: "a JSON object", list: "a JSON list"}
+
+
+def _layer_sizes(where: str, header: Mapping[str, Any]) -> list[int]:
+    arch = _field(where, header, "architecture", dict)
+    sizes = _field(where, arch, "layer_sizes", list, "architecture")
+    if len(sizes) < 2 or not all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes
+    ):
+        raise ModelFileError(
+            where, f"its layer_sizes {sizes!r} are not at least two positive integers"
+        )
+    return sizes
+
+
+def _extra_spec(where: str, header: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    spec = _field(where, header, "extra_arrays", dict)
+    for name, entry in spec.items():
+        ok = (
+            isinstance(entry, dict)
+            and isinstance(entry.get("dtype"), str)
+            and isinstance(entry.get("shape"), list)
+            and all(isinstance(s, int) and not isinstance(s, bool) for s in entry["shape"])
+        )
+        if not ok or name.startswith(("layers.", "__")):
+            raise ModelFileError(where, f"its header describes the extra array {name!r} badly")
+    return spec
+
+
+def _read_tensors(where: str, data: bytes) -> dict[str, np.ndarray]:
+    try:
+        tensors = safetensors.numpy.load(data)
+    except Exception as err:  # untrusted bytes: every failure of the reader is the file's
+        raise ModelFileError(
+            where, f"safetensors cannot read it ({type(err).__name__}: {err})"
+        ) from None
+    return {name: np.array(a) for name, a in tensors.items()}  # own, writable copies
+
+
+def _activations(where: str, header: Mapping[str, Any], L: int) -> list[str]:
+    arch = header["architecture"]
+    names = _field(where, arch, "activations", list, "architecture")
+    output = _field(where, arch, "output", str, "architecture")
+    if arch.get("layout") != LAYOUT:
+        raise ModelFileError(where, f"its weight layout is {arch.get('layout')!r}, not {LAYOUT!r}")
+    if len(names) != L or not all(isinstance(g, str) for g in names):
+        raise ModelFileError(where, f"it lists activations {names!r} for a {L}-layer network")
+    if names[-1] != output or output not in output_names():
+        raise ModelFileError(
+            where,
+            f"its output layer {output!r} is not one of {output_names()} or disagrees "
+            f"with the last activation {names[-1]!r}",
+        )
+    known = activation_names()
+    for l, g in enumerate(names[:-1], start=1):
+        if g not in known:
+            raise ModelFileError(
+                where,
+                f"layer {l} uses the activation {g!r}, which is neither built into lucidnet "
+                f"nor registered in this process (known: {', '.join(known)}); lucidnet never "
+                "imports code named in a file",
+                f"Register it before loading: lucidnet.register_activation({g!r}, g, g_prime).",
+            )
+    return names
+
+
+# ---------------------------------------------------------------------------- labels
+
+_LABEL_DTYPES = frozenset(
+    ["bool", "str", "object", "float32", "float64"]
+    + [f"{s}int{bits}" for s in ("", "u") for bits in (8, 16, 32, 64)]
+)
+
+
+def encode_labels(classes: Any) -> dict[str, Any]:
+    """Class labels as JSON with a dtype tag, so that they load back with their type.
+
+    Parameters
+    ----------
+    classes : array-like of shape (K,)
+        bool, int, uint, float (finite), str, or an object array of str.
+
+    Returns
+    -------
+    dict
+        ``{"dtype": tag, "values": [...]}``; tag is the NumPy dtype name ("int64",
+        "bool", "float64", ...), "str" for a NumPy str array or "object" for an object
+        array of str.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> encode_labels(np.array(["cat", "dog"]))
+    {'dtype': 'str', 'values': ['cat', 'dog']}
+    >>> decode_labels(encode_labels(np.array([3, 7])))
+    array([3, 7])
+    """
+    arr = np.asarray(classes)
+    if arr.ndim != 1:
+        raise ValueError(f"Labels must be one-dimensional; got shape {arr.shape}.")
+    kind = arr.dtype.kind
+    if kind == "U":
+        tag = "str"
+    elif kind == "O":
+        bad = next((v for v in arr if not isinstance(v, str)), None)
+        if bad is not None:
+            raise TypeError(
+                f"An object array of labels must hold str only; got {bad!r} "
+                f"({type(bad).__name__}). Convert the labels with np.asarray(y, dtype=str)."
+            )
+        tag = "object"
+    else:
+        tag = arr.dtype.name
+        if tag not in _LABEL_DTYPES:
+            raise TypeError(
+                f"Labels of dtype {arr.dtype} cannot be stored; use bool, int, float or str."
+            )
+        if kind == "f" and not np.all(np.isfinite(arr)):
+            raise ValueError("Float labels must be finite.")
+    return {"dtype": tag, "values": [v.item() if isinstance(v, np.generic) else v for v in arr]}
+
+
+def decode_labels(d: Mapping[str, Any]) -> np.ndarray:
+    """The labels encoded by :func:`encode_labels`, with their dtype.
+
+    Raises
+    ------
+    ValueError
+        When ``d`` is not such an encoding (unknown tag, or a value of the wrong type).
+    """
+    if not isinstance(d, Mapping) or not isinstance(d.get("values"), list):
+        raise ValueError(f"Encoded labels are a dict with 'dtype' and 'values'; got {d!r}.")
+    tag, values = d.get("dtype"), d["values"]
+    if tag not in _LABEL_DTYPES:
+        raise ValueError(f"Unknown label dtype tag {tag!r}; known: {sorted(_LABEL_DTYPES)}.")
+    if tag in ("str", "object"):
+        ok = all(isinstance(v, str) for v in values)
+    elif tag == "bool":
+        ok = all(isinstance(v, bool) for v in values)
+    elif tag.startswith(("int", "uint")):
+        info = np.iinfo(tag)
+        ok = all(isinstance(v, int) and not isinstance(v, bool) for v in values) and all(
+            info.min <= v <= info.max for v in values
+        )
+    else:
+        ok = all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in values
+        )
+    if not ok:
+        raise ValueError(f"The labels {values!r} do not all fit their dtype tag {tag!r}.")
+    if tag == "object":
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out
+    if tag == "str":
+        return np.array(values, dtype=str)
+    return np.array(values, dtype=tag)
