@@ -1,0 +1,391 @@
+"""Callbacks: code the trainer runs at fixed points of training.
+
+The hooks, in the order they fire::
+
+    on_train_begin(trainer)
+        on_epoch_begin(trainer, epoch)              epoch = 1, 2, ... (the one starting)
+            on_batch_end(trainer, batch, logs)      batch = 1, 2, ... within the epoch;
+                                                    logs = {"batch", "size", "loss"}
+        on_epoch_end(trainer, epoch, logs)          logs = the epoch's History record
+    on_train_end(trainer)                           also after an interruption or divergence
+
+A callback stops training by setting ``trainer.stop_training = True`` (and, if it likes,
+``trainer.stop_reason``); set in ``on_batch_end`` it ends the epoch after that batch.
+Callbacks run sorted by their ``order`` (stable): EarlyStopping first, so that a
+checkpoint written at the same epoch already holds the early-stopping counters; the
+displays last. Only callbacks that override ``on_batch_end`` cost anything per batch.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TextIO
+
+from lucidnet.training._monitor import initial_best, is_better, is_improvement, resolve_mode
+from lucidnet.training.state import save_state
+
+if TYPE_CHECKING:
+    from lucidnet.training.loop import Trainer
+
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "EpochTable",
+    "HistoryLogger",
+    "ModelCheckpoint",
+    "ProgressBar",
+    "TerminateOnNaN",
+]
+
+
+class Callback:
+    """Base class: every hook does nothing; override the ones you need.
+
+    Attributes
+    ----------
+    order : int
+        Callbacks run sorted by it (default 50; EarlyStopping 10, displays 90).
+    """
+
+    order: ClassVar[int] = 50
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        """Before the first epoch of a ``fit`` call."""
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        """After the last epoch, an interruption or a divergence."""
+
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
+        """Before epoch ``epoch`` (1-based) starts."""
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        """After epoch ``epoch``; ``logs`` is its History record."""
+
+    def on_batch_end(self, trainer: Trainer, batch: int, logs: dict[str, Any]) -> None:
+        """After the update of minibatch ``batch`` (1-based within the epoch)."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a resumed run needs from this callback (empty by default)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`."""
+
+
+class EarlyStopping(Callback):
+    """Stop when the monitored value has not improved for ``patience`` epochs.
+
+    Parameters
+    ----------
+    monitor : str, default="val_loss"
+        An epoch log: "val_loss", "val_<metric>", or "loss" (the training loss, for
+        training without validation data).
+    patience : int, default=10
+        Epochs in a row without an improvement of at least ``min_delta`` before stopping.
+    min_delta : float, default=1e-4
+    mode : {"auto", "min", "max"}, default="auto"
+        "auto": "min" for names containing "loss", else "max".
+    restore_best_weights : bool, default=True
+        At the end of training (however it ends), put back the weights of the best epoch.
+
+    Attributes
+    ----------
+    best : float
+        The best monitored value so far.
+    best_epoch : int or None
+    wait : int
+        Epochs since the last improvement by at least ``min_delta``.
+    best_weights : list of arrays or None
+        ``[W[1], b[1], ...]`` of the best epoch (references; the trainer never mutates them).
+
+    Notes
+    -----
+    As in scikit-learn: the counter restarts on an improvement by at least ``min_delta``,
+    while the best value and weights follow every strict improvement. Training stops when
+    ``wait ≥ patience`` (scikit-learn stops when its counter exceeds ``n_iter_no_change``:
+    use ``patience = n_iter_no_change + 1``). The state persists across ``fit`` calls so
+    an interrupted run resumes exactly; :meth:`reset` starts afresh.
+    """
+
+    order = 10
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 10,
+        min_delta: float = 1e-4,
+        mode: str = "auto",
+        restore_best_weights: bool = True,
+    ) -> None:
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            raise ValueError(
+                "The 'patience' parameter of EarlyStopping must be an int in [1, inf). "
+                f"Got {patience!r} instead."
+            )
+        if not min_delta >= 0:
+            raise ValueError(
+                "The 'min_delta' parameter of EarlyStopping must be a float in [0, inf). "
+                f"Got {min_delta!r} instead."
+            )
+        self.monitor = monitor
+        self.patience = patience
+        self.min_delta = float(min_delta)
+        self.mode = resolve_mode(monitor, mode, "EarlyStopping")
+        self.restore_best_weights = bool(restore_best_weights)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the best value, the counter and the best weights."""
+        self.best = initial_best(self.mode)
+        self.best_epoch: int | None = None
+        self.wait = 0
+        self.best_weights: list[Any] | None = None
+        self.stopped_epoch: int | None = None
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        trainer.require_log(self.monitor, "EarlyStopping")
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        value = float(logs[self.monitor])
+        self.wait = (
+            0 if is_improvement(value, self.best, self.mode, self.min_delta) else self.wait + 1
+        )
+        if is_better(value, self.best, self.mode):
+            self.best, self.best_epoch = value, epoch
+            if self.restore_best_weights:
+                self.best_weights = trainer.params
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            trainer.stop_training = True
+            trainer.stop_reason = (
+                f"early stopping: {self.monitor} did not improve by {self.min_delta:g} for "
+                f"{self.patience} epochs (best {self.best:.6g} at epoch {self.best_epoch})"
+            )
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self.restore_best_weights and self.best_weights is not None:
+            trainer.restore_weights(self.best_weights, epoch=self.best_epoch)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "monitor": self.monitor,
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "wait": self.wait,
+            "best_weights": self.best_weights,
+            "stopped_epoch": self.stopped_epoch,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.monitor = state["monitor"]
+        self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+        weights = state["best_weights"]
+        self.best_weights = None if weights is None else list(weights)
+        self.stopped_epoch = state["stopped_epoch"]
+
+    def __repr__(self) -> str:
+        return (
+            f"EarlyStopping(monitor={self.monitor!r}, patience={self.patience}, "
+            f"min_delta={self.min_delta}, mode={self.mode!r}, "
+            f"restore_best_weights={self.restore_best_weights})"
+        )
+
+
+class ModelCheckpoint(Callback):
+    """Save the full training state (``trainer.state_dict()``) to a file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.safetensors`` file, written atomically by :func:`lucidnet.training.save_state`.
+        It may name log fields, e.g. ``"ckpt-{epoch:03d}.safetensors"``.
+    monitor : str, default="val_loss"
+        The epoch log deciding what "best" means ("loss" without validation data).
+    save_best_only : bool, default=True
+        Save only when ``monitor`` reaches a new best (strict improvement); otherwise
+        after every epoch.
+    mode : {"auto", "min", "max"}, default="auto"
+
+    Notes
+    -----
+    The file resumes training with ``trainer.load_state_dict(load_state(path))``; its
+    ``"weights"`` are the weights of the saved epoch.
+    """
+
+    order = 60
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        monitor: str = "val_loss",
+        save_best_only: bool = True,
+        mode: str = "auto",
+    ) -> None:
+        self.path = path
+        self.monitor = monitor
+        self.save_best_only = bool(save_best_only)
+        self.mode = resolve_mode(monitor, mode, "ModelCheckpoint")
+        self.best = initial_best(self.mode)
+        self.last_saved: str | None = None
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        if self.save_best_only:
+            trainer.require_log(self.monitor, "ModelCheckpoint")
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        if self.save_best_only:
+            value = float(logs[self.monitor])
+            if not is_better(value, self.best, self.mode):
+                return
+            self.best = value
+        path = os.fspath(self.path)
+        if "{" in path:
+            path = path.format(**logs)
+        save_state(trainer.state_dict(), path)
+        self.last_saved = path
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best = state["best"]
+
+
+class TerminateOnNaN(Callback):
+    """Stop at the first minibatch whose loss is not finite (on by default in the Trainer).
+
+    The check itself runs inside the trainer's loop, on the minibatch cost before the
+    update, so that a bad batch never reaches the weights; this callback switches it on
+    (``Trainer(terminate_on_nan=True)`` adds it). On a non-finite loss (or non-finite
+    weights at an epoch's end) the trainer restores the last finite weights and raises a
+    ``ValueError`` naming the epoch and batch.
+    """
+
+    order = 0
+
+
+class ProgressBar(Callback):
+    """A live tqdm progress bar over the minibatches, with loss and validation loss.
+
+    ``Trainer(verbose=1)`` adds it.
+
+    Parameters
+    ----------
+    file : text stream, optional
+        Where the bar goes (tqdm's default, standard error, when None).
+    """
+
+    order = 90
+
+    def __init__(self, file: TextIO | None = None) -> None:
+        self.file = file
+        self._bar: Any = None
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(
+            total=trainer.batches_per_epoch * (trainer.epochs_target - trainer.epoch),
+            unit="batch",
+            desc=self._describe(trainer.epoch + 1, trainer.epochs_target),
+            file=self.file,
+            leave=True,
+            dynamic_ncols=True,
+        )
+
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
+        if self._bar is not None:
+            self._bar.set_description(self._describe(epoch, trainer.epochs_target), refresh=False)
+
+    def on_batch_end(self, trainer: Trainer, batch: int, logs: dict[str, Any]) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        if self._bar is not None:
+            shown = {k: f"{v:.4g}" for k, v in logs.items() if k == "loss" or k.startswith("val_")}
+            self._bar.set_postfix(shown, refresh=False)  # tqdm redraws at most 10 times a second
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self._bar is not None:
+            if trainer.epoch < trainer.epochs_target:
+                done = self._describe(trainer.epoch, trainer.epochs_target)
+                reason = (trainer.stop_reason or "stopped").split(":")[0]  # e.g. "early stopping"
+                self._bar.set_description(f"{done} ({reason})", refresh=False)
+            self._bar.close()
+            self._bar = None
+
+    @staticmethod
+    def _describe(epoch: int, epochs: int) -> str:
+        return f"epoch {epoch}/{epochs}"
+
+
+class EpochTable(Callback):
+    """Print one table row per epoch: epoch, loss, val_loss, metrics, lr, seconds.
+
+    ``Trainer(verbose=2)`` adds it. A ``*`` marks an epoch that set a new best of the
+    trainer's monitored value (``trainer.best_epoch``).
+
+    Parameters
+    ----------
+    file : text stream, optional
+        Standard output when None.
+    """
+
+    order = 90
+
+    def __init__(self, file: TextIO | None = None) -> None:
+        self.file = file
+        self._columns: list[str] = []
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self._columns = [k for k in trainer.log_keys if k != "epoch"]
+        header = f"{'epoch':>6}" + "".join(f"{k:>12}" for k in self._columns)
+        self._print(header)
+        self._print("-" * len(header))
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        cells = "".join(_cell(logs.get(k), k) for k in self._columns)
+        mark = "  *" if trainer.best_epoch == epoch else ""
+        self._print(f"{epoch:>6}{cells}{mark}")
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.file if self.file is not None else sys.stdout)
+
+
+def _cell(value: Any, key: str) -> str:
+    if value is None:
+        return f"{'':>12}"
+    if key == "seconds":
+        return f"{value:>12.3f}"
+    return f"{value:>12.6g}" if key == "lr" else f"{value:>12.5f}"
+
+
+class HistoryLogger(Callback):
+    """Write the history to a CSV or JSON file after every epoch, atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Ends in ``.csv`` (one row per epoch) or ``.json`` (columns, as ``History.to_dict``).
+    """
+
+    order = 80
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        suffix = Path(path).suffix.lower()
+        if suffix not in (".csv", ".json"):
+            raise ValueError(
+                f"HistoryLogger writes .csv or .json files; got {os.fspath(path)!r}. "
+                "End the file name in .csv or .json."
+            )
+        self.path = path
+        self.suffix = suffix
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        if self.suffix == ".csv":
+            trainer.history.to_csv(self.path)
+        else:
+            trainer.history.to_json(self.path)

@@ -1,0 +1,178 @@
+"""The data side of training: checking inputs, weighting rows, holding out validation rows.
+
+Everything here works on row indices; no function copies X.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["as_rows", "check_sample_weight", "class_weights", "row_classes", "validation_split"]
+
+Array = Any
+
+
+def as_rows(name: str, A: Array, n_cols: int, xp: Any, n_rows: int | None = None) -> Array:
+    """``A`` as a 2-D array of shape (n_rows, n_cols), one example per row.
+
+    A 1-D array is accepted when ``n_cols == 1`` and becomes one column.
+
+    Raises
+    ------
+    ValueError
+        For another shape, non-finite values, or a row count other than ``n_rows``.
+    """
+    shape = tuple(getattr(A, "shape", ()))
+    if len(shape) == 1 and n_cols == 1:
+        A = xp.reshape(A, (shape[0], 1))
+        shape = (shape[0], 1)
+    if len(shape) != 2 or shape[1] != n_cols:
+        raise ValueError(
+            f"{name} must have shape (n_samples, {n_cols}), one example per row; got shape "
+            f"{shape}. Targets must already be encoded (0/1, one-hot, or real values)."
+        )
+    if n_rows is not None and shape[0] != n_rows:
+        raise ValueError(f"{name} has {shape[0]} rows but X has {n_rows}; they must match.")
+    if not bool(xp.all(xp.isfinite(A))):
+        raise ValueError(
+            f"{name} contains NaN or infinite values; remove or impute them before training "
+            "(e.g. sklearn.impute.SimpleImputer)."
+        )
+    return A
+
+
+def check_sample_weight(
+    sample_weight: Array, n_rows: int, name: str = "sample_weight"
+) -> np.ndarray:
+    """``sample_weight`` as a float64 NumPy array of shape (n_rows,): finite, ≥ 0, Σ > 0."""
+    s = np.asarray(sample_weight, dtype=np.float64)
+    if s.shape != (n_rows,):
+        raise ValueError(f"{name} must have shape (n_samples,) = ({n_rows},); got {s.shape}.")
+    if not np.all(np.isfinite(s)) or np.any(s < 0) or not s.sum() > 0:
+        raise ValueError(
+            f"{name} must hold finite, non-negative weights with a positive sum; got "
+            f"min {s.min():g}, max {s.max():g}, sum {s.sum():g}."
+        )
+    return s
+
+
+def row_classes(Y: Array) -> np.ndarray:
+    """The class index of every row of Y (n_samples, n[L]), as int64.
+
+    Notes
+    -----
+    n[L] > 1 (softmax, one-hot rows): class = argmax of the row.
+    n[L] = 1 (sigmoid): class = the row's 0/1 value.
+
+    Raises
+    ------
+    ValueError
+        When a single column holds values other than 0 and 1.
+    """
+    Y = np.asarray(Y)
+    if Y.shape[1] > 1:
+        return np.argmax(Y, axis=1).astype(np.int64)
+    column = Y[:, 0]
+    if not np.all((column == 0) | (column == 1)):
+        raise ValueError(
+            "class_weight needs class labels, but the single target column holds values other "
+            "than 0 and 1 (a regression target?). Use sample_weight for real-valued targets."
+        )
+    return column.astype(np.int64)
+
+
+def class_weights(
+    class_weight: dict[int, float] | str, classes: np.ndarray, n_classes: int
+) -> np.ndarray:
+    """One weight per row from its class.
+
+    Parameters
+    ----------
+    class_weight : dict {class_index: weight} or "balanced"
+        Classes missing from the dict weigh 1.
+    classes : array of shape (n_rows,)
+        The class index of every (training) row, from :func:`row_classes`.
+    n_classes : int
+        How many classes the output can express (2 for one sigmoid unit, else n[L]).
+
+    Notes
+    -----
+    "balanced", as scikit-learn: w_c = n_rows / (n_present_classes · count_c).
+    """
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise ValueError(
+                "class_weight must be a dict {class_index: weight} or 'balanced'; "
+                f"got {class_weight!r}."
+            )
+        counts = np.bincount(classes, minlength=n_classes).astype(np.float64)
+        present = counts > 0
+        per_class = np.ones(n_classes)
+        per_class[present] = len(classes) / (present.sum() * counts[present])
+    elif isinstance(class_weight, dict):
+        per_class = np.ones(n_classes)
+        for c, w in class_weight.items():
+            if not (isinstance(c, (int, np.integer)) and 0 <= c < n_classes):
+                raise ValueError(
+                    f"class_weight keys must be class indices 0..{n_classes - 1}; got {c!r}."
+                )
+            if not (np.isfinite(w) and w >= 0):
+                raise ValueError(f"class_weight[{c}] must be a finite weight ≥ 0; got {w!r}.")
+            per_class[c] = float(w)
+    else:
+        raise TypeError(
+            "class_weight must be a dict {class_index: weight} or 'balanced'; "
+            f"got {type(class_weight).__name__}."
+        )
+    return per_class[classes]
+
+
+def validation_split(
+    n_rows: int, fraction: float, rng: np.random.Generator, stratify: Array | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hold out a seeded random ``fraction`` of the rows, class by class when stratified.
+
+    Parameters
+    ----------
+    n_rows : int
+    fraction : float in (0, 1)
+    rng : numpy.random.Generator
+    stratify : array of shape (n_rows,), optional
+        Labels; each label keeps round(fraction · count) of its rows for validation.
+
+    Returns
+    -------
+    train_idx, val_idx : int arrays, sorted, disjoint, together 0..n_rows−1
+
+    Raises
+    ------
+    ValueError
+        When either part would be empty.
+    """
+    if stratify is None:
+        order = rng.permutation(n_rows)
+        n_val = round(fraction * n_rows)
+        val = order[:n_val]
+    else:
+        labels = np.asarray(stratify)
+        if labels.shape[:1] != (n_rows,):
+            raise ValueError(
+                f"stratify must have one label per row, shape ({n_rows},); got {labels.shape}."
+            )
+        _, inverse = np.unique(labels, return_inverse=True, axis=0 if labels.ndim > 1 else None)
+        inverse = inverse.reshape(-1)
+        parts = []
+        for c in range(int(inverse.max()) + 1):
+            members = rng.permutation(np.flatnonzero(inverse == c))
+            parts.append(members[: round(fraction * len(members))])
+        val = np.concatenate(parts)
+    if len(val) == 0 or len(val) == n_rows:
+        raise ValueError(
+            f"validation_fraction={fraction} of {n_rows} rows leaves an empty training or "
+            "validation set; use more data or another fraction."
+        )
+    is_val = np.zeros(n_rows, dtype=bool)
+    is_val[val] = True
+    return np.flatnonzero(~is_val), np.flatnonzero(is_val)

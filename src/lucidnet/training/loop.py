@@ -1,0 +1,780 @@
+"""The training loop: epochs of shuffled minibatches through the core's forward and backward.
+
+One minibatch step is the lecture's (MATH.md §6), with the optimizer in place of the
+plain update::
+
+    idx            = the next B shuffled row indices        (X[idx] only, never a copy of X)
+    cache          = net.forward(X[idx].T, dropout, rng)    Z[l], A[l]
+    J              = net.cost_from_cache(cache, Y[idx].T, alpha, sample_weight)
+    dW[l], db[l]   = net.backward(cache, Y[idx].T, alpha, sample_weight)
+    params         = optimizer.step(params, grads, η)       η from the schedule
+
+Around it the trainer adds what makes a run trustworthy: a seeded Generator for the
+shuffle and the dropout masks (same data + same int seed → bit-identical weights),
+validation after each epoch, early stopping, callbacks, a guard against divergence, a
+clean stop on Ctrl-C, and a state that resumes a run bit for bit.
+
+Cheap by design: optimizers never change arrays in place, so "the weights before this
+batch", "the weights of the best epoch" and "the state at the last epoch boundary" are
+kept as references, not copies.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from lucidnet.core._namespace import namespace
+from lucidnet.core.network import Network
+from lucidnet.training._monitor import initial_best, is_better
+from lucidnet.training.callbacks import (
+    Callback,
+    EarlyStopping,
+    EpochTable,
+    ProgressBar,
+    TerminateOnNaN,
+)
+from lucidnet.training.data import (
+    as_rows,
+    check_sample_weight,
+    class_weights,
+    row_classes,
+    validation_split,
+)
+from lucidnet.training.history import History
+from lucidnet.training.minibatch import minibatches
+from lucidnet.training.optimizers import Optimizer, clip_by_global_norm, get_optimizer
+from lucidnet.training.schedules import Schedule, get_schedule
+
+__all__ = ["Trainer"]
+
+Array = Any
+Metric = Callable[[Array, Array], float]
+
+
+class _Diverged(Exception):
+    """Internal: a non-finite loss or weight; turned into a ValueError after on_train_end."""
+
+    def __init__(self, epoch: int, batch: int, what: str, lr: float) -> None:
+        self.epoch, self.batch, self.what, self.lr = epoch, batch, what, lr
+
+
+class Trainer:
+    """Train a :class:`~lucidnet.core.network.Network` by minibatch optimization.
+
+    Parameters
+    ----------
+    net : Network
+        Trained in place: its ``W`` and ``b`` dicts receive new arrays after every step.
+    optimizer : {"adam", "sgd", "adamw"} or Optimizer, default="adam"
+        A name builds one with ``learning_rate``; an instance is used as is (its own
+        ``learning_rate`` is the base rate and the ``learning_rate`` argument is ignored).
+    learning_rate : float, default=1e-3
+        The base rate η₀.
+    schedule : {"constant", "invscaling", "step", "cosine", "plateau"}, Schedule or None
+        How the rate changes; None keeps it constant.
+    batch_size : int, default=32
+        B; the last minibatch of an epoch holds the remaining rows.
+    alpha : float, default=0.0
+        L2 strength, as in ``Network.backward``.
+    dropout : float or dict {l: p}, optional
+        Inverted dropout on hidden layers (``Network.forward``), masks drawn from the
+        trainer's Generator.
+    clip_norm : float, optional
+        Clip the gradients' global norm to this value (off by default).
+    early_stopping : bool or EarlyStopping, default=False
+        True: ``EarlyStopping()`` on "val_loss", or on "loss" when fit gets no validation data.
+    callbacks : iterable of Callback
+    shuffle : bool, default=True
+        Shuffle the rows every epoch.
+    seed : int, numpy.random.Generator or None
+        Seeds the shuffle, the dropout masks and the validation split. The same data and
+        the same int give bit-identical weights.
+    verbose : {0, 1, 2}, default=0
+        1: a live tqdm progress bar with loss and val_loss (:class:`ProgressBar`);
+        2: one table row per epoch (:class:`EpochTable`).
+    terminate_on_nan : bool, default=True
+        Stop with a clear ValueError at the first non-finite loss (:class:`TerminateOnNaN`).
+
+    Attributes
+    ----------
+    history : History
+        One record per epoch (see :class:`History`).
+    epoch : int
+        Epochs completed (over every ``fit`` call).
+    t : int
+        Training examples processed.
+    n_batches : int
+        Optimizer steps taken.
+    best_epoch : int or None
+        The epoch with the best monitored value: the early-stopping monitor, else
+        "val_loss" with validation data, else "loss".
+    best_score : float or None
+        That value.
+    stop_training : bool
+        Set by a callback to stop after the current batch or epoch.
+    interrupted : bool
+        The last fit ended on a KeyboardInterrupt (Ctrl-C).
+    stop_reason : str or None
+        Why the last fit stopped before ``epochs`` (early stopping, interruption...).
+    learning_rate_ : float
+        The rate of the next step.
+    log_keys : list of str
+        The keys of this fit's epoch records.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lucidnet import Network
+    >>> X = np.random.default_rng(0).normal(size=(40, 2)); Y = (X[:, :1] > 0) * 1.0
+    >>> trainer = Trainer(Network([2, 1], seed=0), optimizer="sgd", learning_rate=0.5, seed=0)
+    >>> history = trainer.fit(X, Y, epochs=3, validation_fraction=0.25)
+    >>> len(history), sorted(history.records[-1])
+    (3, ['epoch', 'loss', 'lr', 'seconds', 'val_loss'])
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        *,
+        optimizer: str | Optimizer = "adam",
+        learning_rate: float = 1e-3,
+        schedule: str | Schedule | None = None,
+        batch_size: int = 32,
+        alpha: float = 0.0,
+        dropout: float | dict[int, float] | None = None,
+        clip_norm: float | None = None,
+        early_stopping: bool | EarlyStopping = False,
+        callbacks: Iterable[Callback] = (),
+        shuffle: bool = True,
+        seed: int | np.random.Generator | None = None,
+        verbose: int = 0,
+        terminate_on_nan: bool = True,
+    ) -> None:
+        if not isinstance(net, Network):
+            raise TypeError(f"Trainer trains a lucidnet Network; got {type(net).__name__}.")
+        _check_int("batch_size", batch_size, 1)
+        _check_real("alpha", alpha, 0.0, closed=True)
+        if clip_norm is not None:
+            _check_real("clip_norm", clip_norm, 0.0, closed=False)
+        if verbose not in (0, 1, 2):
+            raise ValueError(
+                f"The 'verbose' parameter of Trainer must be 0, 1 or 2. Got {verbose!r} instead."
+            )
+        self.net = net
+        self.optimizer = get_optimizer(optimizer, learning_rate=learning_rate)
+        self.schedule = get_schedule(schedule)
+        self.batch_size = int(batch_size)
+        self.alpha = float(alpha)
+        self.dropout = dropout
+        self.clip_norm = None if clip_norm is None else float(clip_norm)
+        self.shuffle = bool(shuffle)
+        self.verbose = verbose
+        self.rng = np.random.default_rng(seed)
+        self._split_seed = int(self.rng.integers(2**63))
+
+        self._auto_early_stopping = early_stopping is True
+        self.early_stopping: EarlyStopping | None
+        if early_stopping is True:
+            self.early_stopping = EarlyStopping()
+        elif early_stopping is False or early_stopping is None:
+            self.early_stopping = None
+        elif isinstance(early_stopping, EarlyStopping):
+            self.early_stopping = early_stopping
+        else:
+            raise TypeError(
+                f"early_stopping must be True, False or an EarlyStopping; got {early_stopping!r}."
+            )
+        callbacks = list(callbacks)
+        for cb in callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"Every callback must be a lucidnet Callback; got {cb!r}.")
+        if self.early_stopping is not None:
+            callbacks.append(self.early_stopping)
+        if terminate_on_nan:
+            callbacks.append(TerminateOnNaN())
+        if verbose == 1:
+            callbacks.append(ProgressBar())
+        elif verbose == 2:
+            callbacks.append(EpochTable())
+        self.callbacks: list[Callback] = sorted(callbacks, key=lambda cb: cb.order)
+
+        self.history = History()
+        self.epoch = 0
+        self.t = 0
+        self.n_batches = 0
+        self.best_epoch: int | None = None
+        self.best_score: float | None = None
+        self._monitor: str | None = None
+        self._mode = "min"
+        self._best_value = math.inf
+        self._best_weights: list[Array] | None = None
+        self.stop_training = False
+        self.interrupted = False
+        self.stop_reason: str | None = None
+        self.learning_rate_ = self.schedule.rate(self.optimizer.learning_rate, 0, 0, 0)
+        self.log_keys: list[str] = ["epoch", "loss", "lr", "seconds"]
+        self.epochs_target = 0
+        self.batches_per_epoch = 0
+        self._restored: tuple[list[Array], list[Array]] | None = None
+        self._boundary: tuple[Any, ...] | None = None  # the state at the last epoch's end
+        self._prev: tuple[Any, ...] | None = None  # the state before the last step
+        self._check_finite = terminate_on_nan
+
+    # ------------------------------------------------------------------ parameters
+
+    @property
+    def params(self) -> list[Array]:
+        """The network's parameters ``[W[1], b[1], ..., W[L], b[L]]`` (references)."""
+        W, b = self.net.W, self.net.b
+        return [p for l in range(1, self.net.L + 1) for p in (W[l], b[l])]
+
+    def _set_params(self, params: list[Array]) -> None:
+        W, b = self.net.W, self.net.b
+        for l in range(1, self.net.L + 1):
+            W[l] = params[2 * l - 2]
+            b[l] = params[2 * l - 1]
+
+    def restore_weights(self, params: list[Array], epoch: int | None = None) -> None:
+        """Put ``params`` (e.g. the best epoch's) into the network at the end of training.
+
+        The trainer remembers the weights training had reached: as long as the network
+        still holds the restored ones, the next ``fit`` and :meth:`state_dict` continue from
+        the weights of the last epoch, so restoring never changes a resumed run.
+        """
+        training = self._training_params()
+        self._set_params(list(params))
+        self._restored = (self.params, training)
+
+    def _training_params(self) -> list[Array]:
+        current = self.params
+        if self._restored is not None:
+            restored, training = self._restored
+            if all(a is b for a, b in zip(current, restored, strict=True)):
+                return training
+        return current
+
+    def require_log(self, key: str, owner: str) -> None:
+        """Raise a ValueError when this fit's epoch records will not hold ``key``."""
+        if key in self.log_keys:
+            return
+        hint = (
+            " Pass validation_data=(X_val, Y_val) or validation_fraction=0.1 to fit, "
+            "or monitor 'loss'."
+            if key.startswith("val_")
+            else ""
+        )
+        raise ValueError(f"{owner} monitors {key!r}, but this fit logs {self.log_keys}.{hint}")
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(
+        self,
+        X: Array,
+        Y: Array,
+        *,
+        epochs: int,
+        sample_weight: Array | None = None,
+        class_weight: dict[int, float] | str | None = None,
+        validation_data: tuple[Array, ...] | None = None,
+        validation_fraction: float | None = None,
+        stratify: Array | None = None,
+        metrics: dict[str, Metric] | None = None,
+    ) -> History:
+        """Train until ``self.epoch == epochs`` (or an earlier stop); return the history.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n[0])
+            One example per row; the network sees ``A0 = X[idx].T``.
+        Y : array of shape (n_samples, n[L])
+            Encoded targets, one row per example: 0/1, one-hot rows, or real values.
+            Shape (n_samples,) is accepted for n[L] = 1.
+        epochs : int
+            The total epoch count to reach, counting epochs of earlier fits: a new
+            trainer runs ``epochs`` epochs, a restored one the remaining ones, and
+            ``fit(X, Y, epochs=trainer.epoch + 1)`` is one more epoch (``partial_fit``).
+        sample_weight : array of shape (n_samples,), optional
+            The cost becomes Σ s_i L_i / Σ s_i per minibatch.
+        class_weight : dict {class_index: weight} or "balanced", optional
+            Multiplies ``sample_weight``. A row's class is the argmax of its Y row when
+            n[L] > 1, else its 0/1 value. "balanced" counts the training rows (after the
+            validation split). Validation rows are not class-weighted.
+        validation_data : (X_val, Y_val) or (X_val, Y_val, sample_weight_val), optional
+        validation_fraction : float in (0, 1), optional
+            Hold out this fraction of the rows (by index, seeded by the trainer's
+            Generator, the same rows at every fit), stratified by ``stratify`` if given.
+            Their sample weights follow them.
+        stratify : array of shape (n_samples,), optional
+            Class labels for a stratified ``validation_fraction``.
+        metrics : dict {name: fn(Y_true_rows, A_out_rows) -> float}, optional
+            Computed on the validation data after each epoch, logged as "val_<name>".
+
+        Returns
+        -------
+        History
+
+        Raises
+        ------
+        ValueError
+            For bad inputs, and when training diverges (a non-finite loss or weight): the
+            message names the epoch and batch; the last finite weights are kept.
+        """
+        net = self.net
+        n0, nL = net.n[0], net.n[net.L]
+        _check_int("epochs", epochs, 0)
+        xp = namespace(X)
+        X = as_rows("X", X, n0, xp)
+        n = X.shape[0]
+        Y = as_rows("Y", Y, nL, xp, n_rows=n)
+        sw = None if sample_weight is None else check_sample_weight(sample_weight, n)
+
+        train_idx, val = self._validation(
+            X, Y, sw, validation_data, validation_fraction, stratify, xp
+        )
+        n_train = n if train_idx is None else len(train_idx)
+        if class_weight is not None:
+            rows = Y if train_idx is None else np.asarray(Y)[train_idx]
+            per_row = class_weights(class_weight, row_classes(rows), nL if nL > 1 else 2)
+            s_train = np.ones(n)
+            s_train[slice(None) if train_idx is None else train_idx] = per_row
+            sw = s_train if sw is None else sw * s_train
+        s = None if sw is None else _like(sw, xp)
+
+        metrics = dict(metrics or {})
+        for name, fn in metrics.items():
+            if not callable(fn):
+                raise TypeError(f"metrics[{name!r}] must be a function fn(Y_true, A_out) -> float.")
+        if metrics and val is None:
+            raise ValueError(
+                "metrics are computed on validation data; pass validation_data=(X_val, Y_val) "
+                "or validation_fraction=0.1 to fit."
+            )
+        self.log_keys = ["epoch", "loss"]
+        if val is not None:
+            self.log_keys += ["val_loss", *(f"val_{name}" for name in metrics)]
+        self.log_keys += ["lr", "seconds"]
+        if self._auto_early_stopping and self.early_stopping is not None:
+            self.early_stopping.monitor = "val_loss" if val is not None else "loss"
+        self.require_log(self.schedule.monitor, "The schedule")
+        monitor, self._mode = self._choose_monitor()
+        if monitor != self._monitor:  # a new monitored value: the best so far starts afresh
+            self._monitor = monitor
+            self._best_value = initial_best(self._mode)
+            self.best_epoch = self.best_score = self._best_weights = None
+
+        self.epochs_target = epochs
+        self.batches_per_epoch = math.ceil(n_train / self.batch_size)
+        self.stop_training = False
+        self.interrupted = False
+        self.stop_reason = None
+        if self.epoch >= epochs:
+            return self.history
+        self._check_finite = any(isinstance(cb, TerminateOnNaN) for cb in self.callbacks)
+        self._run(X, Y, s, train_idx, val, metrics, epochs, xp)
+        return self.history
+
+    def _validation(
+        self,
+        X: Array,
+        Y: Array,
+        sw: np.ndarray | None,
+        validation_data: tuple[Array, ...] | None,
+        validation_fraction: float | None,
+        stratify: Array | None,
+        xp: Any,
+    ) -> tuple[np.ndarray | None, tuple[Array, Array, Array | None] | None]:
+        """(train_idx or None, (X_val, Y_val, s_val) or None)."""
+        if validation_data is not None and validation_fraction is not None:
+            raise ValueError("Pass validation_data or validation_fraction to fit, not both.")
+        n0, nL = self.net.n[0], self.net.n[self.net.L]
+        if validation_fraction is not None:
+            if isinstance(validation_fraction, bool) or not (
+                isinstance(validation_fraction, numbers.Real) and 0 < validation_fraction < 1
+            ):
+                raise ValueError(
+                    "The 'validation_fraction' parameter of fit must be a float in (0, 1). "
+                    f"Got {validation_fraction!r} instead."
+                )
+            rng = np.random.default_rng(self._split_seed)
+            train_idx, val_idx = validation_split(
+                X.shape[0], float(validation_fraction), rng, stratify
+            )
+            take = xp.asarray(val_idx)
+            X_val, Y_val = xp.take(X, take, axis=0), xp.take(Y, take, axis=0)
+            s_val = None if sw is None else _like(sw[val_idx], xp)
+            return train_idx, (X_val, Y_val, s_val)
+        if validation_data is None:
+            return None, None
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "validation_data must be (X_val, Y_val) or (X_val, Y_val, sample_weight_val)."
+            )
+        X_val = as_rows("X_val", validation_data[0], n0, namespace(validation_data[0]))
+        Y_val = as_rows(
+            "Y_val", validation_data[1], nL, namespace(validation_data[1]), n_rows=X_val.shape[0]
+        )
+        s_val = None
+        if len(validation_data) == 3 and validation_data[2] is not None:
+            s_val = check_sample_weight(validation_data[2], X_val.shape[0], "sample_weight_val")
+            s_val = _like(s_val, namespace(X_val))
+        return None, (X_val, Y_val, s_val)
+
+    def _choose_monitor(self) -> tuple[str, str]:
+        es = next((cb for cb in self.callbacks if isinstance(cb, EarlyStopping)), None)
+        if es is not None:
+            return es.monitor, es.mode
+        return ("val_loss" if "val_loss" in self.log_keys else "loss"), "min"
+
+    # ------------------------------------------------------------------ the loop
+
+    def _run(
+        self,
+        X: Array,
+        Y: Array,
+        s: Array | None,
+        train_idx: np.ndarray | None,
+        val: tuple[Array, Array, Array | None] | None,
+        metrics: dict[str, Metric],
+        epochs: int,
+        xp: Any,
+    ) -> None:
+        params = self._training_params()
+        self._set_params(params)
+        self._restored = None
+        self._boundary = self._snapshot(params)
+        self._prev = None
+        diverged: _Diverged | None = None
+        try:
+            for cb in self.callbacks:
+                cb.on_train_begin(self)
+            while self.epoch < epochs and not self.stop_training:
+                self._epoch(X, Y, s, train_idx, val, metrics, xp)
+            if self.stop_training and self.stop_reason is None:
+                self.stop_reason = "stopped by a callback"
+        except KeyboardInterrupt:
+            self._rollback()
+            self.interrupted = True
+            self.stop_reason = "interrupted"
+        except _Diverged as error:
+            diverged = error
+            self.stop_reason = "diverged"
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        restored = self._restored is not None
+        if self.interrupted:
+            if restored:
+                kept = f"restored the best weights (epoch {self.best_epoch})"
+            else:
+                kept = (
+                    f"kept the weights of epoch {self.epoch}" if self.epoch else "kept the weights"
+                )
+            print(
+                f"Training interrupted (KeyboardInterrupt): stopped cleanly after {self.epoch} "
+                f"complete epoch(s), {kept}; the history is kept and "
+                f"fit(..., epochs={self.epochs_target}) resumes.",
+                file=sys.stderr,
+            )
+        if diverged is not None:
+            kept = (
+                f"The best weights (epoch {self.best_epoch}) were restored."
+                if restored
+                else "The last finite weights were kept."
+            )
+            raise ValueError(
+                f"Training diverged at epoch {diverged.epoch}, batch {diverged.batch}: "
+                f"{diverged.what}. {kept} Try a lower learning rate (now {diverged.lr!r}) or "
+                "scale the inputs (e.g. StandardScaler)."
+            )
+
+    def _epoch(
+        self,
+        X: Array,
+        Y: Array,
+        s: Array | None,
+        train_idx: np.ndarray | None,
+        val: tuple[Array, Array, Array | None] | None,
+        metrics: dict[str, Metric],
+        xp: Any,
+    ) -> None:
+        net, optimizer, schedule, rng = self.net, self.optimizer, self.schedule, self.rng
+        L, alpha, dropout, clip_norm = net.L, self.alpha, self.dropout, self.clip_norm
+        layers = range(1, L + 1)
+        batch_callbacks = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
+        check, fast, per_batch = self._check_finite, xp is np, schedule.per_batch
+        n_train = X.shape[0] if train_idx is None else len(train_idx)
+        epoch = self.epoch + 1
+        base = optimizer.learning_rate
+        lr = self.learning_rate_ = schedule.rate(base, self.epoch, self.n_batches, self.t)
+        for cb in self.callbacks:
+            cb.on_epoch_begin(self, epoch)
+        start = time.perf_counter()
+        params = self.params
+        prev = self._prev  # the state before the last step
+        total = weight = 0.0
+        batch = 0
+        with np.errstate(all="ignore"):
+            order = minibatches(n_train, self.batch_size, rng if self.shuffle else None)
+            for batch, idx in enumerate(order, start=1):
+                if train_idx is not None:
+                    idx = train_idx[idx]
+                size: float = len(idx)
+                if fast:
+                    A0, Yb = X[idx].T, Y[idx].T
+                    sb = None if s is None else s[idx]
+                else:
+                    take = xp.asarray(idx)
+                    A0, Yb = xp.take(X, take, axis=0).T, xp.take(Y, take, axis=0).T
+                    sb = None if s is None else xp.take(s, take)
+                if sb is not None:
+                    size = float(xp.sum(sb))
+                    if size == 0:
+                        continue  # every row weighs 0: nothing to learn from this batch
+                if per_batch:
+                    lr = self.learning_rate_ = schedule.rate(
+                        base, self.epoch, self.n_batches, self.t
+                    )
+                cache = net.forward(A0, dropout=dropout, rng=rng)
+                J = net.cost_from_cache(cache, Yb, alpha, sample_weight=sb)
+                if check and not math.isfinite(J):
+                    self._restore_finite(prev)
+                    raise _Diverged(epoch, batch, f"the loss became {J}", lr)
+                grads = net.backward(cache, Yb, alpha, sample_weight=sb)
+                dW, db = grads.dW, grads.db
+                g: list[Array] = []
+                for l in layers:
+                    g += (dW[l], db[l])
+                if clip_norm is not None:
+                    g, _ = clip_by_global_norm(g, clip_norm)
+                prev = (params, optimizer.snapshot(), self.t, self.n_batches)
+                params = optimizer.step(params, g, lr)
+                self._set_params(params)
+                self.t += len(idx)
+                self.n_batches += 1
+                total += J * size
+                weight += size
+                if batch_callbacks:
+                    batch_logs = {"batch": batch, "size": len(idx), "loss": J}
+                    for cb in batch_callbacks:
+                        cb.on_batch_end(self, batch, batch_logs)
+                    if self.stop_training:
+                        break
+            self._prev = prev
+            if check and not _all_finite(params, xp):
+                self._restore_finite(prev)
+                raise _Diverged(epoch, batch, "the weights became inf or nan", lr)
+            logs: dict[str, Any] = {"epoch": epoch, "loss": total / weight if weight else math.nan}
+            if val is not None:
+                logs.update(self._evaluate(val, metrics))
+        logs["lr"] = lr
+        logs["seconds"] = time.perf_counter() - start
+
+        self.epoch = epoch
+        self.history.append(logs)
+        value = logs.get(self._monitor or "loss")
+        if value is not None and is_better(value, self._best_value, self._mode):
+            self._best_value = value
+            self.best_epoch, self.best_score, self._best_weights = epoch, value, params
+        schedule.on_epoch_end(logs[schedule.monitor])
+        self.learning_rate_ = schedule.rate(base, self.epoch, self.n_batches, self.t)
+        self._boundary = self._snapshot(params)
+        for cb in self.callbacks:
+            cb.on_epoch_end(self, epoch, logs)
+
+    def _evaluate(
+        self, val: tuple[Array, Array, Array | None], metrics: dict[str, Metric]
+    ) -> dict[str, float]:
+        """val_loss (the mean loss, no L2 penalty) and val_<metric> on the validation rows."""
+        X_val, Y_val, s_val = val
+        net = self.net
+        cache = net.forward(X_val.T)
+        logs = {"val_loss": net.cost_from_cache(cache, Y_val.T, 0.0, sample_weight=s_val)}
+        if metrics:
+            A_rows = cache.A[net.L].T
+            for name, fn in metrics.items():
+                logs[f"val_{name}"] = float(fn(Y_val, A_rows))
+        return logs
+
+    # ------------------------------------------------------------------ faults
+
+    def _snapshot(self, params: list[Array]) -> tuple[Any, ...]:
+        """Everything an epoch changes, by reference (nothing is copied)."""
+        return (
+            params,
+            self.optimizer.snapshot(),
+            self.rng.bit_generator.state,
+            self.t,
+            self.n_batches,
+        )
+
+    def _rollback(self) -> None:
+        """Go back to the last epoch boundary (after a Ctrl-C in the middle of an epoch)."""
+        assert self._boundary is not None
+        params, opt_state, rng_state, self.t, self.n_batches = self._boundary
+        self._set_params(params)
+        self.optimizer.restore(opt_state)
+        self.rng.bit_generator.state = rng_state
+
+    def _restore_finite(self, prev: tuple[Any, ...] | None) -> None:
+        """Put back the weights before the last step, or those of the last epoch boundary."""
+        xp = namespace(*self.params[:1])
+        if prev is not None and _all_finite(prev[0], xp):
+            params, opt_state, self.t, self.n_batches = prev
+            self._set_params(params)
+            self.optimizer.restore(opt_state)
+        else:
+            self._rollback()
+
+    # ------------------------------------------------------------------ state
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a bit-identical resume needs (arrays by reference, not copied).
+
+        Returns
+        -------
+        dict
+            "weights" (where training continues: the last epoch's, even when the network
+            holds restored best weights), "best_weights", "optimizer", "schedule", "rng"
+            (the bit generator's state), "split_seed", "epoch", "t", "n_batches",
+            "learning_rate_", "best_epoch", "best_score", "best_value", "monitor",
+            "stop_reason", "history" (columns), "callbacks" (each callback's state),
+            "layer_sizes" and "activations" (checked on load).
+
+        Save it with :func:`lucidnet.training.save_state`.
+        """
+        return {
+            "format": "lucidnet.Trainer",
+            "version": 1,
+            "layer_sizes": list(self.net.n),
+            "activations": self.net.activation_names,
+            "weights": self._training_params(),
+            "best_weights": self._best_weights,
+            "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict(),
+            "rng": self.rng.bit_generator.state,
+            "split_seed": self._split_seed,
+            "epoch": self.epoch,
+            "t": self.t,
+            "n_batches": self.n_batches,
+            "learning_rate_": self.learning_rate_,
+            "best_epoch": self.best_epoch,
+            "best_score": self.best_score,
+            "best_value": self._best_value,
+            "monitor": self._monitor,
+            "stop_reason": self.stop_reason,
+            "history": self.history.to_dict(),
+            "callbacks": [
+                {"class": type(cb).__name__, "state": cb.state_dict()} for cb in self.callbacks
+            ],
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict`: the network gets ``state["weights"]``.
+
+        The trainer should be built like the one that saved the state (same optimizer and
+        schedule kinds, same callbacks); the callbacks' states are matched by class, in order.
+
+        Raises
+        ------
+        ValueError
+            When the network's layer sizes or activations differ from the saved ones.
+        """
+        net = self.net
+        if (
+            list(state["layer_sizes"]) != list(net.n)
+            or list(state["activations"]) != net.activation_names
+        ):
+            raise ValueError(
+                f"The state is for a network {state['layer_sizes']} with activations "
+                f"{state['activations']}, but this trainer's network is {net.n} with "
+                f"{net.activation_names}; build the same network to resume."
+            )
+        convert = _converter(net)
+        self._set_params([convert(a) for a in state["weights"]])
+        self._restored = None
+        best = state["best_weights"]
+        self._best_weights = None if best is None else [convert(a) for a in best]
+        self.optimizer.load_state_dict(_map_arrays(state["optimizer"], convert))
+        self.schedule.load_state_dict(state["schedule"])
+        self.rng.bit_generator.state = state["rng"]
+        self._split_seed = int(state["split_seed"])
+        self.epoch, self.t, self.n_batches = state["epoch"], state["t"], state["n_batches"]
+        self.learning_rate_ = state["learning_rate_"]
+        self.best_epoch, self.best_score = state["best_epoch"], state["best_score"]
+        self._best_value = state["best_value"]
+        self._monitor = state["monitor"]
+        self.stop_reason = state["stop_reason"]
+        self.history = History.from_dict(state["history"])
+        saved: dict[str, list[dict[str, Any]]] = {}
+        for entry in state["callbacks"]:
+            saved.setdefault(entry["class"], []).append(entry["state"])
+        for cb in self.callbacks:
+            queue = saved.get(type(cb).__name__)
+            if queue:
+                cb.load_state_dict(_map_arrays(queue.pop(0), convert))
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _overrides(cb: Callback, hook: str) -> bool:
+    return getattr(type(cb), hook) is not getattr(Callback, hook)
+
+
+def _all_finite(params: list[Array], xp: Any) -> bool:
+    """Whether every entry of every array is finite.
+
+    A finite sum proves it cheaply; a non-finite sum may also be an overflow of finite
+    entries, so only then are the entries tested one by one.
+    """
+    total = sum(float(xp.sum(p)) for p in params)
+    if math.isfinite(total):
+        return True
+    return all(bool(xp.all(xp.isfinite(p))) for p in params)
+
+
+def _like(weights: np.ndarray, xp: Any) -> Array:
+    """Sample weights (NumPy) in the data's namespace."""
+    return weights if xp is np else xp.asarray(weights)
+
+
+def _converter(net: Network) -> Callable[[Array], Array]:
+    """Arrays loaded from disk (NumPy) into the network's namespace and dtype."""
+    xp = namespace(net.W[1])
+    dtype = net.W[1].dtype
+    if xp is np:
+        return lambda a: np.asarray(a, dtype=dtype)
+    return lambda a: xp.asarray(np.asarray(a), dtype=dtype)
+
+
+def _map_arrays(value: Any, fn: Callable[[Array], Array]) -> Any:
+    if isinstance(value, dict):
+        return {k: _map_arrays(v, fn) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_map_arrays(v, fn) for v in value]
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return fn(value)
+    return value
+
+
+def _check_int(key: str, value: Any, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(
+            f"The '{key}' parameter must be an int in [{low}, inf). Got {value!r} instead."
+        )
+
+
+def _check_real(key: str, value: Any, low: float, *, closed: bool) -> None:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < low or (not closed and value == low):
+        interval = f"[{low:g}, inf)" if closed else f"({low:g}, inf)"
+        raise ValueError(
+            f"The '{key}' parameter of Trainer must be a float in {interval}. "
+            f"Got {value!r} instead."
+        )

@@ -1,0 +1,395 @@
+"""Optimizers: how a gradient becomes a step (SGD, momentum, Nesterov, Adam, AdamW).
+
+Every optimizer sees the parameters as one flat list in the lecture's order,
+``params = [W[1], b[1], W[2], b[2], ..., W[L], b[L]]``, with ``grads`` the matching
+``[dW[1], db[1], ...]`` from ``Network.backward``, and returns the new list.
+
+Two rules keep training cheap to checkpoint and to roll back:
+
+- ``step`` never changes an array in place: it builds new parameter arrays and new state
+  arrays and rebinds its attributes. A reference to an old list therefore stays a valid
+  snapshot, so the trainer can keep "the weights before this batch" or "the best weights"
+  without copying anything.
+- All the state that ``step`` changes is named in ``_state_names``; :meth:`Optimizer.snapshot`
+  and :meth:`Optimizer.restore` save and put back those references (no copies).
+
+Only operators and ``xp.sqrt`` are used, so NumPy and any Array-API library work.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, ClassVar
+
+from lucidnet.core._namespace import namespace
+
+__all__ = [
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "clip_by_global_norm",
+    "get_optimizer",
+    "optimizer_names",
+]
+
+Array = Any
+
+
+class Optimizer:
+    """Base class: one object per training run, holding the update rule and its state.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The base (initial) rate η. A schedule scales or replaces it: :meth:`step` takes
+        the rate to use now as its ``lr`` argument.
+
+    Notes
+    -----
+    Subclasses implement :meth:`step`, list their hyperparameters in ``_hyper_names`` and
+    the state that ``step`` rebinds in ``_state_names``.
+    """
+
+    name: ClassVar[str] = "optimizer"
+    _hyper_names: ClassVar[tuple[str, ...]] = ("learning_rate",)
+    _state_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = _check_positive("learning_rate", learning_rate, type(self).__name__)
+
+    def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
+        """Return the new parameters after one step with rate ``lr``.
+
+        Parameters
+        ----------
+        params : list of arrays
+            ``[W[1], b[1], ..., W[L], b[L]]``, shapes (n[l], n[l-1]) and (n[l], 1).
+        grads : list of arrays
+            ``[dW[1], db[1], ..., dW[L], db[L]]``, the same shapes.
+        lr : float
+            The learning rate η for this step (the schedule's current rate).
+
+        Returns
+        -------
+        list of arrays
+            New arrays; ``params`` and the previous state are left untouched.
+        """
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ state
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """References to the current state (no copies): valid because ``step`` never mutates."""
+        return tuple(getattr(self, name) for name in self._state_names)
+
+    def restore(self, snapshot: tuple[Any, ...]) -> None:
+        """Put back a state taken by :meth:`snapshot`."""
+        for name, value in zip(self._state_names, snapshot, strict=True):
+            setattr(self, name, value)
+
+    def reset(self) -> None:
+        """Forget the state (velocities, moments, step count), keeping the hyperparameters."""
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        """Hyperparameters and state: ``{"name", <hyperparameters>, <state>}``.
+
+        The arrays are references, not copies (see the module docstring).
+        """
+        state: dict[str, Any] = {"name": self.name}
+        for name in (*self._hyper_names, *self._state_names):
+            value = getattr(self, name)
+            state[name] = list(value) if isinstance(value, list) else value
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore hyperparameters and state saved by :meth:`state_dict`.
+
+        Raises
+        ------
+        ValueError
+            When the state belongs to another optimizer.
+        """
+        if state.get("name") != self.name:
+            raise ValueError(
+                f"This state belongs to the optimizer {state.get('name')!r}, not {self.name!r}; "
+                f"create the trainer with optimizer={state.get('name')!r} to load it."
+            )
+        for name in (*self._hyper_names, *self._state_names):
+            value = state[name]
+            setattr(self, name, list(value) if isinstance(value, (list, tuple)) else value)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyper_names)
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.01
+        η, the base rate.
+    momentum : float, default=0.0
+        μ in [0, 1). With μ = 0 this is the lecture's plain update.
+    nesterov : bool, default=False
+        Use Nesterov's momentum (look ahead along the velocity).
+
+    Notes
+    -----
+    For every parameter p with gradient g (scikit-learn's formulation)::
+
+        μ = 0:      p ← p − η g
+        momentum:   v ← μ v − η g;   p ← p + v
+        Nesterov:   v ← μ v − η g;   p ← p + μ v − η g
+
+    The velocities v start at zero.
+    """
+
+    name = "sgd"
+    _hyper_names = ("learning_rate", "momentum", "nesterov")
+    _state_names = ("velocities",)
+
+    def __init__(
+        self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
+    ) -> None:
+        super().__init__(learning_rate)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(
+                "The 'momentum' parameter of SGD must be a float in [0, 1). "
+                f"Got {momentum!r} instead."
+            )
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.velocities: list[Array] | None = None
+
+    def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
+        mu = self.momentum
+        if mu == 0.0:
+            return [p - lr * g for p, g in zip(params, grads, strict=True)]
+        if self.velocities is None:
+            xp = namespace(*params)
+            self.velocities = [xp.zeros_like(p) for p in params]
+        self.velocities = [mu * v - lr * g for v, g in zip(self.velocities, grads, strict=True)]
+        if self.nesterov:
+            return [
+                p + (mu * v - lr * g)
+                for p, v, g in zip(params, self.velocities, grads, strict=True)
+            ]
+        return [p + v for p, v in zip(params, self.velocities, strict=True)]
+
+    def reset(self) -> None:
+        self.velocities = None
+
+
+class Adam(Optimizer):
+    """Adam: per-parameter steps from bias-corrected moment estimates (Kingma & Ba, 2015).
+
+    Parameters
+    ----------
+    learning_rate : float, default=1e-3
+        η, the base rate.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the first and second moment estimates, in [0, 1).
+    epsilon : float, default=1e-8
+        Keeps the division finite.
+
+    Notes
+    -----
+    At step t = 1, 2, ... for every parameter p with gradient g (m, v start at zero)::
+
+        m ← β1 m + (1 − β1) g
+        v ← β2 v + (1 − β2) g²
+        η_t = η √(1 − β2^t) / (1 − β1^t)
+        p ← p − η_t m / (√v + ε)
+
+    m and v are kept as single vectors: every entry of every parameter, in ``params``
+    order. This is the paper's "efficient" ordering of the bias correction, the one
+    scikit-learn uses; it equals p − η m̂ / (√v̂ + ε') with m̂ = m / (1 − β1^t),
+    v̂ = v / (1 − β2^t) and ε' = ε / √(1 − β2^t).
+    """
+
+    name = "adam"
+    _hyper_names: ClassVar[tuple[str, ...]] = ("learning_rate", "beta_1", "beta_2", "epsilon")
+    _state_names = ("t", "m", "v")
+
+    def __init__(
+        self,
+        learning_rate: float = 1e-3,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+    ) -> None:
+        super().__init__(learning_rate)
+        cls = type(self).__name__
+        for key, value in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not 0.0 <= value < 1.0:
+                raise ValueError(
+                    f"The '{key}' parameter of {cls} must be a float in [0, 1). "
+                    f"Got {value!r} instead."
+                )
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = _check_positive("epsilon", epsilon, cls)
+        self.t = 0
+        self.m: Array | None = None
+        self.v: Array | None = None
+
+    def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
+        b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
+        xp = namespace(*params[:1])
+        g = _flatten(grads, xp)  # element-wise rules: one vector costs fewer calls than L
+        if self.m is None or self.v is None:
+            self.m, self.v = xp.zeros_like(g), xp.zeros_like(g)
+        self.t += 1
+        self.m = b1 * self.m + (1 - b1) * g
+        self.v = b2 * self.v + (1 - b2) * (g * g)
+        lr_t = lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        step = lr_t * self.m / (xp.sqrt(self.v) + eps)
+        return [p - s for p, s in zip(params, _split_like(step, params, xp), strict=True)]
+
+    def reset(self) -> None:
+        self.t, self.m, self.v = 0, None, None
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+
+    Parameters
+    ----------
+    learning_rate, beta_1, beta_2, epsilon
+        As for :class:`Adam`.
+    weight_decay : float, default=0.01
+        λ ≥ 0. Only the weights W[l] decay (even positions of ``params``); the biases
+        b[l] do not, just as the L2 penalty ``alpha`` leaves them alone.
+
+    Notes
+    -----
+    The decay shrinks W directly instead of entering the gradient, so Adam's per-parameter
+    scaling does not touch it. With η the current (scheduled) rate and η_t, m, v as in
+    :class:`Adam`::
+
+        W ← W − η λ W            (weights only)
+        p ← p − η_t m / (√v + ε)  (every parameter, as Adam)
+    """
+
+    name = "adamw"
+    _hyper_names = ("learning_rate", "beta_1", "beta_2", "epsilon", "weight_decay")
+
+    def __init__(
+        self,
+        learning_rate: float = 1e-3,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(learning_rate, beta_1, beta_2, epsilon)
+        if not weight_decay >= 0.0:
+            raise ValueError(
+                "The 'weight_decay' parameter of AdamW must be a float in [0, inf). "
+                f"Got {weight_decay!r} instead."
+            )
+        self.weight_decay = float(weight_decay)
+
+    def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
+        decay = lr * self.weight_decay
+        if decay:
+            params = [p - decay * p if i % 2 == 0 else p for i, p in enumerate(params)]
+        return super().step(params, grads, lr)
+
+
+_OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+
+
+def optimizer_names() -> list[str]:
+    """The names :func:`get_optimizer` knows: "sgd", "adam", "adamw"."""
+    return list(_OPTIMIZERS)
+
+
+def get_optimizer(name_or_obj: str | Optimizer, **kwargs: Any) -> Optimizer:
+    """An optimizer from its name, or the given instance unchanged.
+
+    Parameters
+    ----------
+    name_or_obj : {"sgd", "adam", "adamw"} or Optimizer
+        A name (case-insensitive) builds a new optimizer with ``kwargs``; an instance is
+        returned as is and ``kwargs`` are ignored (its own settings win).
+    **kwargs
+        Constructor arguments, e.g. ``learning_rate=0.1, momentum=0.9``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the known ones.
+
+    Examples
+    --------
+    >>> get_optimizer("sgd", learning_rate=0.1, momentum=0.9)
+    SGD(learning_rate=0.1, momentum=0.9, nesterov=False)
+    """
+    if isinstance(name_or_obj, Optimizer):
+        return name_or_obj
+    key = name_or_obj.lower() if isinstance(name_or_obj, str) else name_or_obj
+    if key not in _OPTIMIZERS:
+        raise ValueError(
+            f"Unknown optimizer {name_or_obj!r}. Use one of {optimizer_names()} or pass an "
+            "Optimizer instance."
+        )
+    return _OPTIMIZERS[key](**kwargs)
+
+
+def clip_by_global_norm(grads: list[Array], max_norm: float) -> tuple[list[Array], float]:
+    """Scale all gradients together so that their global norm is at most ``max_norm``.
+
+    Parameters
+    ----------
+    grads : list of arrays
+        ``[dW[1], db[1], ..., dW[L], db[L]]``.
+    max_norm : float
+        c > 0.
+
+    Returns
+    -------
+    grads : list of arrays
+        The same arrays when the norm is within c (or not finite), else scaled copies.
+    norm : float
+        ‖g‖ before clipping.
+
+    Notes
+    -----
+    ‖g‖ = √(Σ_i Σ_jk g_i[j, k]²) over every gradient array g_i;
+    if ‖g‖ > c:  g_i ← g_i · c / ‖g‖  (the direction is kept, the length capped).
+    """
+    xp = namespace(*grads[:1])
+    norm = math.sqrt(sum(float(xp.sum(g * g)) for g in grads))
+    if norm > max_norm:
+        scale = max_norm / norm
+        grads = [g * scale for g in grads]
+    return grads, norm
+
+
+def _flatten(arrays: list[Array], xp: Any) -> Array:
+    """One vector holding every entry of ``arrays``, in order."""
+    return xp.concat([xp.reshape(a, (-1,)) for a in arrays])
+
+
+def _split_like(vector: Array, arrays: list[Array], xp: Any) -> list[Array]:
+    """The inverse of :func:`_flatten`: views of ``vector`` shaped like ``arrays``."""
+    parts, start = [], 0
+    for a in arrays:
+        size = math.prod(a.shape)
+        parts.append(xp.reshape(vector[start : start + size], a.shape))
+        start += size
+    return parts
+
+
+def _check_positive(key: str, value: float, owner: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(
+            f"The '{key}' parameter of {owner} must be a float in (0, inf). Got {value!r} instead."
+        )
+    return float(value)
