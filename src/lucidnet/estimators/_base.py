@@ -1,0 +1,509 @@
+"""What MLPClassifier and MLPRegressor share: parameters, fitting, prediction.
+
+The estimators translate scikit-learn's words into the lecture's objects (``Network``,
+``Trainer``) and back; they hold no math of their own.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from lucidnet.core.activations import get_activation
+from lucidnet.core.gradcheck import GradientCheck, check_gradients
+from lucidnet.core.network import Network
+from lucidnet.estimators._translate import (
+    SKLEARN_OUT_ACTIVATION,
+    coefs_from_network,
+    core_activation,
+    intercepts_from_network,
+    optimizer_kwargs,
+    schedule_kwargs,
+)
+from lucidnet.training.callbacks import EarlyStopping
+from lucidnet.training.loop import Trainer
+from lucidnet.training.state import load_state
+
+__all__ = ["BaseMLP"]
+
+# Predictions run over row blocks of this size, so memory does not grow with X.
+_PREDICT_BLOCK = 8192
+
+
+class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Shared machinery of the lucidnet estimators (not for direct use)."""
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [str, list, tuple],
+        "solver": [StrOptions({"sgd", "adam", "adamw"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "dropout": [None, Interval(Real, 0, 1, closed="left"), list, tuple],
+        "clip_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "callbacks": [None, list, tuple],
+        "dtype": [None, StrOptions({"float32", "float64"})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: Any = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: Any = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: Any = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: Any = 10,
+        weight_decay: float = 0.01,
+        dropout: Any = None,
+        clip_norm: float | None = None,
+        callbacks: Any = None,
+        dtype: str | None = None,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.clip_norm = clip_norm
+        self.callbacks = callbacks
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------ subclass hooks
+
+    _is_classifier = False
+    # Fitted attributes (annotations only: nothing is set before fit).
+    network_: Network
+    validation_scores_: list[float] | None
+    best_validation_score_: float | None
+    best_loss_: float | None
+
+    def _encode_targets(self, y: Any, *, first: bool, classes: Any = None) -> np.ndarray:
+        """y as given → Y rows (n_samples, n[L]); sets the target attributes on ``first``."""
+        raise NotImplementedError
+
+    def _output_name(self) -> str:
+        raise NotImplementedError
+
+    def _validation_score(self, Y_true: np.ndarray, A_out: np.ndarray) -> float:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        validation_data: Any = None,
+        *,
+        resume_from: Any = None,
+    ) -> BaseMLP:
+        """Fit the network to X and y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights; the cost becomes Σ s_i L_i / Σ s_i.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
+            Data to monitor each epoch (validation loss and score in ``history_``); with
+            ``early_stopping=True`` it replaces the held-out ``validation_fraction``.
+        resume_from : str, path or dict, optional
+            A training state written by ``lucidnet.training.ModelCheckpoint`` (or a dict
+            from ``Trainer.state_dict()``): training continues from it with the same data
+            and parameters, and ends with the weights an uninterrupted fit would have.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        return self._fit(
+            X, y, sample_weight, validation_data, incremental=False, resume_from=resume_from
+        )
+
+    def _fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any,
+        validation_data: Any,
+        *,
+        incremental: bool,
+        classes: Any = None,
+        resume_from: Any = None,
+    ) -> BaseMLP:
+        first_call = "network_" not in self.__dict__
+        reset = first_call or not incremental
+        X, y = self._validate_xy(X, y, reset=reset)
+        Y = self._encode_targets(y, first=reset, classes=classes)
+        s = self._check_sample_weight(sample_weight, X)
+        dtype = self._dtype_for(X) if reset else self.network_.dtype
+        X = X.astype(dtype, copy=False)
+        Y = Y.astype(dtype, copy=False)
+        if s is not None:
+            s = s.astype(dtype, copy=False)
+
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        if first_call or not (incremental or self.warm_start):
+            self.network_ = self._build_network(X.shape[1], Y.shape[1], dtype, seed)
+        elif self.network_.n[0] != X.shape[1] or self.network_.n[-1] != Y.shape[1]:
+            raise ValueError(
+                f"warm_start needs data of the same shape as before: the network has "
+                f"{self.network_.n[0]} inputs and {self.network_.n[-1]} outputs, the data "
+                f"{X.shape[1]} and {Y.shape[1]}. Set warm_start=False to start afresh."
+            )
+        if not incremental or not hasattr(self, "_trainer"):
+            self._trainer = self._build_trainer(X.shape[0], seed)
+        if resume_from is not None:
+            state = resume_from if isinstance(resume_from, dict) else load_state(resume_from)
+            self._trainer.load_state_dict(state)
+
+        fit_kwargs: dict[str, Any] = {"sample_weight": s}
+        if self._is_classifier and getattr(self, "class_weight", None) is not None:
+            fit_kwargs["class_weight"] = self._class_weight_indices()
+        if validation_data is not None:
+            fit_kwargs["validation_data"] = self._validation_arrays(validation_data, dtype)
+        elif self.early_stopping and not incremental:
+            fit_kwargs["validation_fraction"] = self.validation_fraction
+            fit_kwargs["stratify"] = self._stratify_labels(Y)
+        if "validation_data" in fit_kwargs or "validation_fraction" in fit_kwargs:
+            fit_kwargs["metrics"] = {"score": self._validation_score}
+        epochs = self._trainer.epoch + 1 if incremental else self.max_iter
+        self._trainer.fit(X, Y, epochs=epochs, **fit_kwargs)
+        self._after_fit(incremental)
+        return self
+
+    def _after_fit(self, incremental: bool) -> None:
+        trainer = self._trainer
+        history = trainer.history
+        self.history_ = history
+        self.loss_curve_ = [float(v) for v in history["loss"]]
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        self.n_iter_ = trainer.epoch
+        self.t_ = trainer.t
+        self.n_layers_ = self.network_.L + 1
+        self.n_outputs_ = self.network_.n[-1]
+        self.out_activation_ = SKLEARN_OUT_ACTIVATION[self.network_.output.name]
+        has_val = bool(history.records) and "val_score" in history.records[-1]
+        if self.early_stopping and has_val:
+            self.validation_scores_ = [float(v) for v in history["val_score"]]
+            self.best_validation_score_ = max(self.validation_scores_)
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = [float(v) for v in history["val_score"]] if has_val else None
+            self.best_validation_score_ = (
+                max(self.validation_scores_) if self.validation_scores_ else None
+            )
+            self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else None
+        if (
+            not incremental
+            and not trainer.interrupted
+            and trainer.stop_reason is None
+            and self.n_iter_ >= self.max_iter
+        ):
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                "optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+    def _build_network(self, n_features: int, n_outputs: int, dtype: Any, seed: int) -> Network:
+        hidden = self._hidden_sizes()
+        names = self._hidden_activations(len(hidden))
+        return Network(
+            [n_features, *hidden, n_outputs],
+            activations=[*names, self._output_name()],
+            seed=seed,
+            dtype=dtype,
+        )
+
+    def _build_trainer(self, n_samples: int, seed: int) -> Trainer:
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    f"Got `batch_size` larger than the sample size ({n_samples}); it is "
+                    "clipped to the sample size.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+            batch_size = min(self.batch_size, n_samples)
+        optimizer, opt_kwargs = optimizer_kwargs(self)
+        schedule, sched_kwargs = schedule_kwargs(self)
+        from lucidnet.training.optimizers import get_optimizer
+        from lucidnet.training.schedules import get_schedule
+
+        callbacks = list(self.callbacks or [])
+        if self.n_iter_no_change != np.inf:
+            if self.early_stopping:
+                monitor, restore = "val_loss", True
+            else:
+                monitor, restore = "loss", False
+            callbacks.append(
+                EarlyStopping(
+                    monitor=monitor,
+                    # scikit-learn stops once more than n_iter_no_change epochs fail
+                    patience=int(self.n_iter_no_change) + 1,
+                    min_delta=self.tol,
+                    restore_best_weights=restore,
+                )
+            )
+        return Trainer(
+            self.network_,
+            optimizer=get_optimizer(optimizer, **opt_kwargs),
+            learning_rate=self.learning_rate_init,
+            schedule=get_schedule(schedule, **sched_kwargs),
+            batch_size=batch_size,
+            alpha=self.alpha,
+            dropout=self._dropout_rates(),
+            clip_norm=self.clip_norm,
+            callbacks=callbacks,
+            shuffle=self.shuffle,
+            seed=seed,
+            verbose=int(self.verbose),
+        )
+
+    # ------------------------------------------------------------------ parameters
+
+    def _hidden_sizes(self) -> list[int]:
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, Integral):
+            return [int(sizes)]
+        sizes = list(sizes)
+        if any(not isinstance(s, Integral) or isinstance(s, bool) or s < 1 for s in sizes):
+            raise InvalidParameterError(
+                f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must be a "
+                f"positive int or a sequence of positive ints. Got {self.hidden_layer_sizes!r} "
+                "instead."
+            )
+        return [int(s) for s in sizes]
+
+    def _hidden_activations(self, n_hidden: int) -> list[str]:
+        given = self.activation
+        names = [given] * n_hidden if isinstance(given, str) else list(given)
+        if len(names) != n_hidden or not all(isinstance(a, str) for a in names):
+            raise InvalidParameterError(
+                f"The 'activation' parameter of {type(self).__name__} must be a str or a list "
+                f"of {n_hidden} str (one per hidden layer). Got {given!r} instead."
+            )
+        out = []
+        for name in names:
+            core = core_activation(name)
+            try:
+                get_activation(core)
+            except ValueError as exc:
+                raise InvalidParameterError(
+                    f"The 'activation' parameter of {type(self).__name__} must be one of "
+                    f"'identity', 'logistic', 'tanh', 'relu', 'leaky_relu' or a name registered "
+                    f"with lucidnet.register_activation. Got {name!r} instead."
+                ) from exc
+            out.append(core)
+        return out
+
+    def _dropout_rates(self) -> dict[int, float] | None:
+        if self.dropout is None:
+            return None
+        n_hidden = len(self._hidden_sizes())
+        rates = (
+            [float(self.dropout)] * n_hidden
+            if isinstance(self.dropout, Real)
+            else [float(p) for p in self.dropout]
+        )
+        if len(rates) != n_hidden or not all(0 <= p < 1 for p in rates):
+            raise InvalidParameterError(
+                f"The 'dropout' parameter of {type(self).__name__} must be a float in [0, 1) "
+                f"or a list of {n_hidden} such floats. Got {self.dropout!r} instead."
+            )
+        return {l: p for l, p in enumerate(rates, start=1) if p > 0} or None
+
+    def _dtype_for(self, X: np.ndarray) -> Any:
+        if self.dtype is not None:
+            return np.dtype(self.dtype).type
+        return np.float32 if X.dtype == np.float32 else np.float64
+
+    # ------------------------------------------------------------------ input checks
+
+    def _validate_xy(self, X: Any, y: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=(np.float64, np.float32),
+            multi_output=True,
+            y_numeric=not self._is_classifier,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            from sklearn.utils.validation import column_or_1d
+
+            y = column_or_1d(y, warn=True)
+        return X, y
+
+    def _validate_x(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return X.astype(self.network_.dtype, copy=False)
+
+    def _check_sample_weight(self, sample_weight: Any, X: np.ndarray) -> np.ndarray | None:
+        if sample_weight is None:
+            return None
+        s = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        if not np.any(s > 0):
+            raise ValueError(
+                "Sample weights must contain at least one non-zero number; all "
+                f"{s.shape[0]} weights are zero."
+            )
+        return s
+
+    def _validation_arrays(self, validation_data: Any, dtype: Any) -> tuple[Any, ...]:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+                f"sample_weight_val); got {type(validation_data).__name__}."
+            )
+        X_val = validate_data(self, validation_data[0], reset=False, dtype=(np.float64, np.float32))
+        y_val = np.asarray(validation_data[1])
+        if y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(
+                f"validation_data has {X_val.shape[0]} rows in X_val but {y_val.shape[0]} in y_val."
+            )
+        Y_val = self._encode_targets(y_val, first=False).astype(dtype, copy=False)
+        X_val = X_val.astype(dtype, copy=False)
+        if len(validation_data) == 3:
+            s_val = self._check_sample_weight(validation_data[2], X_val)
+            assert s_val is not None
+            return (X_val, Y_val, s_val.astype(dtype, copy=False))
+        return (X_val, Y_val)
+
+    # ------------------------------------------------------------------ prediction
+
+    def _forward_blocks(self, X: np.ndarray, what: str) -> np.ndarray:
+        """Run the network over row blocks; ``what`` is "A" (A[L]), "Z" (Z[L]) or "phi"."""
+        net = self.network_
+        L = net.L
+        parts = []
+        for start in range(0, X.shape[0], _PREDICT_BLOCK):
+            cache = net.forward(X[start : start + _PREDICT_BLOCK].T)
+            block = {"A": cache.A[L], "Z": cache.Z[L], "phi": cache.A[L - 1]}[what]
+            parts.append(block.T)
+        if not parts:
+            width = net.n[L - 1] if what == "phi" else net.n[L]
+            return np.empty((0, width), dtype=net.dtype)
+        return np.concatenate(parts, axis=0)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The learned feature map φ(x) = A[L-1], one row per example.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n[L-1])
+            What the head (the last, linear layer) sees; ``head_`` maps it to the output.
+        """
+        return self._forward_blocks(self._validate_x(X), "phi")
+
+    @property
+    def _n_features_out(self) -> int:
+        """Width of ``transform``'s output, n[L-1] (names: ``get_feature_names_out``)."""
+        net = self._fitted_network()
+        return net.n[net.L - 1]
+
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """scikit-learn's orientation: ``coefs_[i]`` has shape (n[i], n[i+1]); it is W[i+1].T."""
+        return coefs_from_network(self._fitted_network())
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """``intercepts_[i]`` has shape (n[i+1],); it is b[i+1]."""
+        return intercepts_from_network(self._fitted_network())
+
+    @property
+    def head_(self) -> Network:
+        """The last layer (W[L], b[L], g[L]) as a one-layer network: a linear model on φ."""
+        return self._fitted_network().head
+
+    def _fitted_network(self) -> Network:
+        if "network_" not in self.__dict__:
+            raise AttributeError(f"This {type(self).__name__} instance is not fitted yet.")
+        return self.network_
+
+    def check_gradients(self, X: Any, y: Any, eps: float = 1e-6) -> GradientCheck:
+        """Finite-difference check of the fitted network's gradients on (X, y), in float64.
+
+        Use a few rows (each parameter costs two passes over them).
+        """
+        X = self._validate_x(X)
+        Y = self._encode_targets(np.asarray(y), first=False)
+        return check_gradients(self.network_, X.T, Y.T, alpha=self.alpha, eps=eps)

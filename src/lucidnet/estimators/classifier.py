@@ -1,0 +1,306 @@
+"""MLPClassifier: scikit-learn's classifier interface on the lecture's network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted
+
+from lucidnet.core.losses import log_softmax
+from lucidnet.estimators._base import BaseMLP
+
+__all__ = ["MLPClassifier"]
+
+
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    """A fully-connected network classifier — a drop-in for scikit-learn's MLPClassifier.
+
+    The output layer follows the target: one sigmoid unit with binary cross-entropy for
+    two classes, softmax with cross-entropy for K > 2 classes, and one sigmoid unit per
+    label for a multilabel indicator matrix. Hidden layers, loss and gradients are the
+    lecture's (see ``network_``).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Widths of the hidden layers n[1], ..., n[L-1].
+    activation : str or list of str, default="relu"
+        "identity", "logistic", "tanh", "relu", "leaky_relu" or a registered name; a list
+        gives one activation per hidden layer.
+    solver : {"adam", "sgd", "adamw"}, default="adam"
+    alpha : float, default=1e-4
+        L2 strength: J gains (alpha / 2B) Σ_l ‖W[l]‖².
+    batch_size : int or "auto", default="auto"
+        Minibatch size B; "auto" is min(200, n_samples).
+    learning_rate : {"constant", "invscaling", "adaptive", "cosine"}, default="constant"
+        Learning-rate schedule (every schedule works with every solver).
+    learning_rate_init : float, default=1e-3
+    power_t : float, default=0.5
+        Exponent of "invscaling".
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+    random_state : int, RandomState instance or None, default=None
+        An int gives bit-identical fits.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss (min_delta of early stopping).
+    verbose : int or bool, default=False
+        1: a progress bar; 2: one table row per epoch.
+    warm_start : bool, default=False
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` (stratified) — or use ``fit(validation_data=...)``
+        — and stop when the validation loss stops improving, restoring the best weights.
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float
+        Adam's parameters.
+    n_iter_no_change : int, default=10
+        Patience, in epochs, of the stopping rule.
+    weight_decay : float, default=0.01
+        AdamW's decoupled weight decay (solver="adamw" only).
+    dropout : float or list of float, optional
+        Inverted-dropout rate of the hidden layers (one for all, or one per layer).
+    clip_norm : float, optional
+        Clip the global gradient norm to this value.
+    callbacks : list of lucidnet.training.Callback, optional
+    dtype : {"float32", "float64"}, optional
+        Computation dtype; by default float32 input trains in float32, others in float64.
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class, multiplying sample_weight (not for multilabel targets).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,) (or list of arrays for multilabel)
+    network_ : lucidnet.Network
+        The fitted network in the lecture's form: W[l], b[l], g[l].
+    coefs_, intercepts_ : lists
+        scikit-learn's orientation: ``coefs_[l-1] = W[l].T``.
+    history_ : lucidnet.training.History
+        Per epoch: loss, val_loss, val_score, lr, seconds.
+    loss_curve_, loss_, best_loss_, validation_scores_, best_validation_score_ :
+        As in scikit-learn.
+    n_iter_, t_, n_layers_, n_outputs_, out_activation_, n_features_in_,
+    feature_names_in_ : as in scikit-learn.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from lucidnet import MLPClassifier
+    >>> X, y = make_moons(200, noise=0.1, random_state=0)
+    >>> clf = MLPClassifier((16,), batch_size=32, learning_rate_init=0.01, tol=1e-3,
+    ...                     random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.95
+    True
+    >>> clf.transform(X).shape, clf.network_.W[1].shape
+    ((200, 16), (16, 2))
+    """
+
+    _is_classifier = True
+    _parameter_constraints = {
+        **BaseMLP._parameter_constraints,
+        "class_weight": [None, dict, StrOptions({"balanced"})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: Any = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: Any = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: Any = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: Any = 10,
+        weight_decay: float = 0.01,
+        dropout: Any = None,
+        clip_norm: float | None = None,
+        callbacks: Any = None,
+        dtype: str | None = None,
+        class_weight: Any = None,
+    ) -> None:
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            weight_decay=weight_decay,
+            dropout=dropout,
+            clip_norm=clip_norm,
+            callbacks=callbacks,
+            dtype=dtype,
+        )
+        self.class_weight = class_weight
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        tags.input_tags.sparse = False
+        return tags
+
+    # ------------------------------------------------------------------ targets
+
+    def _encode_targets(self, y: Any, *, first: bool, classes: Any = None) -> np.ndarray:
+        if first:
+            check_classification_targets(y)
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y if classes is None else classes)
+            self._multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+            self.classes_ = self._label_binarizer.classes_
+            if not self._multilabel and len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                    f"but the data contains only one class: {self.classes_[0]!r}."
+                )
+        else:
+            check_classification_targets(y)
+            if not self._multilabel:
+                unseen = np.setdiff1d(np.unique(y), self.classes_)
+                if unseen.size:
+                    raise ValueError(
+                        f"`y` has classes not in `self.classes_`: {list(unseen)}. "
+                        f"The classes seen at fit time are {list(self.classes_)}."
+                    )
+            elif type_of_target(y) != "multilabel-indicator":
+                raise ValueError(
+                    "This model was fitted on a multilabel indicator matrix; y must be one too."
+                )
+        return self._label_binarizer.transform(y).astype(np.float64)
+
+    def _output_name(self) -> str:
+        if self._multilabel or len(self.classes_) == 2:
+            return "sigmoid"
+        return "softmax"
+
+    def _stratify_labels(self, Y: np.ndarray) -> np.ndarray | None:
+        if self._multilabel:
+            return None
+        return Y[:, 0] if Y.shape[1] == 1 else np.argmax(Y, axis=1)
+
+    def _class_weight_indices(self) -> Any:
+        if self._multilabel:
+            raise ValueError(
+                "class_weight is not supported for multilabel targets; use sample_weight."
+            )
+        if self.class_weight == "balanced":
+            return "balanced"
+        weights = {}
+        for k, label in enumerate(self.classes_):
+            weights[k] = float(self.class_weight.get(label, 1.0))
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight names classes not in the data: {sorted(map(str, unknown))}; "
+                f"the classes are {list(self.classes_)}."
+            )
+        return weights
+
+    def _validation_score(self, Y_true: np.ndarray, A_out: np.ndarray) -> float:
+        """Accuracy (subset accuracy for multilabel) of the rows A_out against Y_true."""
+        if Y_true.shape[1] == 1 or self._multilabel:
+            hits = np.all((A_out > 0.5) == (Y_true > 0.5), axis=1)
+        else:
+            hits = np.argmax(A_out, axis=1) == np.argmax(Y_true, axis=1)
+        return float(np.mean(hits))
+
+    # ------------------------------------------------------------------ partial_fit
+
+    def partial_fit(
+        self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
+    ) -> MLPClassifier:
+        """One epoch over (X, y), continuing from the current state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        classes : array-like of shape (n_classes,)
+            All the classes; required on the first call.
+        sample_weight : array-like of shape (n_samples,), optional
+        """
+        self._validate_params()
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        if "network_" not in self.__dict__:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"`classes={list(classes)}` is not the same as on the first call to "
+                f"partial_fit ({list(self.classes_)})."
+            )
+        return self._fit(X, y, sample_weight, None, incremental=True, classes=classes)
+
+    # ------------------------------------------------------------------ prediction
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Z[L], the output layer's pre-activation; shape (n_samples,) for binary targets."""
+        Z = self._forward_blocks(self._validate_x(X), "Z")
+        return Z[:, 0] if Z.shape[1] == 1 and not self._multilabel else Z
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        A = self._forward_blocks(self._validate_x(X), "A")
+        if A.shape[1] == 1 and not self._multilabel:
+            return np.hstack([1 - A, A])
+        return A
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """log of ``predict_proba``, computed from Z[L] (log-sigmoid / log-softmax)."""
+        Z = self._forward_blocks(self._validate_x(X), "Z")
+        if self.network_.output.name == "softmax":
+            return log_softmax(Z.T).T
+        # log σ(z) = −log(1 + e^(−z)), log(1 − σ(z)) = −log(1 + e^(z)), both stable.
+        log_p = -np.logaddexp(0, -Z)
+        log_q = -np.logaddexp(0, Z)
+        if Z.shape[1] == 1 and not self._multilabel:
+            return np.hstack([log_q, log_p])
+        return log_p
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted labels (an indicator matrix for multilabel targets)."""
+        check_is_fitted(self)
+        A = self._forward_blocks(self._validate_x(X), "A")
+        if self._multilabel:
+            return (A > 0.5).astype(int)
+        if A.shape[1] == 1:
+            return self.classes_[(A[:, 0] > 0.5).astype(int)]
+        return self.classes_[np.argmax(A, axis=1)]
