@@ -18,6 +18,9 @@ from lucidnet.core import (
     output_names,
     register_activation,
 )
+from lucidnet.estimators import MLPClassifier, MLPRegressor
+from lucidnet.io.modelfile import ModelFileError
+from lucidnet.persist import export_onnx, load, save
 from lucidnet.training import minibatch_gd
 
 __all__ = [
@@ -25,14 +28,20 @@ __all__ = [
     "Cache",
     "GradientCheck",
     "Grads",
+    "MLPClassifier",
+    "MLPRegressor",
+    "ModelFileError",
     "Network",
     "Output",
     "__version__",
     "activation_names",
     "check_gradients",
+    "export_onnx",
     "get_activation",
     "get_output",
+    "load",
     "minibatch_gd",
     "output_names",
     "register_activation",
+    "save",
 ]

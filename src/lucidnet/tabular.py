@@ -1,0 +1,292 @@
+"""Tables for the command line: reading CSV/TSV/Parquet, and declarative preprocessing.
+
+Numeric columns are imputed with their median and standardised; text/categorical columns
+are imputed with the constant "missing" and one-hot encoded (categories unseen at fit
+time become all-zero rows). The statistics are learned with scikit-learn's
+``SimpleImputer``, ``StandardScaler`` and ``OneHotEncoder`` and then kept as plain arrays
+and JSON, so that a model file stores them declaratively (never pickled) and applies
+them with a few lines of NumPy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+__all__ = ["TableError", "TablePreprocessor", "read_table"]
+
+MISSING = "missing"
+
+
+class TableError(ValueError):
+    """A data file that cannot be used, with a message that says how to fix it."""
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV (also .csv.gz), TSV or Parquet file into a DataFrame.
+
+    Raises
+    ------
+    TableError
+        Missing file, unknown format, empty file, or a header without rows.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise TableError(f"{path}: no such file. Check the path.")
+    if path.is_dir():
+        raise TableError(f"{path} is a folder; give a CSV, TSV or Parquet file.")
+    suffixes = [s.lower() for s in path.suffixes]
+    try:
+        if ".parquet" in suffixes or ".pq" in suffixes:
+            frame = pd.read_parquet(path)
+        elif ".tsv" in suffixes or ".tab" in suffixes:
+            frame = pd.read_csv(path, sep="\t")
+        else:
+            frame = (
+                pd.read_csv(path, sep=None, engine="python")
+                if ".txt" in suffixes
+                else pd.read_csv(path)
+            )
+    except pd.errors.EmptyDataError:
+        raise TableError(f"{path} is empty: it needs a header line and at least one row.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TableError(
+            f"{path} could not be read as "
+            f"{'Parquet' if '.parquet' in suffixes else 'a CSV/TSV table'}: "
+            f"{first}."
+        ) from None
+    if frame.shape[1] == 0:
+        raise TableError(f"{path} has no columns: it needs a header line naming them.")
+    if frame.shape[0] == 0:
+        raise TableError(f"{path} has a header but no rows: add data rows below the header.")
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+@dataclass
+class TablePreprocessor:
+    """Impute + standardise numeric columns, impute + one-hot encode the others.
+
+    Attributes (after ``fit``)
+    --------------------------
+    columns : list of str
+        The input columns, in order.
+    numeric : list of str
+    categorical : list of str
+    median, mean, scale : ndarray of shape (n_numeric,)
+    categories : dict column -> list of str
+    """
+
+    columns: list[str] = field(default_factory=list)
+    numeric: list[str] = field(default_factory=list)
+    categorical: list[str] = field(default_factory=list)
+    median: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    scale: np.ndarray = field(default_factory=lambda: np.ones(0))
+    categories: dict[str, list[str]] = field(default_factory=dict)
+
+    def fit(self, frame: pd.DataFrame) -> TablePreprocessor:
+        """Choose the transformer of every column and learn its statistics."""
+        self.columns = [str(c) for c in frame.columns]
+        self.numeric = [c for c in self.columns if _is_numeric(frame[c])]
+        self.categorical = [c for c in self.columns if c not in self.numeric]
+        if self.numeric:
+            values = frame[self.numeric].to_numpy(dtype=np.float64, na_value=np.nan)
+            empty = [
+                c for c, col in zip(self.numeric, values.T, strict=True) if np.all(np.isnan(col))
+            ]
+            if empty:
+                raise TableError(f"Column(s) {empty} have no values at all; drop them.")
+            imputer = SimpleImputer(strategy="median").fit(values)
+            scaler = StandardScaler().fit(imputer.transform(values))
+            self.median = imputer.statistics_
+            self.mean = scaler.mean_
+            self.scale = scaler.scale_
+        if self.categorical:
+            text = self._as_text(frame)
+            encoder = OneHotEncoder(handle_unknown="ignore").fit(text)
+            self.categories = {
+                c: [str(v) for v in cats]
+                for c, cats in zip(self.categorical, encoder.categories_, strict=True)
+            }
+        return self
+
+    def _as_text(self, frame: pd.DataFrame) -> np.ndarray:
+        text = (
+            frame[self.categorical].astype("object").where(frame[self.categorical].notna(), MISSING)
+        )
+        imputed = SimpleImputer(strategy="constant", fill_value=MISSING).fit_transform(
+            text.astype(str)
+        )
+        return np.asarray(imputed, dtype=object)
+
+    def check_columns(self, frame: pd.DataFrame, source: str = "the data") -> None:
+        """Raise TableError when ``frame`` lacks columns the model was trained on."""
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:
+            raise TableError(
+                f"{source} lacks column(s) {missing} that the model was trained on; "
+                f"it needs: {', '.join(self.columns)}."
+            )
+
+    def transform(self, frame: pd.DataFrame, dtype: Any = np.float64) -> np.ndarray:
+        """The model's input matrix: standardised numbers, then one-hot blocks.
+
+        Notes
+        -----
+        numeric: x ← (x if present else median − mean) / scale
+        categorical: one 0/1 column per category seen at fit time (unknown → all zero)
+        """
+        self.check_columns(frame)
+        blocks = []
+        if self.numeric:
+            try:
+                values = frame[self.numeric].to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError):
+                bad = [c for c in self.numeric if not _is_numeric(frame[c])]
+                raise TableError(
+                    f"Column(s) {bad} held numbers when the model was trained but hold text "
+                    "now; fix those values."
+                ) from None
+            values = np.where(np.isnan(values), self.median, values)
+            blocks.append((values - self.mean) / self.scale)
+        if self.categorical:
+            text = self._as_text(frame)
+            for j, column in enumerate(self.categorical):
+                cats = np.asarray(self.categories[column], dtype=object)
+                blocks.append((text[:, j][:, None] == cats[None, :]).astype(np.float64))
+        X = np.hstack(blocks) if blocks else np.zeros((len(frame), 0))
+        return X.astype(dtype, copy=False)
+
+    @property
+    def feature_names_out(self) -> list[str]:
+        """Names of the model's inputs: numeric columns, then ``column=category``."""
+        names = list(self.numeric)
+        for column in self.categorical:
+            names += [f"{column}={v}" for v in self.categories[column]]
+        return names
+
+    def describe(self) -> str:
+        """One line per transformer, for the command line's output."""
+        lines = []
+        if self.numeric:
+            lines.append(
+                f"numeric ({len(self.numeric)}): SimpleImputer(median) + StandardScaler: "
+                + ", ".join(self.numeric)
+            )
+        if self.categorical:
+            lines.append(
+                f"categorical ({len(self.categorical)}): SimpleImputer('{MISSING}') + "
+                "OneHotEncoder(handle_unknown='ignore'): "
+                + ", ".join(f"{c} ({len(self.categories[c])})" for c in self.categorical)
+            )
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ declarative state
+
+    def to_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Arrays (for tensors) and JSON (columns, categories) that describe this object."""
+        arrays = {"pre.median": self.median, "pre.mean": self.mean, "pre.scale": self.scale}
+        meta = {
+            "columns": self.columns,
+            "numeric": self.numeric,
+            "categorical": self.categorical,
+            "categories": self.categories,
+            "imputer_numeric": "median",
+            "imputer_categorical": MISSING,
+        }
+        return {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()}, meta
+
+    @classmethod
+    def from_state(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> TablePreprocessor:
+        """Rebuild from :meth:`to_state` output, checking that the pieces agree."""
+        pre = cls(
+            columns=[str(c) for c in meta["columns"]],
+            numeric=[str(c) for c in meta["numeric"]],
+            categorical=[str(c) for c in meta["categorical"]],
+            median=np.asarray(arrays["pre.median"], dtype=np.float64),
+            mean=np.asarray(arrays["pre.mean"], dtype=np.float64),
+            scale=np.asarray(arrays["pre.scale"], dtype=np.float64),
+            categories={str(k): [str(v) for v in vs] for k, vs in meta["categories"].items()},
+        )
+        n = len(pre.numeric)
+        if not (pre.median.shape == pre.mean.shape == pre.scale.shape == (n,)):
+            raise ValueError("the preprocessing arrays do not match the numeric columns")
+        if set(pre.categories) != set(pre.categorical) or set(pre.numeric) & set(pre.categorical):
+            raise ValueError("the preprocessing columns are inconsistent")
+        if not (np.all(np.isfinite(pre.mean)) and np.all(pre.scale > 0)):
+            raise ValueError("the preprocessing statistics are not finite and positive")
+        return pre
+
+    def __repr__(self) -> str:
+        columns = {"numeric": self.numeric, "categorical": self.categorical}
+        return f"TablePreprocessor({json.dumps(columns)})"
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(series)) and not pd.api.types.is_bool_dtype(series)
+
+
+class TabularModel:
+    """A table model: declarative preprocessing + a fitted lucidnet estimator.
+
+    What ``lucidnet train`` saves and ``lucidnet predict/evaluate/inspect/export`` load.
+
+    Parameters
+    ----------
+    preprocessor : TablePreprocessor
+    estimator : MLPClassifier or MLPRegressor (fitted)
+    target : str
+        The name of the target column.
+    task : {"classification", "regression"}
+    metrics : dict, optional
+        A training summary shown by ``inspect`` (held-out metrics, epochs, ...).
+    target_mean, target_scale : float, default 0 and 1
+        Regression only: the network predicts (y − target_mean) / target_scale, and
+        :meth:`predict` returns values in the target's own units.
+    """
+
+    def __init__(
+        self,
+        preprocessor: TablePreprocessor,
+        estimator: Any,
+        target: str,
+        task: str,
+        metrics: dict[str, Any] | None = None,
+        target_mean: float = 0.0,
+        target_scale: float = 1.0,
+    ) -> None:
+        self.preprocessor = preprocessor
+        self.estimator = estimator
+        self.target = target
+        self.task = task
+        self.metrics = dict(metrics or {})
+        self.target_mean = float(target_mean)
+        self.target_scale = float(target_scale)
+
+    def features(self, frame: pd.DataFrame) -> np.ndarray:
+        """The network's input matrix for the rows of ``frame`` (extra columns ignored)."""
+        return self.preprocessor.transform(frame, dtype=self.estimator.network_.dtype)
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Predicted labels (classification) or values in the target's units (regression)."""
+        prediction = self.estimator.predict(self.features(frame))
+        if self.task == "regression":
+            return prediction * self.target_scale + self.target_mean
+        return prediction
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Class probabilities, columns in ``classes`` order (classification only)."""
+        return self.estimator.predict_proba(self.features(frame))
+
+    @property
+    def classes(self) -> np.ndarray:
+        return np.asarray(self.estimator.classes_)
