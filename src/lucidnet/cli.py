@@ -384,7 +384,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from lucidnet.estimators import MLPClassifier, MLPRegressor
     from lucidnet.persist import save
     from lucidnet.tabular import TablePreprocessor, TabularModel, read_table
-    from lucidnet.training.callbacks import ModelCheckpoint
+    from lucidnet.training.callbacks import GradientNormRecorder, ModelCheckpoint
 
     frame = read_table(args.data)
     if args.target not in frame.columns:
@@ -452,9 +452,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
         f"network inputs: {X_train.shape[1]}, hidden: {args.hidden}, activation: {args.activation}"
     )
 
-    callbacks = (
-        [ModelCheckpoint(args.checkpoint, save_best_only=False)] if args.checkpoint else None
-    )
+    callbacks: list[Any] = []
+    if args.checkpoint:
+        callbacks.append(ModelCheckpoint(args.checkpoint, save_best_only=False))
+    if args.report:
+        callbacks.append(GradientNormRecorder())
     Est = MLPClassifier if task == "classification" else MLPRegressor
     est = Est(
         hidden_layer_sizes=tuple(args.hidden),
@@ -468,7 +470,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         early_stopping=bool(args.early_stopping),
         n_iter_no_change=args.early_stopping or np.inf,
         dropout=args.dropout or None,
-        callbacks=callbacks,
+        callbacks=callbacks or None,
         verbose=0 if quiet else 1,
     )
     fit_y = y_train if task == "classification" else (y_train - target_mean) / target_scale
@@ -767,12 +769,35 @@ def _cmd_trace(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from lucidnet.demo import run_demo
 
-    run_demo(seed=args.seed)
+    run_demo(seed=args.seed, out=args.out)
     return 0
 
 
 def _write_train_report(args: argparse.Namespace, model: Any, frame: Any, y: Any) -> None:
-    raise CLIError("--report is not available yet in this version.")
+    """The demo's kind of report for the user's data (2-D-only pictures skipped)."""
+    from lucidnet import plot
+    from lucidnet.demo import classification_section
+    from lucidnet.report import write_report
+
+    est = model.estimator
+    X = model.features(frame)
+    metrics = {k: v for k, v in model.metrics.items() if isinstance(v, (int, float))}
+    title = f"{Path(args.data).name}: predicting {model.target!r}"
+    if model.task == "classification" and not est._multilabel:
+        section = classification_section(title, est, X, np.asarray(y), metrics)
+    else:
+        section = {
+            "heading": title,
+            "text": f"{est.network_}: trained {est.n_iter_} epochs.",
+            "metrics": metrics,
+            "summary": est,
+            "figures": {
+                "learning curves": plot.learning_curves(est),
+                "layer diagnostics": plot.layer_diagnostics(est, X),
+            },
+        }
+    path = write_report(args.report, f"lucidnet: {Path(args.data).name}", [section])
+    print(f"report: {path}")
 
 
 _COMMANDS = {

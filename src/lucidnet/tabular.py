@@ -180,13 +180,13 @@ class TablePreprocessor:
         if self.numeric:
             lines.append(
                 f"numeric ({len(self.numeric)}): SimpleImputer(median) + StandardScaler: "
-                + ", ".join(self.numeric)
+                + _shorten(self.numeric)
             )
         if self.categorical:
             lines.append(
                 f"categorical ({len(self.categorical)}): SimpleImputer('{MISSING}') + "
                 "OneHotEncoder(handle_unknown='ignore'): "
-                + ", ".join(f"{c} ({len(self.categories[c])})" for c in self.categorical)
+                + _shorten([f"{c} ({len(self.categories[c])})" for c in self.categorical])
             )
         return "\n".join(lines)
 
@@ -229,6 +229,13 @@ class TablePreprocessor:
     def __repr__(self) -> str:
         columns = {"numeric": self.numeric, "categorical": self.categorical}
         return f"TablePreprocessor({json.dumps(columns)})"
+
+
+def _shorten(names: list[str], most: int = 8) -> str:
+    """The first ``most`` names, then how many more."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return ", ".join(names[:most]) + f", … ({len(names) - most} more)"
 
 
 def _is_numeric(series: pd.Series) -> bool:

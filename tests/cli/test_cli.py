@@ -248,3 +248,25 @@ def test_error_messages(workdir: Path, model: Path) -> None:
 def test_debug_shows_traceback(workdir: Path) -> None:
     result = run("--debug", "train", "missing.csv", "--target", "x", cwd=workdir, ok=False)
     assert "Traceback" in result.stderr
+
+
+def test_train_report(workdir: Path) -> None:
+    result = run(
+        "train",
+        "data.csv",
+        *TRAIN,
+        "--quiet",
+        "-o",
+        "rep.safetensors",
+        "--report",
+        "report",
+        cwd=workdir,
+    )
+    assert "report: report/report.html" in result.stdout
+    html = (workdir / "report" / "report.html").read_text(encoding="utf-8")
+    pngs = sorted(p.name for p in (workdir / "report").glob("*.png"))
+    # Three numeric/text inputs: no 2-D decision boundary, but the feature map (PCA).
+    assert not any("decision-boundary" in name for name in pngs)
+    for kind in ("learning-curves", "feature-map", "layer-diagnostics", "gradient-norms"):
+        assert any(kind in name for name in pngs), (kind, pngs)
+    assert all(name in html for name in pngs)

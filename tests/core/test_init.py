@@ -79,3 +79,15 @@ def test_initial_weights_shapes_and_unknown_scheme():
     assert W.shape == (3, 5) and b.shape == (3, 1)
     with pytest.raises(ValueError, match="'he' or 'glorot'"):
         initial_weights(3, 5, "xavier", np.random.default_rng(0))
+
+
+def test_init_option_overrides_the_per_activation_rule():
+    he = Network([50, 400, 1], "relu", seed=0)
+    glorot = Network([50, 400, 1], "relu", seed=0, init="glorot")
+    bound = np.sqrt(6.0 / (50 + 400))
+    assert np.max(np.abs(glorot.W[1])) <= bound
+    assert np.max(np.abs(he.W[1])) > bound  # He-normal reaches further
+    forced = Network([50, 400, 1], "tanh", seed=0, init="he")
+    assert abs(forced.W[1].std() - np.sqrt(2.0 / 50)) < 0.1 * np.sqrt(2.0 / 50)
+    with pytest.raises(ValueError, match="init must be"):
+        Network([2, 1], init="xavier")

@@ -64,7 +64,7 @@ def test_hooks_fire_in_order(noisy):
         X, Y, epochs=2
     )
     keys = "['epoch', 'loss', 'lr', 'seconds']"
-    batch = "['batch', 'loss', 'size']"
+    batch = "['batch', 'grads', 'loss', 'size']"
     assert recorder.calls == [
         "train_begin",
         "epoch_begin 1", f"batch_end 1 {batch}", f"batch_end 2 {batch}", f"epoch_end 1 {keys}",
@@ -234,3 +234,28 @@ def test_history():
     assert History.from_dict(h.to_dict()).records == h.records
     with pytest.raises(KeyError, match="val_acc"):
         h["val_acc"]
+
+
+def test_gradient_norm_recorder_matches_the_batch_gradients():
+    from lucidnet.core.network import Network
+    from lucidnet.training import GradientNormRecorder, Trainer
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    Y = (X[:, :1] > 0).astype(float)
+    net = Network([3, 4, 1], "tanh", seed=0)
+    start = net.copy()
+    trainer = Trainer(
+        net,
+        optimizer="sgd",
+        learning_rate=0.1,
+        batch_size=40,
+        shuffle=False,
+        callbacks=[GradientNormRecorder()],
+    )
+    trainer.fit(X, Y, epochs=1)
+    # Full batch: one minibatch, so the recorded norm is that batch's ‖dW[l]‖ at the start.
+    grads = start.backward(start.forward(X.T), Y.T)
+    for l in (1, 2):
+        expected = np.sqrt(np.sum(grads.dW[l] ** 2))
+        assert trainer.history[f"grad_norm[{l}]"][0] == pytest.approx(expected, rel=1e-12)

@@ -78,6 +78,9 @@ class Network:
         Seeds the initialisation; the same int gives bit-identical weights.
     dtype : numpy float dtype, default=numpy.float64
         float32 or float64; inputs are computed in this dtype.
+    init : {None, "he", "glorot"}, default=None
+        Weight initialisation of every layer; None chooses per layer: He for the ReLU
+        family, Glorot for the others (and for the output layer).
 
     Attributes
     ----------
@@ -109,8 +112,11 @@ class Network:
         activations: Sequence[str] | None = None,
         seed: int | np.random.Generator | None = None,
         dtype: Any = np.float64,
+        init: str | None = None,
     ) -> None:
         n = _check_layer_sizes(layer_sizes)
+        if init not in (None, "he", "glorot"):
+            raise ValueError(f"init must be None, 'he' or 'glorot'; got {init!r}.")
         L = len(n) - 1
         names = _layer_activations(L, hidden_activation, output, activations)
         self.dtype = _check_dtype(dtype)
@@ -125,7 +131,7 @@ class Network:
         self.b: dict[int, Array] = {}
         for l in range(1, L + 1):
             g_l = self.g[l]
-            scheme = g_l.init if isinstance(g_l, Activation) else "glorot"
+            scheme = init or (g_l.init if isinstance(g_l, Activation) else "glorot")
             self.W[l], self.b[l] = initial_weights(n[l], n[l - 1], scheme, rng, self.dtype)
 
     # ------------------------------------------------------------------ construction

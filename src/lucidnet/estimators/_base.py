@@ -74,6 +74,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         "clip_norm": [None, Interval(Real, 0, None, closed="neither")],
         "callbacks": [None, list, tuple],
         "dtype": [None, StrOptions({"float32", "float64"})],
+        "weight_init": [StrOptions({"glorot", "he", "auto"})],
     }
 
     def __init__(
@@ -106,6 +107,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         clip_norm: float | None = None,
         callbacks: Any = None,
         dtype: str | None = None,
+        weight_init: str = "glorot",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -134,6 +136,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.clip_norm = clip_norm
         self.callbacks = callbacks
         self.dtype = dtype
+        self.weight_init = weight_init
 
     # ------------------------------------------------------------------ subclass hooks
 
@@ -286,6 +289,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             activations=[*names, self._output_name()],
             seed=seed,
             dtype=dtype,
+            init=None if self.weight_init == "auto" else self.weight_init,
         )
 
     def _build_trainer(self, n_samples: int, seed: int) -> Trainer:

@@ -71,6 +71,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     callbacks : list of lucidnet.training.Callback, optional
     dtype : {"float32", "float64"}, optional
         Computation dtype; by default float32 input trains in float32, others in float64.
+    weight_init : {"glorot", "he", "auto"}, default="glorot"
+        Glorot-uniform weights in every layer, as scikit-learn's MLP (so the one-line
+        switch trains alike); "he" for He-normal everywhere; "auto" for the lecture's rule
+        (He for the ReLU family, Glorot otherwise). Biases start at zero.
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplying sample_weight (not for multilabel targets).
 
@@ -93,12 +97,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     >>> from sklearn.datasets import make_moons
     >>> from lucidnet import MLPClassifier
     >>> X, y = make_moons(200, noise=0.1, random_state=0)
-    >>> clf = MLPClassifier((16,), batch_size=32, learning_rate_init=0.01, tol=1e-3,
+    >>> clf = MLPClassifier((32,), batch_size=32, learning_rate_init=0.01, tol=1e-3,
     ...                     random_state=0).fit(X, y)
     >>> clf.score(X, y) > 0.95
     True
     >>> clf.transform(X).shape, clf.network_.W[1].shape
-    ((200, 16), (16, 2))
+    ((200, 32), (32, 2))
     """
 
     _is_classifier = True
@@ -137,6 +141,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         clip_norm: float | None = None,
         callbacks: Any = None,
         dtype: str | None = None,
+        weight_init: str = "glorot",
         class_weight: Any = None,
     ) -> None:
         super().__init__(
@@ -167,6 +172,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             clip_norm=clip_norm,
             callbacks=callbacks,
             dtype=dtype,
+            weight_init=weight_init,
         )
         self.class_weight = class_weight
 

@@ -5,7 +5,8 @@ The hooks, in the order they fire::
     on_train_begin(trainer)
         on_epoch_begin(trainer, epoch)              epoch = 1, 2, ... (the one starting)
             on_batch_end(trainer, batch, logs)      batch = 1, 2, ... within the epoch;
-                                                    logs = {"batch", "size", "loss"}
+                                                    logs = {"batch", "size", "loss",
+                                                            "grads" (the batch's Grads)}
         on_epoch_end(trainer, epoch, logs)          logs = the epoch's History record
     on_train_end(trainer)                           also after an interruption or divergence
 
@@ -23,6 +24,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
+from lucidnet.core._namespace import namespace
 from lucidnet.training._monitor import initial_best, is_better, is_improvement, resolve_mode
 from lucidnet.training.state import save_state
 
@@ -33,6 +35,7 @@ __all__ = [
     "Callback",
     "EarlyStopping",
     "EpochTable",
+    "GradientNormRecorder",
     "HistoryLogger",
     "ModelCheckpoint",
     "ProgressBar",
@@ -389,3 +392,41 @@ class HistoryLogger(Callback):
             trainer.history.to_csv(self.path)
         else:
             trainer.history.to_json(self.path)
+
+
+class GradientNormRecorder(Callback):
+    """Record the size of every layer's gradient, per epoch, in the history.
+
+    After each epoch the history record gains ``grad_norm[l]`` for l = 1..L: the mean
+    over the epoch's minibatches of ‖dW[l]‖ (the Frobenius norm, before clipping) — the
+    numbers behind ``lucidnet.plot.gradient_norms``. Vanishing gradients show as norms
+    that shrink towards the first layer.
+
+    Notes
+    -----
+    grad_norm[l] = (1 / n_batches) Σ_batches √(Σ_ij dW[l]_ij²)
+    """
+
+    order = 20
+
+    def __init__(self) -> None:
+        self._sums: dict[int, float] = {}
+        self._count = 0
+
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
+        self._sums = {l: 0.0 for l in range(1, trainer.net.L + 1)}
+        self._count = 0
+
+    def on_batch_end(self, trainer: Trainer, batch: int, logs: dict[str, Any]) -> None:
+        dW = logs["grads"].dW
+        xp = namespace(dW[1])
+        for l in self._sums:
+            self._sums[l] += float(xp.sqrt(xp.sum(dW[l] * dW[l])))
+        self._count += 1
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        if not self._count:
+            return
+        norms = {f"grad_norm[{l}]": total / self._count for l, total in self._sums.items()}
+        logs.update(norms)
+        trainer.history.records[-1].update(norms)

@@ -560,7 +560,7 @@ class Trainer:
                 total += J * size
                 weight += size
                 if batch_callbacks:
-                    batch_logs = {"batch": batch, "size": len(idx), "loss": J}
+                    batch_logs = {"batch": batch, "size": len(idx), "loss": J, "grads": grads}
                     for cb in batch_callbacks:
                         cb.on_batch_end(self, batch, batch_logs)
                     if self.stop_training:
