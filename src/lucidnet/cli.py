@@ -612,7 +612,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _write_frame(frame: Any, path: str | None) -> None:
-    from lucidnet.io.atomic import atomic_path
+    from lucidnet._atomic import atomic_path
 
     if path is None:
         frame.to_csv(sys.stdout, index=False)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lucidnet.core.network import Network
-from lucidnet.plot._figure import atomic_write_bytes, png_bytes
+from lucidnet.plot._figure import png_bytes, write_png
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -161,7 +161,7 @@ def write_report(
         for j, (name, fig) in enumerate(_named_figures(section.figures, i), start=1):
             filename = f"{i:02d}-{j:02d}-{_slug(name)}.png"
             data = png_bytes(fig, dpi)
-            atomic_write_bytes(folder / filename, data)
+            write_png(folder / filename, data)
             width, height = (round(float(v) * dpi) for v in fig.get_size_inches())
             uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
             parts.append(
@@ -174,7 +174,7 @@ def write_report(
         parts.append("</section>")
     parts += ["</main>", "</body>", "</html>", ""]
     path = folder / "report.html"
-    atomic_write_bytes(path, "\n".join(parts).encode("utf-8"))
+    write_png(path, "\n".join(parts).encode("utf-8"))
     return path
 
 

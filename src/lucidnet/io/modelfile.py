@@ -53,9 +53,9 @@ from typing import Any, TypeVar
 import numpy as np
 import safetensors.numpy
 
+from lucidnet._atomic import atomic_write_bytes
 from lucidnet._version import __version__
 from lucidnet.core import Network, activation_names, output_names
-from lucidnet.io.atomic import atomic_write_bytes
 
 __all__ = [
     "FORMAT",

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from lucidnet._atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -87,25 +88,11 @@ def png_bytes(fig: Figure, dpi: float = 100) -> bytes:
     return buffer.getvalue()
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, then os.replace.
-
-    A reader sees the old file or the new one, never half of one. The folder is created
-    if needed; the file gets the usual permissions (0o666 less the umask).
-    """
+def write_png(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write PNG bytes to ``path`` atomically, creating its folder if needed; return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data)
     return path
 
 
@@ -128,4 +115,4 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: float = 100) -> 
     """
     if dpi <= 0:
         raise ValueError(f"dpi must be positive; got {dpi}.")
-    return atomic_write_bytes(path, png_bytes(fig, dpi))
+    return write_png(path, png_bytes(fig, dpi))

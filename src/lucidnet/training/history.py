@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from lucidnet.training.state import write_atomic
+from lucidnet._atomic import atomic_write_bytes
 
 __all__ = ["History"]
 
@@ -94,7 +94,7 @@ class History:
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`to_dict` as JSON, atomically."""
-        write_atomic(path, json.dumps(self.to_dict(), indent=1).encode())
+        atomic_write_bytes(path, json.dumps(self.to_dict(), indent=1).encode())
 
     def to_csv(self, path: str | os.PathLike[str]) -> None:
         """Write one row per epoch with a header line, atomically (floats in full precision)."""
@@ -103,4 +103,4 @@ class History:
         writer.writeheader()
         for record in self.records:
             writer.writerow({k: repr(v) if isinstance(v, float) else v for k, v in record.items()})
-        write_atomic(path, buffer.getvalue().encode())
+        atomic_write_bytes(path, buffer.getvalue().encode())

@@ -6,7 +6,7 @@ tensor named by its path in the structure (``weights.0``, ``optimizer.m.3``...),
 structure itself, with ``{"__array__": name}`` in place of each array, as JSON in the
 file's metadata. Loading therefore runs no code from the file.
 
-Files are written atomically (:func:`write_atomic`): a temporary file in the same folder,
+Files are written atomically (``lucidnet._atomic.atomic_write_bytes``): a temporary file in the same folder,
 flushed and fsync'ed, then ``os.replace``'d over the target, so a crash never leaves a
 half-written checkpoint.
 """
@@ -15,37 +15,16 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["load_state", "save_state", "write_atomic"]
+from lucidnet._atomic import atomic_write_bytes
+
+__all__ = ["load_state", "save_state"]
 
 _FORMAT = "lucidnet-state"
 _VERSION = "1"
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically.
-
-    A temporary file in the same folder receives the bytes, is flushed and fsync'ed, and
-    ``os.replace`` puts it in place; readers see the old file or the new one, never a part.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
 
 
 def save_state(state: dict[str, Any], path: str | os.PathLike[str]) -> None:
@@ -58,7 +37,7 @@ def save_state(state: dict[str, Any], path: str | os.PathLike[str]) -> None:
         None and arrays (NumPy, or any library ``numpy.asarray`` accepts). An array that
         appears several times is stored once and comes back as one shared array.
     path : str or path-like
-        Written atomically (see :func:`write_atomic`).
+        Written atomically (see ``lucidnet._atomic.atomic_write_bytes``).
 
     Raises
     ------
@@ -71,7 +50,7 @@ def save_state(state: dict[str, Any], path: str | os.PathLike[str]) -> None:
     seen: dict[int, str] = {}
     skeleton = _to_skeleton(state, "", tensors, seen)
     meta = {"format": _FORMAT, "version": _VERSION, "state": json.dumps(skeleton)}
-    write_atomic(path, save(tensors, metadata=meta))
+    atomic_write_bytes(path, save(tensors, metadata=meta))
 
 
 def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -132,17 +111,3 @@ def _from_skeleton(value: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(value, list):
         return [_from_skeleton(item, arrays) for item in value]
     return value
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -1,5 +1,8 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of one.
 
+A leaf utility (it imports nothing of lucidnet), used by every layer that writes files:
+model files, training checkpoints and histories, pictures and reports.
+
 The recipe: write a temporary file in the target's folder, flush it, ``os.fsync`` it,
 ``os.replace`` it onto the target (an atomic rename on POSIX and Windows), then fsync the
 folder so that the rename itself survives a power cut. On any failure the temporary

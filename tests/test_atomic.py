@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lucidnet.io import atomic
-from lucidnet.io.atomic import atomic_path, atomic_write_bytes
+from lucidnet import _atomic as atomic
+from lucidnet._atomic import atomic_path, atomic_write_bytes
 
 
 def leftovers(folder: Path, keep: str) -> list[str]:
