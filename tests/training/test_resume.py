@@ -1,7 +1,5 @@
 """Resumable state: an interrupted run, resumed, ends bit-identical to an uninterrupted one."""
 
-import os
-
 import numpy as np
 import pytest
 
@@ -15,7 +13,6 @@ from lucidnet.training import (
     load_state,
     save_state,
 )
-from lucidnet.training.state import write_atomic
 
 EPOCHS = 30
 
@@ -175,17 +172,3 @@ def test_save_state_never_pickles(tmp_path):
     save_file({"a": np.zeros(2)}, str(tmp_path / "plain.safetensors"))
     with pytest.raises(ValueError, match="not a lucidnet training state"):
         load_state(tmp_path / "plain.safetensors")
-
-
-def test_write_atomic_never_leaves_a_half_written_file(tmp_path, monkeypatch):
-    path = tmp_path / "f.bin"
-    write_atomic(path, b"old")
-
-    def broken_replace(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
-        write_atomic(path, b"new")
-    assert path.read_bytes() == b"old"
-    assert os.listdir(tmp_path) == ["f.bin"]  # the temporary file was removed

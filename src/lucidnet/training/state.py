@@ -6,9 +6,9 @@ tensor named by its path in the structure (``weights.0``, ``optimizer.m.3``...),
 structure itself, with ``{"__array__": name}`` in place of each array, as JSON in the
 file's metadata. Loading therefore runs no code from the file.
 
-Files are written atomically (``lucidnet._atomic.atomic_write_bytes``): a temporary file in the same folder,
-flushed and fsync'ed, then ``os.replace``'d over the target, so a crash never leaves a
-half-written checkpoint.
+Files are written atomically (``lucidnet._atomic.atomic_write_bytes``): a temporary file
+in the same folder, flushed and fsync'ed, then ``os.replace``'d over the target, so a
+crash never leaves a half-written checkpoint.
 """
 
 from __future__ import annotations
