@@ -54,8 +54,8 @@ def save(model: Any, path: PathLike) -> None:
         save_network(model, path, info={"kind": "network"})
         return
     if isinstance(model, TabularModel):
-        arrays, pre_meta = model.preprocessor.to_state()
         info = _estimator_info(model.estimator)
+        arrays, pre_meta = model.preprocessor.to_state()
         info.update(
             kind="table",
             preprocessing=pre_meta,
@@ -68,7 +68,8 @@ def save(model: Any, path: PathLike) -> None:
         save_network(model.estimator.network_, path, info=info, extra_arrays=arrays)
         return
     if isinstance(model, BaseMLP):
-        save_network(model.network_, path, info=_estimator_info(model))
+        info = _estimator_info(model)  # checks that the model is fitted
+        save_network(model.network_, path, info=info)
         return
     raise TypeError(
         f"lucidnet.save takes a fitted MLPClassifier/MLPRegressor, a Network or a table "
@@ -234,7 +235,10 @@ def _estimator_from(loaded: LoadedModel) -> BaseMLP:
         params = dict(info["params"])
         if params.get("n_iter_no_change") == "inf":
             params["n_iter_no_change"] = np.inf
+        if isinstance(params.get("hidden_layer_sizes"), list):
+            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
         est = cls(**params)
+        est._validate_params()
         n_features = int(info["n_features_in"])
     except (KeyError, TypeError, ValueError) as exc:
         raise loaded.error(f"its estimator parameters are not valid ({exc})") from None
