@@ -88,7 +88,7 @@ def test_bare_network_round_trip(tmp_path):
 def test_unfitted_and_wrong_types_are_refused(tmp_path):
     with pytest.raises(ValueError, match="not fitted"):
         lucidnet.save(MLPClassifier(), tmp_path / "x.safetensors")
-    with pytest.raises(TypeError, match="lucidnet.save takes"):
+    with pytest.raises(TypeError, match=r"lucidnet\.save takes"):
         lucidnet.save({"W": 1}, tmp_path / "x.safetensors")
 
 
