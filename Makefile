@@ -28,5 +28,11 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format --check src tests
 	$(VENV)/bin/mypy
 
+# Times lucidnet against scikit-learn, and PyTorch / JAX when installed (never installed
+# here: pip install torch==2.13.0 / jax jaxlib); writes benchmarks/results/latest.{json,md}.
+BENCH_ARGS ?=
+bench: $(VENV)/.dev-installed
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
