@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, is_array_api_obj, is_cupy_array, is_torch_array
+from array_api_compat import device as _device
 
-__all__ = ["namespace"]
+__all__ = ["device_of", "move_to", "namespace", "to_numpy"]
 
 
 def namespace(*arrays: Any) -> Any:
@@ -27,6 +28,56 @@ def namespace(*arrays: Any) -> Any:
     TypeError
         When the arrays come from different libraries (array-api-compat's message).
     """
-    if all(type(a) is np.ndarray for a in arrays):
-        return np
-    return array_namespace(*arrays)
+    for a in arrays:
+        if type(a) is not np.ndarray:
+            return array_namespace(*arrays)
+    return np
+
+
+def device_of(array: Any) -> Any:
+    """The device ``array`` lives on (``"cpu"`` for NumPy arrays)."""
+    if type(array) is np.ndarray:
+        return "cpu"
+    return _device(array)
+
+
+def to_numpy(array: Any) -> np.ndarray:
+    """A NumPy copy (or view) of ``array`` from any library and device, for saving or printing.
+
+    NumPy arrays come back unchanged; a PyTorch tensor leaves its device with
+    ``.detach().cpu()``, a CuPy array with ``.get()``; other Array-API arrays go through
+    ``numpy.asarray`` or, when that refuses (array-api-strict off its CPU device), DLPack.
+    Anything else (lists, scalars, data frames) goes to ``numpy.asarray``.
+    """
+    if isinstance(array, np.ndarray):
+        return array
+    if is_torch_array(array):
+        return array.detach().cpu().numpy()
+    if is_cupy_array(array):
+        return array.get()
+    if not is_array_api_obj(array):
+        return np.asarray(array)
+    try:
+        return np.asarray(array)
+    except (TypeError, RuntimeError, ValueError):
+        return np.from_dlpack(array)
+
+
+def move_to(array: Any, xp: Any, device: Any = None) -> Any:
+    """``array`` in the namespace ``xp`` on ``device``; unchanged when it already is.
+
+    Between libraries the values pass through NumPy (host memory), so this is for data
+    and parameters moved once, never for a per-minibatch step.
+    """
+    if xp is np and isinstance(array, np.ndarray):
+        return array
+    if is_array_api_obj(array) and namespace(array) is xp:
+        return array if device is None or device_of(array) == device else _to_device(array, device)
+    kw = {} if device is None else {"device": device}
+    return xp.asarray(to_numpy(array), **kw)
+
+
+def _to_device(array: Any, device: Any) -> Any:
+    from array_api_compat import to_device
+
+    return to_device(array, device)

@@ -100,8 +100,7 @@ def _tanh_prime(Z: Array, A: Array) -> Array:
 
 def _relu(Z: Array) -> Array:
     # max(z, 0)
-    xp = namespace(Z)
-    return xp.where(Z > 0, Z, xp.zeros_like(Z))
+    return namespace(Z).maximum(Z, 0.0)
 
 
 def _relu_prime(Z: Array, A: Array) -> Array:
@@ -111,8 +110,8 @@ def _relu_prime(Z: Array, A: Array) -> Array:
 
 
 def _leaky_relu(Z: Array) -> Array:
-    # z if z > 0 else 0.01·z
-    return namespace(Z).where(Z > 0, Z, LEAKY_SLOPE * Z)
+    # z if z > 0 else 0.01·z, which is max(z, 0.01·z) because the slope is below 1
+    return namespace(Z).maximum(Z, LEAKY_SLOPE * Z)
 
 
 def _leaky_relu_prime(Z: Array, A: Array) -> Array:

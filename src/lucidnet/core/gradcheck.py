@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from lucidnet.core._namespace import to_numpy
 from lucidnet.core.network import Network
 
 __all__ = ["GradientCheck", "check_gradients"]
@@ -97,9 +98,9 @@ def check_gradients(
     inputs away from z = 0 exactly.
     """
     net64 = net.astype(np.float64).to(np)
-    A0 = np.asarray(A0, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64)
-    s = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    A0 = np.asarray(to_numpy(A0), dtype=np.float64)
+    Y = np.asarray(to_numpy(Y), dtype=np.float64)
+    s = None if sample_weight is None else np.asarray(to_numpy(sample_weight), dtype=np.float64)
     grads = net64.backward(net64.forward(A0), Y, alpha, sample_weight=s)
 
     def J() -> float:

@@ -70,7 +70,7 @@ def _binary_cross_entropy(Z: Array, Y: Array) -> Array:
     −y log σ(z) − (1 − y) log(1 − σ(z)) = max(z, 0) − z·y + log(1 + e^(−|z|)).
     """
     xp = namespace(Z, Y)
-    per_unit = xp.where(Z > 0, Z, xp.zeros_like(Z)) - Z * Y + xp.log1p(xp.exp(-xp.abs(Z)))
+    per_unit = xp.maximum(Z, 0.0) - Z * Y + xp.log1p(xp.exp(-xp.abs(Z)))
     return xp.sum(per_unit, axis=0)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core._namespace import namespace
+from lucidnet.core._namespace import device_of, move_to, namespace
 from lucidnet.core.activations import Activation, get_activation
 from lucidnet.core.init import initial_weights
 from lucidnet.core.losses import Output, get_output, output_names
@@ -199,6 +199,9 @@ class Network:
     def to(self, xp: Any, device: Any = None) -> Network:
         """A copy whose parameters live in the Array-API namespace ``xp`` (on ``device``).
 
+        Parameters already there are shared, not copied; between libraries the values pass
+        through NumPy, so ``net.to(np)`` brings a GPU network home for saving or plotting.
+
         Examples
         --------
         >>> import array_api_strict as xps
@@ -206,9 +209,8 @@ class Network:
         'array_api_strict._array_object'
         """
         new = copy.copy(self)
-        kw = {} if device is None else {"device": device}
-        new.W = {l: xp.asarray(np.asarray(w), **kw) for l, w in self.W.items()}
-        new.b = {l: xp.asarray(np.asarray(v), **kw) for l, v in self.b.items()}
+        new.W = {l: move_to(w, xp, device) for l, w in self.W.items()}
+        new.b = {l: move_to(v, xp, device) for l, v in self.b.items()}
         return new
 
     @property
@@ -279,8 +281,19 @@ class Network:
         return cache
 
     def predict_output(self, A0: Array) -> Array:
-        """A[L] = ŷ for the columns of A0, shape (n[L], B)."""
-        return self.forward(A0).A[self.L]
+        """A[L] = ŷ for the columns of A0, shape (n[L], B).
+
+        The forward pass without a cache: each A[l-1] is dropped once A[l] exists, so
+        prediction needs memory for two layers at a time, not for all of them.
+
+        Notes
+        -----
+        A ← g[l](W[l] @ A + b[l]) for l = 1..L, from A = A0.
+        """
+        A = self._check_input(A0)
+        for l in range(1, self.L + 1):
+            A = self.g[l](self.W[l] @ A + self.b[l])
+        return A
 
     def feature_map(self, A0: Array) -> Array:
         """φ = A[L-1], the learned features the head sees, shape (n[L-1], B) (MATH.md §7)."""
@@ -505,7 +518,7 @@ def _dropout_mask(A: Array, p: float, rng: np.random.Generator | None) -> Array:
     xp = namespace(A)
     keep = rng.random(tuple(A.shape)) >= p
     M = keep.astype(_numpy_dtype_of(A)) / np.asarray(1.0 - p, dtype=_numpy_dtype_of(A))
-    return M if xp is np else xp.asarray(M, device=getattr(A, "device", None))
+    return M if xp is np else xp.asarray(M, device=device_of(A))
 
 
 def _check_layer_sizes(layer_sizes: Sequence[int]) -> list[int]:

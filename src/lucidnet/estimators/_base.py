@@ -459,8 +459,12 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         L = net.L
         parts = []
         for start in range(0, X.shape[0], _PREDICT_BLOCK):
-            cache = net.forward(X[start : start + _PREDICT_BLOCK].T)
-            block = {"A": cache.A[L], "Z": cache.Z[L], "phi": cache.A[L - 1]}[what]
+            A0 = X[start : start + _PREDICT_BLOCK].T
+            if what == "A":
+                block = net.predict_output(A0)  # no cache: the fast path for predict
+            else:
+                cache = net.forward(A0)
+                block = cache.Z[L] if what == "Z" else cache.A[L - 1]
             parts.append(block.T)
         if not parts:
             width = net.n[L - 1] if what == "phi" else net.n[L]
