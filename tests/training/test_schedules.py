@@ -134,3 +134,10 @@ def test_get_schedule():
 def test_bad_parameters(make):
     with pytest.raises(ValueError):
         make()
+
+
+def test_a_schedule_name_without_its_arguments_gets_a_clear_error():
+    from lucidnet.training import get_schedule
+
+    with pytest.raises(ValueError, match="Cosine\\(total_epochs=100\\)"):
+        get_schedule("cosine")

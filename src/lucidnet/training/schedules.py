@@ -326,4 +326,10 @@ def get_schedule(name_or_obj: str | Schedule | None, **kwargs: Any) -> Schedule:
             f"Unknown schedule {name_or_obj!r}. Use one of {schedule_names()}, a Schedule "
             "instance, or None for a constant rate."
         )
-    return _SCHEDULES[key](**kwargs)
+    try:
+        return _SCHEDULES[key](**kwargs)
+    except TypeError as exc:
+        raise ValueError(
+            f"Cannot build the {key!r} schedule from {kwargs}: {exc}. Pass a schedule object "
+            f"instead, e.g. schedule=Cosine(total_epochs=100)."
+        ) from None
