@@ -9,8 +9,11 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
+# torch (pinned, the CPU wheel here) runs the PyTorch tests of tests/arrayapi; never a hard
+# dependency: without it those tests are skipped.
+$(VENV)/.dev-installed: pyproject.toml requirements-torch-cpu.txt | $(VENV)/bin/python
 	$(PIP) -e '.[dev]'
+	$(PIP) -r requirements-torch-cpu.txt || echo "torch unavailable: the PyTorch tests will be skipped"
 	touch $@
 
 $(VENV)/.demo-installed: pyproject.toml | $(VENV)/bin/python

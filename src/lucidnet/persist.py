@@ -203,6 +203,10 @@ def _json_params(est: BaseMLP) -> dict[str, Any]:
         params["class_weight"] = None
     if params["n_iter_no_change"] == np.inf:
         params["n_iter_no_change"] = "inf"
+    device = params.get("device")
+    if device is not None and not isinstance(device, str):
+        # a torch.device is stored by name ("cuda:0"), a CuPy device as "cuda:<id>"
+        params["device"] = str(device) if hasattr(device, "type") else f"cuda:{device.id}"
     return params
 
 

@@ -3,6 +3,7 @@
 Nothing here imports ``lucidnet.training`` or the interfaces.
 """
 
+from lucidnet.core._namespace import to_numpy
 from lucidnet.core.activations import (
     Activation,
     activation_names,
@@ -26,4 +27,5 @@ __all__ = [
     "get_output",
     "output_names",
     "register_activation",
+    "to_numpy",
 ]

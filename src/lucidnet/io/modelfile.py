@@ -56,6 +56,7 @@ import safetensors.numpy
 from lucidnet._atomic import atomic_write_bytes
 from lucidnet._version import __version__
 from lucidnet.core import Network, activation_names, output_names
+from lucidnet.core._namespace import to_numpy
 
 __all__ = [
     "FORMAT",
@@ -209,7 +210,7 @@ def save_network(
     Parameters
     ----------
     net : Network
-        Its parameters must be finite; any Array-API array convertible by ``numpy.asarray``.
+        Its parameters must be finite; NumPy, PyTorch, CuPy or any Array-API arrays.
     path : str or os.PathLike
         The file to create or replace (``.safetensors`` is the usual suffix). A crash
         while saving leaves the previous file intact.
@@ -272,8 +273,8 @@ def _network_tensors(net: Network) -> dict[str, np.ndarray]:
         raise ValueError(f"The network's dtype must be float32 or float64; got {dtype}.")
     tensors: dict[str, np.ndarray] = {}
     for l in range(1, net.L + 1):
-        W = np.ascontiguousarray(np.asarray(net.W[l]), dtype=dtype)
-        b = np.ascontiguousarray(np.asarray(net.b[l]), dtype=dtype).reshape(net.n[l], 1)
+        W = np.ascontiguousarray(to_numpy(net.W[l]), dtype=dtype)  # GPU arrays come home
+        b = np.ascontiguousarray(to_numpy(net.b[l]), dtype=dtype).reshape(net.n[l], 1)
         for name, value in ((f"layers.{l}.W", W), (f"layers.{l}.b", b)):
             if not np.all(np.isfinite(value)):
                 raise ValueError(

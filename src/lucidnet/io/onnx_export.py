@@ -35,6 +35,7 @@ import numpy as np
 from lucidnet._atomic import PathLike, atomic_write_bytes
 from lucidnet._version import __version__
 from lucidnet.core import Network
+from lucidnet.core._namespace import to_numpy
 from lucidnet.core.activations import LEAKY_SLOPE
 from lucidnet.io.modelfile import encode_labels
 
@@ -242,7 +243,7 @@ def _hidden_op(net: Network, l: int) -> tuple[str, dict[str, Any]] | None:
 
 
 def _float32(what: str, values: Any) -> np.ndarray:
-    out = np.asarray(values).astype(np.float32)
+    out = to_numpy(values).astype(np.float32)
     if not np.all(np.isfinite(out)):
         raise ValueError(f"{what} is not finite in float32, so it cannot be exported.")
     return out

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from lucidnet.core._namespace import to_numpy
+
 __all__ = ["as_rows", "check_sample_weight", "class_weights", "row_classes", "validation_split"]
 
 Array = Any
@@ -47,7 +49,7 @@ def check_sample_weight(
     sample_weight: Array, n_rows: int, name: str = "sample_weight"
 ) -> np.ndarray:
     """``sample_weight`` as a float64 NumPy array of shape (n_rows,): finite, ≥ 0, Σ > 0."""
-    s = np.asarray(sample_weight, dtype=np.float64)
+    s = np.asarray(to_numpy(sample_weight), dtype=np.float64)
     if s.shape != (n_rows,):
         raise ValueError(f"{name} must have shape (n_samples,) = ({n_rows},); got {s.shape}.")
     if not np.all(np.isfinite(s)) or np.any(s < 0) or not s.sum() > 0:
@@ -71,7 +73,7 @@ def row_classes(Y: Array) -> np.ndarray:
     ValueError
         When a single column holds values other than 0 and 1.
     """
-    Y = np.asarray(Y)
+    Y = to_numpy(Y)
     if Y.shape[1] > 1:
         return np.argmax(Y, axis=1).astype(np.int64)
     column = Y[:, 0]
@@ -156,7 +158,7 @@ def validation_split(
         n_val = round(fraction * n_rows)
         val = order[:n_val]
     else:
-        labels = np.asarray(stratify)
+        labels = to_numpy(stratify)
         if labels.shape[:1] != (n_rows,):
             raise ValueError(
                 f"stratify must have one label per row, shape ({n_rows},); got {labels.shape}."

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core._namespace import namespace
+from lucidnet.core._namespace import device_of, move_to, namespace, to_numpy
 from lucidnet.core.network import Network
 from lucidnet.training._monitor import initial_best, is_better
 from lucidnet.training.callbacks import (
@@ -292,10 +292,13 @@ class Trainer:
         Parameters
         ----------
         X : array of shape (n_samples, n[0])
-            One example per row; the network sees ``A0 = X[idx].T``.
+            One example per row; the network sees ``A0 = X[idx].T``. NumPy or any
+            Array-API array (PyTorch, CuPy...) on the device where the network's
+            parameters live (``net.to(xp, device)``); training runs there.
         Y : array of shape (n_samples, n[L])
             Encoded targets, one row per example: 0/1, one-hot rows, or real values.
-            Shape (n_samples,) is accepted for n[L] = 1.
+            Shape (n_samples,) is accepted for n[L] = 1. Y, the sample weights and the
+            validation data may come from another library: they follow X.
         epochs : int
             The total epoch count to reach, counting epochs of earlier fits: a new
             trainer runs ``epochs`` epochs, a restored one the remaining ones, and
@@ -330,9 +333,11 @@ class Trainer:
         n0, nL = net.n[0], net.n[net.L]
         _check_int("epochs", epochs, 0)
         xp = namespace(X)
+        device = device_of(X)
+        _check_same_place(net, xp, device, X)
         X = as_rows("X", X, n0, xp)
         n = X.shape[0]
-        Y = as_rows("Y", Y, nL, xp, n_rows=n)
+        Y = as_rows("Y", move_to(Y, xp, device), nL, xp, n_rows=n)  # Y follows X
         sw = None if sample_weight is None else check_sample_weight(sample_weight, n)
 
         train_idx, val = self._validation(
@@ -340,12 +345,12 @@ class Trainer:
         )
         n_train = n if train_idx is None else len(train_idx)
         if class_weight is not None:
-            rows = Y if train_idx is None else np.asarray(Y)[train_idx]
+            rows = to_numpy(Y) if train_idx is None else to_numpy(Y)[train_idx]
             per_row = class_weights(class_weight, row_classes(rows), nL if nL > 1 else 2)
             s_train = np.ones(n)
             s_train[slice(None) if train_idx is None else train_idx] = per_row
             sw = s_train if sw is None else sw * s_train
-        s = None if sw is None else _like(sw, xp)
+        s = None if sw is None else _like(sw, xp, device)
 
         metrics = dict(metrics or {})
         for name, fn in metrics.items():
@@ -406,9 +411,10 @@ class Trainer:
             train_idx, val_idx = validation_split(
                 X.shape[0], float(validation_fraction), rng, stratify
             )
-            take = xp.asarray(val_idx)
+            device = device_of(X)
+            take = val_idx if xp is np else xp.asarray(val_idx, device=device)
             X_val, Y_val = xp.take(X, take, axis=0), xp.take(Y, take, axis=0)
-            s_val = None if sw is None else _like(sw[val_idx], xp)
+            s_val = None if sw is None else _like(sw[val_idx], xp, device)
             return train_idx, (X_val, Y_val, s_val)
         if validation_data is None:
             return None, None
@@ -416,14 +422,15 @@ class Trainer:
             raise ValueError(
                 "validation_data must be (X_val, Y_val) or (X_val, Y_val, sample_weight_val)."
             )
-        X_val = as_rows("X_val", validation_data[0], n0, namespace(validation_data[0]))
+        device = device_of(X)  # the validation data follow X
+        X_val = as_rows("X_val", move_to(validation_data[0], xp, device), n0, xp)
         Y_val = as_rows(
-            "Y_val", validation_data[1], nL, namespace(validation_data[1]), n_rows=X_val.shape[0]
+            "Y_val", move_to(validation_data[1], xp, device), nL, xp, n_rows=X_val.shape[0]
         )
         s_val = None
         if len(validation_data) == 3 and validation_data[2] is not None:
             s_val = check_sample_weight(validation_data[2], X_val.shape[0], "sample_weight_val")
-            s_val = _like(s_val, namespace(X_val))
+            s_val = _like(s_val, xp, device)
         return None, (X_val, Y_val, s_val)
 
     def _choose_monitor(self) -> tuple[str, str]:
@@ -508,6 +515,7 @@ class Trainer:
         layers = range(1, L + 1)
         batch_callbacks = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
         check, fast, per_batch = self._check_finite, xp is np, schedule.per_batch
+        device = None if fast else device_of(X)
         n_train = X.shape[0] if train_idx is None else len(train_idx)
         epoch = self.epoch + 1
         base = optimizer.learning_rate
@@ -529,7 +537,7 @@ class Trainer:
                     A0, Yb = X[idx].T, Y[idx].T
                     sb = None if s is None else s[idx]
                 else:
-                    take = xp.asarray(idx)
+                    take = xp.asarray(idx, device=device)
                     A0, Yb = xp.take(X, take, axis=0).T, xp.take(Y, take, axis=0).T
                     sb = None if s is None else xp.take(s, take)
                 if sb is not None:
@@ -739,9 +747,23 @@ def _all_finite(params: list[Array], xp: Any) -> bool:
     return all(bool(xp.all(xp.isfinite(p))) for p in params)
 
 
-def _like(weights: np.ndarray, xp: Any) -> Array:
-    """Sample weights (NumPy) in the data's namespace."""
-    return weights if xp is np else xp.asarray(weights)
+def _like(weights: np.ndarray, xp: Any, device: Any) -> Array:
+    """Sample weights (NumPy) in the data's namespace, on its device."""
+    return weights if xp is np else xp.asarray(weights, device=device)
+
+
+def _check_same_place(net: Network, xp: Any, device: Any, X: Array) -> None:
+    """The network's parameters must live where X does (the trainer never moves them)."""
+    W = net.W[1]
+    if namespace(W) is xp and (xp is np or device_of(W) == device):
+        return
+    where = f"{type(X).__module__}.{type(X).__name__} on {device}"
+    raise TypeError(
+        f"X is a {where}, but the network's parameters are "
+        f"{type(W).__module__}.{type(W).__name__} on {device_of(W)}. Move the network to "
+        "the data first: Trainer(net.to(xp, device), ...) with xp and device those of X "
+        "(array_api_compat.array_namespace(X), array_api_compat.device(X))."
+    )
 
 
 def _converter(net: Network) -> Callable[[Array], Array]:
@@ -750,7 +772,8 @@ def _converter(net: Network) -> Callable[[Array], Array]:
     dtype = net.W[1].dtype
     if xp is np:
         return lambda a: np.asarray(a, dtype=dtype)
-    return lambda a: xp.asarray(np.asarray(a), dtype=dtype)
+    device = device_of(net.W[1])
+    return lambda a: xp.asarray(to_numpy(a), dtype=dtype, device=device)
 
 
 def _map_arrays(value: Any, fn: Callable[[Array], Array]) -> Any:

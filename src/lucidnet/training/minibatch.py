@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core._namespace import namespace
+from lucidnet.core._namespace import device_of, namespace
 from lucidnet.core.network import Network
 
 __all__ = ["minibatch_gd", "minibatches", "targets_as_columns"]
@@ -43,7 +43,7 @@ def targets_as_columns(net: Network, y: Array) -> Array:
                 f"Class indices for a softmax output with {nL} units must be integers in "
                 f"0..{nL - 1}; y holds other values."
             )
-        classes = xp.arange(nL, dtype=y.dtype)
+        classes = xp.arange(nL, dtype=y.dtype, device=device_of(y))
         return xp.astype(classes[:, None] == y[None, :], net.W[1].dtype)
     if y.ndim == 1 and nL == 1:
         return xp.reshape(y, (1, y.shape[0]))
@@ -118,11 +118,12 @@ def minibatch_gd(
     Y = targets_as_columns(net, y)
     rng = np.random.default_rng(seed)
     n_samples = X.shape[0]
+    device = None if xp is np else device_of(X)  # the row indices go where X is
     costs = []
     for _ in range(epochs):
         total = 0.0
         for idx in minibatches(n_samples, batch_size, rng):
-            take = xp.asarray(idx)
+            take = xp.asarray(idx, device=device)
             A0 = xp.take(X, take, axis=0).T
             Yb = xp.take(Y, take, axis=1)
             cache = net.forward(A0)

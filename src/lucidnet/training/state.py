@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from lucidnet._atomic import atomic_write_bytes
+from lucidnet.core._namespace import to_numpy
 
 __all__ = ["load_state", "save_state"]
 
@@ -34,7 +35,7 @@ def save_state(state: dict[str, Any], path: str | os.PathLike[str]) -> None:
     ----------
     state : dict
         Dicts with string keys, lists, tuples (saved as lists), str, int, float, bool,
-        None and arrays (NumPy, or any library ``numpy.asarray`` accepts). An array that
+        None and arrays (NumPy, PyTorch, CuPy or any Array-API library). An array that
         appears several times is stored once and comes back as one shared array.
     path : str or path-like
         Written atomically (see ``lucidnet._atomic.atomic_write_bytes``).
@@ -95,7 +96,7 @@ def _to_skeleton(
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         if id(value) not in seen:
             seen[id(value)] = where
-            tensors[where] = np.ascontiguousarray(np.asarray(value))
+            tensors[where] = np.ascontiguousarray(to_numpy(value))  # GPU arrays come home
         return {"__array__": seen[id(value)]}
     raise TypeError(
         f"Cannot save {type(value).__name__} at {where!r}: a state holds dicts, lists, "
