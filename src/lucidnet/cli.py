@@ -137,6 +137,9 @@ def _build_parser() -> argparse.ArgumentParser:
         lucidnet train data.parquet --target price --task regression --hidden 64,32
         lucidnet train big.csv --target y --epochs 500 --early-stopping 20 --checkpoint run.ckpt
         lucidnet train big.csv --target y --epochs 500 --early-stopping 20 --resume run.ckpt
+        lucidnet train huge.csv.gz --target y --stream --epochs 5 --chunk-rows 100000
+        lucidnet train data.parquet --target y --dask local
+        lucidnet train data.csv --target y --dask tcp://scheduler:8786
         """,
     )
     train.add_argument("data", help="CSV (also .csv.gz), TSV or Parquet file")
@@ -168,7 +171,10 @@ def _build_parser() -> argparse.ArgumentParser:
         help="hidden activation: relu (default), tanh, logistic, leaky_relu, identity",
     )
     train.add_argument(
-        "--epochs", type=_positive_int, default=200, help="maximum epochs (default: 200)"
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        help="maximum epochs (default: 200; 10 with --stream; L-BFGS iterations with --dask)",
     )
     train.add_argument(
         "--batch-size",
@@ -219,6 +225,27 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="PATH", help="continue a run from its --checkpoint file")
     train.add_argument("--report", metavar="DIR", help="write an HTML report with pictures to DIR")
     train.add_argument("--quiet", action="store_true", help="no progress bar or epoch table")
+    scale = train.add_mutually_exclusive_group()
+    scale.add_argument(
+        "--stream",
+        action="store_true",
+        help="read the file in chunks (bounded memory, any file size): a first pass for the "
+        "preprocessing statistics, then --epochs passes of partial_fit",
+    )
+    scale.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="train full-batch L-BFGS on a Dask cluster: a scheduler address "
+        "(tcp://host:8786) or 'local' for a local cluster of 2 workers; needs the dask "
+        'extra (pip install "lucidnet[dask]")',
+    )
+    train.add_argument(
+        "--chunk-rows",
+        type=_positive_int,
+        default=50_000,
+        metavar="N",
+        help="rows per chunk with --stream (default: 50000)",
+    )
 
     predict = add(
         "predict",
@@ -386,6 +413,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from lucidnet.tabular import TablePreprocessor, TabularModel, read_table
     from lucidnet.training.callbacks import GradientNormRecorder, ModelCheckpoint
 
+    if args.stream or args.dask:
+        return _cmd_train_at_scale(args)
     frame = read_table(args.data)
     if args.target not in frame.columns:
         raise CLIError(
@@ -465,7 +494,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         alpha=args.alpha,
         batch_size=args.batch_size,
         learning_rate_init=args.lr,
-        max_iter=args.epochs,
+        max_iter=args.epochs or 200,
         random_state=args.seed,
         early_stopping=bool(args.early_stopping),
         n_iter_no_change=args.early_stopping or np.inf,
@@ -524,6 +553,157 @@ def _cmd_train(args: argparse.Namespace) -> int:
             f_val if f_val is not None else f_train,
             y_val if f_val is not None else y_train,
         )
+    return 0
+
+
+def _cmd_train_at_scale(args: argparse.Namespace) -> int:
+    """``--stream`` (chunks on this machine) and ``--dask`` (L-BFGS on a cluster)."""
+    from lucidnet.persist import save
+
+    mode = "--stream" if args.stream else "--dask"
+    for value, flag in (
+        (args.checkpoint, "--checkpoint"),
+        (args.resume, "--resume"),
+        (args.report, "--report"),
+    ):
+        if value:
+            raise CLIError(f"{flag} is not available with {mode}; train without it.")
+    if args.early_stopping and (args.dask or args.validation == 0):
+        raise CLIError(
+            "--early-stopping needs --stream and held-out rows (--validation above 0)."
+            if args.stream
+            else "--early-stopping is for minibatch training; L-BFGS stops on its own."
+        )
+    params: dict[str, Any] = {
+        "hidden_layer_sizes": tuple(args.hidden),
+        "activation": args.activation,
+        "alpha": args.alpha,
+        "random_state": args.seed,
+    }
+    quiet = args.quiet
+
+    def on_start(stats: Any, task: str, pre: Any, *parts: int) -> None:
+        where = f", {parts[0]} partition(s)" if parts else ""
+        print(
+            f"data: {args.data}: {stats.labelled_rows + stats.unlabelled_rows} rows{where}, "
+            f"{len(pre.columns)} feature column(s), target {args.target!r}"
+        )
+        if stats.unlabelled_rows:
+            print(f"note: skipped {stats.unlabelled_rows} row(s) with no {args.target!r} value")
+        what = f"{len(stats.target_values)} classes" if task == "classification" else "a number"
+        print(f"task: {task} ({what})")
+        exact = stats.reservoir is None or stats.reservoir.exact
+        median = "" if exact else f" (medians estimated from {stats.reservoir_size} values)"
+        print("preprocessing" + median + ":\n" + textwrap.indent(pre.describe(), "  "))
+        print(
+            f"network inputs: {len(pre.feature_names_out)}, hidden: {args.hidden}, "
+            f"activation: {args.activation}"
+        )
+
+    if args.stream:
+        from lucidnet.streaming import train_stream
+
+        epochs = args.epochs or 10
+        params.update(
+            solver=args.optimizer,
+            batch_size=args.batch_size,
+            learning_rate_init=args.lr,
+            dropout=args.dropout or None,
+            n_iter_no_change=np.inf,
+        )
+        print(f"streaming {args.data} in chunks of {args.chunk_rows} rows, {epochs} epoch(s)")
+
+        def on_epoch(record: dict[str, Any]) -> None:
+            if quiet:
+                return
+            extra = "".join(
+                f"  {k} {record[k]:.4f}" for k in ("val_loss", "accuracy", "r2") if k in record
+            )
+            print(
+                f"epoch {record['epoch']}/{epochs}  loss {record['loss']:.4f}{extra}  "
+                f"({record['rows']} rows, {record['seconds']:.1f} s)",
+                flush=True,
+            )
+
+        result = train_stream(
+            args.data,
+            args.target,
+            task=args.task,
+            params=params,
+            epochs=epochs,
+            chunk_rows=args.chunk_rows,
+            validation=args.validation,
+            seed=args.seed,
+            patience=args.early_stopping,
+            on_start=on_start,
+            on_epoch=on_epoch,
+        )
+        if result.stop_reason:
+            print(f"stopped: {result.stop_reason}")
+        model = result.model
+        records = result.history
+        best = min(records, key=lambda r: r["val_loss"]) if args.early_stopping else records[-1]
+        metrics: dict[str, Any] = {
+            "epochs": len(records),
+            "rows_trained": records[-1]["rows"],
+            "streamed_chunk_rows": args.chunk_rows,
+        }
+        metrics.update(
+            {
+                f"validation_{k}": v
+                for k, v in best.items()
+                if k in ("accuracy", "r2", "mae", "rmse", "val_loss")
+            }
+        )
+        if "validation_val_loss" in metrics:
+            metrics["validation_loss"] = metrics.pop("validation_val_loss")
+        model.metrics = metrics
+    else:
+        from lucidnet.dask import connect, train_table
+
+        max_iter = args.epochs or 200
+        params.update(max_iter=max_iter)
+        client, cluster = connect(args.dask)
+        try:
+            print(
+                f"dask: {client.scheduler.address}, {len(client.scheduler_info()['workers'])} "
+                f"worker(s); full-batch L-BFGS, at most {max_iter} iterations"
+            )
+
+            def on_iteration(k: int, J: float) -> None:
+                if not quiet and (k == 1 or k % 10 == 0):
+                    print(f"iteration {k}  loss {J:.6f}", flush=True)
+
+            import warnings
+
+            from sklearn.exceptions import ConvergenceWarning
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model = train_table(
+                    args.data,
+                    args.target,
+                    client=client,
+                    task=args.task,
+                    params=params,
+                    validation=args.validation,
+                    seed=args.seed,
+                    on_start=on_start,
+                    callback=on_iteration,
+                )
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        est = model.estimator
+        print(f"L-BFGS: {est.n_iter_} iteration(s), final loss {est.loss_:.6f}")
+    save(model, args.output)
+    held_out = {k: v for k, v in model.metrics.items() if k.startswith("validation_")}
+    if held_out:
+        print("held-out metrics (validation rows):")
+        for key, value in held_out.items():
+            print(f"  {key[len('validation_') :]:<10} {value:.4f}")
+    print(f"saved: {args.output}")
     return 0
 
 

@@ -272,3 +272,13 @@ def test_parameter_error_template():
         MLPClassifier(alpha=-1).fit(np.ones((4, 2)), [0, 1, 0, 1])
     with pytest.raises(InvalidParameterError, match="'activation' parameter of MLPRegressor"):
         MLPRegressor(activation="swish").fit(np.ones((4, 2)), [0.0, 1, 0, 1])
+
+
+def test_binary_predict_proba_keeps_precision_for_confident_predictions():
+    X = np.array([[-3.0], [-1.0], [1.0], [3.0]])
+    clf = MLPClassifier((2,), max_iter=2, random_state=0).fit(X, [0, 0, 1, 1])
+    net = clf.network_
+    net.W[2] = net.W[2] * 0 + 50.0  # push z far beyond 37, where 1 − σ(z) rounds to 0
+    proba = clf.predict_proba(X)
+    assert np.all(proba > 0)
+    np.testing.assert_allclose(np.log(proba), clf.predict_log_proba(X), rtol=1e-10, atol=1e-12)

@@ -16,6 +16,14 @@ from lucidnet import MLPClassifier, MLPRegressor
 ESTIMATORS = [
     MLPClassifier(max_iter=100, random_state=0),
     MLPRegressor(max_iter=100, random_state=0),
+    # Full-batch L-BFGS, as scikit-learn checks its own MLP with solver="lbfgs". alpha=0.1
+    # keeps the logits moderate on the checks' separable blobs: with alpha=1e-4 L-BFGS
+    # drives softmax logit gaps past ~745, where e^(z − max) underflows to 0, so
+    # check_classifiers_train's np.log(predict_proba) is -inf where our predict_log_proba
+    # (z − logsumexp z, from the logits) is finite and right. scikit-learn passes only
+    # because its predict_log_proba is np.log(predict_proba), -inf included.
+    MLPClassifier(solver="lbfgs", alpha=0.1, max_iter=100, random_state=0),
+    MLPRegressor(solver="lbfgs", max_iter=100, random_state=0),
 ]
 
 

@@ -7,6 +7,7 @@ The estimators translate scikit-learn's words into the lecture's objects (``Netw
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
 
@@ -20,11 +21,28 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
+from lucidnet.core._namespace import device_of, move_to, namespace, to_numpy
 from lucidnet.core.activations import get_activation
 from lucidnet.core.gradcheck import GradientCheck, check_gradients
 from lucidnet.core.network import Network
+from lucidnet.estimators._arrays import (
+    check_foreign_X,
+    check_same_namespace,
+    float_dtype_for,
+    is_foreign,
+    resolve_device,
+    to_dtype,
+    way_back,
+)
+from lucidnet.estimators._lbfgs import fit_lbfgs_estimator
 from lucidnet.estimators._translate import (
     SKLEARN_OUT_ACTIVATION,
     coefs_from_network,
@@ -46,10 +64,10 @@ _PREDICT_BLOCK = 8192
 class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared machinery of the lucidnet estimators (not for direct use)."""
 
-    _parameter_constraints: dict[str, list[Any]] = {
+    _parameter_constraints: dict[str, Any] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [str, list, tuple],
-        "solver": [StrOptions({"sgd", "adam", "adamw"})],
+        "solver": [StrOptions({"sgd", "adam", "adamw", "lbfgs"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
@@ -75,6 +93,10 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         "callbacks": [None, list, tuple],
         "dtype": [None, StrOptions({"float32", "float64"})],
         "weight_init": [StrOptions({"glorot", "he", "auto"})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        # None, "cpu", "cuda", "mps"... or a torch / CuPy device: checked at fit, where the
+        # installed libraries are known (resolve_device).
+        "device": "no_validation",
     }
 
     def __init__(
@@ -108,6 +130,8 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         callbacks: Any = None,
         dtype: str | None = None,
         weight_init: str = "glorot",
+        max_fun: int = 15000,
+        device: Any = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -137,6 +161,8 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.callbacks = callbacks
         self.dtype = dtype
         self.weight_init = weight_init
+        self.max_fun = max_fun
+        self.device = device
 
     # ------------------------------------------------------------------ subclass hooks
 
@@ -206,25 +232,37 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     ) -> BaseMLP:
         first_call = "network_" not in self.__dict__
         reset = first_call or not incremental
+        new_network = first_call or not (incremental or self.warm_start)
         X, y = self._validate_xy(X, y, reset=reset)
-        Y = self._encode_targets(y, first=reset, classes=classes)
+        Y = self._encode_targets(y, first=reset, classes=classes)  # NumPy; follows X later
         s = self._check_sample_weight(sample_weight, X)
-        dtype = self._dtype_for(X) if reset else self.network_.dtype
-        X = X.astype(dtype, copy=False)
+        xp, device = self._fit_place(X, new_network)
+        dtype = self._dtype_for(X, xp, device) if reset else self.network_.dtype
+        X = move_to(to_dtype(X, dtype), xp, device)
         Y = Y.astype(dtype, copy=False)
         if s is not None:
             s = s.astype(dtype, copy=False)
 
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        if first_call or not (incremental or self.warm_start):
+        if new_network:
             self.network_ = self._build_network(X.shape[1], Y.shape[1], dtype, seed)
+            if xp is not np:  # initialised with NumPy (reproducible), then moved
+                self.network_ = self.network_.to(xp, device)
         elif self.network_.n[0] != X.shape[1] or self.network_.n[-1] != Y.shape[1]:
             raise ValueError(
                 f"warm_start needs data of the same shape as before: the network has "
                 f"{self.network_.n[0]} inputs and {self.network_.n[-1]} outputs, the data "
                 f"{X.shape[1]} and {Y.shape[1]}. Set warm_start=False to start afresh."
             )
+        if self.solver == "lbfgs":
+            if resume_from is not None:
+                raise ValueError(
+                    "resume_from continues a minibatch run; solver='lbfgs' keeps no training "
+                    "state. Fit again (warm_start=True starts from the current weights)."
+                )
+            fit_lbfgs_estimator(self, X, Y, s, validation_data, dtype)
+            return self
         if not incremental or not hasattr(self, "_trainer"):
             self._trainer = self._build_trainer(X.shape[0], seed)
         if resume_from is not None:
@@ -392,23 +430,49 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             )
         return {l: p for l, p in enumerate(rates, start=1) if p > 0} or None
 
-    def _dtype_for(self, X: np.ndarray) -> Any:
-        if self.dtype is not None:
-            return np.dtype(self.dtype).type
-        return np.float32 if X.dtype == np.float32 else np.float64
+    def _dtype_for(self, X: Any, xp: Any = np, device: Any = None) -> Any:
+        return float_dtype_for(X, self.dtype, xp, device)
+
+    def _fit_place(self, X: Any, new_network: bool) -> tuple[Any, Any]:
+        """The namespace and device training runs in: "everything follows X".
+
+        A network kept from an earlier fit (partial_fit, warm_start) stays where it is
+        and the data move to it; a new one goes to the ``device`` parameter's device, else
+        to X's namespace and device. L-BFGS (SciPy) always runs on NumPy.
+        """
+        if self.solver == "lbfgs":
+            return np, None
+        if not new_network:
+            W = self.network_.W[1]
+            return namespace(W), device_of(W)
+        if self.device is not None:
+            return resolve_device(self.device, type(self).__name__)
+        if is_foreign(X):
+            return namespace(X), device_of(X)
+        return np, None
 
     # ------------------------------------------------------------------ input checks
 
-    def _validate_xy(self, X: Any, y: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            dtype=(np.float64, np.float32),
-            multi_output=True,
-            y_numeric=not self._is_classifier,
-        )
+    def _validate_xy(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, np.ndarray]:
+        """X checked (a foreign array stays in its namespace and device) and y as NumPy."""
+        if is_foreign(y):
+            y = to_numpy(y)  # labels are found on the host; the encoded Y follows X
+        if is_foreign(X):
+            X = check_foreign_X(self, X, reset=reset)
+            y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
+            if not self._is_classifier and y.dtype.kind == "O":
+                y = y.astype(np.float64)
+            check_consistent_length(X, y)
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=reset,
+                dtype=(np.float64, np.float32),
+                multi_output=True,
+                y_numeric=not self._is_classifier,
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             from sklearn.utils.validation import column_or_1d
 
@@ -420,9 +484,29 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         return X.astype(self.network_.dtype, copy=False)
 
-    def _check_sample_weight(self, sample_weight: Any, X: np.ndarray) -> np.ndarray | None:
+    def _input(self, X: Any, method: str) -> tuple[Any, Callable[[Any], Any]]:
+        """X checked and moved to where the fitted network lives, and the way back.
+
+        The results of ``method`` go through the returned function, so they come back in
+        X's namespace and on X's device (identity when X is already there).
+        """
+        check_is_fitted(self)
+        if is_foreign(X):
+            X = check_foreign_X(self, X, reset=False)
+        else:
+            X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        check_same_namespace(self, X, method)
+        W = self.network_.W[1]
+        return way_back(to_dtype(X, self.network_.dtype), namespace(W), device_of(W))
+
+    def _check_sample_weight(self, sample_weight: Any, X: Any) -> np.ndarray | None:
+        """Sample weights as NumPy (they follow X to its device inside the Trainer)."""
         if sample_weight is None:
             return None
+        if is_foreign(sample_weight):
+            sample_weight = to_numpy(sample_weight)
+        if not isinstance(X, np.ndarray):  # a foreign X: scikit-learn only needs its size
+            X = np.empty((X.shape[0], 0), dtype=float_dtype_for(X, None, np, None))
         s = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         if not np.any(s > 0):
             raise ValueError(
@@ -437,8 +521,10 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
                 f"sample_weight_val); got {type(validation_data).__name__}."
             )
-        X_val = validate_data(self, validation_data[0], reset=False, dtype=(np.float64, np.float32))
-        y_val = np.asarray(validation_data[1])
+        X_val = validation_data[0]
+        X_val = to_numpy(X_val) if is_foreign(X_val) else X_val  # the Trainer moves it to X
+        X_val = validate_data(self, X_val, reset=False, dtype=(np.float64, np.float32))
+        y_val = to_numpy(validation_data[1])
         if y_val.shape[0] != X_val.shape[0]:
             raise ValueError(
                 f"validation_data has {X_val.shape[0]} rows in X_val but {y_val.shape[0]} in y_val."
@@ -453,13 +539,18 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ prediction
 
-    def _forward_blocks(self, X: np.ndarray, what: str) -> np.ndarray:
-        """Run the network over row blocks; ``what`` is "A" (A[L]), "Z" (Z[L]) or "phi"."""
+    def _forward_blocks(self, X: Any, what: str) -> Any:
+        """Run the network over row blocks; ``what`` is "A" (A[L]), "Z" (Z[L]) or "phi".
+
+        X lives with the network (see :meth:`_input`); so do the results.
+        """
         net = self.network_
         L = net.L
+        xp = namespace(net.W[1])
         parts = []
-        for start in range(0, X.shape[0], _PREDICT_BLOCK):
-            A0 = X[start : start + _PREDICT_BLOCK].T
+        n = X.shape[0]
+        for start in range(0, n, _PREDICT_BLOCK):
+            A0 = X[start : min(start + _PREDICT_BLOCK, n), :].T
             if what == "A":
                 block = net.predict_output(A0)  # no cache: the fast path for predict
             else:
@@ -468,18 +559,20 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             parts.append(block.T)
         if not parts:
             width = net.n[L - 1] if what == "phi" else net.n[L]
-            return np.empty((0, width), dtype=net.dtype)
-        return np.concatenate(parts, axis=0)
+            W = net.W[1]
+            return xp.empty((0, width), dtype=W.dtype, device=device_of(W))
+        return xp.concat(parts, axis=0)
 
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: Any) -> Any:
         """The learned feature map φ(x) = A[L-1], one row per example.
 
         Returns
         -------
-        ndarray of shape (n_samples, n[L-1])
+        array of shape (n_samples, n[L-1]), in X's namespace and on X's device
             What the head (the last, linear layer) sees; ``head_`` maps it to the output.
         """
-        return self._forward_blocks(self._validate_x(X), "phi")
+        X, back = self._input(X, "transform")
+        return back(self._forward_blocks(X, "phi"))
 
     @property
     def _n_features_out(self) -> int:
@@ -512,6 +605,6 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
         Use a few rows (each parameter costs two passes over them).
         """
-        X = self._validate_x(X)
-        Y = self._encode_targets(np.asarray(y), first=False)
+        X = self._validate_x(to_numpy(X) if is_foreign(X) else X)  # checked in NumPy
+        Y = self._encode_targets(to_numpy(y), first=False)
         return check_gradients(self.network_, X.T, Y.T, alpha=self.alpha, eps=eps)

@@ -6,13 +6,19 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from lucidnet.core._namespace import device_of, namespace, to_numpy
+from lucidnet.core.activations import sigmoid
 from lucidnet.core.losses import log_softmax
+from lucidnet.estimators._arrays import score_on_host
 from lucidnet.estimators._base import BaseMLP
+from lucidnet.estimators._lbfgs import has_partial_fit
 
 __all__ = ["MLPClassifier"]
 
@@ -32,7 +38,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     activation : str or list of str, default="relu"
         "identity", "logistic", "tanh", "relu", "leaky_relu" or a registered name; a list
         gives one activation per hidden layer.
-    solver : {"adam", "sgd", "adamw"}, default="adam"
+    solver : {"adam", "sgd", "adamw", "lbfgs"}, default="adam"
+        "lbfgs" is full-batch L-BFGS (scipy's L-BFGS-B) on the whole data set's cost,
+        summed over row blocks of bounded size; the minibatch options (batch_size,
+        learning rates, momentum, early_stopping, dropout, callbacks) do not apply.
     alpha : float, default=1e-4
         L2 strength: J gains (alpha / 2B) Σ_l ‖W[l]‖².
     batch_size : int or "auto", default="auto"
@@ -43,7 +52,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     power_t : float, default=0.5
         Exponent of "invscaling".
     max_iter : int, default=200
-        Maximum number of epochs.
+        Maximum number of epochs (of L-BFGS iterations for solver="lbfgs").
     shuffle : bool, default=True
     random_state : int, RandomState instance or None, default=None
         An int gives bit-identical fits.
@@ -77,6 +86,16 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         (He for the ReLU family, Glorot otherwise). Biases start at zero.
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplying sample_weight (not for multilabel targets).
+    max_fun : int, default=15000
+        solver="lbfgs" only: the maximum number of cost evaluations.
+    device : None, str or device, default=None
+        "cpu", "cuda", "cuda:1", "mps" or a ``torch.device``: NumPy input (or lists,
+        data frames) is moved to PyTorch on that device for training, and answers come
+        back as NumPy (CuPy serves "cuda" when PyTorch is missing). None trains where X
+        lives: NumPy on the CPU, a PyTorch/CuPy/array-api-strict array on its own device.
+        Either way the network is initialised and the rows shuffled with NumPy (same
+        seed, same run), predictions come back in the input's namespace, and
+        ``lucidnet.save`` writes the usual NumPy model file. See docs/gpu.md.
 
     Attributes
     ----------
@@ -143,6 +162,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         dtype: str | None = None,
         weight_init: str = "glorot",
         class_weight: Any = None,
+        max_fun: int = 15000,
+        device: Any = None,
     ) -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -173,6 +194,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             callbacks=callbacks,
             dtype=dtype,
             weight_init=weight_init,
+            max_fun=max_fun,
+            device=device,
         )
         self.class_weight = class_weight
 
@@ -180,6 +203,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         tags.input_tags.sparse = False
+        # PyTorch, CuPy, array-api-strict... arrays in, results out in their namespace;
+        # scikit-learn's check_array_api_input passes (tests/arrayapi). L-BFGS is SciPy's.
+        tags.array_api_support = self.solver != "lbfgs"
         return tags
 
     # ------------------------------------------------------------------ targets
@@ -239,8 +265,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             )
         return weights
 
-    def _validation_score(self, Y_true: np.ndarray, A_out: np.ndarray) -> float:
+    def _validation_score(self, Y_true: Any, A_out: Any) -> float:
         """Accuracy (subset accuracy for multilabel) of the rows A_out against Y_true."""
+        Y_true, A_out = to_numpy(Y_true), to_numpy(A_out)  # once per epoch, any device
         if Y_true.shape[1] == 1 or self._multilabel:
             hits = np.all((A_out > 0.5) == (Y_true > 0.5), axis=1)
         else:
@@ -249,6 +276,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     # ------------------------------------------------------------------ partial_fit
 
+    @available_if(has_partial_fit)
     def partial_fit(
         self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
     ) -> MLPClassifier:
@@ -277,36 +305,62 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     # ------------------------------------------------------------------ prediction
 
-    def decision_function(self, X: Any) -> np.ndarray:
+    # Every method returns its results in X's namespace, on X's device (see _input).
+
+    def decision_function(self, X: Any) -> Any:
         """Z[L], the output layer's pre-activation; shape (n_samples,) for binary targets."""
-        Z = self._forward_blocks(self._validate_x(X), "Z")
-        return Z[:, 0] if Z.shape[1] == 1 and not self._multilabel else Z
+        X, back = self._input(X, "decision_function")
+        Z = self._forward_blocks(X, "Z")
+        return back(Z[:, 0] if Z.shape[1] == 1 and not self._multilabel else Z)
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+    def predict_proba(self, X: Any) -> Any:
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
-        A = self._forward_blocks(self._validate_x(X), "A")
-        if A.shape[1] == 1 and not self._multilabel:
-            return np.hstack([1 - A, A])
-        return A
+        X, back = self._input(X, "predict_proba")
+        if self.network_.n[-1] == 1 and not self._multilabel:
+            # [σ(−z), σ(z)] rather than [1 − σ(z), σ(z)]: 1 − σ(z) rounds to 0 for z > 37.
+            Z = self._forward_blocks(X, "Z")
+            return back(namespace(Z).concat([sigmoid(-Z), sigmoid(Z)], axis=1))
+        return back(self._forward_blocks(X, "A"))
 
-    def predict_log_proba(self, X: Any) -> np.ndarray:
+    def predict_log_proba(self, X: Any) -> Any:
         """log of ``predict_proba``, computed from Z[L] (log-sigmoid / log-softmax)."""
-        Z = self._forward_blocks(self._validate_x(X), "Z")
+        X, back = self._input(X, "predict_log_proba")
+        Z = self._forward_blocks(X, "Z")
         if self.network_.output.name == "softmax":
-            return log_softmax(Z.T).T
+            return back(log_softmax(Z.T).T)
         # log σ(z) = −log(1 + e^(−z)), log(1 − σ(z)) = −log(1 + e^(z)), both stable.
-        log_p = -np.logaddexp(0, -Z)
-        log_q = -np.logaddexp(0, Z)
+        xp = namespace(Z)
+        zero = xp.zeros_like(Z)
+        log_p = -xp.logaddexp(zero, -Z)
+        log_q = -xp.logaddexp(zero, Z)
         if Z.shape[1] == 1 and not self._multilabel:
-            return np.hstack([log_q, log_p])
-        return log_p
+            return back(xp.concat([log_q, log_p], axis=1))
+        return back(log_p)
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Predicted labels (an indicator matrix for multilabel targets)."""
+    def predict(self, X: Any) -> Any:
+        """Predicted labels (an indicator matrix for multilabel targets).
+
+        Numeric and boolean labels come back in X's namespace; strings (and other
+        objects) cannot live there, so they come back as a NumPy array.
+        """
         check_is_fitted(self)
-        A = self._forward_blocks(self._validate_x(X), "A")
+        X, back = self._input(X, "predict")
+        A = self._forward_blocks(X, "A")
+        xp = namespace(A)
         if self._multilabel:
-            return (A > 0.5).astype(int)
-        if A.shape[1] == 1:
-            return self.classes_[(A[:, 0] > 0.5).astype(int)]
-        return self.classes_[np.argmax(A, axis=1)]
+            return back(xp.astype(A > 0.5, xp.int64))
+        k = xp.astype(A[:, 0] > 0.5, xp.int64) if A.shape[1] == 1 else xp.argmax(A, axis=1)
+        return self._labels(back(k))
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy of ``predict(X)`` against y, as scikit-learn's; tensors on any device work."""
+        return score_on_host(accuracy_score, y, self.predict(X), sample_weight)
+
+    def _labels(self, k: Any) -> Any:
+        """classes_[k] for class indices k, in k's namespace when the labels can live there."""
+        if isinstance(k, np.ndarray):
+            return self.classes_[k]
+        if self.classes_.dtype.kind not in "bif":  # strings, objects, unsigned: NumPy
+            return self.classes_[to_numpy(k)]
+        xp = namespace(k)
+        return xp.take(xp.asarray(self.classes_, device=device_of(k)), k)

@@ -7,8 +7,12 @@ from typing import Any
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
+from sklearn.utils.metaestimators import available_if
 
+from lucidnet.core._namespace import to_numpy
+from lucidnet.estimators._arrays import score_on_host
 from lucidnet.estimators._base import BaseMLP
+from lucidnet.estimators._lbfgs import has_partial_fit
 
 __all__ = ["MLPRegressor"]
 
@@ -35,6 +39,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.input_tags.sparse = False
+        # PyTorch, CuPy, array-api-strict... arrays in, results out in their namespace;
+        # scikit-learn's check_array_api_input passes (tests/arrayapi). L-BFGS is SciPy's.
+        tags.array_api_support = self.solver != "lbfgs"
         return tags
 
     def _encode_targets(self, y: Any, *, first: bool, classes: Any = None) -> np.ndarray:
@@ -55,10 +62,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def _stratify_labels(self, Y: np.ndarray) -> None:
         return None
 
-    def _validation_score(self, Y_true: np.ndarray, A_out: np.ndarray) -> float:
+    def _validation_score(self, Y_true: Any, A_out: Any) -> float:
         """R² of the rows A_out against Y_true (averaged over outputs)."""
-        return float(r2_score(Y_true, A_out))
+        return float(r2_score(to_numpy(Y_true), to_numpy(A_out)))  # once per epoch
 
+    @available_if(has_partial_fit)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """One epoch over (X, y), continuing from the current state."""
         self._validate_params()
@@ -66,7 +74,15 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             raise ValueError("partial_fit does not support early_stopping=True.")
         return self._fit(X, y, sample_weight, None, incremental=True)
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Predictions, shape (n_samples,) for a 1-D target, else (n_samples, n_outputs)."""
-        A = self._forward_blocks(self._validate_x(X), "A")
-        return A[:, 0] if self._y_1d else A
+    def predict(self, X: Any) -> Any:
+        """Predictions, shape (n_samples,) for a 1-D target, else (n_samples, n_outputs).
+
+        In X's namespace and on X's device.
+        """
+        X, back = self._input(X, "predict")
+        A = self._forward_blocks(X, "A")
+        return back(A[:, 0] if self._y_1d else A)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """R² of ``predict(X)`` against y, as scikit-learn's; tensors on any device work."""
+        return score_on_host(r2_score, y, self.predict(X), sample_weight)

@@ -1,0 +1,186 @@
+"""Peak memory of ``lucidnet train FILE --stream`` against the file's size (issue 8).
+
+For each size, a CSV is generated row block by row block in a temporary folder (never
+whole in memory): ten numeric columns, an integer column, a text column with a dozen
+values, and a binary label from a fixed rule with noise. Then, in a fresh process::
+
+    python -m lucidnet train FILE --target label --stream --epochs 1 ...
+
+and the child's peak resident set size is read from ``os.wait4`` (the kernel's
+``ru_maxrss`` of that one process). For contrast, the smallest file is also read whole
+with ``pandas.read_csv`` in another process. The CSV is deleted afterwards.
+
+    .venv/bin/python benchmarks/stream_memory.py                    # 0.2 GB and 2 GB
+    .venv/bin/python benchmarks/stream_memory.py --sizes-gb 0.01 --out /tmp/x   # smoke
+
+Writes ``results/stream_memory.json`` and ``results/stream_memory.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+CITIES = np.array(
+    ["Lyon", "Oslo", "Lima", "Pune", "Kyiv", "Baku", "Riga", "Doha", "Cork", "Nice", "Bern", "Bonn"]
+)
+BLOCK_ROWS = 200_000
+
+
+def generate_csv(path: Path, target_bytes: int, seed: int = 0) -> int:
+    """Append blocks of rows to ``path`` until it holds at least ``target_bytes``; return rows."""
+    rng = np.random.default_rng(seed)
+    w = rng.normal(size=10)
+    rows = 0
+    with path.open("w", encoding="utf-8", newline="") as f:
+        header = True
+        while f.tell() < target_bytes:
+            n = BLOCK_ROWS if target_bytes > 50 * 2**20 else 5_000
+            X = rng.normal(size=(n, 10))
+            city = rng.integers(0, len(CITIES), n)
+            count = rng.poisson(3.0, n)
+            score = X @ w + 0.5 * (city % 3) - 0.2 * count + rng.normal(scale=0.5, size=n)
+            frame = pd.DataFrame(np.round(X, 5), columns=[f"x{j}" for j in range(10)])
+            frame["count"] = count
+            frame["city"] = CITIES[city]
+            frame["label"] = np.where(score > 0, "yes", "no")
+            frame.to_csv(f, header=header, index=False)
+            header = False
+            rows += n
+    return rows
+
+
+def peak_rss(command: list[str], log: Path) -> tuple[float, float, int]:
+    """Run ``command``; return (peak RSS in MB, seconds, exit code) of that process."""
+    start = time.perf_counter()
+    with log.open("w", encoding="utf-8") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss / 1024, seconds, code  # ru_maxrss is in KiB on Linux: MiB
+
+
+def measure(size_gb: float, workdir: Path, args: argparse.Namespace) -> dict[str, object]:
+    path = workdir / f"stream_{size_gb:g}gb.csv"
+    t0 = time.perf_counter()
+    rows = generate_csv(path, int(size_gb * 1e9))
+    generated = time.perf_counter() - t0
+    size_mb = path.stat().st_size / 1e6
+    print(f"{path.name}: {size_mb:,.0f} MB, {rows:,} rows (generated in {generated:.0f} s)")
+    model = workdir / "model.safetensors"
+    log = workdir / f"train_{size_gb:g}gb.log"
+    command = [
+        sys.executable, "-m", "lucidnet", "train", str(path), "--target", "label", "--stream",
+        "--epochs", str(args.epochs), "--chunk-rows", str(args.chunk_rows),
+        "--hidden", "32", "--batch-size", "256", "--lr", "0.003", "--quiet", "-o", str(model),
+    ]  # fmt: skip
+    rss, seconds, code = peak_rss(command, log)
+    output = log.read_text(encoding="utf-8")
+    if code != 0:
+        raise SystemExit(f"lucidnet train failed ({code}):\n{output}")
+    accuracy = None
+    for line in output.splitlines():
+        if line.strip().startswith("accuracy"):
+            accuracy = float(line.split()[-1])
+    result: dict[str, object] = {
+        "file_gb": size_gb,
+        "file_mb": round(size_mb, 1),
+        "rows": rows,
+        "peak_rss_mib": round(rss, 1),
+        "seconds": round(seconds, 1),
+        "rows_per_second": round(rows / seconds),
+        "held_out_accuracy": accuracy,
+    }
+    print(f"  --stream: peak RSS {rss:,.0f} MB in {seconds:.0f} s, held-out accuracy {accuracy}")
+    if args.compare_in_memory:
+        read = [sys.executable, "-c", f"import pandas; pandas.read_csv({str(path)!r})"]
+        rss_read, _, _ = peak_rss(read, workdir / "read.log")
+        result["read_csv_whole_peak_rss_mib"] = round(rss_read, 1)
+        print(f"  pandas.read_csv of the whole file: peak RSS {rss_read:,.0f} MB")
+    path.unlink()
+    model.unlink(missing_ok=True)
+    return result
+
+
+def write_report(results: list[dict[str, object]], out: Path, args: argparse.Namespace) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "command": "lucidnet train FILE --target label --stream "
+        f"--epochs {args.epochs} --chunk-rows {args.chunk_rows} --hidden 32 --batch-size 256",
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "measured": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    (out / "stream_memory.json").write_text(
+        json.dumps({"meta": meta, "results": results}, indent=2) + "\n", encoding="utf-8"
+    )
+    lines = [
+        "# Streaming training: peak memory against file size",
+        "",
+        f"`{meta['command']}` (three passes: statistics, one epoch, held-out scoring), "
+        f"Python {meta['python']}, {meta['cpus']} CPUs. Peak RSS is the whole process's "
+        "(os.wait4's ru_maxrss); file sizes in MB (10⁶ bytes), memory in MiB.",
+        "",
+        "| file | rows | peak RSS | time | rows/s | held-out accuracy |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['file_mb']:,.0f} MB | {r['rows']:,} | {r['peak_rss_mib']:,.0f} MiB | "
+            f"{r['seconds']:,.0f} s | {r['rows_per_second']:,} | {r['held_out_accuracy']} |"
+        )
+    whole = [r for r in results if "read_csv_whole_peak_rss_mib" in r]
+    if whole:
+        r = whole[0]
+        lines += [
+            "",
+            f"For contrast, `pandas.read_csv` of the whole {r['file_mb']:,.0f} MB file alone "
+            f"peaks at {r['read_csv_whole_peak_rss_mib']:,.0f} MiB.",
+        ]
+    (out / "stream_memory.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes-gb", default="0.2,2.0", help="file sizes in GB (default 0.2,2.0)")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--chunk-rows", type=int, default=50_000)
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--tmp", type=Path, default=None, help="where to write the CSVs")
+    parser.add_argument(
+        "--no-compare", dest="compare_in_memory", action="store_false",
+        help="skip reading the smallest file whole with pandas",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    sizes = sorted(float(s) for s in args.sizes_gb.split(","))
+    results = []
+    with tempfile.TemporaryDirectory(dir=args.tmp, prefix="lucidnet-stream-") as tmp:
+        for i, size in enumerate(sizes):
+            compare = args.compare_in_memory and i == 0
+            results.append(
+                measure(
+                    size,
+                    Path(tmp),
+                    argparse.Namespace(**{**vars(args), "compare_in_memory": compare}),
+                )
+            )
+    write_report(results, args.out, args)
+    print(f"wrote {args.out / 'stream_memory.json'} and {args.out / 'stream_memory.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,170 @@
+"""solver="lbfgs" for the estimators: full-batch L-BFGS instead of the minibatch Trainer.
+
+The math lives in :mod:`lucidnet.training.lbfgs`; this module translates the estimator's
+parameters (``max_iter``, ``max_fun``, ``tol``, ``alpha``, ``class_weight``) and sets the
+fitted attributes scikit-learn users expect. ``lucidnet.dask`` reuses :func:`run_lbfgs`
+with an objective computed on the cluster.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from lucidnet.core.network import Network
+from lucidnet.estimators._translate import SKLEARN_OUT_ACTIVATION
+from lucidnet.training.data import class_weights, row_classes
+from lucidnet.training.history import History
+from lucidnet.training.lbfgs import loss_grad, minimize_lbfgs
+
+__all__ = ["fit_lbfgs_estimator", "has_partial_fit", "refuse_stochastic_only", "run_lbfgs"]
+
+Objective = Callable[[Network], tuple[float, np.ndarray]]
+
+
+def refuse_stochastic_only(est: Any) -> None:
+    """Raise a ValueError for the options that only a minibatch solver can honour."""
+    if est.dropout is not None:
+        raise ValueError(
+            "dropout needs a stochastic solver: full-batch L-BFGS minimises one fixed cost. "
+            "Use solver='adam' (or 'sgd', 'adamw'), or set dropout=None."
+        )
+    if est.callbacks:
+        raise ValueError(
+            "callbacks run inside the minibatch Trainer; solver='lbfgs' does not use it. "
+            "Use solver='adam' (or 'sgd', 'adamw'), or set callbacks=None."
+        )
+
+
+def fit_lbfgs_estimator(
+    est: Any,
+    X: np.ndarray,
+    Y: np.ndarray,
+    sample_weight: np.ndarray | None,
+    validation_data: Any,
+    dtype: Any,
+    *,
+    block_rows: int | None = None,
+) -> None:
+    """Fit ``est.network_`` (already built) on the encoded (X, Y) by full-batch L-BFGS."""
+    refuse_stochastic_only(est)
+    s = sample_weight
+    if est._is_classifier and getattr(est, "class_weight", None) is not None:
+        n_out = Y.shape[1]
+        per_row = class_weights(
+            est._class_weight_indices(), row_classes(Y), n_out if n_out > 1 else 2
+        ).astype(dtype)
+        s = per_row if s is None else s * per_row
+    validation = None
+    if validation_data is not None:
+        validation = est._validation_arrays(validation_data, dtype)
+    alpha = float(est.alpha)
+
+    def objective(net: Network) -> tuple[float, np.ndarray]:
+        return loss_grad(net, X, Y, s, alpha, block_rows)
+
+    run_lbfgs(est, objective, n_samples=X.shape[0], validation=validation)
+
+
+def run_lbfgs(
+    est: Any,
+    objective: Objective,
+    *,
+    n_samples: int,
+    validation: tuple[Any, ...] | None = None,
+    callback: Callable[[int, float], None] | None = None,
+) -> None:
+    """Minimise ``objective`` from ``est.network_`` and set the fitted attributes.
+
+    Sets ``n_iter_`` (L-BFGS iterations), ``loss_`` (the final J), ``loss_curve_`` (J after
+    every iteration; scikit-learn leaves it unset for lbfgs), ``best_loss_``, ``history_``
+    (one record per iteration: loss, and val_loss / val_score with validation data),
+    ``t_`` (examples processed: n_samples × cost evaluations) and warns with a
+    ConvergenceWarning, in scikit-learn's words, when L-BFGS stops before converging.
+    """
+    net = est.network_
+    history = History()
+    start = [time.perf_counter()]
+
+    def on_iteration(iteration: int, J: float) -> None:
+        now = time.perf_counter()
+        record: dict[str, Any] = {"epoch": iteration, "loss": J}
+        if validation is not None:
+            record.update(_evaluate(est, net, validation))
+        record["seconds"] = now - start[0]
+        start[0] = now
+        history.append(record)
+        if est.verbose:
+            print(f"Iteration {iteration}, loss = {J:.8f}")
+        if callback is not None:
+            callback(iteration, J)
+
+    result = minimize_lbfgs(
+        net,
+        objective,
+        max_iter=int(est.max_iter),
+        max_fun=int(est.max_fun),
+        tol=float(est.tol),
+        callback=on_iteration,
+    )
+    est.history_ = history
+    est.loss_curve_ = [float(r["loss"]) for r in history.records]
+    est.loss_ = float(result.fun)
+    est.best_loss_ = min([est.loss_, *est.loss_curve_])
+    est.n_iter_ = min(int(result.nit), int(est.max_iter))
+    est.t_ = n_samples * int(result.nfev)
+    est.n_layers_ = net.L + 1
+    est.n_outputs_ = net.n[-1]
+    est.out_activation_ = SKLEARN_OUT_ACTIVATION[net.output.name]
+    if validation is not None and history.records:
+        est.validation_scores_ = [float(v) for v in history["val_score"]]
+        est.best_validation_score_ = max(est.validation_scores_)
+    else:
+        est.validation_scores_ = None
+        est.best_validation_score_ = None
+    if result.status != 0:
+        message = (
+            f"lbfgs failed to converge after {est.n_iter_} iteration(s) "
+            f"(status={result.status}):\n{result.message}\n"
+        )
+        if est.n_iter_ == est.max_iter:
+            message += (
+                f"\nIncrease the number of iterations to improve the convergence "
+                f"(max_iter={est.max_iter})."
+            )
+        message += (
+            "\nYou might also want to scale the data as shown in:\n"
+            "    https://scikit-learn.org/stable/modules/preprocessing.html"
+        )
+        warnings.warn(message, ConvergenceWarning, stacklevel=5)
+
+
+def _evaluate(est: Any, net: Network, validation: tuple[Any, ...]) -> dict[str, float]:
+    """val_loss (no penalty) and val_score on the validation rows, at net's parameters."""
+    X_val, Y_val = validation[0], validation[1]
+    s_val = validation[2] if len(validation) == 3 else None
+    cache = net.forward(X_val.T)
+    val_loss = net.cost_from_cache(cache, Y_val.T, 0.0, sample_weight=s_val)
+    return {
+        "val_loss": float(val_loss),
+        "val_score": float(est._validation_score(Y_val, cache.A[net.L].T)),
+    }
+
+
+def has_partial_fit(est: Any) -> bool:
+    """partial_fit exists for the minibatch solvers only, as in scikit-learn.
+
+    Used with ``sklearn.utils.metaestimators.available_if``: for solver="lbfgs",
+    ``hasattr(est, "partial_fit")`` is False and calling it raises this AttributeError.
+    """
+    if est.solver == "lbfgs":
+        raise AttributeError(
+            f"partial_fit is only available for stochastic optimizers. {est.solver} is not "
+            "stochastic."
+        )
+    return True

@@ -1,0 +1,366 @@
+"""Full-batch L-BFGS: the whole data set's J and ∂J/∂θ, summed over row blocks, for scipy.
+
+L-BFGS needs J(θ) and its gradient over *all* the examples at every step (MATH.md §6 with
+B = n). The sum over examples splits into row blocks, so memory holds one block's
+activations at a time — and the blocks can live anywhere (on Dask workers too)::
+
+    for each row block k:     (ℓ_k, G_k, w_k) = (Σ_i s_i L_i,  Σ_i s_i ∂L_i/∂θ,  Σ_i s_i)
+    J(θ)     = Σ_k ℓ_k / Σ_k w_k + (alpha / 2Σw) Σ_l ‖W[l]‖²
+    ∂J/∂W[l] = Σ_k G_k / Σ_k w_k + (alpha / Σw) W[l]        (biases are not penalised)
+
+which is exactly the core's J over the full batch (``Network.backward`` with B = Σw).
+Each block goes through the same ``net.forward`` and ``net.backward``; the block's mean
+gradient times its weight w_k gives its sum. θ is the flat float64 vector
+``[W[1].ravel(), b[1].ravel(), ..., W[L].ravel(), b[L].ravel()]`` scipy works with.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+import scipy.optimize
+
+from lucidnet.core.network import Network
+
+__all__ = [
+    "BlockSums",
+    "block_loss_grad",
+    "block_rows_for",
+    "combine",
+    "fit_lbfgs",
+    "loss_grad",
+    "minimize_lbfgs",
+    "pack",
+    "row_block_sums",
+    "unpack_into",
+    "with_parameters",
+]
+
+Array = Any
+# (Σ s_i L_i, Σ s_i ∂L_i/∂θ as a flat float64 vector, Σ s_i) of one row block.
+BlockSums = tuple[float, np.ndarray, float]
+
+# A block's forward and backward arrays stay around this size (tens of MB).
+_BLOCK_BYTES = 32 * 2**20
+
+
+def pack(net: Network) -> np.ndarray:
+    """θ = [W[1].ravel(), b[1].ravel(), ..., W[L].ravel(), b[L].ravel()] as float64.
+
+    Examples
+    --------
+    >>> net = Network([3, 4, 1], seed=0)
+    >>> pack(net).shape == (net.n_parameters,)
+    True
+    """
+    parts = []
+    for l in range(1, net.L + 1):
+        parts += [np.asarray(net.W[l], dtype=np.float64).ravel()]
+        parts += [np.asarray(net.b[l], dtype=np.float64).ravel()]
+    return np.concatenate(parts)
+
+
+def unpack_into(net: Network, theta: np.ndarray) -> None:
+    """Put θ (from :func:`pack`) into ``net.W`` and ``net.b``, as new arrays in net's dtype."""
+    theta = np.asarray(theta)
+    if theta.shape != (net.n_parameters,):
+        raise ValueError(
+            f"theta must have shape ({net.n_parameters},), the network's parameter count; "
+            f"got {theta.shape}."
+        )
+    start = 0
+    for l in range(1, net.L + 1):
+        for P, shape in ((net.W, (net.n[l], net.n[l - 1])), (net.b, (net.n[l], 1))):
+            size = shape[0] * shape[1]
+            P[l] = theta[start : start + size].reshape(shape).astype(net.dtype)
+            start += size
+
+
+def with_parameters(template: Network, theta: np.ndarray) -> Network:
+    """A shallow copy of ``template`` holding θ (the template itself is not changed).
+
+    Workers share one template between tasks; each task gets its own W and b dicts.
+    """
+    net = copy.copy(template)
+    net.W, net.b = {}, {}
+    unpack_into(net, theta)
+    return net
+
+
+def _pack_grads(net: Network, dW: dict[int, Array], db: dict[int, Array]) -> np.ndarray:
+    parts = []
+    for l in range(1, net.L + 1):
+        parts += [np.asarray(dW[l], dtype=np.float64).ravel()]
+        parts += [np.asarray(db[l], dtype=np.float64).ravel()]
+    return np.concatenate(parts)
+
+
+def block_loss_grad(
+    net: Network, X_block: Array, Y_block: Array, s_block: Array | None = None
+) -> BlockSums:
+    """Σ_i s_i L_i, Σ_i s_i ∂L_i/∂θ and Σ_i s_i over one row block (no penalty).
+
+    Parameters
+    ----------
+    net : Network
+    X_block : array of shape (B, n[0])
+        One example per row; the network sees ``X_block.T``.
+    Y_block : array of shape (B, n[L])
+        Encoded targets, one row per example.
+    s_block : array of shape (B,), optional
+        Sample weights (all ones when None).
+
+    Returns
+    -------
+    (loss_sum, grad_sum, weight_sum) : (float, ndarray of shape (n_parameters,), float)
+
+    Notes
+    -----
+    The core gives the block's means J_k = Σ s_i L_i / w_k and dW[l] = Σ s_i ∂L_i/∂W[l] / w_k
+    (``alpha = 0``); the sums are those times w_k = Σ s_i (w_k = B without weights).
+    """
+    B = X_block.shape[0]
+    if s_block is None:
+        w = float(B)
+    else:
+        w = float(np.sum(s_block))
+        if w == 0:  # every row weighs 0: the block adds nothing
+            return 0.0, np.zeros(net.n_parameters), 0.0
+    if B == 0:
+        return 0.0, np.zeros(net.n_parameters), 0.0
+    Y = Y_block.reshape(B, -1) if Y_block.ndim == 1 else Y_block
+    cache = net.forward(X_block.T)
+    J = net.cost_from_cache(cache, Y.T, 0.0, sample_weight=s_block)
+    grads = net.backward(cache, Y.T, 0.0, sample_weight=s_block)
+    return J * w, _pack_grads(net, grads.dW, grads.db) * w, w
+
+
+def block_rows_for(net: Network, target_bytes: int = _BLOCK_BYTES) -> int:
+    """Rows per block so that a block's forward and backward arrays take ~target_bytes.
+
+    Notes
+    -----
+    Per row: A[0], and Z[l], A[l], dZ[l] for l = 1..L → n[0] + 3 Σ_l n[l] numbers.
+    """
+    per_row = (net.n[0] + 3 * sum(net.n[1:])) * np.dtype(net.dtype).itemsize
+    return max(1, target_bytes // per_row)
+
+
+def row_block_sums(
+    net: Network,
+    X: Array,
+    Y: Array,
+    sample_weight: Array | None = None,
+    block_rows: int | None = None,
+) -> Iterator[BlockSums]:
+    """:func:`block_loss_grad` over consecutive row blocks of at most ``block_rows`` rows.
+
+    The blocks are views ``X[start:stop]``; nothing is copied.
+    """
+    n = X.shape[0]
+    step = block_rows or block_rows_for(net)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        s = None if sample_weight is None else sample_weight[start:stop]
+        yield block_loss_grad(net, X[start:stop], Y[start:stop], s)
+
+
+def combine(
+    parts: Iterable[BlockSums], net: Network, alpha: float = 0.0
+) -> tuple[float, np.ndarray]:
+    """J and ∂J/∂θ over all the blocks, with the L2 penalty, from the blocks' sums.
+
+    Parameters
+    ----------
+    parts : iterable of (loss_sum, grad_sum, weight_sum)
+        From :func:`block_loss_grad`, in any order (summed as they come).
+    net : Network
+        Holds the θ the parts were computed at (for the penalty).
+    alpha : float
+        L2 strength, as in ``Network.backward``.
+
+    Returns
+    -------
+    J : float
+    grad : ndarray of shape (n_parameters,)
+
+    Notes
+    -----
+    J = Σ_k ℓ_k / Σw + (alpha / 2Σw) Σ_l ‖W[l]‖²
+    ∂J/∂W[l] = Σ_k G_k / Σw + (alpha / Σw) W[l],   ∂J/∂b[l] = Σ_k G_k / Σw
+    """
+    loss = 0.0
+    grad = np.zeros(net.n_parameters)
+    weight = 0.0
+    for loss_k, grad_k, weight_k in parts:
+        loss += loss_k
+        grad += grad_k
+        weight += weight_k
+    if not weight > 0:
+        raise ValueError("The examples' total weight is 0: there is nothing to fit.")
+    J = loss / weight
+    grad /= weight
+    if alpha:
+        start = 0
+        for l in range(1, net.L + 1):
+            W = np.asarray(net.W[l], dtype=np.float64)
+            J += alpha * float(np.sum(W * W)) / (2 * weight)
+            grad[start : start + W.size] += (alpha / weight) * W.ravel()
+            start += W.size + net.n[l]
+    return J, grad
+
+
+def loss_grad(
+    net: Network,
+    X: Array,
+    Y: Array,
+    sample_weight: Array | None = None,
+    alpha: float = 0.0,
+    block_rows: int | None = None,
+) -> tuple[float, np.ndarray]:
+    """J(θ) and ∂J/∂θ over all the rows of (X, Y), one block of rows at a time."""
+    return combine(row_block_sums(net, X, Y, sample_weight, block_rows), net, alpha)
+
+
+def minimize_lbfgs(
+    net: Network,
+    objective: Callable[[Network], tuple[float, np.ndarray]],
+    *,
+    max_iter: int = 200,
+    max_fun: int = 15000,
+    tol: float = 1e-4,
+    callback: Callable[[int, float], None] | None = None,
+) -> scipy.optimize.OptimizeResult:
+    """Minimise ``objective`` from net's parameters with scipy's L-BFGS-B; train net in place.
+
+    Parameters
+    ----------
+    net : Network
+        The start; it ends holding the result's parameters.
+    objective : callable net -> (J, grad)
+        J and ∂J/∂θ (flat, as :func:`pack`) at the parameters ``net`` holds.
+    max_iter, max_fun, tol : as scikit-learn's ``max_iter``, ``max_fun`` and ``tol``
+        scipy's ``maxiter``, ``maxfun`` and ``gtol``.
+    callback : callable (iteration, J) -> None, optional
+        Called after every iteration with the iteration's J, while ``net`` holds the
+        iterate's parameters.
+
+    Returns
+    -------
+    scipy.optimize.OptimizeResult
+        With ``loss_curve`` (J after every iteration) and ``seconds`` (per iteration) added.
+
+    Raises
+    ------
+    ValueError
+        When J or the parameters become non-finite; the starting parameters are kept.
+    """
+    start = pack(net)
+    last: dict[str, Any] = {"J": math.nan}
+    loss_curve: list[float] = []
+    seconds: list[float] = []
+    clock = [time.perf_counter()]
+
+    def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        unpack_into(net, theta)
+        J, grad = objective(net)
+        last["J"] = J
+        return J, grad
+
+    def on_iteration(intermediate_result: Any) -> None:
+        # scipy ≥ 1.11 passes an OptimizeResult; older ones the iterate only, which is the
+        # last point L-BFGS-B evaluated (its line search ends on the accepted point).
+        J = float(getattr(intermediate_result, "fun", last["J"]))
+        theta = getattr(intermediate_result, "x", intermediate_result)
+        loss_curve.append(J)
+        now = time.perf_counter()
+        seconds.append(now - clock[0])
+        clock[0] = now
+        if callback is not None:
+            unpack_into(net, theta)
+            callback(len(loss_curve), J)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = scipy.optimize.minimize(
+            fun,
+            start,
+            method="L-BFGS-B",
+            jac=True,
+            callback=on_iteration,
+            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+        )
+    if not (np.all(np.isfinite(result.x)) and math.isfinite(result.fun)):
+        unpack_into(net, start)
+        raise ValueError(
+            f"L-BFGS diverged: the cost became {result.fun} after {result.nit} iteration(s); "
+            "the starting weights were kept. Scale the inputs (e.g. StandardScaler) or "
+            "raise alpha."
+        )
+    unpack_into(net, result.x)
+    result["loss_curve"] = loss_curve
+    result["seconds"] = seconds
+    return result
+
+
+def fit_lbfgs(
+    net: Network,
+    X: Array,
+    Y: Array,
+    *,
+    sample_weight: Array | None = None,
+    alpha: float = 0.0,
+    max_iter: int = 200,
+    max_fun: int = 15000,
+    tol: float = 1e-4,
+    block_rows: int | None = None,
+    callback: Callable[[int, float], None] | None = None,
+) -> scipy.optimize.OptimizeResult:
+    """Train ``net`` by full-batch L-BFGS on (X, Y), one row block in memory at a time.
+
+    Parameters
+    ----------
+    net : Network
+        Trained in place.
+    X : array of shape (n_samples, n[0])
+        One example per row.
+    Y : array of shape (n_samples, n[L])
+        Encoded targets (0/1, one-hot rows, or real values).
+    sample_weight : array of shape (n_samples,), optional
+    alpha : float, default=0.0
+        L2 strength: J gains (alpha / 2Σs) Σ_l ‖W[l]‖².
+    max_iter, max_fun, tol, callback :
+        See :func:`minimize_lbfgs`.
+    block_rows : int, optional
+        Rows per block; by default a block's activations take about 32 MB.
+
+    Returns
+    -------
+    scipy.optimize.OptimizeResult
+        ``x`` (θ), ``fun`` (the final J), ``nit``, ``nfev``, ``status``, ``message``,
+        ``loss_curve``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(100, 2)); Y = (X[:, :1] > 0) * 1.0
+    >>> net = Network([2, 1], seed=0)
+    >>> result = fit_lbfgs(net, X, Y, alpha=1e-3, block_rows=30)
+    >>> bool(result.fun < 0.1), abs(result.fun - net.cost(X.T, Y.T, 1e-3)) < 1e-12
+    (True, True)
+    """
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}; they must match.")
+    if block_rows is not None and (isinstance(block_rows, bool) or int(block_rows) < 1):
+        raise ValueError(f"block_rows must be a positive int; got {block_rows!r}.")
+
+    def objective(candidate: Network) -> tuple[float, np.ndarray]:
+        return loss_grad(candidate, X, Y, sample_weight, alpha, block_rows)
+
+    return minimize_lbfgs(
+        net, objective, max_iter=max_iter, max_fun=max_fun, tol=tol, callback=callback
+    )
