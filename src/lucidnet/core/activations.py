@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from lucidnet.core._namespace import namespace
 
 __all__ = [
@@ -45,15 +47,29 @@ class Activation:
         ``derivative(Z, A) -> g′(Z)``, element by element; ``A = fn(Z)``.
     init : {"he", "glorot"}
         The weight initialisation suited to this activation (see ``lucidnet.core.init``).
+    overwrite : callable, optional
+        ``overwrite(Z) -> g(Z)`` that may reuse Z's memory (NumPy only); used where Z is
+        not needed afterwards (prediction).
     """
 
     name: str
     fn: Callable[[Array], Array]
     derivative: Callable[[Array, Array], Array]
     init: str = "glorot"
+    overwrite: Callable[[Array], Array] | None = None
 
     def __call__(self, Z: Array) -> Array:
         """A = g(Z), element by element."""
+        return self.fn(Z)
+
+    def in_place(self, Z: Array) -> Array:
+        """g(Z), reusing Z's memory where the array library allows (Z is overwritten).
+
+        Only for a Z that nothing else needs: a fresh allocation per layer is what makes
+        prediction on large blocks slow, and this avoids one.
+        """
+        if self.overwrite is not None and namespace(Z) is np:
+            return self.overwrite(Z)
         return self.fn(Z)
 
     def prime(self, Z: Array, A: Array) -> Array:
@@ -209,10 +225,11 @@ def activation_names() -> list[str]:
 
 
 for _act in (
-    Activation("identity", _identity, _identity_prime, init="glorot"),
+    # The NumPy-only ``overwrite`` forms (``out=``) serve prediction; training keeps Z[l].
+    Activation("identity", _identity, _identity_prime, init="glorot", overwrite=_identity),
     Activation("sigmoid", sigmoid, _sigmoid_prime, init="glorot"),
-    Activation("tanh", _tanh, _tanh_prime, init="glorot"),
-    Activation("relu", _relu, _relu_prime, init="he"),
+    Activation("tanh", _tanh, _tanh_prime, init="glorot", overwrite=lambda Z: np.tanh(Z, out=Z)),
+    Activation("relu", _relu, _relu_prime, init="he", overwrite=lambda Z: np.maximum(Z, 0, out=Z)),
     Activation("leaky_relu", _leaky_relu, _leaky_relu_prime, init="he"),
 ):
     _REGISTRY[_act.name] = _act

@@ -284,16 +284,20 @@ class Network:
         """A[L] = ŷ for the columns of A0, shape (n[L], B).
 
         The forward pass without a cache: each A[l-1] is dropped once A[l] exists, so
-        prediction needs memory for two layers at a time, not for all of them.
+        prediction needs memory for two layers at a time, not for all of them, and each
+        hidden layer computes in the one array its product allocates.
 
         Notes
         -----
         A ← g[l](W[l] @ A + b[l]) for l = 1..L, from A = A0.
         """
         A = self._check_input(A0)
-        for l in range(1, self.L + 1):
-            A = self.g[l](self.W[l] @ A + self.b[l])
-        return A
+        L = self.L
+        for l in range(1, L):
+            Z = self.W[l] @ A
+            Z += self.b[l]  # Z is fresh: adding in place saves an allocation
+            A = self.g[l].in_place(Z)
+        return self.g[L](self.W[L] @ A + self.b[L])
 
     def feature_map(self, A0: Array) -> Array:
         """φ = A[L-1], the learned features the head sees, shape (n[L-1], B) (MATH.md §7)."""
