@@ -27,3 +27,13 @@ def test_a_one_layer_network_predicts_without_hidden_layers():
     net = Network([3, 2], output="softmax", seed=0)
     A0 = np.ones((3, 4))
     np.testing.assert_array_equal(net.predict_output(A0), net.forward(A0).A[1])
+
+
+def test_networks_pickle_with_every_builtin_activation():
+    import pickle
+
+    for activation in ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]:
+        net = Network([3, 4, 1], activation, seed=0)
+        back = pickle.loads(pickle.dumps(net))
+        A0 = np.ones((3, 2))
+        np.testing.assert_array_equal(back.predict_output(A0), net.predict_output(A0))

@@ -12,6 +12,7 @@ A user-defined pair is registered by name with :func:`register_activation`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -136,6 +137,19 @@ def _leaky_relu_prime(Z: Array, A: Array) -> Array:
     return xp.where(Z > 0, xp.ones_like(Z), xp.full_like(Z, LEAKY_SLOPE))
 
 
+def _prime_of_z(g_prime: Callable[[Array], Array], Z: Array, A: Array) -> Array:
+    """A user's g′(Z) in the (Z, A) form; a partial of it pickles where a lambda would not."""
+    return g_prime(Z)
+
+
+def _tanh_overwrite(Z: np.ndarray) -> np.ndarray:
+    return np.tanh(Z, out=Z)
+
+
+def _relu_overwrite(Z: np.ndarray) -> np.ndarray:
+    return np.maximum(Z, 0, out=Z)
+
+
 _REGISTRY: dict[str, Activation] = {}
 
 
@@ -192,7 +206,7 @@ def register_activation(
             f"An activation named {name!r} is already registered; "
             "pass overwrite=True to replace it."
         )
-    activation = Activation(name, g, lambda Z, A: g_prime(Z), init=init)
+    activation = Activation(name, g, functools.partial(_prime_of_z, g_prime), init=init)
     _REGISTRY[name] = activation
     return activation
 
@@ -228,8 +242,8 @@ for _act in (
     # The NumPy-only ``overwrite`` forms (``out=``) serve prediction; training keeps Z[l].
     Activation("identity", _identity, _identity_prime, init="glorot", overwrite=_identity),
     Activation("sigmoid", sigmoid, _sigmoid_prime, init="glorot"),
-    Activation("tanh", _tanh, _tanh_prime, init="glorot", overwrite=lambda Z: np.tanh(Z, out=Z)),
-    Activation("relu", _relu, _relu_prime, init="he", overwrite=lambda Z: np.maximum(Z, 0, out=Z)),
+    Activation("tanh", _tanh, _tanh_prime, init="glorot", overwrite=_tanh_overwrite),
+    Activation("relu", _relu, _relu_prime, init="he", overwrite=_relu_overwrite),
     Activation("leaky_relu", _leaky_relu, _leaky_relu_prime, init="he"),
 ):
     _REGISTRY[_act.name] = _act
