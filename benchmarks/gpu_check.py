@@ -57,7 +57,7 @@ def make_data(n: int, features: int, seed: int = 0) -> tuple[np.ndarray, np.ndar
 
 def relative_error(a: Any, b: np.ndarray) -> float:
     """max|a − b| / max|b| (a from any library, b NumPy)."""
-    from lucidnet.core._namespace import to_numpy
+    from lucidnet.core.arrays import to_numpy
 
     a = to_numpy(a).astype(np.float64)
     b = np.asarray(b, dtype=np.float64)

@@ -20,7 +20,7 @@ from lucidnet.core import (
 )
 from lucidnet.estimators import MLPClassifier, MLPRegressor
 from lucidnet.io.modelfile import ModelFileError
-from lucidnet.persist import export_onnx, load, save
+from lucidnet.tables import export_onnx, load, save
 from lucidnet.training import minibatch_gd
 
 __all__ = [

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from array_api_compat import array_namespace
 
-from lucidnet.core._namespace import to_numpy
+from lucidnet.core.arrays import to_numpy
 
 try:
     import torch

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import lucidnet
-from lucidnet.tabular import TabularModel
+from lucidnet.tables import TabularModel
 
 
 def run(*args: str, cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:

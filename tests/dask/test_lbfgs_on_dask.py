@@ -19,7 +19,7 @@ from sklearn.exceptions import NotFittedError  # noqa: E402
 import lucidnet  # noqa: E402
 import lucidnet.dask as ldask  # noqa: E402
 from lucidnet.cli import main  # noqa: E402
-from lucidnet.tabular import TablePreprocessor  # noqa: E402
+from lucidnet.tables import TablePreprocessor  # noqa: E402
 
 # Short runs stop at max_iter on purpose; the weights are compared, not the convergence.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

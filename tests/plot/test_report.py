@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from lucidnet.plot import decision_boundary, learning_curves
-from lucidnet.report import Section, summary_rows, write_report
+from lucidnet.plot.report import Section, summary_rows, write_report
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "col", "area", "base", "source", "wbr"}
 

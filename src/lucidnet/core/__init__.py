@@ -3,13 +3,13 @@
 Nothing here imports ``lucidnet.training`` or the interfaces.
 """
 
-from lucidnet.core._namespace import to_numpy
 from lucidnet.core.activations import (
     Activation,
     activation_names,
     get_activation,
     register_activation,
 )
+from lucidnet.core.arrays import to_numpy
 from lucidnet.core.gradcheck import GradientCheck, check_gradients
 from lucidnet.core.losses import Output, get_output, output_names
 from lucidnet.core.network import Cache, Grads, Network

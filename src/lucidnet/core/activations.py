@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core._namespace import namespace
+from lucidnet.core.arrays import namespace
 
 __all__ = [
     "LEAKY_SLOPE",

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core._namespace import to_numpy
+from lucidnet.core.arrays import to_numpy
 from lucidnet.core.network import Network
 
 __all__ = ["GradientCheck", "check_gradients"]

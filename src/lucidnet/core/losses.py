@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lucidnet.core._namespace import namespace
 from lucidnet.core.activations import sigmoid
+from lucidnet.core.arrays import namespace
 
 __all__ = ["Output", "get_output", "log_softmax", "output_names", "softmax"]
 

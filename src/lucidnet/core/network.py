@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core._namespace import device_of, move_to, namespace
 from lucidnet.core.activations import Activation, get_activation
+from lucidnet.core.arrays import device_of, move_to, namespace
 from lucidnet.core.init import initial_weights
 from lucidnet.core.losses import Output, get_output, output_names
 

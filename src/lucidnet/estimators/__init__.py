@@ -1,6 +1,17 @@
-"""scikit-learn estimators built on the core network and the training loop."""
+"""scikit-learn estimators built on the core network and the training loop.
 
+``MLPClassifier`` and ``MLPRegressor`` translate scikit-learn's words into the lecture's
+objects (``Network``, ``Trainer``) and back. Other packages use them only through their
+public methods: ``prepare_fit`` (a fresh, untrained network for given data shapes and
+classes), ``encode_targets``, the fitted ``trainer_``, ``target_type_``, and
+``estimator_info`` / ``estimator_from_info`` for the model file.
+
+May import: ``lucidnet.core``, ``lucidnet.io``, ``lucidnet.training``, scikit-learn.
+"""
+
+from lucidnet.estimators._base import BaseMLP
 from lucidnet.estimators.classifier import MLPClassifier
+from lucidnet.estimators.modelinfo import estimator_from_info, estimator_info
 from lucidnet.estimators.regressor import MLPRegressor
 
-__all__ = ["MLPClassifier", "MLPRegressor"]
+__all__ = ["BaseMLP", "MLPClassifier", "MLPRegressor", "estimator_from_info", "estimator_info"]

@@ -23,7 +23,7 @@ from sklearn.utils import assert_all_finite
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import validate_data
 
-from lucidnet.core._namespace import device_of, move_to, namespace, to_numpy
+from lucidnet.core.arrays import device_of, move_to, namespace, to_numpy
 
 __all__ = [
     "check_foreign_X",

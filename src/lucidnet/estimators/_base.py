@@ -29,8 +29,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from lucidnet.core._namespace import device_of, move_to, namespace, to_numpy
 from lucidnet.core.activations import get_activation
+from lucidnet.core.arrays import device_of, move_to, namespace, to_numpy
 from lucidnet.core.gradcheck import GradientCheck, check_gradients
 from lucidnet.core.network import Network
 from lucidnet.estimators._arrays import (
@@ -42,7 +42,6 @@ from lucidnet.estimators._arrays import (
     to_dtype,
     way_back,
 )
-from lucidnet.estimators._lbfgs import fit_lbfgs_estimator
 from lucidnet.estimators._translate import (
     SKLEARN_OUT_ACTIVATION,
     coefs_from_network,
@@ -51,6 +50,7 @@ from lucidnet.estimators._translate import (
     optimizer_kwargs,
     schedule_kwargs,
 )
+from lucidnet.estimators.lbfgs import fit_lbfgs_estimator
 from lucidnet.training.callbacks import EarlyStopping
 from lucidnet.training.loop import Trainer
 from lucidnet.training.state import load_state
@@ -243,8 +243,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if s is not None:
             s = s.astype(dtype, copy=False)
 
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+        seed = self._seed()
         if new_network:
             self.network_ = self._build_network(X.shape[1], Y.shape[1], dtype, seed)
             if xp is not np:  # initialised with NumPy (reproducible), then moved
@@ -263,11 +262,11 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 )
             fit_lbfgs_estimator(self, X, Y, s, validation_data, dtype)
             return self
-        if not incremental or not hasattr(self, "_trainer"):
-            self._trainer = self._build_trainer(X.shape[0], seed)
+        if not incremental or not hasattr(self, "trainer_"):
+            self.trainer_ = self._build_trainer(X.shape[0], seed)
         if resume_from is not None:
             state = resume_from if isinstance(resume_from, dict) else load_state(resume_from)
-            self._trainer.load_state_dict(state)
+            self.trainer_.load_state_dict(state)
 
         fit_kwargs: dict[str, Any] = {"sample_weight": s}
         if self._is_classifier and getattr(self, "class_weight", None) is not None:
@@ -279,13 +278,13 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             fit_kwargs["stratify"] = self._stratify_labels(Y)
         if "validation_data" in fit_kwargs or "validation_fraction" in fit_kwargs:
             fit_kwargs["metrics"] = {"score": self._validation_score}
-        epochs = self._trainer.epoch + 1 if incremental else self.max_iter
-        self._trainer.fit(X, Y, epochs=epochs, **fit_kwargs)
+        epochs = self.trainer_.epoch + 1 if incremental else self.max_iter
+        self.trainer_.fit(X, Y, epochs=epochs, **fit_kwargs)
         self._after_fit(incremental)
         return self
 
     def _after_fit(self, incremental: bool) -> None:
-        trainer = self._trainer
+        trainer = self.trainer_
         history = trainer.history
         self.history_ = history
         self.loss_curve_ = [float(v) for v in history["loss"]]
@@ -318,6 +317,55 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=4,
             )
+
+    def _seed(self) -> int:
+        """The run's seed: the first draw from ``random_state`` (network, then Trainer)."""
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def prepare_fit(self, n_features: int, targets: Any, *, dtype: Any = np.float64) -> BaseMLP:
+        """Set up an untrained fit: the target attributes and a fresh ``network_``.
+
+        For training that happens elsewhere (L-BFGS on a cluster, chunk by chunk): the
+        network is initialised exactly as :meth:`fit` would initialise it for data of this
+        shape, with the same ``random_state``.
+
+        Parameters
+        ----------
+        n_features : int
+            n[0], the number of input columns.
+        targets : array-like
+            Classifier: every class label (or a label-indicator matrix for multilabel).
+            Regressor: a target array of the right shape (1-D, or (n, n_outputs)); its
+            values are not used.
+        dtype : {numpy.float32, numpy.float64}
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        Y = self._encode_targets(np.asarray(targets), first=True, classes=targets)
+        self.network_ = self._build_network(int(n_features), Y.shape[1], dtype, self._seed())
+        self.n_features_in_ = int(n_features)
+        return self
+
+    def encode_targets(self, y: Any) -> np.ndarray:
+        """y as given → the rows of Y the network is trained on, shape (n_samples, n[L]).
+
+        Classifier: one-hot (or one 0/1 column for two classes); regressor: y as a column.
+        Raises a ValueError for labels the fitted estimator does not know.
+        """
+        return self._encode_targets(y, first=False)
+
+    @property
+    def target_type_(self) -> str:
+        """scikit-learn's name of the fitted target: "binary", "multiclass",
+        "multilabel-indicator", "continuous" or "continuous-multioutput"."""
+        if not self._is_classifier:
+            return "continuous" if self._y_1d else "continuous-multioutput"
+        if self._multilabel:
+            return "multilabel-indicator"
+        return "binary" if len(self.classes_) == 2 else "multiclass"
 
     def _build_network(self, n_features: int, n_outputs: int, dtype: Any, seed: int) -> Network:
         hidden = self._hidden_sizes()

@@ -13,12 +13,12 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from lucidnet.core._namespace import device_of, namespace, to_numpy
 from lucidnet.core.activations import sigmoid
+from lucidnet.core.arrays import device_of, namespace, to_numpy
 from lucidnet.core.losses import log_softmax
 from lucidnet.estimators._arrays import score_on_host
 from lucidnet.estimators._base import BaseMLP
-from lucidnet.estimators._lbfgs import has_partial_fit
+from lucidnet.estimators.lbfgs import has_partial_fit
 
 __all__ = ["MLPClassifier"]
 

@@ -9,10 +9,10 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
-from lucidnet.core._namespace import to_numpy
+from lucidnet.core.arrays import to_numpy
 from lucidnet.estimators._arrays import score_on_host
 from lucidnet.estimators._base import BaseMLP
-from lucidnet.estimators._lbfgs import has_partial_fit
+from lucidnet.estimators.lbfgs import has_partial_fit
 
 __all__ = ["MLPRegressor"]
 

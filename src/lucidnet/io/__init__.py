@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lucidnet._atomic import atomic_path, atomic_write_bytes
+from lucidnet.io.atomic import atomic_path, atomic_write_bytes
 from lucidnet.io.modelfile import (
     FORMAT,
     FORMAT_VERSION,

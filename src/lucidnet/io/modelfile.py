@@ -53,10 +53,10 @@ from typing import Any, TypeVar
 import numpy as np
 import safetensors.numpy
 
-from lucidnet._atomic import atomic_write_bytes
 from lucidnet._version import __version__
 from lucidnet.core import Network, activation_names, output_names
-from lucidnet.core._namespace import to_numpy
+from lucidnet.core.arrays import to_numpy
+from lucidnet.io.atomic import atomic_write_bytes
 
 __all__ = [
     "FORMAT",

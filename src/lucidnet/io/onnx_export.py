@@ -32,11 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet._atomic import PathLike, atomic_write_bytes
 from lucidnet._version import __version__
 from lucidnet.core import Network
-from lucidnet.core._namespace import to_numpy
 from lucidnet.core.activations import LEAKY_SLOPE
+from lucidnet.core.arrays import to_numpy
+from lucidnet.io.atomic import PathLike, atomic_write_bytes
 from lucidnet.io.modelfile import encode_labels
 
 try:

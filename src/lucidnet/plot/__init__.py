@@ -19,6 +19,9 @@ function                   what it shows                        size (inches)
 
 ``save_figure(fig, path, dpi=100)`` writes a PNG atomically. matplotlib is imported when
 a figure is first drawn (install it with ``pip install lucidnet[plot]``).
+``write_report`` puts sections of metrics and figures into one self-contained HTML file.
+
+May import: ``lucidnet.core``, ``lucidnet.io``, ``lucidnet.training``, matplotlib.
 """
 
 from lucidnet.plot._figure import save_figure
@@ -26,8 +29,10 @@ from lucidnet.plot.boundary import collapse_comparison, decision_boundary
 from lucidnet.plot.curves import gradient_norms, learning_curves
 from lucidnet.plot.features import feature_map
 from lucidnet.plot.layers import layer_diagnostics
+from lucidnet.plot.report import Section, write_report
 
 __all__ = [
+    "Section",
     "collapse_comparison",
     "decision_boundary",
     "feature_map",
@@ -35,4 +40,5 @@ __all__ = [
     "layer_diagnostics",
     "learning_curves",
     "save_figure",
+    "write_report",
 ]

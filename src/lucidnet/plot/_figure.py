@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lucidnet._atomic import atomic_write_bytes
+from lucidnet.io.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

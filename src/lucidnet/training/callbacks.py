@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
-from lucidnet.core._namespace import namespace
+from lucidnet.core.arrays import namespace
 from lucidnet.training._monitor import initial_best, is_better, is_improvement, resolve_mode
 from lucidnet.training.state import save_state
 

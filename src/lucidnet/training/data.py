@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core._namespace import to_numpy
+from lucidnet.core.arrays import to_numpy
 
 __all__ = ["as_rows", "check_sample_weight", "class_weights", "row_classes", "validation_split"]
 

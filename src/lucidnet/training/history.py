@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from lucidnet._atomic import atomic_write_bytes
+from lucidnet.io.atomic import atomic_write_bytes
 
 __all__ = ["History"]
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core._namespace import device_of, move_to, namespace, to_numpy
+from lucidnet.core.arrays import device_of, move_to, namespace, to_numpy
 from lucidnet.core.network import Network
 from lucidnet.training._monitor import initial_best, is_better
 from lucidnet.training.callbacks import (

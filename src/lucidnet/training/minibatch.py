@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core._namespace import device_of, namespace
+from lucidnet.core.arrays import device_of, namespace
 from lucidnet.core.network import Network
 
 __all__ = ["minibatch_gd", "minibatches", "targets_as_columns"]

@@ -22,7 +22,7 @@ import math
 import numbers
 from typing import Any, ClassVar
 
-from lucidnet.core._namespace import namespace
+from lucidnet.core.arrays import namespace
 
 __all__ = [
     "SGD",

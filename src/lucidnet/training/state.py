@@ -6,7 +6,7 @@ tensor named by its path in the structure (``weights.0``, ``optimizer.m.3``...),
 structure itself, with ``{"__array__": name}`` in place of each array, as JSON in the
 file's metadata. Loading therefore runs no code from the file.
 
-Files are written atomically (``lucidnet._atomic.atomic_write_bytes``): a temporary file
+Files are written atomically (``lucidnet.io.atomic.atomic_write_bytes``): a temporary file
 in the same folder, flushed and fsync'ed, then ``os.replace``'d over the target, so a
 crash never leaves a half-written checkpoint.
 """
@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet._atomic import atomic_write_bytes
-from lucidnet.core._namespace import to_numpy
+from lucidnet.core.arrays import to_numpy
+from lucidnet.io.atomic import atomic_write_bytes
 
 __all__ = ["load_state", "save_state"]
 
@@ -38,7 +38,7 @@ def save_state(state: dict[str, Any], path: str | os.PathLike[str]) -> None:
         None and arrays (NumPy, PyTorch, CuPy or any Array-API library). An array that
         appears several times is stored once and comes back as one shared array.
     path : str or path-like
-        Written atomically (see ``lucidnet._atomic.atomic_write_bytes``).
+        Written atomically (see ``lucidnet.io.atomic.atomic_write_bytes``).
 
     Raises
     ------

@@ -1,4 +1,4 @@
-"""Streaming training (lucidnet.streaming and ``lucidnet train --stream``) on small files
+"""Streaming training (lucidnet.tables.stream and ``lucidnet train --stream``) on small files
 written by the tests: CSV, gzipped CSV and Parquet, many chunks each."""
 
 from __future__ import annotations
@@ -14,16 +14,18 @@ import pytest
 
 import lucidnet
 from lucidnet.cli import main
-from lucidnet.streaming import (
+from lucidnet.tables import (
     Moments,
     Reservoir,
+    TableError,
+    TablePreprocessor,
     TableStats,
+    choose_task,
     read_chunks,
     scan,
     train_stream,
     validation_mask,
 )
-from lucidnet.tabular import TableError, TablePreprocessor
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = {"hidden_layer_sizes": (16,), "learning_rate_init": 0.01, "batch_size": 32}
@@ -86,7 +88,7 @@ def test_the_first_pass_learns_the_in_memory_preprocessing(data_file):
     np.testing.assert_allclose(pre.mean, ref.mean, rtol=1e-12)
     np.testing.assert_allclose(pre.scale, ref.scale, rtol=1e-12)
     assert pre.categories == ref.categories
-    assert list(stats.classes()) == ["no", "yes"] and stats.task() == "classification"
+    assert list(stats.classes()) == ["no", "yes"] and choose_task(stats) == "classification"
 
 
 def test_a_small_reservoir_estimates_the_median(tmp_path):

@@ -1,4 +1,4 @@
-"""Tables for the command line: reading CSV/TSV/Parquet, and declarative preprocessing.
+"""Declarative preprocessing of a table's feature columns.
 
 Numeric columns are imputed with their median and standardised; text/categorical columns
 are imputed with the constant "missing" and one-hot encoded (categories unseen at fit
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,55 +19,11 @@ import pandas as pd
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-__all__ = ["TableError", "TablePreprocessor", "read_table"]
+from lucidnet.tables.read import TableError
+
+__all__ = ["MISSING", "TablePreprocessor", "is_numeric", "shorten"]
 
 MISSING = "missing"
-
-
-class TableError(ValueError):
-    """A data file that cannot be used, with a message that says how to fix it."""
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (also .csv.gz), TSV or Parquet file into a DataFrame.
-
-    Raises
-    ------
-    TableError
-        Missing file, unknown format, empty file, or a header without rows.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise TableError(f"{path}: no such file. Check the path.")
-    if path.is_dir():
-        raise TableError(f"{path} is a folder; give a CSV, TSV or Parquet file.")
-    suffixes = [s.lower() for s in path.suffixes]
-    try:
-        if ".parquet" in suffixes or ".pq" in suffixes:
-            frame = pd.read_parquet(path)
-        elif ".tsv" in suffixes or ".tab" in suffixes:
-            frame = pd.read_csv(path, sep="\t")
-        else:
-            frame = (
-                pd.read_csv(path, sep=None, engine="python")
-                if ".txt" in suffixes
-                else pd.read_csv(path)
-            )
-    except pd.errors.EmptyDataError:
-        raise TableError(f"{path} is empty: it needs a header line and at least one row.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TableError(
-            f"{path} could not be read as "
-            f"{'Parquet' if '.parquet' in suffixes else 'a CSV/TSV table'}: "
-            f"{first}."
-        ) from None
-    if frame.shape[1] == 0:
-        raise TableError(f"{path} has no columns: it needs a header line naming them.")
-    if frame.shape[0] == 0:
-        raise TableError(f"{path} has a header but no rows: add data rows below the header.")
-    frame.columns = [str(c) for c in frame.columns]
-    return frame
 
 
 @dataclass
@@ -96,7 +51,7 @@ class TablePreprocessor:
     def fit(self, frame: pd.DataFrame) -> TablePreprocessor:
         """Choose the transformer of every column and learn its statistics."""
         self.columns = [str(c) for c in frame.columns]
-        self.numeric = [c for c in self.columns if _is_numeric(frame[c])]
+        self.numeric = [c for c in self.columns if is_numeric(frame[c])]
         self.categorical = [c for c in self.columns if c not in self.numeric]
         if self.numeric:
             values = frame[self.numeric].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -111,7 +66,7 @@ class TablePreprocessor:
             self.mean = scaler.mean_
             self.scale = scaler.scale_
         if self.categorical:
-            text = self._as_text(frame)
+            text = self.as_text(frame)
             encoder = OneHotEncoder(handle_unknown="ignore").fit(text)
             self.categories = {
                 c: [str(v) for v in cats]
@@ -119,7 +74,7 @@ class TablePreprocessor:
             }
         return self
 
-    def _as_text(self, frame: pd.DataFrame) -> np.ndarray:
+    def as_text(self, frame: pd.DataFrame) -> np.ndarray:
         text = (
             frame[self.categorical].astype("object").where(frame[self.categorical].notna(), MISSING)
         )
@@ -151,7 +106,7 @@ class TablePreprocessor:
             try:
                 values = frame[self.numeric].to_numpy(dtype=np.float64, na_value=np.nan)
             except (TypeError, ValueError):
-                bad = [c for c in self.numeric if not _is_numeric(frame[c])]
+                bad = [c for c in self.numeric if not is_numeric(frame[c])]
                 raise TableError(
                     f"Column(s) {bad} held numbers when the model was trained but hold text "
                     "now; fix those values."
@@ -159,7 +114,7 @@ class TablePreprocessor:
             values = np.where(np.isnan(values), self.median, values)
             blocks.append((values - self.mean) / self.scale)
         if self.categorical:
-            text = self._as_text(frame)
+            text = self.as_text(frame)
             for j, column in enumerate(self.categorical):
                 cats = np.asarray(self.categories[column], dtype=object)
                 blocks.append((text[:, j][:, None] == cats[None, :]).astype(np.float64))
@@ -180,13 +135,13 @@ class TablePreprocessor:
         if self.numeric:
             lines.append(
                 f"numeric ({len(self.numeric)}): SimpleImputer(median) + StandardScaler: "
-                + _shorten(self.numeric)
+                + shorten(self.numeric)
             )
         if self.categorical:
             lines.append(
                 f"categorical ({len(self.categorical)}): SimpleImputer('{MISSING}') + "
                 "OneHotEncoder(handle_unknown='ignore'): "
-                + _shorten([f"{c} ({len(self.categories[c])})" for c in self.categorical])
+                + shorten([f"{c} ({len(self.categories[c])})" for c in self.categorical])
             )
         return "\n".join(lines)
 
@@ -231,69 +186,12 @@ class TablePreprocessor:
         return f"TablePreprocessor({json.dumps(columns)})"
 
 
-def _shorten(names: list[str], most: int = 8) -> str:
+def shorten(names: list[str], most: int = 8) -> str:
     """The first ``most`` names, then how many more."""
     if len(names) <= most:
         return ", ".join(names)
     return ", ".join(names[:most]) + f", … ({len(names) - most} more)"
 
 
-def _is_numeric(series: pd.Series) -> bool:
+def is_numeric(series: pd.Series) -> bool:
     return bool(pd.api.types.is_numeric_dtype(series)) and not pd.api.types.is_bool_dtype(series)
-
-
-class TabularModel:
-    """A table model: declarative preprocessing + a fitted lucidnet estimator.
-
-    What ``lucidnet train`` saves and ``lucidnet predict/evaluate/inspect/export`` load.
-
-    Parameters
-    ----------
-    preprocessor : TablePreprocessor
-    estimator : MLPClassifier or MLPRegressor (fitted)
-    target : str
-        The name of the target column.
-    task : {"classification", "regression"}
-    metrics : dict, optional
-        A training summary shown by ``inspect`` (held-out metrics, epochs, ...).
-    target_mean, target_scale : float, default 0 and 1
-        Regression only: the network predicts (y − target_mean) / target_scale, and
-        :meth:`predict` returns values in the target's own units.
-    """
-
-    def __init__(
-        self,
-        preprocessor: TablePreprocessor,
-        estimator: Any,
-        target: str,
-        task: str,
-        metrics: dict[str, Any] | None = None,
-        target_mean: float = 0.0,
-        target_scale: float = 1.0,
-    ) -> None:
-        self.preprocessor = preprocessor
-        self.estimator = estimator
-        self.target = target
-        self.task = task
-        self.metrics = dict(metrics or {})
-        self.target_mean = float(target_mean)
-        self.target_scale = float(target_scale)
-
-    def features(self, frame: pd.DataFrame) -> np.ndarray:
-        """The network's input matrix for the rows of ``frame`` (extra columns ignored)."""
-        return self.preprocessor.transform(frame, dtype=self.estimator.network_.dtype)
-
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """Predicted labels (classification) or values in the target's units (regression)."""
-        prediction = self.estimator.predict(self.features(frame))
-        if self.task == "regression":
-            return prediction * self.target_scale + self.target_mean
-        return prediction
-
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        """Class probabilities, columns in ``classes`` order (classification only)."""
-        return self.estimator.predict_proba(self.features(frame))
-
-    @property
-    def classes(self) -> np.ndarray:
-        return np.asarray(self.estimator.classes_)

@@ -24,8 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from lucidnet.estimators import MLPClassifier
-from lucidnet.persist import save
-from lucidnet.tabular import TablePreprocessor, TabularModel
+from lucidnet.tables import TablePreprocessor, TabularModel, save
 from lucidnet.training import GradientNormRecorder, History
 
 __all__ = ["classification_section", "run_demo"]
@@ -62,7 +61,7 @@ def classification_section(
     title: str, model: Any, X: np.ndarray, y: np.ndarray, metrics: dict[str, Any]
 ) -> dict[str, Any]:
     """A report section for a fitted classifier on preprocessed (X, y): metrics, pictures."""
-    from lucidnet import plot
+    import lucidnet.plot as plot
 
     figures: dict[str, Any] = {"learning curves": plot.learning_curves(model)}
     if X.shape[1] == 2:
@@ -75,7 +74,7 @@ def classification_section(
     text = (
         f"{model.network_}: trained {model.n_iter_} epochs with Adam, validation on a "
         "stratified 20 % of the training rows, early stopping on the validation loss "
-        f"(weights of epoch {model._trainer.best_epoch} kept)."
+        f"(weights of epoch {model.trainer_.best_epoch} kept)."
     )
     return {
         "heading": title,
@@ -120,8 +119,8 @@ def _train(
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X_train, y_train)
     print(f"{clf.network_}, {clf.network_.n_parameters} parameters")
-    _print_history(clf.history_, clf._trainer.best_epoch)
-    print(f"stopped: {clf._trainer.stop_reason or f'{clf.max_iter} epochs done'}")
+    _print_history(clf.history_, clf.trainer_.best_epoch)
+    print(f"stopped: {clf.trainer_.stop_reason or f'{clf.max_iter} epochs done'}")
     metrics = held_out_metrics(clf, X_test, y_test)
     for name, value in metrics.items():
         print(f"{name}: {value:.3f}")
@@ -131,7 +130,7 @@ def _train(
 
 def _collapse_section(seed: int) -> dict[str, Any]:
     """An all-identity network is one linear model: the picture that shows it."""
-    from lucidnet import plot
+    import lucidnet.plot as plot
 
     X, y = make_moons(n_samples=300, noise=0.2, random_state=seed)
     X = (X - X.mean(axis=0)) / X.std(axis=0)
@@ -180,7 +179,7 @@ def run_demo(seed: int = 0, out: str | Path | None = "lucidnet-demo") -> dict[st
     results = {name: run[3]["held-out accuracy"] for name, run in runs.items()}
     if out is None:
         return results
-    from lucidnet.report import write_report
+    from lucidnet.plot import write_report
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

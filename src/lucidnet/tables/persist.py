@@ -9,33 +9,19 @@ preprocessing is plain numbers and category lists.
 from __future__ import annotations
 
 import os
-from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.preprocessing import LabelBinarizer
 
 from lucidnet.core.network import Network
-from lucidnet.estimators import MLPClassifier, MLPRegressor
-from lucidnet.estimators._base import BaseMLP
-from lucidnet.io.modelfile import (
-    LoadedModel,
-    ModelFileError,
-    encode_labels,
-    load_network,
-    save_network,
-)
-from lucidnet.training.history import History
+from lucidnet.estimators import BaseMLP, MLPClassifier, estimator_from_info, estimator_info
+from lucidnet.io.modelfile import ModelFileError, load_network, save_network
+from lucidnet.tables.model import TabularModel
+from lucidnet.tables.preprocess import TablePreprocessor
 
 __all__ = ["ModelFileError", "export_onnx", "load", "save"]
 
 PathLike = str | os.PathLike[str]
-_ESTIMATORS: dict[str, type[BaseMLP]] = {
-    "MLPClassifier": MLPClassifier,
-    "MLPRegressor": MLPRegressor,
-}
-# Fitted attributes restored from the file's training summary.
-_SUMMARY = ("n_iter_", "t_", "loss_", "best_loss_", "best_validation_score_")
 
 
 def save(model: Any, path: PathLike) -> None:
@@ -43,18 +29,16 @@ def save(model: Any, path: PathLike) -> None:
 
     Parameters
     ----------
-    model : MLPClassifier, MLPRegressor, Network or lucidnet.tabular.TabularModel
+    model : MLPClassifier, MLPRegressor, Network or lucidnet.tables.preprocess.TabularModel
     path : str or os.PathLike
         Usually ``*.safetensors``; an existing file is replaced only once the new one is
         completely written.
     """
-    from lucidnet.tabular import TabularModel
-
     if isinstance(model, Network):
         save_network(model, path, info={"kind": "network"})
         return
     if isinstance(model, TabularModel):
-        info = _estimator_info(model.estimator)
+        info = estimator_info(model.estimator)
         arrays, pre_meta = model.preprocessor.to_state()
         info.update(
             kind="table",
@@ -68,7 +52,7 @@ def save(model: Any, path: PathLike) -> None:
         save_network(model.estimator.network_, path, info=info, extra_arrays=arrays)
         return
     if isinstance(model, BaseMLP):
-        info = _estimator_info(model)  # checks that the model is fitted
+        info = estimator_info(model)  # checks that the model is fitted
         save_network(model.network_, path, info=info)
         return
     raise TypeError(
@@ -92,11 +76,9 @@ def load(path: PathLike) -> Any:
         return loaded.network
     if kind not in ("estimator", "table"):
         raise loaded.error(f"it holds an unknown kind of model ({kind!r})")
-    estimator = _estimator_from(loaded)
+    estimator = estimator_from_info(loaded)
     if kind == "estimator":
         return estimator
-    from lucidnet.tabular import TablePreprocessor, TabularModel
-
     try:
         pre = TablePreprocessor.from_state(loaded.arrays, loaded.info["preprocessing"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -145,7 +127,6 @@ def export_onnx(model: Any, path: PathLike) -> list[str]:
         Notes on what the graph expects that a user must know (empty when nothing).
     """
     from lucidnet.io.onnx_export import network_to_onnx, save_onnx
-    from lucidnet.tabular import TabularModel
 
     kwargs: dict[str, Any] = {}
     notes: list[str] = []
@@ -153,7 +134,7 @@ def export_onnx(model: Any, path: PathLike) -> list[str]:
         net = model
     else:
         est = model.estimator if isinstance(model, TabularModel) else model
-        if not isinstance(est, BaseMLP) or "network_" not in est.__dict__:
+        if not isinstance(est, BaseMLP) or not hasattr(est, "network_"):
             raise TypeError(
                 "export_onnx takes a fitted MLPClassifier/MLPRegressor, a Network or a table "
                 f"model; got {type(model).__name__}."
@@ -161,8 +142,9 @@ def export_onnx(model: Any, path: PathLike) -> list[str]:
         net = est.network_
         if isinstance(est, MLPClassifier):
             kwargs["classes"] = np.asarray(est.classes_)
-            multiclass = "binary" if len(est.classes_) == 2 else "multiclass"
-            kwargs["task"] = "multilabel" if est._multilabel else multiclass
+            kwargs["task"] = {"multilabel-indicator": "multilabel"}.get(
+                est.target_type_, est.target_type_
+            )
         else:
             kwargs["task"] = "regression"
         if isinstance(model, TabularModel):
@@ -188,111 +170,3 @@ def export_onnx(model: Any, path: PathLike) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def _json_params(est: BaseMLP) -> dict[str, Any]:
-    params = est.get_params(deep=False)
-    params["callbacks"] = None  # callables are never stored
-    if not (params["random_state"] is None or isinstance(params["random_state"], Integral)):
-        params["random_state"] = None
-    for key in ("hidden_layer_sizes", "activation", "dropout"):
-        if isinstance(params[key], tuple):
-            params[key] = list(params[key])
-    if isinstance(params.get("class_weight"), dict):
-        # JSON keys must be strings: store the weights in classes_ order instead.
-        params["class_weight"] = None
-    if params["n_iter_no_change"] == np.inf:
-        params["n_iter_no_change"] = "inf"
-    device = params.get("device")
-    if device is not None and not isinstance(device, str):
-        # a torch.device is stored by name ("cuda:0"), a CuPy device as "cuda:<id>"
-        params["device"] = str(device) if hasattr(device, "type") else f"cuda:{device.id}"
-    return params
-
-
-def _estimator_info(est: BaseMLP) -> dict[str, Any]:
-    if "network_" not in est.__dict__:
-        raise ValueError(f"This {type(est).__name__} is not fitted yet; fit it before saving.")
-    info: dict[str, Any] = {
-        "kind": "estimator",
-        "estimator": type(est).__name__,
-        "params": _json_params(est),
-        "n_features_in": int(est.n_features_in_),
-        "feature_names_in": (
-            [str(f) for f in est.feature_names_in_] if hasattr(est, "feature_names_in_") else None
-        ),
-        "history": est.history_.to_dict() if hasattr(est, "history_") else {},
-        "summary": {k: getattr(est, k, None) for k in _SUMMARY},
-    }
-    if isinstance(est, MLPClassifier):
-        info["classes"] = encode_labels(np.asarray(est.classes_))
-        info["multilabel"] = bool(est._multilabel)
-    else:
-        info["y_1d"] = bool(est._y_1d)
-    return info
-
-
-def _estimator_from(loaded: LoadedModel) -> BaseMLP:
-    cls = loaded.estimator_class(_ESTIMATORS)
-    info = loaded.info
-    try:
-        params = dict(info["params"])
-        if params.get("n_iter_no_change") == "inf":
-            params["n_iter_no_change"] = np.inf
-        if isinstance(params.get("hidden_layer_sizes"), list):
-            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
-        est = cls(**params)
-        est._validate_params()
-        n_features = int(info["n_features_in"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise loaded.error(f"its estimator parameters are not valid ({exc})") from None
-    net = loaded.network
-    if net.n[0] != n_features:
-        raise loaded.error(f"the network takes {net.n[0]} inputs but n_features_in is {n_features}")
-    est.network_ = net
-    est.n_features_in_ = n_features
-    names = info.get("feature_names_in")
-    if names is not None:
-        if len(names) != n_features:
-            raise loaded.error("it lists a different number of feature names than inputs")
-        est.feature_names_in_ = np.asarray(names, dtype=object)
-    if isinstance(est, MLPClassifier):
-        classes = loaded.labels("classes")
-        multilabel = bool(info.get("multilabel", False))
-        width = net.n[-1]
-        expected = (
-            (len(classes), "sigmoid")
-            if multilabel
-            else ((1, "sigmoid") if len(classes) == 2 else (len(classes), "softmax"))
-        )
-        if len(classes) < 2 or (width, net.output.name) != expected:
-            raise loaded.error(
-                f"its {len(classes)} classes do not match the output layer "
-                f"({width} {net.output.name} unit(s))"
-            )
-        binarizer = LabelBinarizer()
-        binarizer.fit(np.eye(len(classes), dtype=int) if multilabel else classes)
-        est._label_binarizer = binarizer
-        est._multilabel = multilabel
-        est.classes_ = binarizer.classes_
-    else:
-        if net.output.name != "identity":
-            raise loaded.error("a regressor's output layer must be 'identity'")
-        est._y_1d = bool(info.get("y_1d", net.n[-1] == 1))
-    history = info.get("history") or {}
-    try:
-        est.history_ = History.from_dict(history)
-    except (TypeError, ValueError, KeyError) as exc:
-        raise loaded.error(f"its training history is malformed ({exc})") from None
-    est.loss_curve_ = [float(v) for v in est.history_["loss"]] if len(est.history_) else []
-    for key, value in (info.get("summary") or {}).items():
-        if key in _SUMMARY:
-            setattr(est, key, value)
-    scores = est.history_["val_score"] if "val_score" in est.history_.keys() else None
-    est.validation_scores_ = [float(v) for v in scores] if scores else None
-    est.n_layers_ = net.L + 1
-    est.n_outputs_ = net.n[-1]
-    from lucidnet.estimators._translate import SKLEARN_OUT_ACTIVATION
-
-    est.out_activation_ = SKLEARN_OUT_ACTIVATION[net.output.name]
-    return est

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lucidnet import _atomic as atomic
-from lucidnet._atomic import atomic_path, atomic_write_bytes
+from lucidnet.io.atomic import atomic_path, atomic_write_bytes
 
 
 def leftovers(folder: Path, keep: str) -> list[str]:

@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 import numpy as np
 
 import lucidnet
-from lucidnet.demo import run_demo
-from lucidnet.tabular import TabularModel
+from lucidnet.cli.demo import run_demo
+from lucidnet.tables import TabularModel
 
 
 class _Images(HTMLParser):

@@ -201,7 +201,7 @@ def _as_section(raw: Section | Mapping[str, Any], index: int) -> Section:
         section = Section(**raw)
     else:
         raise TypeError(
-            f"Section {index} must be a lucidnet.report.Section or a dict; got "
+            f"Section {index} must be a lucidnet.plot.report.Section or a dict; got "
             f"{type(raw).__name__}."
         )
     if not isinstance(section.heading, str) or not section.heading:

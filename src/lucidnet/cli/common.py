@@ -1,0 +1,60 @@
+"""What the commands share: the user-error type, loading models, printing tables."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from lucidnet.io.atomic import atomic_path
+from lucidnet.tables import TabularModel, load
+
+__all__ = ["CLIError", "load_model", "load_table_model", "print_epoch_table", "write_frame"]
+
+
+class CLIError(Exception):
+    """A user error: the message is printed as is, exit code 2."""
+
+
+def load_model(path: str) -> Any:
+    if not Path(path).exists():
+        raise CLIError(
+            f"{path}: no such model file. Check the path, or train one with 'lucidnet train'."
+        )
+    return load(path)
+
+
+def load_table_model(path: str) -> Any:
+    model = load_model(path)
+    if not isinstance(model, TabularModel):
+        raise CLIError(
+            f"{path} holds a {type(model).__name__}, not a table model; this command needs a "
+            "model written by 'lucidnet train'."
+        )
+    return model
+
+
+def print_epoch_table(history: Any, max_rows: int = 12) -> None:
+    records = history.records
+    if not records:
+        return
+    keys = [k for k in ("loss", "val_loss", "val_score", "lr", "seconds") if k in records[-1]]
+    step = max(1, -(-len(records) // max_rows))
+    rows = [r for i, r in enumerate(records, 1) if i % step == 0 or i in (1, len(records))]
+    print("  epoch  " + "  ".join(f"{k:>10}" for k in keys))
+    for r in rows:
+        print(f"  {r['epoch']:5d}  " + "  ".join(f"{r.get(k, float('nan')):10.4g}" for k in keys))
+
+
+def write_frame(frame: Any, path: str | None) -> None:
+    if path is None:
+        frame.to_csv(sys.stdout, index=False)
+        return
+    suffix = Path(path).suffix.lower()
+    with atomic_path(path) as tmp:
+        if suffix in (".parquet", ".pq"):
+            frame.to_parquet(tmp, index=False)
+        elif suffix in (".tsv", ".tab"):
+            frame.to_csv(tmp, index=False, sep="\t")
+        else:
+            frame.to_csv(tmp, index=False)

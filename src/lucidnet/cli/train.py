@@ -1,0 +1,239 @@
+"""``lucidnet train``: parse the options, call :func:`lucidnet.tables.fit_table`, print, save.
+
+The data flow (task rule, target checks and scaling, split, preprocessing, metrics) is
+the library's; this module only chooses the source of rows (in memory, ``--stream``,
+``--dask``), turns options into estimator parameters, and prints what happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lucidnet.cli.common import CLIError, print_epoch_table
+from lucidnet.tables import (
+    InMemorySource,
+    StreamSource,
+    TablePreprocessor,
+    TableStats,
+    TabularModel,
+    fit_table,
+    read_table,
+    save,
+)
+from lucidnet.training import GradientNormRecorder, ModelCheckpoint, load_state
+
+__all__ = ["cmd_train"]
+
+
+def _params(args: argparse.Namespace) -> dict[str, Any]:
+    """The estimator's parameters from the command-line options."""
+    params: dict[str, Any] = {
+        "hidden_layer_sizes": tuple(args.hidden),
+        "activation": args.activation,
+        "alpha": args.alpha,
+        "random_state": args.seed,
+    }
+    if args.dask:
+        return {**params, "max_iter": args.epochs or 200}
+    params.update(
+        solver=args.optimizer,
+        batch_size=args.batch_size,
+        learning_rate_init=args.lr,
+        dropout=args.dropout or None,
+    )
+    if args.stream:
+        return {**params, "n_iter_no_change": np.inf}
+    callbacks: list[Any] = []
+    if args.checkpoint:
+        callbacks.append(ModelCheckpoint(args.checkpoint, save_best_only=False))
+    if args.report:
+        callbacks.append(GradientNormRecorder())
+    return {
+        **params,
+        "max_iter": args.epochs or 200,
+        "early_stopping": bool(args.early_stopping),
+        "n_iter_no_change": args.early_stopping or np.inf,
+        "callbacks": callbacks or None,
+        "verbose": 0 if args.quiet else 1,
+    }
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    mode = "--stream" if args.stream else "--dask" if args.dask else None
+    if mode:
+        for value, flag in (
+            (args.checkpoint, "--checkpoint"),
+            (args.resume, "--resume"),
+            (args.report, "--report"),
+        ):
+            if value:
+                raise CLIError(f"{flag} is not available with {mode}; train without it.")
+    if args.early_stopping and args.dask:
+        raise CLIError("--early-stopping is for minibatch training; L-BFGS stops on its own.")
+    if args.early_stopping and args.validation == 0:
+        raise CLIError(
+            "--early-stopping needs --stream and held-out rows (--validation above 0)."
+            if args.stream
+            else "--early-stopping needs validation data; set --validation above 0."
+        )
+
+
+def _on_start(args: argparse.Namespace, parts: list[int]) -> Any:
+    def on_start(stats: TableStats, task: str, pre: TablePreprocessor, *more: int) -> None:
+        where = f", {more[0]} partition(s)" if more else ""
+        print(
+            f"data: {args.data}: {stats.labelled_rows + stats.unlabelled_rows} rows{where}, "
+            f"{len(pre.columns)} feature column(s), target {args.target!r}"
+        )
+        if stats.unlabelled_rows:
+            print(f"note: dropped {stats.unlabelled_rows} row(s) with no {args.target!r} value")
+        what = f"{len(stats.target_values)} classes" if task == "classification" else "a number"
+        auto = " — chosen automatically; override with --task" if args.task == "auto" else ""
+        print(f"task: {task} ({what}){auto}")
+        exact = stats.reservoir is None or stats.reservoir.exact
+        median = "" if exact else f" (medians estimated from {stats.reservoir_size} values)"
+        print("preprocessing" + median + ":\n" + textwrap.indent(pre.describe(), "  "))
+        print(
+            f"network inputs: {len(pre.feature_names_out)}, hidden: {args.hidden}, "
+            f"activation: {args.activation}"
+        )
+
+    return on_start
+
+
+def _on_epoch(args: argparse.Namespace, epochs: int) -> Any:
+    def on_epoch(record: dict[str, Any]) -> None:
+        if args.quiet:
+            return
+        extra = "".join(
+            f"  {k} {record[k]:.4f}" for k in ("val_loss", "accuracy", "r2") if k in record
+        )
+        print(
+            f"epoch {record['epoch']}/{epochs}  loss {record['loss']:.4f}{extra}  "
+            f"({record['rows']} rows, {record['seconds']:.1f} s)",
+            flush=True,
+        )
+
+    return on_epoch
+
+
+def _read_checkpoint(path: str) -> dict[str, Any]:
+    if not Path(path).exists():
+        raise CLIError(f"{path}: no such checkpoint. Write one with --checkpoint {path}.")
+    try:
+        return load_state(path)
+    except Exception as exc:  # safetensors raises its own error types
+        raise CLIError(f"{path} is not a readable lucidnet checkpoint ({exc}).") from None
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    _check_options(args)
+    params = _params(args)
+    on_start = _on_start(args, [])
+    client = cluster = None
+    if args.stream:
+        epochs = args.epochs or 10
+        print(f"streaming {args.data} in chunks of {args.chunk_rows} rows, {epochs} epoch(s)")
+        source: Any = StreamSource(
+            args.data,
+            args.target,
+            epochs=epochs,
+            chunk_rows=args.chunk_rows,
+            validation=args.validation,
+            seed=args.seed,
+            patience=args.early_stopping,
+            on_epoch=_on_epoch(args, epochs),
+        )
+    elif args.dask:
+        from lucidnet.dask import DaskSource, connect
+
+        client, cluster = connect(args.dask)
+        print(
+            f"dask: {client.scheduler.address}, {len(client.scheduler_info()['workers'])} "
+            f"worker(s); full-batch L-BFGS, at most {params['max_iter']} iterations"
+        )
+
+        def on_iteration(k: int, J: float) -> None:
+            if not args.quiet and (k == 1 or k % 10 == 0):
+                print(f"iteration {k}  loss {J:.6f}", flush=True)
+
+        source = DaskSource(
+            args.data,
+            args.target,
+            client=client,
+            validation=args.validation,
+            seed=args.seed,
+            callback=on_iteration,
+        )
+        params["solver"] = "lbfgs"
+    else:
+        source = InMemorySource(
+            read_table(args.data),
+            args.target,
+            validation=args.validation,
+            seed=args.seed,
+            name=str(args.data),
+            resume_from=_read_checkpoint(args.resume) if args.resume else None,
+        )
+    try:
+        fit = fit_table(source, task=args.task, params=params, seed=args.seed, on_start=on_start)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    model, training = fit.model, fit.training
+    est = model.estimator
+    if args.dask:
+        print(f"L-BFGS: {est.n_iter_} iteration(s), final loss {est.loss_:.6f}")
+    elif not args.stream and not args.quiet:
+        print_epoch_table(est.history_)
+    if training.interrupted:
+        print(f"training interrupted at epoch {est.n_iter_}; saving the best weights so far")
+    elif training.stop_reason:
+        print(f"stopped: {training.stop_reason}")
+    save(model, args.output)
+    held_out = {k: v for k, v in model.metrics.items() if k.startswith("validation_")}
+    if held_out:
+        print("held-out metrics (validation rows):")
+        for key, value in held_out.items():
+            print(f"  {key[len('validation_') :]:<10} {value:.4f}")
+    print(f"saved: {args.output}")
+    if args.report:
+        _write_train_report(args, model, source)
+    return 0
+
+
+def _write_train_report(args: argparse.Namespace, model: TabularModel, source: Any) -> None:
+    """The demo's kind of report for the user's data (2-D-only pictures skipped)."""
+    import lucidnet.plot as plot
+    from lucidnet.cli.demo import classification_section
+
+    if source.val_frame is not None:
+        frame, y = source.val_frame, source.y_val
+    else:
+        frame, y = source.train_frame, source.y_train
+    est = model.estimator
+    X = model.features(frame)
+    metrics = {k: v for k, v in model.metrics.items() if isinstance(v, (int, float))}
+    title = f"{Path(args.data).name}: predicting {model.target!r}"
+    if model.task == "classification" and est.target_type_ != "multilabel-indicator":
+        section = classification_section(title, est, X, np.asarray(y), metrics)
+    else:
+        section = {
+            "heading": title,
+            "text": f"{est.network_}: trained {est.n_iter_} epochs.",
+            "metrics": metrics,
+            "summary": est,
+            "figures": {
+                "learning curves": plot.learning_curves(est),
+                "layer diagnostics": plot.layer_diagnostics(est, X),
+            },
+        }
+    path = plot.write_report(args.report, f"lucidnet: {Path(args.data).name}", [section])
+    print(f"report: {path}")

@@ -1,0 +1,120 @@
+"""``lucidnet predict``, ``evaluate``, ``inspect`` and ``export``: using a saved model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+
+from lucidnet.cli.common import CLIError, load_model, load_table_model, write_frame
+from lucidnet.core import Network
+from lucidnet.tables import TabularModel, export_onnx, read_table, table_metrics
+
+__all__ = ["cmd_evaluate", "cmd_export", "cmd_inspect", "cmd_predict"]
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    model = load_table_model(args.model)
+    frame = read_table(args.data)
+    model.preprocessor.check_columns(frame, source=args.data)
+    out = pd.DataFrame(index=frame.index)
+    if args.keep_columns:
+        out = frame.copy()
+    if model.task == "classification":
+        proba = model.predict_proba(frame)
+        out["prediction"] = model.predict(frame)
+        for k, label in enumerate(model.classes):
+            out[f"proba_{label}"] = proba[:, k]
+    else:
+        out["prediction"] = model.predict(frame)
+    write_frame(out, args.output)
+    if args.output:
+        print(f"wrote {len(out)} prediction(s) to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    model = load_table_model(args.model)
+    frame = read_table(args.data)
+    target = args.target or model.target
+    if target not in frame.columns:
+        raise CLIError(
+            f"{args.data} has no column {target!r} to evaluate against; give --target COL."
+        )
+    model.preprocessor.check_columns(frame, source=args.data)
+    labelled = frame[target].notna()
+    frame = frame.loc[labelled]
+    result = table_metrics(model, frame, frame[target].to_numpy())
+    result["rows"] = len(frame)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{model.task} metrics on {args.data} ({len(frame)} rows):")
+    for key, value in result.items():
+        if key not in ("confusion_matrix", "rows"):
+            print(f"  {key:<10} {value:.4f}")
+    if "confusion_matrix" in result:
+        labels = result["confusion_matrix"]["labels"]
+        matrix = result["confusion_matrix"]["matrix"]
+        width = max(8, *(len(s) for s in labels)) + 1
+        print("confusion matrix (rows: true, columns: predicted):")
+        print(" " * width + "".join(f"{s:>{width}}" for s in labels))
+        for label, row in zip(labels, matrix, strict=True):
+            print(f"{label:>{width}}" + "".join(f"{v:>{width}d}" for v in row))
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    model = load_model(args.model)
+    net = (
+        model
+        if isinstance(model, Network)
+        else (model.estimator.network_ if isinstance(model, TabularModel) else model.network_)
+    )
+    print(
+        f"{args.model}: {type(model).__name__}, {np.dtype(net.dtype).name}, "
+        f"{net.n_parameters} parameters"
+    )
+    print(f"  {'layer':<6}{'W shape':>12}{'b shape':>10}  {'activation':<12}{'parameters':>11}")
+    print(f"  {'0':<6}{'input':>12}{'':>10}  {f'n[0] = {net.n[0]}':<12}")
+    for l in range(1, net.L + 1):
+        shape_W = f"{net.n[l]}×{net.n[l - 1]}"
+        shape_b = f"{net.n[l]}×1"
+        count = net.n[l] * net.n[l - 1] + net.n[l]
+        print(f"  {l:<6}{shape_W:>12}{shape_b:>10}  {net.g[l].name:<12}{count:>11}")
+    est = model.estimator if isinstance(model, TabularModel) else model
+    if hasattr(est, "classes_"):
+        print(f"classes: {', '.join(map(str, est.classes_))}")
+    if isinstance(model, TabularModel):
+        print(f"target: {model.target} ({model.task})")
+        print(f"features: {', '.join(model.preprocessor.columns)}")
+        print("preprocessing:\n" + textwrap.indent(model.preprocessor.describe(), "  "))
+        if model.metrics:
+            print("training summary:")
+            for key, value in model.metrics.items():
+                print(
+                    f"  {key:<22} {value:.4g}"
+                    if isinstance(value, float)
+                    else f"  {key:<22} {value}"
+                )
+    elif hasattr(est, "feature_names_in_"):
+        print(f"features: {', '.join(map(str, est.feature_names_in_))}")
+    if not isinstance(model, Network) and hasattr(est, "n_iter_"):
+        print(
+            f"epochs trained: {est.n_iter_}, final training loss: {est.loss_:.4g}"
+            if est.loss_ is not None
+            else f"epochs trained: {est.n_iter_}"
+        )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    notes = export_onnx(load_model(args.model), args.onnx)
+    print(f"wrote {args.onnx}")
+    for note in notes:
+        print(f"note: {note}")
+    return 0

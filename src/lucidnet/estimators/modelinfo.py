@@ -1,0 +1,136 @@
+"""An estimator's side of the model file: its JSON ``info`` and back (no pickle).
+
+``to_info`` gives what the file stores beside the network's tensors (the parameters,
+the classes, the training history); ``from_info`` rebuilds a fitted estimator from a
+:class:`~lucidnet.io.modelfile.LoadedModel`, checking that the pieces agree.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from sklearn.preprocessing import LabelBinarizer
+
+from lucidnet.estimators._base import BaseMLP
+from lucidnet.estimators._translate import SKLEARN_OUT_ACTIVATION
+from lucidnet.estimators.classifier import MLPClassifier
+from lucidnet.estimators.regressor import MLPRegressor
+from lucidnet.io.modelfile import LoadedModel, encode_labels
+from lucidnet.training.history import History
+
+__all__ = ["estimator_from_info", "estimator_info"]
+
+_ESTIMATORS: dict[str, type[BaseMLP]] = {
+    "MLPClassifier": MLPClassifier,
+    "MLPRegressor": MLPRegressor,
+}
+# Fitted attributes restored from the file's training summary.
+_SUMMARY = ("n_iter_", "t_", "loss_", "best_loss_", "best_validation_score_")
+
+
+def _json_params(est: BaseMLP) -> dict[str, Any]:
+    params = est.get_params(deep=False)
+    params["callbacks"] = None  # callables are never stored
+    if not (params["random_state"] is None or isinstance(params["random_state"], Integral)):
+        params["random_state"] = None
+    for key in ("hidden_layer_sizes", "activation", "dropout"):
+        if isinstance(params[key], tuple):
+            params[key] = list(params[key])
+    if isinstance(params.get("class_weight"), dict):
+        # JSON keys must be strings: store the weights in classes_ order instead.
+        params["class_weight"] = None
+    if params["n_iter_no_change"] == np.inf:
+        params["n_iter_no_change"] = "inf"
+    device = params.get("device")
+    if device is not None and not isinstance(device, str):
+        # a torch.device is stored by name ("cuda:0"), a CuPy device as "cuda:<id>"
+        params["device"] = str(device) if hasattr(device, "type") else f"cuda:{device.id}"
+    return params
+
+
+def estimator_info(est: BaseMLP) -> dict[str, Any]:
+    if "network_" not in est.__dict__:
+        raise ValueError(f"This {type(est).__name__} is not fitted yet; fit it before saving.")
+    info: dict[str, Any] = {
+        "kind": "estimator",
+        "estimator": type(est).__name__,
+        "params": _json_params(est),
+        "n_features_in": int(est.n_features_in_),
+        "feature_names_in": (
+            [str(f) for f in est.feature_names_in_] if hasattr(est, "feature_names_in_") else None
+        ),
+        "history": est.history_.to_dict() if hasattr(est, "history_") else {},
+        "summary": {k: getattr(est, k, None) for k in _SUMMARY},
+    }
+    if isinstance(est, MLPClassifier):
+        info["classes"] = encode_labels(np.asarray(est.classes_))
+        info["multilabel"] = bool(est._multilabel)
+    else:
+        info["y_1d"] = bool(est._y_1d)
+    return info
+
+
+def estimator_from_info(loaded: LoadedModel) -> BaseMLP:
+    cls = loaded.estimator_class(_ESTIMATORS)
+    info = loaded.info
+    try:
+        params = dict(info["params"])
+        if params.get("n_iter_no_change") == "inf":
+            params["n_iter_no_change"] = np.inf
+        if isinstance(params.get("hidden_layer_sizes"), list):
+            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        est = cls(**params)
+        est._validate_params()
+        n_features = int(info["n_features_in"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise loaded.error(f"its estimator parameters are not valid ({exc})") from None
+    net = loaded.network
+    if net.n[0] != n_features:
+        raise loaded.error(f"the network takes {net.n[0]} inputs but n_features_in is {n_features}")
+    est.network_ = net
+    est.n_features_in_ = n_features
+    names = info.get("feature_names_in")
+    if names is not None:
+        if len(names) != n_features:
+            raise loaded.error("it lists a different number of feature names than inputs")
+        est.feature_names_in_ = np.asarray(names, dtype=object)
+    if isinstance(est, MLPClassifier):
+        classes = loaded.labels("classes")
+        multilabel = bool(info.get("multilabel", False))
+        width = net.n[-1]
+        expected = (
+            (len(classes), "sigmoid")
+            if multilabel
+            else ((1, "sigmoid") if len(classes) == 2 else (len(classes), "softmax"))
+        )
+        if len(classes) < 2 or (width, net.output.name) != expected:
+            raise loaded.error(
+                f"its {len(classes)} classes do not match the output layer "
+                f"({width} {net.output.name} unit(s))"
+            )
+        binarizer = LabelBinarizer()
+        binarizer.fit(np.eye(len(classes), dtype=int) if multilabel else classes)
+        est._label_binarizer = binarizer
+        est._multilabel = multilabel
+        est.classes_ = binarizer.classes_
+    else:
+        if net.output.name != "identity":
+            raise loaded.error("a regressor's output layer must be 'identity'")
+        est._y_1d = bool(info.get("y_1d", net.n[-1] == 1))
+    history = info.get("history") or {}
+    try:
+        est.history_ = History.from_dict(history)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise loaded.error(f"its training history is malformed ({exc})") from None
+    est.loss_curve_ = [float(v) for v in est.history_["loss"]] if len(est.history_) else []
+    for key, value in (info.get("summary") or {}).items():
+        if key in _SUMMARY:
+            setattr(est, key, value)
+    scores = est.history_["val_score"] if "val_score" in est.history_.keys() else None
+    est.validation_scores_ = [float(v) for v in scores] if scores else None
+    est.n_layers_ = net.L + 1
+    est.n_outputs_ = net.n[-1]
+    est.out_activation_ = SKLEARN_OUT_ACTIVATION[net.output.name]
+    return est

@@ -1,0 +1,262 @@
+"""ONE way to fit a table: ``fit_table`` over a source of rows (memory, a stream, a cluster).
+
+The pipeline is the same whatever holds the rows:
+
+1. the source describes the table (:class:`TableStats`: the target's kind and values,
+   and what preprocessing needs), the held-out rows chosen the same way in every pass;
+2. the task rule (:func:`choose_task`) and the target checks (:func:`check_target`);
+3. the source's preprocessor; the estimator (``MLPClassifier`` / ``MLPRegressor``);
+   for regression the network learns the standardised target (y − mean) / scale;
+4. the source trains the estimator (``fit``, ``partial_fit`` per chunk, or L-BFGS on a
+   cluster) and scores the held-out rows;
+5. the metrics are named the same way: ``epochs``, ``rows_trained`` and
+   ``validation_<metric>``.
+
+A source implements :class:`TableSource`; :class:`InMemorySource` is the one for a
+DataFrame, ``lucidnet.tables.stream.StreamSource`` reads a file in chunks, and
+``lucidnet.dask.DaskSource`` reads it on a cluster.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from lucidnet.estimators import MLPClassifier, MLPRegressor
+from lucidnet.tables.metrics import table_metrics
+from lucidnet.tables.model import TabularModel
+from lucidnet.tables.preprocess import TablePreprocessor
+from lucidnet.tables.read import TableError
+from lucidnet.tables.stats import Moments, TableStats
+from lucidnet.tables.task import check_target, choose_task
+
+__all__ = ["InMemorySource", "TableFit", "TableSource", "Training", "fit_table", "make_estimator"]
+
+
+@dataclass
+class Training:
+    """What a source reports after training: counts and how it ended."""
+
+    rows_trained: int
+    stop_reason: str | None = None
+    interrupted: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class TableSource(Protocol):
+    """Where the rows of a table come from, and how an estimator is trained on them."""
+
+    def describe(self) -> TableStats:
+        """Statistics of the labelled rows (target) and of the training rows (features)."""
+        ...
+
+    def prepare(self, stats: TableStats, task: str) -> TablePreprocessor:
+        """The fitted preprocessor (and whatever split the source needs) for ``task``."""
+        ...
+
+    def train(self, model: TabularModel) -> Training:
+        """Fit ``model.estimator`` on the training rows."""
+        ...
+
+    def held_out(self, model: TabularModel) -> dict[str, Any]:
+        """Metrics of the fitted model on the held-out rows ({} when none are held out)."""
+        ...
+
+
+@dataclass
+class TableFit:
+    """What :func:`fit_table` returns: the model, the statistics and how training ended."""
+
+    model: TabularModel
+    stats: TableStats
+    training: Training
+
+
+def make_estimator(task: str, params: dict[str, Any] | None, seed: int) -> Any:
+    """The unfitted MLPClassifier / MLPRegressor for ``task``; ``random_state`` defaults to seed."""
+    Est = MLPClassifier if task == "classification" else MLPRegressor
+    return Est(**{"random_state": seed, **(params or {})})
+
+
+def fit_table(
+    source: TableSource,
+    *,
+    task: str = "auto",
+    params: dict[str, Any] | None = None,
+    seed: int = 0,
+    on_start: Any = None,
+) -> TableFit:
+    """Fit a table model on the rows that ``source`` gives.
+
+    Parameters
+    ----------
+    source : TableSource
+        :class:`InMemorySource`, ``StreamSource`` or ``lucidnet.dask.DaskSource``.
+    task : {"auto", "classification", "regression"}
+        "auto" applies :func:`~lucidnet.tables.task.choose_task`.
+    params : dict, optional
+        Parameters of the estimator.
+    seed : int
+        The estimator's ``random_state`` unless ``params`` sets one.
+    on_start : callable, optional
+        Called as ``on_start(stats, task, preprocessor)`` before training (progress output).
+
+    Returns
+    -------
+    TableFit
+    """
+    stats = source.describe()
+    task = choose_task(stats, task)
+    check_target(stats, task)
+    pre = source.prepare(stats, task)
+    regression = task == "regression"
+    model = TabularModel(
+        pre,
+        make_estimator(task, params, seed),
+        stats.target,
+        task,
+        target_mean=stats.target_mean if regression else 0.0,
+        target_scale=stats.target_scale if regression else 1.0,
+    )
+    if on_start is not None:
+        on_start(stats, task, pre)
+    with warnings.catch_warnings():
+        # the number of epochs is the user's choice here; how training ended is reported
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        training = source.train(model)
+    est = model.estimator
+    metrics: dict[str, Any] = {"epochs": int(est.n_iter_), "rows_trained": training.rows_trained}
+    metrics.update(training.extra)
+    held_out = source.held_out(model)
+    metrics.update(
+        {f"validation_{k}": v for k, v in held_out.items() if not isinstance(v, (list, dict))}
+    )
+    model.metrics = metrics
+    return TableFit(model, stats, training)
+
+
+def labelled_rows(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, int]:
+    """The rows with a target value, and how many were dropped."""
+    missing = frame[target].isna()
+    dropped = int(missing.sum())
+    return (frame.loc[~missing] if dropped else frame), dropped
+
+
+def check_columns(frame: pd.DataFrame, target: str, source: str) -> None:
+    """The target is a column and there is at least one feature column."""
+    if target not in frame.columns:
+        raise TableError(
+            f"{source} has no column {target!r}; its columns are: "
+            f"{', '.join(map(str, frame.columns))}."
+        )
+    if frame.shape[1] < 2:
+        raise TableError(f"{source} has only the target column; add feature columns.")
+
+
+class InMemorySource:
+    """A DataFrame: a (stratified) held-out fraction, ``fit`` with validation data.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Features and the target column.
+    target : str
+    validation : float in [0, 1)
+        Fraction held out (stratified for classification); the estimator monitors it each
+        epoch (validation loss; early stopping when the estimator asks for it).
+    seed : int
+        The split's seed.
+    name : str
+        How messages name the data (a file name).
+    resume_from : dict, optional
+        A training state to continue from (``Trainer.state_dict()``).
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        target: str,
+        *,
+        validation: float = 0.2,
+        seed: int = 0,
+        name: str = "the table",
+        resume_from: Any = None,
+    ) -> None:
+        check_columns(frame, target, name)
+        self.frame, self.dropped = labelled_rows(frame, target)
+        self.frame = self.frame.reset_index(drop=True)
+        self.target = target
+        self.validation = validation
+        self.seed = seed
+        self.name = name
+        self.resume_from = resume_from
+        self.train_frame: pd.DataFrame | None = None
+        self.val_frame: pd.DataFrame | None = None
+
+    def describe(self) -> TableStats:
+        stats = TableStats(target=self.target)
+        stats.unlabelled_rows = self.dropped
+        stats.update_target(self.frame[self.target])
+        self.stats = stats
+        return stats
+
+    def prepare(self, stats: TableStats, task: str) -> TablePreprocessor:
+        features = self.frame.drop(columns=[self.target])
+        y = stats.labels(self.frame[self.target])
+        if self.validation > 0:
+            try:
+                f_train, f_val, y_train, y_val = train_test_split(
+                    features,
+                    y,
+                    test_size=self.validation,
+                    random_state=self.seed,
+                    stratify=y if task == "classification" else None,
+                )
+            except ValueError as exc:
+                raise TableError(
+                    f"Cannot hold out {self.validation:.0%} for validation: {exc}"
+                ) from None
+            self.val_frame, self.y_val = f_val, y_val
+        else:
+            f_train, y_train = features, y
+        self.train_frame, self.y_train = f_train, y_train
+        if task == "regression":  # the target's scaling comes from the training rows only
+            stats.target_moments = Moments.of(np.asarray(y_train, dtype=np.float64)[:, None])
+        self.pre = TablePreprocessor().fit(f_train)
+        return self.pre
+
+    def _fit_target(self, model: TabularModel, y: np.ndarray) -> np.ndarray:
+        if model.task == "regression":
+            return (np.asarray(y, dtype=np.float64) - model.target_mean) / model.target_scale
+        return y
+
+    def train(self, model: TabularModel) -> Training:
+        assert self.train_frame is not None, "prepare() comes first"
+        est = model.estimator
+        validation_data = None
+        if self.val_frame is not None:
+            validation_data = (
+                self.pre.transform(self.val_frame),
+                self._fit_target(model, self.y_val),
+            )
+        elif est.early_stopping:
+            raise TableError("Early stopping needs validation rows; set validation above 0.")
+        est.fit(
+            self.pre.transform(self.train_frame),
+            self._fit_target(model, self.y_train),
+            validation_data=validation_data,
+            resume_from=self.resume_from,
+        )
+        trainer = est.trainer_
+        return Training(len(self.y_train), trainer.stop_reason, trainer.interrupted)
+
+    def held_out(self, model: TabularModel) -> dict[str, Any]:
+        if self.val_frame is None:
+            return {}
+        return table_metrics(model, self.val_frame, self.y_val)

@@ -1,0 +1,72 @@
+"""The table model: declarative preprocessing + a fitted estimator + the target's meaning.
+
+What ``lucidnet train`` saves and ``lucidnet predict/evaluate/inspect/export`` load.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lucidnet.tables.preprocess import TablePreprocessor
+
+__all__ = ["TabularModel"]
+
+
+class TabularModel:
+    """A table model: declarative preprocessing + a fitted lucidnet estimator.
+
+    What ``lucidnet train`` saves and ``lucidnet predict/evaluate/inspect/export`` load.
+
+    Parameters
+    ----------
+    preprocessor : TablePreprocessor
+    estimator : MLPClassifier or MLPRegressor (fitted)
+    target : str
+        The name of the target column.
+    task : {"classification", "regression"}
+    metrics : dict, optional
+        A training summary shown by ``inspect`` (held-out metrics, epochs, ...).
+    target_mean, target_scale : float, default 0 and 1
+        Regression only: the network predicts (y − target_mean) / target_scale, and
+        :meth:`predict` returns values in the target's own units.
+    """
+
+    def __init__(
+        self,
+        preprocessor: TablePreprocessor,
+        estimator: Any,
+        target: str,
+        task: str,
+        metrics: dict[str, Any] | None = None,
+        target_mean: float = 0.0,
+        target_scale: float = 1.0,
+    ) -> None:
+        self.preprocessor = preprocessor
+        self.estimator = estimator
+        self.target = target
+        self.task = task
+        self.metrics = dict(metrics or {})
+        self.target_mean = float(target_mean)
+        self.target_scale = float(target_scale)
+
+    def features(self, frame: pd.DataFrame) -> np.ndarray:
+        """The network's input matrix for the rows of ``frame`` (extra columns ignored)."""
+        return self.preprocessor.transform(frame, dtype=self.estimator.network_.dtype)
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Predicted labels (classification) or values in the target's units (regression)."""
+        prediction = self.estimator.predict(self.features(frame))
+        if self.task == "regression":
+            return prediction * self.target_scale + self.target_mean
+        return prediction
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Class probabilities, columns in ``classes`` order (classification only)."""
+        return self.estimator.predict_proba(self.features(frame))
+
+    @property
+    def classes(self) -> np.ndarray:
+        return np.asarray(self.estimator.classes_)

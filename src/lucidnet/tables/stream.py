@@ -1,0 +1,270 @@
+"""Training on a table larger than memory: chunks in, partial_fit, bounded memory.
+
+``lucidnet train DATA --stream`` reads the file in chunks of rows (CSV, also gzipped, and
+TSV through pandas' ``chunksize``; Parquet batch by batch through pyarrow) and never holds
+more than one chunk:
+
+1. a first pass learns what ``TablePreprocessor.fit`` learns, incrementally
+   (:class:`TableStats`): means and variances by Chan's parallel update, categories as the
+   union over chunks, the classes of the target — and the median from a seeded uniform
+   reservoir sample of each numeric column (exact while a column has at most
+   ``reservoir_size`` values, an estimate beyond);
+2. every epoch streams the file again and calls ``partial_fit`` on each chunk's training
+   rows (the estimator shuffles the rows within the chunk; chunks come in file order);
+3. held-out rows — chosen per chunk by a Generator seeded with (seed, chunk number), so
+   the same rows in every pass — are scored after each epoch with streaming metrics.
+
+The statistics also merge (:meth:`TableStats.merge`), which is how ``lucidnet.dask``
+computes them partition by partition on a cluster.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lucidnet.tables.fit import Training, check_columns, fit_table, labelled_rows
+from lucidnet.tables.metrics import StreamMetrics
+from lucidnet.tables.model import TabularModel
+from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
+from lucidnet.tables.read import DEFAULT_CHUNK_ROWS, read_chunks, validation_mask
+from lucidnet.tables.stats import RESERVOIR_SIZE, TableStats
+
+__all__ = ["StreamResult", "StreamSource", "scan", "train_stream"]
+
+
+@dataclass
+class StreamResult:
+    """What :func:`train_stream` returns: the model, per-epoch records and the statistics."""
+
+    model: TabularModel
+    history: list[dict[str, Any]]
+    stats: TableStats
+    stop_reason: str | None = None
+
+
+def scan(
+    path: str | Path,
+    target: str,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    validation: float = 0.0,
+    seed: int = 0,
+    reservoir_size: int = RESERVOIR_SIZE,
+) -> tuple[TableStats, list[str]]:
+    """The first pass: statistics of the training rows; returns them and the text columns.
+
+    The column kinds (numbers or text) are those of the first rows (up to 10 000); later
+    passes read the text columns as text in every chunk.
+    """
+    with closing(read_chunks(path, min(chunk_rows, 10_000))) as chunks:
+        first = next(chunks)
+    check_columns(first, target, str(path))
+    text = [c for c in first.columns if not is_numeric(first[c])]
+    stats = TableStats(target=target, reservoir_size=reservoir_size, seed=seed, text_columns=text)
+    for i, chunk in enumerate(read_chunks(path, chunk_rows, text)):
+        labelled, dropped = labelled_rows(chunk, target)
+        stats.unlabelled_rows += dropped
+        stats.update_target(labelled[target])
+        held_out = validation_mask(len(labelled), i, seed, validation)
+        stats.update(labelled.loc[~held_out].drop(columns=[target]))
+    return stats, text
+
+
+class StreamSource:
+    """A file read in chunks: ``partial_fit`` chunk by chunk, ``epochs`` passes.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (also .csv.gz), TSV or Parquet.
+    target : str
+        The column to predict; rows without a value are skipped.
+    epochs : int
+        Passes over the file.
+    chunk_rows : int
+        Rows read at a time: memory is bounded by one chunk, whatever the file size.
+    validation : float in [0, 1)
+        Fraction of rows held out (the same rows in every pass) and scored each epoch.
+    seed : int
+    patience : int, optional
+        Stop when the held-out loss has not improved for this many epochs, and keep the
+        best epoch's weights (needs ``validation > 0``).
+    reservoir_size : int
+        Values per numeric column kept to estimate its median.
+    on_epoch : callable, optional
+        Called with each epoch's record.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        target: str,
+        *,
+        epochs: int = 10,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        validation: float = 0.2,
+        seed: int = 0,
+        patience: int | None = None,
+        reservoir_size: int = RESERVOIR_SIZE,
+        on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        if patience is not None and validation <= 0:
+            raise ValueError("Early stopping needs held-out rows: set validation above 0.")
+        self.path, self.target, self.epochs = path, target, epochs
+        self.chunk_rows, self.validation, self.seed = chunk_rows, validation, seed
+        self.patience, self.reservoir_size, self.on_epoch = patience, reservoir_size, on_epoch
+        self.history: list[dict[str, Any]] = []
+
+    def describe(self) -> TableStats:
+        self.stats, self.text = scan(
+            self.path,
+            self.target,
+            chunk_rows=self.chunk_rows,
+            validation=self.validation,
+            seed=self.seed,
+            reservoir_size=self.reservoir_size,
+        )
+        return self.stats
+
+    def prepare(self, stats: TableStats, task: str) -> TablePreprocessor:
+        self.pre = stats.preprocessor()
+        return self.pre
+
+    def _chunks(self, held_out: bool) -> Any:
+        """(features, labels) of each chunk's training rows, or of its held-out rows."""
+        for i, chunk in enumerate(read_chunks(self.path, self.chunk_rows, self.text)):
+            labelled, _ = labelled_rows(chunk, self.target)
+            mask = validation_mask(len(labelled), i, self.seed, self.validation)
+            rows = labelled.loc[mask if held_out else ~mask]
+            if len(rows):
+                yield rows.drop(columns=[self.target]), self.stats.labels(rows[self.target])
+
+    def train(self, model: TabularModel) -> Training:
+        est = model.estimator
+        if est.solver == "lbfgs":
+            raise ValueError(
+                "--stream trains by minibatches (partial_fit); L-BFGS needs the full batch at "
+                "every step. Choose adam, adamw or sgd, or use --dask for distributed L-BFGS."
+            )
+        classes = self.stats.classes() if model.task == "classification" else None
+        best: tuple[float, int, Any] | None = None
+        stop_reason = None
+        for epoch in range(1, self.epochs + 1):
+            start = time.perf_counter()
+            loss_sum = rows = 0.0
+            for features, y in self._chunks(held_out=False):
+                X = self.pre.transform(features)
+                if not hasattr(est, "network_") and est.batch_size != "auto":
+                    est.set_params(batch_size=min(est.batch_size, len(y)))
+                if model.task == "classification":
+                    est.partial_fit(X, y, classes=classes)
+                else:
+                    est.partial_fit(X, (y - model.target_mean) / model.target_scale)
+                assert est.loss_ is not None  # partial_fit sets it
+                loss_sum += est.loss_ * len(y)
+                rows += len(y)
+            record: dict[str, Any] = {"epoch": epoch, "loss": loss_sum / rows, "rows": int(rows)}
+            if self.validation > 0:
+                record.update(self.score(model))
+            record["seconds"] = time.perf_counter() - start
+            self.history.append(record)
+            if self.on_epoch is not None:
+                self.on_epoch(record)
+            if self.patience is not None:
+                if best is None or record["val_loss"] < best[0]:
+                    best = (record["val_loss"], epoch, est.network_.copy())
+                elif epoch - best[1] >= self.patience:
+                    stop_reason = (
+                        f"early stopping: val_loss has not improved for {self.patience} "
+                        f"epoch(s); kept the weights of epoch {best[1]}"
+                    )
+                    break
+        if best is not None and best[1] != self.history[-1]["epoch"]:
+            est.network_ = best[2]
+        self.kept = self.history[best[1] - 1] if best is not None else self.history[-1]
+        _epoch_attributes(est, self.history)
+        return Training(
+            self.history[-1]["rows"], stop_reason, extra={"streamed_chunk_rows": self.chunk_rows}
+        )
+
+    def score(self, model: TabularModel) -> dict[str, float]:
+        """Held-out metrics now: a pass over the file scoring the held-out rows only."""
+        metrics = StreamMetrics(model.task)
+        for features, y in self._chunks(held_out=True):
+            metrics.update(model, features, y)
+        return metrics.result()
+
+    def held_out(self, model: TabularModel) -> dict[str, Any]:
+        """The held-out metrics of the epoch whose weights were kept (no extra pass)."""
+        if self.validation <= 0 or not self.history:
+            return {}
+        kept = self.kept
+        out = {k: kept[k] for k in ("accuracy", "r2", "mae", "rmse") if k in kept}
+        return {**out, "loss": kept["val_loss"]} if "val_loss" in kept else out
+
+
+def train_stream(
+    path: str | Path,
+    target: str,
+    *,
+    task: str = "auto",
+    params: dict[str, Any] | None = None,
+    epochs: int = 10,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    validation: float = 0.2,
+    seed: int = 0,
+    patience: int | None = None,
+    reservoir_size: int = RESERVOIR_SIZE,
+    on_start: Callable[[TableStats, str, TablePreprocessor], None] | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> StreamResult:
+    """Train a table model on a file of any size, one chunk of rows in memory at a time.
+
+    :func:`~lucidnet.tables.fit.fit_table` over a :class:`StreamSource` (its parameters
+    are documented there); ``task``, ``params`` (estimator parameters, a minibatch
+    solver) and ``on_start`` go to ``fit_table``.
+
+    Returns
+    -------
+    StreamResult
+    """
+    source = StreamSource(
+        path,
+        target,
+        epochs=epochs,
+        chunk_rows=chunk_rows,
+        validation=validation,
+        seed=seed,
+        patience=patience,
+        reservoir_size=reservoir_size,
+        on_epoch=on_epoch,
+    )
+    fit = fit_table(source, task=task, params=params, seed=seed, on_start=on_start)
+    return StreamResult(fit.model, source.history, fit.stats, fit.training.stop_reason)
+
+
+def _epoch_attributes(est: Any, history: list[dict[str, Any]]) -> None:
+    """The estimator's training record per epoch (file pass), not per partial_fit chunk."""
+    from lucidnet.training.history import History
+
+    records = []
+    for r in history:
+        record = {"epoch": r["epoch"], "loss": r["loss"]}
+        if "val_loss" in r:
+            record["val_loss"] = r["val_loss"]
+            record["val_score"] = r.get("accuracy", r.get("r2"))
+        record["seconds"] = r["seconds"]
+        records.append(record)
+    est.history_ = History(records)
+    est.loss_curve_ = [float(r["loss"]) for r in records]
+    est.loss_ = est.loss_curve_[-1]
+    est.best_loss_ = min(est.loss_curve_)
+    est.n_iter_ = len(records)
+    scores = [r["val_score"] for r in records if r.get("val_score") is not None]
+    est.validation_scores_ = [float(v) for v in scores] or None
+    est.best_validation_score_ = max(scores) if scores else None
