@@ -22,26 +22,22 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_array,
-    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
 
 from lucidnet.core.activations import get_activation
-from lucidnet.core.arrays import device_of, move_to, namespace, to_numpy
+from lucidnet.core.arrays import device_of, namespace, to_numpy
 from lucidnet.core.gradcheck import GradientCheck, check_gradients
 from lucidnet.core.network import Network
 from lucidnet.estimators._arrays import (
     check_foreign_X,
     check_same_namespace,
-    float_dtype_for,
     is_foreign,
-    resolve_device,
     to_dtype,
     way_back,
 )
+from lucidnet.estimators._input import check_sample_weight, fit_input
 from lucidnet.estimators._translate import (
     SKLEARN_OUT_ACTIVATION,
     coefs_from_network,
@@ -233,15 +229,9 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         first_call = "network_" not in self.__dict__
         reset = first_call or not incremental
         new_network = first_call or not (incremental or self.warm_start)
-        X, y = self._validate_xy(X, y, reset=reset)
-        Y = self._encode_targets(y, first=reset, classes=classes)  # NumPy; follows X later
-        s = self._check_sample_weight(sample_weight, X)
-        xp, device = self._fit_place(X, new_network)
-        dtype = self._dtype_for(X, xp, device) if reset else self.network_.dtype
-        X = move_to(to_dtype(X, dtype), xp, device)
-        Y = Y.astype(dtype, copy=False)
-        if s is not None:
-            s = s.astype(dtype, copy=False)
+        data = fit_input(self, X, y, sample_weight, reset=reset, new_network=new_network)
+        X, xp, device, dtype, s = data.X, data.xp, data.device, data.dtype, data.sample_weight
+        Y = self._encode_targets(data.y, first=reset, classes=classes).astype(dtype, copy=False)
 
         seed = self._seed()
         if new_network:
@@ -478,54 +468,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             )
         return {l: p for l, p in enumerate(rates, start=1) if p > 0} or None
 
-    def _dtype_for(self, X: Any, xp: Any = np, device: Any = None) -> Any:
-        return float_dtype_for(X, self.dtype, xp, device)
-
-    def _fit_place(self, X: Any, new_network: bool) -> tuple[Any, Any]:
-        """The namespace and device training runs in: "everything follows X".
-
-        A network kept from an earlier fit (partial_fit, warm_start) stays where it is
-        and the data move to it; a new one goes to the ``device`` parameter's device, else
-        to X's namespace and device. L-BFGS (SciPy) always runs on NumPy.
-        """
-        if self.solver == "lbfgs":
-            return np, None
-        if not new_network:
-            W = self.network_.W[1]
-            return namespace(W), device_of(W)
-        if self.device is not None:
-            return resolve_device(self.device, type(self).__name__)
-        if is_foreign(X):
-            return namespace(X), device_of(X)
-        return np, None
-
     # ------------------------------------------------------------------ input checks
-
-    def _validate_xy(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, np.ndarray]:
-        """X checked (a foreign array stays in its namespace and device) and y as NumPy."""
-        if is_foreign(y):
-            y = to_numpy(y)  # labels are found on the host; the encoded Y follows X
-        if is_foreign(X):
-            X = check_foreign_X(self, X, reset=reset)
-            y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
-            if not self._is_classifier and y.dtype.kind == "O":
-                y = y.astype(np.float64)
-            check_consistent_length(X, y)
-        else:
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                reset=reset,
-                dtype=(np.float64, np.float32),
-                multi_output=True,
-                y_numeric=not self._is_classifier,
-            )
-        if y.ndim == 2 and y.shape[1] == 1:
-            from sklearn.utils.validation import column_or_1d
-
-            y = column_or_1d(y, warn=True)
-        return X, y
 
     def _validate_x(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
@@ -547,22 +490,6 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         W = self.network_.W[1]
         return way_back(to_dtype(X, self.network_.dtype), namespace(W), device_of(W))
 
-    def _check_sample_weight(self, sample_weight: Any, X: Any) -> np.ndarray | None:
-        """Sample weights as NumPy (they follow X to its device inside the Trainer)."""
-        if sample_weight is None:
-            return None
-        if is_foreign(sample_weight):
-            sample_weight = to_numpy(sample_weight)
-        if not isinstance(X, np.ndarray):  # a foreign X: scikit-learn only needs its size
-            X = np.empty((X.shape[0], 0), dtype=float_dtype_for(X, None, np, None))
-        s = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-        if not np.any(s > 0):
-            raise ValueError(
-                "Sample weights must contain at least one non-zero number; all "
-                f"{s.shape[0]} weights are zero."
-            )
-        return s
-
     def _validation_arrays(self, validation_data: Any, dtype: Any) -> tuple[Any, ...]:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError(
@@ -580,7 +507,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         Y_val = self._encode_targets(y_val, first=False).astype(dtype, copy=False)
         X_val = X_val.astype(dtype, copy=False)
         if len(validation_data) == 3:
-            s_val = self._check_sample_weight(validation_data[2], X_val)
+            s_val = check_sample_weight(validation_data[2], X_val.shape[0], dtype)
             assert s_val is not None
             return (X_val, Y_val, s_val.astype(dtype, copy=False))
         return (X_val, Y_val)

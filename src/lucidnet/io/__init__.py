@@ -1,4 +1,4 @@
-"""Files: the safetensors model file, ONNX export, and atomic writes.
+"""Files: atomic writes, the safetensors model file (with its labels codec), ONNX export.
 
 ``lucidnet.io`` sits on top of the math core (it imports ``lucidnet.core``; the core never
 imports it). ONNX export needs the optional ``onnx`` package (``pip install
