@@ -1,4 +1,4 @@
-"""Every formula written in a core docstring (or MATH.md) is checked here against a naive
+"""Every formula written in a core docstring (or docs/MATH.md) is checked here against a naive
 transcription of that formula.
 
 Each test names the docstring it stands behind. Naive forms are only compared where they
@@ -60,7 +60,7 @@ def tanh(z: float) -> float:
     ],
 )
 def test_activation_table(name, g, g_prime):
-    # MATH.md §3 table (and the comments in activations.py), one scalar at a time
+    # docs/MATH.md §3 table (and the comments in activations.py), one scalar at a time
     act = get_activation(name)
     Z = Z_SMALL
     A = act(Z)
@@ -163,7 +163,7 @@ def test_squared_error_is_half_the_sum_of_squares():
 
 @pytest.mark.parametrize("name", ["sigmoid", "softmax", "identity"])
 def test_every_output_gives_dL_dz_equal_a_minus_y(name):
-    # losses.py module docstring / MATH.md §4–4b: ∂L/∂z[L] = a[L] − y for each canonical pair
+    # losses.py module docstring / docs/MATH.md §4–4b: ∂L/∂z[L] = a[L] − y for each canonical pair
     out = get_output(name)
     rng = np.random.default_rng(0)
     Z = rng.normal(size=(3, 4))
@@ -244,7 +244,7 @@ def test_forward_formulas():
 
 
 def test_unit_by_unit_sum():
-    # MATH.md §2: z_i[l] = Σ_j W_ij[l] a_j[l-1] + b_i[l]
+    # docs/MATH.md §2: z_i[l] = Σ_j W_ij[l] a_j[l-1] + b_i[l]
     net, A0, _ = small_net()
     cache = net.forward(A0)
     l, i, col = 2, 1, 4
@@ -333,7 +333,7 @@ def test_dropout_backward_formula():
 
 
 def test_l2_penalty_adds_alpha_over_B_W_and_spares_biases():
-    # MATH.md §6: the penalty (α / 2B) Σ‖W‖² adds (α/B) W[l] to ∂J/∂W[l]; biases not penalised
+    # docs/MATH.md §6: the penalty (α / 2B) Σ‖W‖² adds (α/B) W[l] to ∂J/∂W[l]; biases not penalised
     net, A0, Y = small_net()
     B, alpha = A0.shape[1], 0.7
     cache = net.forward(A0)
@@ -344,7 +344,7 @@ def test_l2_penalty_adds_alpha_over_B_W_and_spares_biases():
 
 
 def test_lecture_worked_case_three_layers_one_output():
-    # MATH.md §5: ∂L/∂W_ij[2] = (a[3] − y) · W_1i[3] · g′(z_i[2]) · a_j[1]  (one example, B = 1)
+    # docs/MATH.md §5: ∂L/∂W_ij[2] = (a[3] − y) · W_1i[3] · g′(z_i[2]) · a_j[1]  (one example, B = 1)
     net, _, _ = small_net(hidden="tanh", output="sigmoid", nL=1)
     x = np.array([[0.3], [-1.2], [0.8], [0.1]])
     y = np.array([[1.0]])

@@ -1,4 +1,4 @@
-"""A network is a learnable feature map plus a linear model on it (MATH.md §7)."""
+"""A network is a learnable feature map plus a linear model on it (docs/MATH.md §7)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""The vectorised minibatch gradient equals the average of per-example gradients (MATH.md §6).
+"""The vectorised minibatch gradient equals the average of per-example gradients (docs/MATH.md §6).
 
 An independent check of the 1/B bookkeeping: one backward call on all B columns must give
 the mean of B backward calls on one column each (the weighted mean with sample weights).
-And with L = 1 and a sigmoid output the network is logistic regression (MATH.md §1), whose
+And with L = 1 and a sigmoid output the network is logistic regression (docs/MATH.md §1), whose
 gradient has a closed form.
 """
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lucidnet import _atomic as atomic
+from lucidnet.io import atomic
 from lucidnet.io.atomic import atomic_path, atomic_write_bytes
 
 

@@ -14,7 +14,7 @@ import safetensors.numpy
 from safetensors import safe_open
 
 from lucidnet import Network, register_activation
-from lucidnet import _atomic as atomic_module
+from lucidnet.io import atomic as atomic_module
 from lucidnet.core import activations
 from lucidnet.io import (
     FORMAT_VERSION,

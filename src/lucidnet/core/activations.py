@@ -1,4 +1,4 @@
-"""Activations g and their derivatives g′ (MATH.md §3), as a small registry.
+"""Activations g and their derivatives g′ (docs/MATH.md §3), as a small registry.
 
 Each activation is an :class:`Activation` object: ``g(Z)`` applies it element by element
 and ``g.prime(Z, A)`` returns g′(Z). ``A = g(Z)`` is passed too, so that σ′ = A(1 − A)

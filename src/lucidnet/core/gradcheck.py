@@ -1,4 +1,4 @@
-"""Checking a backward pass against centred finite differences (MATH.md, last section)."""
+"""Checking a backward pass against centred finite differences (docs/MATH.md §8)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class GradientCheck(Mapping[str, float]):
 
 
 def _relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
-    """‖g − ĝ‖∞ / max(‖g‖∞, ‖ĝ‖∞, tiny): MATH.md's relative error, over one array."""
+    """‖g − ĝ‖∞ / max(‖g‖∞, ‖ĝ‖∞, tiny): the relative error of docs/MATH.md §8, over one array."""
     scale = max(np.max(np.abs(analytic)), np.max(np.abs(numeric)), np.finfo(np.float64).tiny)
     return float(np.max(np.abs(analytic - numeric)) / scale)
 

@@ -1,4 +1,4 @@
-"""Output layers and their canonical losses (MATH.md §4 and §4b).
+"""Output layers and their canonical losses (docs/MATH.md §4 and §4b).
 
 Each output activation g[L] is paired with the loss whose derivative through it is the
 lecture's shortcut ∂L/∂z[L] = a[L] − y:

@@ -1,4 +1,4 @@
-"""The lecture's fully-connected network (MATH.md §2, §5, §6, §7).
+"""The lecture's fully-connected network (docs/MATH.md §2, §5, §6, §7).
 
 Layers l = 1..L live in dicts keyed by l, so the code reads like the lecture::
 
@@ -300,7 +300,7 @@ class Network:
         return self.g[L](self.W[L] @ A + self.b[L])
 
     def feature_map(self, A0: Array) -> Array:
-        """φ = A[L-1], the learned features the head sees, shape (n[L-1], B) (MATH.md §7)."""
+        """φ = A[L-1], the learned features the head sees, shape (n[L-1], B) (docs/MATH.md §7)."""
         return self.forward(A0).A[self.L - 1]
 
     @property
@@ -354,7 +354,7 @@ class Network:
     def backward(
         self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
     ) -> Grads:
-        """Backpropagation: ∂J/∂W[l] and ∂J/∂b[l] for every layer (MATH.md §5–6).
+        """Backpropagation: ∂J/∂W[l] and ∂J/∂b[l] for every layer (docs/MATH.md §5–6).
 
         Parameters
         ----------
@@ -414,7 +414,7 @@ class Network:
     # ------------------------------------------------------------------ the lecture's §3
 
     def collapse_linear(self) -> tuple[Array, Array]:
-        """The single linear layer (W, b) of an all-identity network (MATH.md §3).
+        """The single linear layer (W, b) of an all-identity network (docs/MATH.md §3).
 
         Returns
         -------

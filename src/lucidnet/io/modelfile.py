@@ -3,7 +3,7 @@
 A file holds, as plain safetensors tensors that any safetensors reader can open,
 
 - ``layers.{l}.W`` of shape (n[l], n[l-1]) and ``layers.{l}.b`` of shape (n[l], 1) for
-  l = 1..L, in the layout of MATH.md §2 (no transposes), in float32 or float64;
+  l = 1..L, in the layout of docs/MATH.md §2 (no transposes), in float32 or float64;
 - any extra named arrays the caller adds (for example a scaler's means and scales);
 
 and, in the safetensors ``__metadata__`` (which maps str to str), one key ``"lucidnet"``

@@ -2,7 +2,7 @@
 
 ONNX works with examples as ROWS (input ``X`` of shape [N, n0]), the transpose of the
 lecture's columns, so layer l is one ``Gemm`` with ``transB=1`` on W[l] kept in
-MATH.md's (n[l], n[l-1]) layout::
+docs/MATH.md's (n[l], n[l-1]) layout::
 
     Z[l].T = A[l-1].T @ W[l].T + b[l].T        Gemm(A, W[l], b[l], transB=1)
     A[l].T = g[l](Z[l].T)                      Relu, Tanh, Sigmoid, LeakyRelu or nothing

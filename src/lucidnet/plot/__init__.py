@@ -11,7 +11,7 @@ function                   what it shows                        size (inches)
 ``learning_curves``        loss (+ validation metrics) / epoch  11 × 4.4 (6.5 × 4.4
                                                                 without metrics)
 ``decision_boundary``      probabilities over the input plane   6.5 × 5.6
-``feature_map``            input space | φ = A[L-1] (MATH §7)   12 × 6
+``feature_map``            input space | φ = A[L-1] (MATH.md §7)   12 × 6
 ``layer_diagnostics``      Z[l], A[l] histograms, dead ReLUs    10 × (0.5 + 2.6 (L−1))
 ``gradient_norms``         gradient norm per layer / epoch      7 × 4.6
 ``collapse_comparison``    identity net vs its collapse (§3)    12 × 5.8

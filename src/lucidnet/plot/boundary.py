@@ -141,7 +141,7 @@ def decision_boundary(
 
 
 def collapse_comparison(net: Any, X: Any, y: Any, resolution: int = 200) -> Figure:
-    """An all-identity network beside the single linear layer it collapses to (MATH.md §3).
+    """An all-identity network beside the single linear layer it collapses to (docs/MATH.md §3).
 
     Left: the network's decision boundary. Right: that of ŷ = g[L](W x + b) with
     (W, b) = ``net.collapse_linear()``. The suptitle gives max |ŷ_net − ŷ_collapsed| over
@@ -205,7 +205,7 @@ def collapse_comparison(net: Any, X: Any, y: Any, resolution: int = 200) -> Figu
     ).max()
     difference = float(max(on_points, np.abs(P_deep - P_flat).max()))
     fig.suptitle(
-        f"Identity layers collapse to one linear layer (MATH.md §3): "
+        f"Identity layers collapse to one linear layer (docs/MATH.md §3): "
         f"max |ŷ_net − ŷ_collapsed| = {difference:.2e} on the data and the grid",
         fontsize=12,
     )

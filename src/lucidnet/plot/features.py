@@ -1,4 +1,4 @@
-"""The lecture's picture (MATH.md §7): a network is a learnable feature map plus a linear model.
+"""The lecture's picture (docs/MATH.md §7): a network is a learnable feature map plus a linear model.
 
 Left, the data in input space, with the best straight line a linear model finds there
 (logistic regression). Right, the same data mapped to the learned features φ = A[L-1],
@@ -268,6 +268,6 @@ def feature_map(model: Any, X: Any, y: Any, *, resolution: int = 150) -> Figure:
         else "head boundaries (pairwise, top two classes)",
     )
     fig.suptitle(
-        "A network is a learnable feature map plus a linear model (MATH.md §7)", fontsize=13
+        "A network is a learnable feature map plus a linear model (docs/MATH.md §7)", fontsize=13
     )
     return fig
