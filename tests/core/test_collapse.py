@@ -1,4 +1,4 @@
-"""Without a non-linear g, depth buys nothing: the network collapses to one (W, b) (docs/MATH.md §3)."""
+"""Without a non-linear g, depth buys nothing: one (W, b) is the network (docs/MATH.md §3)."""
 
 from __future__ import annotations
 

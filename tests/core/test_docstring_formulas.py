@@ -344,7 +344,7 @@ def test_l2_penalty_adds_alpha_over_B_W_and_spares_biases():
 
 
 def test_lecture_worked_case_three_layers_one_output():
-    # docs/MATH.md §5: ∂L/∂W_ij[2] = (a[3] − y) · W_1i[3] · g′(z_i[2]) · a_j[1]  (one example, B = 1)
+    # docs/MATH.md §5: ∂L/∂W_ij[2] = (a[3] − y) · W_1i[3] · g′(z_i[2]) · a_j[1]  (B = 1)
     net, _, _ = small_net(hidden="tanh", output="sigmoid", nL=1)
     x = np.array([[0.3], [-1.2], [0.8], [0.1]])
     y = np.array([[1.0]])

@@ -1,4 +1,4 @@
-"""Minibatch gradient descent (docs/MATH.md §6): W[l] := W[l] − α dW[l] over shuffled minibatches."""
+"""Minibatch gradient descent (docs/MATH.md §6): W[l] := W[l] − α dW[l], shuffled minibatches."""
 
 from __future__ import annotations
 

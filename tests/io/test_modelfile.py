@@ -14,7 +14,6 @@ import safetensors.numpy
 from safetensors import safe_open
 
 from lucidnet import Network, register_activation
-from lucidnet.io import atomic as atomic_module
 from lucidnet.core import activations
 from lucidnet.io import (
     FORMAT_VERSION,
@@ -24,6 +23,7 @@ from lucidnet.io import (
     load_network,
     save_network,
 )
+from lucidnet.io import atomic as atomic_module
 
 ARCHITECTURES = [
     # (layer_sizes, activations g[1..L]) — logistic regression up to three hidden layers

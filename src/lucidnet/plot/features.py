@@ -1,4 +1,4 @@
-"""The lecture's picture (docs/MATH.md §7): a network is a learnable feature map plus a linear model.
+"""The lecture's picture (docs/MATH.md §7): a learnable feature map plus a linear model.
 
 Left, the data in input space, with the best straight line a linear model finds there
 (logistic regression). Right, the same data mapped to the learned features φ = A[L-1],

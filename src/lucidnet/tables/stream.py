@@ -204,7 +204,7 @@ class StreamSource:
         if self.validation <= 0 or not self.history:
             return {}
         kept = self.kept
-        out = {k: kept[k] for k in ("accuracy", "r2", "mae", "rmse") if k in kept}
+        out: dict[str, Any] = {k: kept[k] for k in ("accuracy", "r2", "mae", "rmse") if k in kept}
         return {**out, "loss": kept["val_loss"]} if "val_loss" in kept else out
 
 
