@@ -1,24 +1,8 @@
-"""Training across a Dask cluster: full-batch L-BFGS whose data never leaves the workers.
+"""Full-batch L-BFGS over row blocks held on the workers (the math: training/lbfgs.py).
 
-Each L-BFGS step needs J(θ) and ∂J/∂θ over all the examples. The examples are row
-blocks held on the workers; the client sends θ, every worker runs the lecture's
-forward and backward on its blocks and returns three sums, and the client adds them up
-(the way Spark MLlib trains its perceptron)::
-
-    θ ──▶ worker holding block k: (ℓ_k, G_k, w_k) = block_loss_grad(net(θ), X_k, Y_k, s_k)
-    client: J, ∂J/∂θ = combine([(ℓ_k, G_k, w_k) for every block k])  (summed on the workers)
-
-``lucidnet.training.lbfgs`` holds the math; here is only the plumbing. With the same
-seed the result equals single-machine ``solver="lbfgs"`` (up to floating-point
-summation order). Needs the ``dask`` extra: ``pip install "lucidnet[dask]"``.
-
-Also usable with lucidnet's ordinary estimators:
-
-- minibatch training over a Dask collection: ``dask_ml.wrappers.Incremental(
-  lucidnet.MLPClassifier(...)).fit(X, y, classes=[...])`` calls ``partial_fit`` block by
-  block;
-- hyperparameter search on the cluster: ``GridSearchCV(lucidnet.MLPClassifier(), ...)``
-  inside ``joblib.parallel_backend("dask")``.
+The client sends θ; each worker returns its blocks' three sums (Σ s_i L_i, Σ s_i ∂L_i/∂θ,
+Σ s_i), added up on the workers in a fixed order; ``combine`` makes J and ∂J/∂θ of them.
+A fit that fails leaves the estimator as it was before the call.
 """
 
 from __future__ import annotations
