@@ -12,7 +12,9 @@ identity   z (regression, one or more outputs)           ½ Σ_k (a_k − y_k)²
 =========  ===========================================  =================================
 
 Every loss is computed from Z[L] (log-sigmoid, log-softmax), never as the log of a
-rounded probability, so it is finite for any finite z.
+rounded probability, so it is finite for any finite z. Sums over units run along axis −2
+(the rows of a column-per-example array), so a stack of K members' outputs of shape
+(K, n[L], B) works unchanged (``lucidnet.core.ensemble``).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def _binary_cross_entropy(Z: Array, Y: Array) -> Array:
     """
     xp = namespace(Z, Y)
     per_unit = xp.maximum(Z, 0.0) - Z * Y + xp.log1p(xp.exp(-xp.abs(Z)))
-    return xp.sum(per_unit, axis=0)
+    return xp.sum(per_unit, axis=-2)
 
 
 def log_softmax(Z: Array) -> Array:
@@ -82,21 +84,21 @@ def log_softmax(Z: Array) -> Array:
     logsumexp(z) = m + log Σ_j e^{z_j − m} with m = max_k z_k.
     """
     xp = namespace(Z)
-    shifted = Z - xp.max(Z, axis=0, keepdims=True)
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=0, keepdims=True))
+    shifted = Z - xp.max(Z, axis=-2, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-2, keepdims=True))
 
 
 def softmax(Z: Array) -> Array:
     """a_k = e^{z_k − m} / Σ_j e^{z_j − m} per column, with m = max_k z_k (no overflow)."""
     xp = namespace(Z)
-    E = xp.exp(Z - xp.max(Z, axis=0, keepdims=True))
-    return E / xp.sum(E, axis=0, keepdims=True)
+    E = xp.exp(Z - xp.max(Z, axis=-2, keepdims=True))
+    return E / xp.sum(E, axis=-2, keepdims=True)
 
 
 def _cross_entropy(Z: Array, Y: Array) -> Array:
     """−Σ_k y_k log a_k, with log a_k from :func:`log_softmax`."""
     xp = namespace(Z, Y)
-    return -xp.sum(Y * log_softmax(Z), axis=0)
+    return -xp.sum(Y * log_softmax(Z), axis=-2)
 
 
 def _identity(Z: Array) -> Array:
@@ -107,7 +109,7 @@ def _squared_error(Z: Array, Y: Array) -> Array:
     """½ Σ_k (a_k − y_k)², with a = z."""
     xp = namespace(Z, Y)
     R = Z - Y
-    return 0.5 * xp.sum(R * R, axis=0)
+    return 0.5 * xp.sum(R * R, axis=-2)
 
 
 _OUTPUTS: dict[str, Output] = {

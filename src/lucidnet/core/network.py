@@ -5,7 +5,7 @@ Layers l = 1..L live in dicts keyed by l, so the code reads like the lecture::
     Z[l] = W[l] @ A[l-1] + b[l]          forward, A[0] = X.T (examples are columns)
     A[l] = g[l](Z[l])
     dZ[L] = (A[L] - Y) / B               the canonical-loss shortcut
-    dW[l] = dZ[l] @ A[l-1].T + (alpha / B) * W[l]
+    dW[l] = dZ[l] @ A[l-1].T + (alpha / B) * W[l]      (.mT in the code: per member too)
     db[l] = dZ[l] @ 1                    (sum over the B columns)
     dZ[l-1] = (W[l].T @ dZ[l]) * g[l-1]′(Z[l-1])
 
@@ -338,7 +338,7 @@ class Network:
         xp = namespace(cache.Z[L], Y)
         losses = self.output.loss(cache.Z[L], Y)
         if sample_weight is None:
-            total = losses.shape[0]
+            total = losses.shape[-1]
             data_term = xp.sum(losses) / total
         else:
             s = self._check_sample_weight(sample_weight, cache.A[L])
@@ -390,19 +390,19 @@ class Network:
         grads = Grads()
         dW, db, dZ = grads.dW, grads.db, grads.dZ
         if sample_weight is None:
-            B = A[L].shape[1]
+            B = A[L].shape[-1]
             dZ[L] = (A[L] - Y) / B
         else:
             s = self._check_sample_weight(sample_weight, A[L])
             B = xp.sum(s)  # the total weight Σ s plays the role of B
             dZ[L] = (A[L] - Y) * (s / B)
         for l in reversed(range(1, L + 1)):
-            dW[l] = dZ[l] @ A[l - 1].T
+            dW[l] = dZ[l] @ A[l - 1].mT  # mT: .T of the last two axes (per member)
             if alpha:
                 dW[l] = dW[l] + (alpha / B) * W[l]
-            db[l] = xp.sum(dZ[l], axis=1, keepdims=True)
+            db[l] = xp.sum(dZ[l], axis=-1, keepdims=True)
             if l > 1:
-                dA = W[l].T @ dZ[l]
+                dA = W[l].mT @ dZ[l]
                 if l - 1 in M:
                     dA = dA * M[l - 1]
                     gZ = g[l - 1](Z[l - 1])  # g(Z) before the mask, for g′
@@ -462,7 +462,7 @@ class Network:
 
     def _check_targets(self, Y: Array, AL: Array) -> Array:
         shape = getattr(Y, "shape", None)
-        if shape is None or tuple(shape) != tuple(AL.shape):
+        if shape is None or tuple(shape) not in (tuple(AL.shape), tuple(AL.shape[-2:])):
             raise ValueError(
                 f"Y must have shape (n[L], B) = {tuple(AL.shape)}, targets as columns; got "
                 f"shape {shape}. For one output per example pass y.reshape(1, -1)."
@@ -472,9 +472,9 @@ class Network:
         return Y
 
     def _check_sample_weight(self, s: Array, AL: Array) -> Array:
-        if tuple(getattr(s, "shape", ())) != (AL.shape[1],):
+        if tuple(getattr(s, "shape", ())) != (AL.shape[-1],):
             raise ValueError(
-                f"sample_weight must have shape (B,) = ({AL.shape[1]},); got "
+                f"sample_weight must have shape (B,) = ({AL.shape[-1]},); got "
                 f"{getattr(s, 'shape', None)}."
             )
         if s.dtype != AL.dtype:
