@@ -576,3 +576,16 @@ def test_model_file_error_is_a_value_error_that_pickles() -> None:
         error.fix,
         str(error),
     )
+
+
+def test_an_ensemble_round_trips_with_its_members(tmp_path):
+    from lucidnet.core.ensemble import Ensemble
+
+    ens = Ensemble([3, 5, 2], members=4, output="softmax", seed=3)
+    path = tmp_path / "ensemble.safetensors"
+    save_network(ens, path, info={"kind": "test"})
+    loaded = load_network(path)
+    assert isinstance(loaded.network, Ensemble) and loaded.network.K == 4
+    A0 = np.random.default_rng(0).normal(size=(3, 7))
+    np.testing.assert_array_equal(loaded.network.mean_output(A0), ens.mean_output(A0))
+    assert loaded.header["architecture"]["members"] == 4

@@ -45,17 +45,41 @@ import hashlib
 import json
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import safetensors.numpy
 
 from lucidnet._version import __version__
-from lucidnet.core import Network, activation_names, output_names
+from lucidnet.core import Network
 from lucidnet.core.arrays import to_numpy
+from lucidnet.core.ensemble import Ensemble
+from lucidnet.io._reading import (
+    _DAMAGED,
+    _EXTRA_KINDS,
+    _FLOAT_DTYPES,
+    _ZERO_DIGEST,
+    FORMAT,
+    FORMAT_VERSION,
+    LAYOUT,
+    METADATA_KEY,
+    ModelFileError,
+    PathLike,
+    T,
+    _activations,
+    _check_tensor,
+    _extra_spec,
+    _field,
+    _layer_sizes,
+    _members,
+    _metadata_text,
+    _parse_header,
+    _read,
+    _read_tensors,
+    _zero_digest,
+)
 from lucidnet.io.atomic import atomic_write_bytes
 from lucidnet.io.labels import decode_labels, encode_labels
 
@@ -69,55 +93,6 @@ __all__ = [
     "load_network",
     "save_network",
 ]
-
-FORMAT = "lucidnet-mlp"
-FORMAT_VERSION = 1
-METADATA_KEY = "lucidnet"
-LAYOUT = "W[l]: (n[l], n[l-1]), b[l]: (n[l], 1)"
-
-PathLike = str | os.PathLike[str]
-T = TypeVar("T")
-
-_ZERO_DIGEST = "0" * 64
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_MAX_HEADER_BYTES = 100_000_000  # safetensors' own cap
-_FLOAT_DTYPES = ("float32", "float64")
-_EXTRA_KINDS = "biuf"  # bool, signed and unsigned integers, floats: what safetensors stores
-_DAMAGED = (
-    "The file is damaged or is not a lucidnet model file: restore it from a backup or "
-    "save the model again with lucidnet.io.save_network."
-)
-_UPGRADE = "Upgrade lucidnet: pip install -U lucidnet"
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be loaded: missing, truncated, corrupted, or not ours.
-
-    The message names the file, the problem, and what to do about it.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file.
-    problem : str
-        What is wrong with it.
-    fix : str, optional
-        What the user can do; by default, restore or re-save the file.
-
-    Attributes
-    ----------
-    path, problem, fix : str
-        The three parts of the message.
-    """
-
-    def __init__(self, path: PathLike, problem: str, fix: str = _DAMAGED) -> None:
-        self.path = os.fspath(path)
-        self.problem = problem
-        self.fix = fix
-        super().__init__(f"Cannot load the lucidnet model file {self.path!r}: {problem}. {fix}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.path, self.problem, self.fix))
 
 
 @dataclass(frozen=True)
@@ -254,6 +229,7 @@ def save_network(
             "activations": net.activation_names,
             "output": net.output.name,
             "layout": LAYOUT,
+            **({"members": int(net.K)} if isinstance(net, Ensemble) else {}),
         },
         "dtype": np.dtype(net.dtype).name,
         "extra_arrays": {
@@ -275,7 +251,7 @@ def _network_tensors(net: Network) -> dict[str, np.ndarray]:
     tensors: dict[str, np.ndarray] = {}
     for l in range(1, net.L + 1):
         W = np.ascontiguousarray(to_numpy(net.W[l]), dtype=dtype)  # GPU arrays come home
-        b = np.ascontiguousarray(to_numpy(net.b[l]), dtype=dtype).reshape(net.n[l], 1)
+        b = np.ascontiguousarray(to_numpy(net.b[l]), dtype=dtype).reshape((*W.shape[:-1], 1))
         for name, value in ((f"layers.{l}.W", W), (f"layers.{l}.b", b)):
             if not np.all(np.isfinite(value)):
                 raise ValueError(
@@ -405,9 +381,11 @@ def load_network(path: PathLike) -> LoadedModel:
     dtype = _field(where, header, "dtype", str)
     if dtype not in _FLOAT_DTYPES:
         raise ModelFileError(where, f"its dtype is {dtype!r}, not float32 or float64")
+    K = _members(where, header)  # an Ensemble stacks K members' W[l], b[l] on a first axis
+    stack = [] if K is None else [K]
     expected = {
-        **{f"layers.{l}.W": (dtype, [sizes[l], sizes[l - 1]]) for l in range(1, L + 1)},
-        **{f"layers.{l}.b": (dtype, [sizes[l], 1]) for l in range(1, L + 1)},
+        **{f"layers.{l}.W": (dtype, [*stack, sizes[l], sizes[l - 1]]) for l in range(1, L + 1)},
+        **{f"layers.{l}.b": (dtype, [*stack, sizes[l], 1]) for l in range(1, L + 1)},
         **{name: (spec["dtype"], spec["shape"]) for name, spec in extra_spec.items()},
     }
     for name in order:
@@ -416,180 +394,11 @@ def load_network(path: PathLike) -> LoadedModel:
     info = _field(where, header, "info", dict)
     W = [tensors[f"layers.{l}.W"] for l in range(1, L + 1)]
     b = [tensors[f"layers.{l}.b"] for l in range(1, L + 1)]
-    network = Network.from_parameters(W, b, names)
+    if K is None:
+        network = Network.from_parameters(W, b, names)
+    else:
+        network = Ensemble.from_members(
+            [Network.from_parameters([w[k] for w in W], [v[k] for v in b], names) for k in range(K)]
+        )
     arrays = {name: tensors[name] for name in sorted(extra_spec)}
     return LoadedModel(network=network, info=info, arrays=arrays, header=header, path=where)
-
-
-def _check_tensor(where: str, name: str, a: np.ndarray, dtype: str, shape: list[int]) -> None:
-    """The dtype and shape the header promises, and finite values for floats."""
-    if a.dtype.name != dtype or list(a.shape) != shape:
-        raise ModelFileError(
-            where,
-            f"tensor {name!r} has dtype {a.dtype.name} and shape {list(a.shape)}; "
-            f"the header expects {dtype} and {shape}",
-        )
-    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
-        raise ModelFileError(where, f"tensor {name!r} holds NaN or infinite values")
-
-
-def _read(where: str) -> bytes:
-    try:
-        with open(where, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise ModelFileError(where, "there is no such file", "Check the path.") from None
-    except OSError as err:
-        raise ModelFileError(
-            where, f"it cannot be read ({err.strerror or err})", "Check the path and permissions."
-        ) from None
-
-
-def _metadata_text(where: str, data: bytes) -> str:
-    """The ``"lucidnet"`` entry of the safetensors header's ``__metadata__``.
-
-    A safetensors file starts with an 8-byte little-endian header length, then the
-    header (JSON), then the tensor bytes.
-    """
-    if len(data) < 8:
-        raise ModelFileError(where, f"it is only {len(data)} bytes long (truncated?)")
-    n = int.from_bytes(data[:8], "little")
-    if n > min(_MAX_HEADER_BYTES, len(data) - 8):
-        raise ModelFileError(
-            where,
-            f"its header length field says {n} bytes but only {len(data) - 8} follow: "
-            "it is truncated or not a safetensors file",
-        )
-    try:
-        st_header = json.loads(data[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as err:
-        raise ModelFileError(where, f"its safetensors header is not valid JSON ({err})") from None
-    metadata = st_header.get("__metadata__") if isinstance(st_header, dict) else None
-    text = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
-    if not isinstance(text, str):
-        raise ModelFileError(
-            where,
-            "it is not a lucidnet model file (its safetensors header has no 'lucidnet' "
-            "metadata entry)",
-            "Open it with safetensors directly, or save the model with lucidnet.io.save_network.",
-        )
-    return text
-
-
-def _parse_header(where: str, text: str) -> dict[str, Any]:
-    """The lucidnet JSON header, with its format name, version and digest checked."""
-    try:
-        header = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as err:
-        raise ModelFileError(where, f"its lucidnet header is not valid JSON ({err})") from None
-    if not isinstance(header, dict):
-        raise ModelFileError(where, "its lucidnet header is not a JSON object")
-    fmt = header.get("format")
-    if fmt != FORMAT:
-        raise ModelFileError(
-            where, f"its format is {fmt!r}, not {FORMAT!r}: it is not a lucidnet network file"
-        )
-    version = _field(where, header, "format_version", int)
-    if version > FORMAT_VERSION:
-        raise ModelFileError(
-            where,
-            f"it was written by a newer lucidnet (format {version}; this lucidnet "
-            f"{__version__} reads format {FORMAT_VERSION} and older)",
-            _UPGRADE,
-        )
-    if version < 1:
-        raise ModelFileError(where, f"its format_version is {version}, which never existed")
-    digest = _field(where, header, "sha256", str)
-    if not _HEX64.fullmatch(digest):
-        raise ModelFileError(where, "its 'sha256' entry is not 64 lowercase hex digits")
-    return header
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
-
-def _zero_digest(text: str, digest: str) -> str:
-    """The header text as it was hashed: the digest value replaced by zeros."""
-    return text.replace(f'"sha256":"{digest}"', f'"sha256":"{_ZERO_DIGEST}"')
-
-
-def _field(where: str, mapping: Mapping[str, Any], key: str, kind: type[T], within: str = "") -> T:
-    """``mapping[key]``, which must be of type ``kind`` (a bool is not an int here)."""
-    place = f"{within}[{key!r}]" if within else repr(key)
-    if key not in mapping:
-        raise ModelFileError(where, f"its header has no entry {place}")
-    value = mapping[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        expected = _KIND_NAMES.get(kind, kind.__name__)
-        raise ModelFileError(where, f"its header entry {place} is {value!r}, not {expected}")
-    return value
-
-
-_KIND_NAMES = {int: "an integer", str: "a string", dict: "a JSON object", list: "a JSON list"}
-
-
-def _layer_sizes(where: str, header: Mapping[str, Any]) -> list[int]:
-    arch = _field(where, header, "architecture", dict)
-    sizes = _field(where, arch, "layer_sizes", list, "architecture")
-    if len(sizes) < 2 or not all(
-        isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes
-    ):
-        raise ModelFileError(
-            where, f"its layer_sizes {sizes!r} are not at least two positive integers"
-        )
-    return sizes
-
-
-def _extra_spec(where: str, header: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    spec = _field(where, header, "extra_arrays", dict)
-    for name, entry in spec.items():
-        ok = (
-            isinstance(entry, dict)
-            and isinstance(entry.get("dtype"), str)
-            and isinstance(entry.get("shape"), list)
-            and all(isinstance(s, int) and not isinstance(s, bool) for s in entry["shape"])
-        )
-        if not ok or name.startswith(("layers.", "__")):
-            raise ModelFileError(where, f"its header describes the extra array {name!r} badly")
-    return spec
-
-
-def _read_tensors(where: str, data: bytes) -> dict[str, np.ndarray]:
-    try:
-        tensors = safetensors.numpy.load(data)
-    except Exception as err:  # untrusted bytes: every failure of the reader is the file's
-        raise ModelFileError(
-            where, f"safetensors cannot read it ({type(err).__name__}: {err})"
-        ) from None
-    return {name: np.array(a) for name, a in tensors.items()}  # own, writable copies
-
-
-def _activations(where: str, header: Mapping[str, Any], L: int) -> list[str]:
-    arch = header["architecture"]
-    names = _field(where, arch, "activations", list, "architecture")
-    output = _field(where, arch, "output", str, "architecture")
-    if arch.get("layout") != LAYOUT:
-        raise ModelFileError(where, f"its weight layout is {arch.get('layout')!r}, not {LAYOUT!r}")
-    if len(names) != L or not all(isinstance(g, str) for g in names):
-        raise ModelFileError(where, f"it lists activations {names!r} for a {L}-layer network")
-    if names[-1] != output or output not in output_names():
-        raise ModelFileError(
-            where,
-            f"its output layer {output!r} is not one of {output_names()} or disagrees "
-            f"with the last activation {names[-1]!r}",
-        )
-    known = activation_names()
-    for l, g in enumerate(names[:-1], start=1):
-        if g not in known:
-            raise ModelFileError(
-                where,
-                f"layer {l} uses the activation {g!r}, which is neither built into lucidnet "
-                f"nor registered in this process (known: {', '.join(known)}); lucidnet never "
-                "imports code named in a file",
-                f"Register it before loading: lucidnet.register_activation({g!r}, g, g_prime).",
-            )
-    return names
-
-
-# ---------------------------------------------------------------------------- labels
