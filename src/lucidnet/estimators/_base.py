@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
 
 from lucidnet.core.activations import get_activation
 from lucidnet.core.arrays import device_of, namespace, to_numpy
+from lucidnet.core.ensemble import Ensemble
 from lucidnet.core.gradcheck import GradientCheck, check_gradients
 from lucidnet.core.network import Network
 from lucidnet.estimators._arrays import (
@@ -38,6 +39,7 @@ from lucidnet.estimators._arrays import (
     way_back,
 )
 from lucidnet.estimators._input import check_sample_weight, fit_input
+from lucidnet.estimators._members import forward_rows
 from lucidnet.estimators._translate import (
     SKLEARN_OUT_ACTIVATION,
     coefs_from_network,
@@ -52,9 +54,6 @@ from lucidnet.training.loop import Trainer
 from lucidnet.training.state import load_state
 
 __all__ = ["BaseMLP"]
-
-# Predictions run over row blocks of this size, so memory does not grow with X.
-_PREDICT_BLOCK = 8192
 
 
 class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -89,6 +88,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         "callbacks": [None, list, tuple],
         "dtype": [None, StrOptions({"float32", "float64"})],
         "weight_init": [StrOptions({"glorot", "he", "auto"})],
+        "n_members": [Interval(Integral, 1, None, closed="left")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         # None, "cpu", "cuda", "mps"... or a torch / CuPy device: checked at fit, where the
         # installed libraries are known (resolve_device).
@@ -128,6 +128,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         weight_init: str = "glorot",
         max_fun: int = 15000,
         device: Any = None,
+        n_members: int = 1,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -157,6 +158,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.callbacks = callbacks
         self.dtype = dtype
         self.weight_init = weight_init
+        self.n_members = n_members
         self.max_fun = max_fun
         self.device = device
 
@@ -175,6 +177,10 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def _output_name(self) -> str:
         raise NotImplementedError
+
+    def _training_targets(self, Y: np.ndarray) -> np.ndarray:
+        """The rows the network is trained towards (the classifier smooths its labels)."""
+        return Y
 
     def _validation_score(self, Y_true: np.ndarray, A_out: np.ndarray) -> float:
         raise NotImplementedError
@@ -232,6 +238,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         data = fit_input(self, X, y, sample_weight, reset=reset, new_network=new_network)
         X, xp, device, dtype, s = data.X, data.xp, data.device, data.dtype, data.sample_weight
         Y = self._encode_targets(data.y, first=reset, classes=classes).astype(dtype, copy=False)
+        Y = self._training_targets(Y)
 
         seed = self._seed()
         if new_network:
@@ -360,13 +367,16 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _build_network(self, n_features: int, n_outputs: int, dtype: Any, seed: int) -> Network:
         hidden = self._hidden_sizes()
         names = self._hidden_activations(len(hidden))
-        return Network(
+        sizes, init = (
             [n_features, *hidden, n_outputs],
-            activations=[*names, self._output_name()],
-            seed=seed,
-            dtype=dtype,
-            init=None if self.weight_init == "auto" else self.weight_init,
+            (None if self.weight_init == "auto" else self.weight_init),
         )
+        activations = [*names, self._output_name()]
+        if self.n_members > 1:  # K networks trained at once (lucidnet.core.ensemble)
+            return Ensemble(
+                sizes, self.n_members, activations=activations, seed=seed, dtype=dtype, init=init
+            )
+        return Network(sizes, activations=activations, seed=seed, dtype=dtype, init=init)
 
     def _build_trainer(self, n_samples: int, seed: int) -> Trainer:
         if self.batch_size == "auto":
@@ -517,26 +527,10 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _forward_blocks(self, X: Any, what: str) -> Any:
         """Run the network over row blocks; ``what`` is "A" (A[L]), "Z" (Z[L]) or "phi".
 
-        X lives with the network (see :meth:`_input`); so do the results.
+        X lives with the network (see :meth:`_input`); so do the results. An ensemble's
+        members are combined (:func:`~lucidnet.estimators._members.forward_rows`).
         """
-        net = self.network_
-        L = net.L
-        xp = namespace(net.W[1])
-        parts = []
-        n = X.shape[0]
-        for start in range(0, n, _PREDICT_BLOCK):
-            A0 = X[start : min(start + _PREDICT_BLOCK, n), :].T
-            if what == "A":
-                block = net.predict_output(A0)  # no cache: the fast path for predict
-            else:
-                cache = net.forward(A0)
-                block = cache.Z[L] if what == "Z" else cache.A[L - 1]
-            parts.append(block.T)
-        if not parts:
-            width = net.n[L - 1] if what == "phi" else net.n[L]
-            W = net.W[1]
-            return xp.empty((0, width), dtype=W.dtype, device=device_of(W))
-        return xp.concat(parts, axis=0)
+        return forward_rows(self.network_, X, what)
 
     def transform(self, X: Any) -> Any:
         """The learned feature map φ(x) = A[L-1], one row per example.
@@ -553,7 +547,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _n_features_out(self) -> int:
         """Width of ``transform``'s output, n[L-1] (names: ``get_feature_names_out``)."""
         net = self._fitted_network()
-        return net.n[net.L - 1]
+        return net.n[net.L - 1] * getattr(net, "K", 1)  # an ensemble: members side by side
 
     @property
     def coefs_(self) -> list[np.ndarray]:

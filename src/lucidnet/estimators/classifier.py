@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
@@ -128,6 +129,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
         "class_weight": [None, dict, StrOptions({"balanced"})],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -164,6 +166,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         class_weight: Any = None,
         max_fun: int = 15000,
         device: Any = None,
+        n_members: int = 1,
+        label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -196,8 +200,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             weight_init=weight_init,
             max_fun=max_fun,
             device=device,
+            n_members=n_members,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -265,9 +271,24 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             )
         return weights
 
+    def _training_targets(self, Y: np.ndarray) -> np.ndarray:
+        """Label smoothing ε: Y ← (1 − ε) Y + ε / C, with C = 2 for 0/1 columns.
+
+        Notes
+        -----
+        With soft targets the canonical-loss shortcut still holds: dZ[L] = (A[L] − Y) / B.
+        """
+        eps = float(self.label_smoothing)
+        if eps == 0:
+            return Y
+        C = 2 if Y.shape[1] == 1 or self._multilabel else Y.shape[1]
+        return (1 - eps) * Y + eps / C
+
     def _validation_score(self, Y_true: Any, A_out: Any) -> float:
         """Accuracy (subset accuracy for multilabel) of the rows A_out against Y_true."""
         Y_true, A_out = to_numpy(Y_true), to_numpy(A_out)  # once per epoch, any device
+        if A_out.ndim == 3:  # an ensemble's rows (B, n[L], K): the members' mean
+            A_out = A_out.mean(axis=-1)
         if Y_true.shape[1] == 1 or self._multilabel:
             hits = np.all((A_out > 0.5) == (Y_true > 0.5), axis=1)
         else:

@@ -64,7 +64,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _validation_score(self, Y_true: Any, A_out: Any) -> float:
         """R² of the rows A_out against Y_true (averaged over outputs)."""
-        return float(r2_score(to_numpy(Y_true), to_numpy(A_out)))  # once per epoch
+        A_out = to_numpy(A_out)  # once per epoch, any device
+        if A_out.ndim == 3:  # an ensemble's rows (B, n[L], K): the members' mean
+            A_out = A_out.mean(axis=-1)
+        return float(r2_score(to_numpy(Y_true), A_out))
 
     @available_if(has_partial_fit)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:

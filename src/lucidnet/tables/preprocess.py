@@ -1,8 +1,10 @@
 """Declarative preprocessing of a table's feature columns.
 
-Numeric columns are imputed with their median and standardised; text/categorical columns
-are imputed with the constant "missing" and one-hot encoded (categories unseen at fit
-time become all-zero rows). The statistics are learned with scikit-learn's
+Numeric columns are imputed with their median and standardised (or, the tabular
+estimators' recipe, robustly scaled and smoothly clipped, with missing-value indicators);
+text/categorical columns are imputed with the constant "missing" and one-hot encoded
+(categories unseen at fit time, or infrequent ones, become all-zero rows). The statistics
+are learned with scikit-learn's
 ``SimpleImputer``, ``StandardScaler`` and ``OneHotEncoder`` and then kept as plain arrays
 and JSON, so that a model file stores them declaratively (never pickled) and applies
 them with a few lines of NumPy.
@@ -21,7 +23,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from lucidnet.tables.read import TableError
 
-__all__ = ["MISSING", "TablePreprocessor", "is_numeric", "shorten"]
+__all__ = ["MISSING", "TablePreprocessor", "is_numeric", "shorten", "smooth_clip"]
 
 MISSING = "missing"
 
@@ -47,6 +49,10 @@ class TablePreprocessor:
     mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
     scale: np.ndarray = field(default_factory=lambda: np.ones(0))
     categories: dict[str, list[str]] = field(default_factory=dict)
+    scaling: str = "standard"
+    indicators: list[str] = field(default_factory=list)
+    max_categories: int | None = None
+    missing_indicators: bool = False
 
     def fit(self, frame: pd.DataFrame) -> TablePreprocessor:
         """Choose the transformer of every column and learn its statistics."""
@@ -60,17 +66,32 @@ class TablePreprocessor:
             ]
             if empty:
                 raise TableError(f"Column(s) {empty} have no values at all; drop them.")
+            if self.scaling not in ("standard", "robust"):
+                raise ValueError(f"scaling must be 'standard' or 'robust'; got {self.scaling!r}.")
             imputer = SimpleImputer(strategy="median").fit(values)
-            scaler = StandardScaler().fit(imputer.transform(values))
             self.median = imputer.statistics_
-            self.mean = scaler.mean_
-            self.scale = scaler.scale_
+            if self.scaling == "robust":
+                self.mean, self.scale = _robust_center_scale(imputer.transform(values))
+            else:
+                scaler = StandardScaler().fit(imputer.transform(values))
+                self.mean, self.scale = scaler.mean_, scaler.scale_
+            if self.missing_indicators:
+                has_missing = np.isnan(values).any(axis=0)
+                self.indicators = [c for c, m in zip(self.numeric, has_missing, strict=True) if m]
         if self.categorical:
             text = self.as_text(frame)
-            encoder = OneHotEncoder(handle_unknown="ignore").fit(text)
+            encoder = OneHotEncoder(
+                handle_unknown="infrequent_if_exist" if self.max_categories else "ignore",
+                max_categories=self.max_categories,
+            ).fit(text)
+            infrequent = getattr(encoder, "infrequent_categories_", None) or [None] * len(
+                self.categorical
+            )
             self.categories = {
-                c: [str(v) for v in cats]
-                for c, cats in zip(self.categorical, encoder.categories_, strict=True)
+                c: [str(v) for v in cats if rare is None or v not in set(rare)]
+                for c, cats, rare in zip(
+                    self.categorical, encoder.categories_, infrequent, strict=True
+                )
             }
         return self
 
@@ -98,7 +119,11 @@ class TablePreprocessor:
         Notes
         -----
         numeric: x ← (x if present else median − mean) / scale
-        categorical: one 0/1 column per category seen at fit time (unknown → all zero)
+        robust scaling: mean is the median, scale the interquartile range, then the
+        smooth clip x ← x / √(1 + (x/3)²), which bounds |x| by 3
+        missing indicators: one 0/1 column per numeric column that had missing values
+        categorical: one 0/1 column per category seen at fit time (unknown or infrequent
+        → all zero)
         """
         self.check_columns(frame)
         blocks = []
@@ -111,8 +136,14 @@ class TablePreprocessor:
                     f"Column(s) {bad} held numbers when the model was trained but hold text "
                     "now; fix those values."
                 ) from None
-            values = np.where(np.isnan(values), self.median, values)
-            blocks.append((values - self.mean) / self.scale)
+            missing = np.isnan(values)
+            values = (np.where(missing, self.median, values) - self.mean) / self.scale
+            if self.scaling == "robust":
+                values = smooth_clip(values)
+            blocks.append(values)
+            if self.indicators:
+                where = [self.numeric.index(c) for c in self.indicators]
+                blocks.append(missing[:, where].astype(np.float64))
         if self.categorical:
             text = self.as_text(frame)
             for j, column in enumerate(self.categorical):
@@ -124,7 +155,7 @@ class TablePreprocessor:
     @property
     def feature_names_out(self) -> list[str]:
         """Names of the model's inputs: numeric columns, then ``column=category``."""
-        names = list(self.numeric)
+        names = list(self.numeric) + [f"{c}=missing" for c in self.indicators]
         for column in self.categorical:
             names += [f"{column}={v}" for v in self.categories[column]]
         return names
@@ -134,7 +165,14 @@ class TablePreprocessor:
         lines = []
         if self.numeric:
             lines.append(
-                f"numeric ({len(self.numeric)}): SimpleImputer(median) + StandardScaler: "
+                f"numeric ({len(self.numeric)}): SimpleImputer(median) + "
+                + (
+                    "robust scaling (median, IQR) + smooth clip"
+                    if self.scaling == "robust"
+                    else "StandardScaler"
+                )
+                + (f" + {len(self.indicators)} missing indicator(s)" if self.indicators else "")
+                + ": "
                 + shorten(self.numeric)
             )
         if self.categorical:
@@ -157,6 +195,8 @@ class TablePreprocessor:
             "categories": self.categories,
             "imputer_numeric": "median",
             "imputer_categorical": MISSING,
+            "scaling": self.scaling,
+            "indicators": self.indicators,
         }
         return {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()}, meta
 
@@ -171,7 +211,11 @@ class TablePreprocessor:
             mean=np.asarray(arrays["pre.mean"], dtype=np.float64),
             scale=np.asarray(arrays["pre.scale"], dtype=np.float64),
             categories={str(k): [str(v) for v in vs] for k, vs in meta["categories"].items()},
+            scaling=str(meta.get("scaling", "standard")),
+            indicators=[str(c) for c in meta.get("indicators", [])],
         )
+        if pre.scaling not in ("standard", "robust") or not set(pre.indicators) <= set(pre.numeric):
+            raise ValueError("the preprocessing's scaling or missing indicators are unknown")
         n = len(pre.numeric)
         if not (pre.median.shape == pre.mean.shape == pre.scale.shape == (n,)):
             raise ValueError("the preprocessing arrays do not match the numeric columns")
@@ -184,6 +228,20 @@ class TablePreprocessor:
     def __repr__(self) -> str:
         columns = {"numeric": self.numeric, "categorical": self.categorical}
         return f"TablePreprocessor({json.dumps(columns)})"
+
+
+def smooth_clip(x: np.ndarray, bound: float = 3.0) -> np.ndarray:
+    """x / √(1 + (x/bound)²): the identity near 0, bounded by ``bound`` (RealMLP's clip)."""
+    return x / np.sqrt(1.0 + (x / bound) ** 2)
+
+
+def _robust_center_scale(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column: the median, and the interquartile range (else half the range, else 1)."""
+    q25, median, q75 = np.quantile(values, [0.25, 0.5, 0.75], axis=0)
+    scale = q75 - q25
+    half_range = (values.max(axis=0) - values.min(axis=0)) / 2
+    scale = np.where(scale > 0, scale, np.where(half_range > 0, half_range, 1.0))
+    return median, scale
 
 
 def shorten(names: list[str], most: int = 8) -> str:

@@ -1,0 +1,73 @@
+"""Predictions over row blocks, and how an ensemble's members are combined.
+
+A plain network gives A[L], Z[L] or φ = A[L-1] per row. An ensemble (``n_members > 1``)
+predicts the mean of its members' outputs, p̄ = (1/K) Σ_k A[L][k], and its "logits" are
+the ones whose output activation gives p̄ back, computed in log space (stable for any z):
+
+- sigmoid: z̄ = log p̄ − log(1 − p̄) = LSE_k(log σ(z_k)) − LSE_k(log σ(−z_k));
+- softmax: z̄ = log p̄ = LSE_k(log_softmax(z_k)) − log K  (softmax(z̄) = p̄);
+- identity: z̄ = (1/K) Σ_k z_k.
+
+The ensemble's features φ are the members' features side by side (K · n[L-1] columns).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from lucidnet.core.arrays import device_of, namespace
+from lucidnet.core.ensemble import Ensemble
+from lucidnet.core.losses import log_softmax
+from lucidnet.core.network import Network
+
+__all__ = ["PREDICT_BLOCK", "combine_logits", "forward_rows"]
+
+# Predictions run over row blocks of this size, so memory does not grow with X.
+PREDICT_BLOCK = 8192
+
+
+def combine_logits(Z: Any, output: str) -> Any:
+    """z̄ of K members' Z[L] of shape (K, n[L], B): see the module docstring."""
+    xp = namespace(Z)
+    K = Z.shape[0]
+    if output == "identity":
+        return xp.mean(Z, axis=0)
+    if output == "softmax":
+        return _logsumexp(log_softmax(Z), xp) - math.log(K)
+    zero = xp.zeros_like(Z)
+    log_p, log_q = -xp.logaddexp(zero, -Z), -xp.logaddexp(zero, Z)  # log σ(z), log σ(−z)
+    return _logsumexp(log_p, xp) - _logsumexp(log_q, xp)
+
+
+def _logsumexp(V: Any, xp: Any) -> Any:
+    """log Σ_k e^{V[k]} over the first axis, shifted by the maximum."""
+    m = xp.max(V, axis=0)
+    return m + xp.log(xp.sum(xp.exp(V - m), axis=0))
+
+
+def forward_rows(net: Network, X: Any, what: str) -> Any:
+    """``what`` ("A", "Z" or "phi") for the rows of X, block by block, one row per example."""
+    L = net.L
+    xp = namespace(net.W[1])
+    stacked = isinstance(net, Ensemble)
+    K = net.K if isinstance(net, Ensemble) else 1
+    parts = []
+    n = X.shape[0]
+    for start in range(0, n, PREDICT_BLOCK):
+        A0 = X[start : min(start + PREDICT_BLOCK, n), :].T
+        if what == "A":
+            block = net.mean_output(A0) if isinstance(net, Ensemble) else net.predict_output(A0)
+        else:
+            cache = net.forward(A0)
+            if what == "Z":
+                block = combine_logits(cache.Z[L], net.output.name) if stacked else cache.Z[L]
+            else:
+                phi = cache.A[L - 1]
+                block = xp.reshape(phi, (-1, phi.shape[-1])) if stacked else phi
+        parts.append(block.T)
+    if not parts:
+        width = net.n[L - 1] * K if what == "phi" else net.n[L]
+        W = net.W[1]
+        return xp.empty((0, width), dtype=W.dtype, device=device_of(W))
+    return xp.concat(parts, axis=0)
