@@ -8,10 +8,10 @@ from sklearn.datasets import load_diabetes, load_iris, make_classification
 from sklearn.preprocessing import StandardScaler
 
 import lucidnet
-
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 from lucidnet import MLPClassifier, MLPRegressor
 from lucidnet.core.ensemble import Ensemble
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")
