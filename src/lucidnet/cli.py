@@ -363,6 +363,26 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder for the report, pictures and models (default: ./lucidnet-demo)",
     )
+    playground = add(
+        "playground",
+        "train a network live in the browser",
+        "Serve the playground on this computer and open it: pick a dataset (or upload a CSV),\n"
+        "shape the network and watch it train, with the lecture's views. Needs the\n"
+        'playground extra: pip install "lucidnet[playground]".',
+        """
+        lucidnet playground
+        lucidnet playground --port 8765 --no-browser
+        """,
+    )
+    playground.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    playground.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: 127.0.0.1; anything else prints a warning)",
+    )
+    playground.add_argument(
+        "--no-browser", action="store_true", help="print the address instead of opening it"
+    )
     return parser
 
 
@@ -953,6 +973,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_playground(args: argparse.Namespace) -> int:
+    from lucidnet.playground import serve
+
+    serve(host=args.host, port=args.port, open_browser=not args.no_browser)
+    return 0
+
+
 def _write_train_report(args: argparse.Namespace, model: Any, frame: Any, y: Any) -> None:
     """The demo's kind of report for the user's data (2-D-only pictures skipped)."""
     from lucidnet import plot
@@ -989,6 +1016,7 @@ _COMMANDS = {
     "gradcheck": _cmd_gradcheck,
     "trace": _cmd_trace,
     "demo": _cmd_demo,
+    "playground": _cmd_playground,
 }
 
 
