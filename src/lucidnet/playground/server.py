@@ -46,7 +46,7 @@ __all__ = ["MAX_MESSAGE_BYTES", "create_app", "new_token"]
 
 log = logging.getLogger("lucidnet.playground")
 
-MAX_MESSAGE_BYTES = MAX_CSV_BYTES + 64_000  # a CSV upload is the largest message
+MAX_MESSAGE_BYTES = 2 * MAX_CSV_BYTES + 64_000  # a CSV upload, JSON-escaped, is the largest
 STATIC_FILES = {
     "app.js": "text/javascript",
     "draw.js": "text/javascript",
@@ -235,9 +235,14 @@ class Connection:
             )
 
     async def on_config(self, msg: dict[str, Any]) -> None:
-        config = parse_config(msg.get("config"))
         data_before = self.session.data
-        if self.session.apply(config):
+        try:
+            changed = self.session.apply(parse_config(msg.get("config")))
+        except (ConfigError, DataError) as exc:
+            await self.error(str(exc))
+            await self.send_state()  # the page shows the settings in use, not the refused ones
+            return
+        if changed:
             if self.session.data is not data_before:
                 await self.send(views.data_points(self.session))
             await self.send(views.frame(self.session))
@@ -323,16 +328,20 @@ class Connection:
                 s.running = False
                 await self.error(str(exc))
             s.record()
-            await self.send(views.frame(s))
+            try:
+                await self.send(views.frame(s))
+            except (WebSocketDisconnect, RuntimeError):  # the page went away: stop quietly
+                s.running = False
+                return
             await asyncio.sleep(max(0.0, self.interval - (time.perf_counter() - start)))
 
     async def stop_training(self) -> None:
         self.session.running = False
         task, self.trainer = self.trainer, None
-        if task is not None and not task.done():
+        if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+                await task  # also collects an exception it ended with
 
 
 MESSAGE_TYPES = (

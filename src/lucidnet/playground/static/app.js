@@ -57,8 +57,12 @@
   }
   LN.send = send;
 
+  // Changes apply at once here (so quick successive changes add up); the server answers
+  // with the settings in use, which replace these (and undo a refused change).
   function sendConfig(changes) {
-    send({ type: "config", config: { ...state.config, ...changes } });
+    state.config = { ...state.config, ...changes };
+    toHash(state.config);
+    send({ type: "config", config: state.config });
   }
 
   function connect(initial) {
