@@ -277,3 +277,35 @@ def test_a_diverging_run_pauses_with_a_message(client):
         assert frame["running"] is False
     finally:
         ws.__exit__(None, None, None)
+
+
+def test_the_command_line_serves_and_prints_the_address():
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lucidnet", "playground", "--no-browser"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert line.startswith("lucidnet playground: http://127.0.0.1:"), line
+        url = line.split(": ", 1)[1].strip()
+        assert "?token=" in url
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert "<title>lucidnet playground</title>" in response.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+def test_only_loopback_addresses_pass_without_a_warning():
+    from lucidnet.playground.server import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")

@@ -367,10 +367,12 @@ def is_loopback(host: str) -> bool:
 
 
 class PlaygroundServer:
-    """The playground served by uvicorn in a background thread.
+    """The playground served by uvicorn in a background thread (or in this one).
 
-    >>> with PlaygroundServer() as server:      # doctest: +SKIP
-    ...     print(server.url)                    # http://127.0.0.1:PORT/?token=...
+    For tests and notebooks::
+
+        with PlaygroundServer() as server:   # binds 127.0.0.1 on a free port
+            print(server.url)                # http://127.0.0.1:PORT/?token=...
     """
 
     def __init__(

@@ -199,9 +199,22 @@
     $("test-loss").textContent = number(frame.testLoss);
     $("play").textContent = frame.running ? "❚❚ pause" : "▶ play";
     $("play").classList.toggle("running", frame.running);
-    LN.draw.curve($("curve"), frame.history);
-    LN.draw.network($("net"), frame, (text) => { $("hover").textContent = text; }, changeUnits);
-    drawPlanes();
+    scheduleDraw();
+  }
+
+  // Pictures are drawn at most once per display frame, from the latest frame received:
+  // a slow drawing never makes messages (or clicks) queue up behind it.
+  let drawPending = false;
+  function scheduleDraw() {
+    if (drawPending) return;
+    drawPending = true;
+    requestAnimationFrame(() => {
+      drawPending = false;
+      const frame = state.frame;
+      LN.draw.curve($("curve"), frame.history);
+      LN.draw.network($("net"), $("net-units"), frame, (text) => { $("hover").textContent = text; }, changeUnits);
+      drawPlanes();
+    });
   }
 
   function points(showTest) {

@@ -159,46 +159,48 @@ window.LN = window.LN || {};
     return e;
   }
 
+  // Paint a heat map message into an existing canvas of its grid size.
+  function paint(canvas, heat) {
+    if (canvas.width !== heat.grid) { canvas.width = heat.grid; canvas.height = heat.grid; }
+    canvas.getContext("2d").drawImage(heatCanvas(heat), 0, 0);
+  }
+
   // The network: one column per layer, a thumbnail of every unit's A[l] over the plane,
-  // links with width |W[l]ij| and colour by sign. hover(text) is called on mouse-over.
-  function network(svg, frame, hover, onUnits) {
-    const n = frame.n, L = n.length - 1;
-    const box = 46, gapY = 14, colW = 120, top = 24, left = 60;
-    const rows = Math.max(...n);
-    const width = left + L * colW + box + 20, height = top + rows * (box + gapY) + 10;
+  // links with width |W[l]ij| and colour by sign. The links are SVG; the thumbnails are
+  // canvases laid over it. Built once per shape; each frame only updates the values.
+  // hover(text) is called on mouse-over; onUnits(l, ±1) by the +/− of a hidden layer.
+  const BOX = 46, GAP = 14, COL = 120, TOP = 24, LEFT = 60;
+  let built = null;
+
+  function build(svg, layer, frame, hover, onUnits) {
+    const n = frame.n, L = n.length - 1, rows = Math.max(...n);
+    const width = LEFT + L * COL + BOX + 20, height = TOP + rows * (BOX + GAP) + 10;
+    for (const e of [svg, layer]) { e.style.width = `${width}px`; e.style.height = `${height}px`; }
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
     svg.textContent = "";
-    const thumbs = {};
-    for (const u of frame.units.list) thumbs[`${u.l}:${u.i}`] = u;
-    const x = (l) => left + l * colW;
-    const y = (l, i) => top + i * (box + gapY) + ((rows - n[l]) * (box + gapY)) / 2;
-    let wMax = 0;
-    for (const l in frame.W) for (const row of frame.W[l]) for (const v of row) wMax = Math.max(wMax, Math.abs(v));
-    const links = el("g", {}, svg);
+    layer.textContent = "";
+    const x = (l) => LEFT + l * COL;
+    const y = (l, i) => TOP + i * (BOX + GAP) + ((rows - n[l]) * (BOX + GAP)) / 2;
+    const links = [], units = [];
+    const g = el("g", {}, svg);
     for (let l = 1; l <= L; l++) {
-      const W = frame.W[String(l)];
       for (let i = 0; i < n[l]; i++) {
         for (let j = 0; j < n[l - 1]; j++) {
-          const w = W[i][j];
-          const line = el("line", {
-            x1: x(l - 1) + box, y1: y(l - 1, j) + box / 2, x2: x(l), y2: y(l, i) + box / 2,
-            stroke: w >= 0 ? "#0877bd" : "#f59322",
-            "stroke-width": Math.max(0.4, (6 * Math.abs(w)) / (wMax || 1)),
-            "stroke-opacity": 0.75, class: "link", "data-l": l, "data-i": i, "data-j": j,
-          }, links);
-          const text = `W[${l}]${i + 1},${j + 1} = ${w.toFixed(4)}`;
-          el("title", {}, line).textContent = text;
-          line.addEventListener("mouseenter", () => hover(text));
+          const line = el("line", { x1: x(l - 1) + BOX, y1: y(l - 1, j) + BOX / 2, x2: x(l),
+            y2: y(l, i) + BOX / 2, "stroke-opacity": 0.75, class: "link" }, g);
+          const title = el("title", {}, line);
+          line.addEventListener("mouseenter", () => hover(title.textContent));
+          links.push({ line, title, l, i, j });
         }
       }
     }
     for (let l = 0; l <= L; l++) {
       const label = l === 0 ? "inputs A[0]" : l === L ? `output A[${L}]` : `A[${l}] ${frame.activations[l - 1]}`;
-      el("text", { x: x(l) + box / 2, y: 14, "text-anchor": "middle", class: "col-label" }, svg).textContent = label;
+      el("text", { x: x(l) + BOX / 2, y: 14, "text-anchor": "middle", class: "col-label" }, svg).textContent = label;
       if (l > 0 && l < L) {
-        for (const [delta, sign, dx] of [[1, "+", box + 4], [-1, "−", -14]]) {
+        for (const [delta, sign, dx] of [[1, "+", BOX + 4], [-1, "−", -14]]) {
           const b = el("text", { x: x(l) + dx, y: 14, class: "unit-btn", id: `units-${delta > 0 ? "plus" : "minus"}-${l}` }, svg);
           b.textContent = sign;
           el("title", {}, b).textContent = `${delta > 0 ? "add a unit to" : "remove a unit from"} layer ${l}`;
@@ -206,24 +208,43 @@ window.LN = window.LN || {};
         }
       }
       for (let i = 0; i < n[l]; i++) {
-        const g = el("g", { class: "unit" }, svg);
-        const u = thumbs[`${l}:${i}`];
-        if (u) {
-          const c = heatCanvas({ grid: frame.units.grid, kind: "value", values: u.values });
-          el("image", { x: x(l), y: y(l, i), width: box, height: box, href: c.toDataURL(),
-            preserveAspectRatio: "none" }, g);
-        }
-        el("rect", { x: x(l), y: y(l, i), width: box, height: box, class: "unit-box" }, g);
-        let text;
-        if (l === 0) text = `input ${frame.inputs[i]} over the plane`;
-        else if (l === L) text = `output unit ${i + 1}: b[${L}]${i + 1} = ${frame.b[String(l)][i].toFixed(4)}`;
-        else text = `A[${l}]${i + 1} = ${frame.activations[l - 1]}(Z[${l}]${i + 1}) over the plane (scale ±${u ? u.scale : "?"}); b[${l}]${i + 1} = ${frame.b[String(l)][i].toFixed(4)}`;
-        el("title", {}, g).textContent = text;
-        g.addEventListener("mouseenter", () => hover(text));
+        const c = document.createElement("canvas");
+        c.className = "unit";
+        c.style.left = `${x(l)}px`;
+        c.style.top = `${y(l, i)}px`;
+        c.style.width = c.style.height = `${BOX}px`;
+        c.addEventListener("mouseenter", () => hover(c.title));
+        layer.appendChild(c);
+        units.push({ canvas: c, l, i });
         if (l === 0) {
-          el("text", { x: x(l) - 6, y: y(l, i) + box / 2 + 4, "text-anchor": "end", class: "in-label" }, svg).textContent = frame.inputs[i];
+          el("text", { x: x(l) - 6, y: y(l, i) + BOX / 2 + 4, "text-anchor": "end", class: "in-label" }, svg).textContent = frame.inputs[i];
         }
       }
+    }
+    return { links, units };
+  }
+
+  function network(svg, layer, frame, hover, onUnits) {
+    const key = JSON.stringify([frame.n, frame.activations, frame.inputs]);
+    if (!built || built.key !== key || !svg.firstChild) built = { key, ...build(svg, layer, frame, hover, onUnits) };
+    const L = frame.n.length - 1;
+    let wMax = 0;
+    for (const l in frame.W) for (const row of frame.W[l]) for (const v of row) wMax = Math.max(wMax, Math.abs(v));
+    for (const { line, title, l, i, j } of built.links) {
+      const w = frame.W[String(l)][i][j];
+      line.setAttribute("stroke", w >= 0 ? "#0877bd" : "#f59322");
+      line.setAttribute("stroke-width", Math.max(0.4, (6 * Math.abs(w)) / (wMax || 1)).toFixed(2));
+      title.textContent = `W[${l}]${i + 1},${j + 1} = ${w.toFixed(4)}`;
+    }
+    const thumbs = {};
+    for (const u of frame.units.list) thumbs[`${u.l}:${u.i}`] = u;
+    for (const { canvas, l, i } of built.units) {
+      const u = thumbs[`${l}:${i}`];
+      if (u) paint(canvas, { grid: frame.units.grid, kind: "value", values: u.values });
+      const b = l > 0 ? frame.b[String(l)][i].toFixed(4) : "";
+      if (l === 0) canvas.title = `input ${frame.inputs[i]} over the plane`;
+      else if (l === L) canvas.title = `output A[${L}]${i + 1} over the plane; b[${L}]${i + 1} = ${b}`;
+      else canvas.title = `A[${l}]${i + 1} = ${frame.activations[l - 1]}(Z[${l}]${i + 1}) over the plane (scale ±${u ? u.scale : "?"}); b[${l}]${i + 1} = ${b}`;
     }
   }
 
