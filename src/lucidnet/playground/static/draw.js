@@ -93,8 +93,8 @@ window.LN = window.LN || {};
       ctx.arc(px(p.x), py(p.y), r, 0, 2 * Math.PI);
       ctx.fillStyle = `rgb(${cr},${cg},${cb})`;
       ctx.fill();
-      ctx.lineWidth = p.test ? 1.6 : 1;
-      ctx.strokeStyle = p.test ? "#000" : "#fff";
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = p.test ? "#222" : "#fff";
       ctx.stroke();
     }
   }
