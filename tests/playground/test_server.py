@@ -309,3 +309,21 @@ def test_only_loopback_addresses_pass_without_a_warning():
 
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+
+
+def test_pages_beyond_the_limit_are_turned_away():
+    from starlette.testclient import TestClient
+
+    from lucidnet.playground.server import create_app
+
+    with TestClient(create_app(TOKEN, max_pages=1)) as client:
+        ws, _ = opened(client)
+        try:
+            with pytest.raises(WebSocketDisconnect) as info:
+                with client.websocket_connect(ws_url()) as second:
+                    second.receive_json()
+            assert info.value.code == 1013
+        finally:
+            ws.__exit__(None, None, None)
+        ws, _ = opened(client)  # the first page's place is free again
+        ws.__exit__(None, None, None)

@@ -198,3 +198,31 @@ def test_the_playground_imports_only_public_names_of_its_allowed_packages(path):
         if isinstance(node, ast.Import):
             assert not any(a.name.startswith("lucidnet") for a in node.names)
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 600
+
+
+def test_a_csv_regression_predicts_in_the_targets_units(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 100, size=(80, 2))
+    y = 300 + 2 * X[:, 0] - X[:, 1]
+    text = "\n".join(
+        ["a,b,price"]
+        + [f"{a!r},{b!r},{t!r}" for (a, b), t in zip(X.tolist(), y.tolist(), strict=True)]
+    )
+    s = Session()
+    s.use_csv(text, "a", "b", "price", "regression")
+    assert s.config.output == "identity" and s.y_scale != 1
+    for _ in range(100):
+        s.step()
+    path, _ = write_model(tmp_path, s)
+    (tmp_path / "data.csv").write_text(text)
+    got = predict_csv(path, tmp_path / "data.csv")
+    shown = s.predict(s.A0_all)[0] * s.y_scale + s.y_mean
+    np.testing.assert_allclose(got["prediction"], shown, rtol=1e-12)
+    assert np.mean(np.abs(got["prediction"] - y)) < np.mean(np.abs(y - y.mean()))
+
+
+def test_a_csv_with_three_classes_trains_a_softmax():
+    text = "\n".join(["u,v,kind"] + [f"{i % 9},{(i * 7) % 5},{'abc'[i % 3]}" for i in range(60)])
+    s = Session()
+    s.use_csv(text, "u", "v", "kind", "classification")
+    assert s.config.output == "softmax" and s.net.n[-1] == 3 and s.data.classes == ["a", "b", "c"]

@@ -14,6 +14,7 @@ frames a second.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hmac
 import html
@@ -279,8 +280,6 @@ class Connection:
         await self.send(views.collapse(self.session))
 
     async def on_download(self, msg: dict[str, Any]) -> None:
-        import base64
-
         data, name, note = model_file(self.session)
         await self.send(
             {

@@ -107,11 +107,13 @@ class Session:
     def use_csv(self, text: str, x1: str, x2: str, target: str, task: str) -> None:
         """Train on two columns of an uploaded CSV from now on (resets training)."""
         data = csv_dataset(text, x1, x2, target, task)
-        output = self.config.output
+        output = self.config.output  # keep the page's choice where it fits the new target
         if data.task == "regression":
             output = "identity"
+        elif data.task == "multiclass":
+            output = "softmax"
         elif output == "identity":
-            output = "sigmoid" if data.task == "binary" else "softmax"
+            output = "sigmoid"
         self.csv_text = text
         self.csv_choice = {"x1": x1, "x2": x2, "target": target, "task": task}
         self.config = Config(**{**self.config.as_dict(), "dataset": "csv", "output": output})
