@@ -169,7 +169,7 @@ window.LN = window.LN || {};
   // links with width |W[l]ij| and colour by sign. The links are SVG; the thumbnails are
   // canvases laid over it. Built once per shape; each frame only updates the values.
   // hover(text) is called on mouse-over; onUnits(l, ±1) by the +/− of a hidden layer.
-  const BOX = 46, GAP = 14, COL = 120, TOP = 24, LEFT = 60;
+  const BOX = 46, GAP = 14, COL = 120, TOP = 40, LEFT = 60;
   let built = null;
 
   function build(svg, layer, frame, hover, onUnits) {
@@ -200,8 +200,8 @@ window.LN = window.LN || {};
       const label = l === 0 ? "inputs A[0]" : l === L ? `output A[${L}]` : `A[${l}] ${frame.activations[l - 1]}`;
       el("text", { x: x(l) + BOX / 2, y: 14, "text-anchor": "middle", class: "col-label" }, svg).textContent = label;
       if (l > 0 && l < L) {
-        for (const [delta, sign, dx] of [[1, "+", BOX + 4], [-1, "−", -14]]) {
-          const b = el("text", { x: x(l) + dx, y: 14, class: "unit-btn", id: `units-${delta > 0 ? "plus" : "minus"}-${l}` }, svg);
+        for (const [delta, sign, dx] of [[1, "+", BOX / 2 + 4], [-1, "−", BOX / 2 - 14]]) {
+          const b = el("text", { x: x(l) + dx, y: 31, class: "unit-btn", id: `units-${delta > 0 ? "plus" : "minus"}-${l}` }, svg);
           b.textContent = sign;
           el("title", {}, b).textContent = `${delta > 0 ? "add a unit to" : "remove a unit from"} layer ${l}`;
           b.addEventListener("click", () => onUnits(l, delta));
