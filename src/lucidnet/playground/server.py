@@ -414,8 +414,9 @@ class PlaygroundServer:
 
     @property
     def url(self) -> str:
-        """The page's address, token included."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        """The page's address, token included (through the loopback when bound to all)."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/?token={self.token}"
 
     def serve_forever(self) -> None:
