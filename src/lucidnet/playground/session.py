@@ -21,7 +21,7 @@ import numpy as np
 
 from lucidnet.core import Network
 from lucidnet.playground.config import DATA_FIELDS, NETWORK_FIELDS, Config, ConfigError
-from lucidnet.playground.datasets import DataError, Dataset, csv_dataset, generate
+from lucidnet.playground.datasets import DATASETS, DataError, Dataset, csv_dataset, generate
 from lucidnet.training import SGD, Adam, Optimizer
 
 __all__ = ["FEATURE_LABELS", "Session", "input_features"]
@@ -122,7 +122,7 @@ class Session:
 
     def _check_output(self, config: Config, task: str | None) -> None:
         if task is None:
-            task = self.data.task if config.dataset == "csv" else _generated_task(config.dataset)
+            task = self.data.task if config.dataset == "csv" else DATASETS[config.dataset][0]
         if task == "regression" and config.output != "identity":
             raise ConfigError(
                 f"A regression target needs the identity output (squared error); "
@@ -301,12 +301,6 @@ class Session:
         P = np.column_stack([np.tile(xs, m), np.repeat(ys, m)])
         U = (P - np.asarray(self.data.mean)) / np.asarray(self.data.scale)
         return xs, ys, input_features(U, self.config.features).T
-
-
-def _generated_task(name: str) -> str:
-    from lucidnet.playground.datasets import DATASETS
-
-    return DATASETS[name][0]
 
 
 def finite(value: float) -> float | None:
