@@ -116,6 +116,8 @@ def test_bad_messages_get_a_clear_error_and_the_page_carries_on(client):
             ws.send_text(text)
             msg = receive_until(ws, "error")
             assert expected in msg["message"], (text, msg["message"])
+        ws.send_text("[" * 200_000)
+        assert "valid JSON" in receive_until(ws, "error")["message"]
         ws.send_bytes(b"\x00\x01")
         assert "JSON text" in receive_until(ws, "error")["message"]
         ws.send_text(json.dumps({"type": "csv", "text": "a" * 4_100_000}))

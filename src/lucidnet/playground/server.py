@@ -209,7 +209,7 @@ class Connection:
             return
         try:
             msg = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             await self.error("Messages must be JSON objects; this one is not valid JSON.")
             return
         if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
