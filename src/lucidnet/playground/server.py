@@ -172,7 +172,7 @@ class Connection:
                 if message["type"] == "websocket.disconnect":
                     break
                 await self.handle(message)
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, RuntimeError):  # gone, or closed while we answered
             pass
         finally:
             await self.stop_training()
