@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: test demo lint bench clean
+.PHONY: test demo playground lint bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,19 @@ $(VENV)/.demo-installed: pyproject.toml | $(VENV)/bin/python
 	$(PIP) -e '.[plot,cli]'
 	touch $@
 
+$(VENV)/.playground-installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) -e '.[playground]'
+	touch $@
+
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest src tests
 
 demo: $(VENV)/.demo-installed
 	$(VENV)/bin/lucidnet demo
+
+# The lecture, live in the browser: serves the page on 127.0.0.1 and opens it.
+playground: $(VENV)/.playground-installed
+	$(VENV)/bin/lucidnet playground
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check src tests

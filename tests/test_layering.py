@@ -71,6 +71,7 @@ RANKS = {
     "lucidnet.plot": 3,  # pictures and the HTML report
     "lucidnet.tables": 4,  # files, preprocessing, the task rule, fit_table, save/load
     "lucidnet.dask": 5,  # the cluster
+    "lucidnet.playground": 5,  # the browser playground
     "lucidnet.cli": 6,  # the command line
     "lucidnet": 7,  # the package itself re-exports the public names
     "lucidnet.__main__": 7,

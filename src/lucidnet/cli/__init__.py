@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from lucidnet.cli.common import CLIError
 from lucidnet.cli.parser import build_parser
+from lucidnet.cli.playground import cmd_playground
 from lucidnet.cli.teach import cmd_demo, cmd_gradcheck, cmd_trace
 from lucidnet.cli.train import cmd_train
 from lucidnet.cli.use import cmd_evaluate, cmd_export, cmd_inspect, cmd_predict
@@ -35,6 +36,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "gradcheck": cmd_gradcheck,
     "trace": cmd_trace,
     "demo": cmd_demo,
+    "playground": cmd_playground,
 }
 
 

@@ -342,4 +342,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder for the report, pictures and models (default: ./lucidnet-demo)",
     )
+    playground = add(
+        "playground",
+        "train a network live in the browser",
+        "Serve the playground on this computer and open it: pick a dataset (or upload a CSV),\n"
+        "shape the network and watch it train, with the lecture's views. Needs the\n"
+        'playground extra: pip install "lucidnet[playground]".',
+        """
+        lucidnet playground
+        lucidnet playground --port 8765 --no-browser
+        """,
+    )
+    playground.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    playground.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: 127.0.0.1; anything else prints a warning)",
+    )
+    playground.add_argument(
+        "--no-browser", action="store_true", help="print the address instead of opening it"
+    )
     return parser

@@ -1,0 +1,331 @@
+"""The server without a browser: token, message checks, frame rate, one network per page."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from .conftest import TOKEN
+
+
+def ws_url(token: str = TOKEN) -> str:
+    return f"/ws?token={token}"
+
+
+def receive_until(ws, kind: str, limit: int = 50) -> dict:
+    """Messages until one of type ``kind`` (frames etc. in between are skipped)."""
+    for _ in range(limit):
+        msg = ws.receive_json()
+        if msg["type"] == kind:
+            return msg
+    raise AssertionError(f"no {kind!r} message in {limit}")
+
+
+def opened(client):
+    ws = client.websocket_connect(ws_url())
+    ws.__enter__()
+    first = [ws.receive_json() for _ in range(3)]
+    assert [m["type"] for m in first] == ["data", "state", "frame"]
+    return ws, first
+
+
+# ---------------------------------------------------------------------------- the token
+
+
+@pytest.mark.parametrize("path", ["/", "/static/app.js", "/static/style.css", "/nowhere"])
+@pytest.mark.parametrize("query", ["", "?token=", "?token=wrong", f"?token={TOKEN}x"])
+def test_every_request_needs_the_token(client, path, query):
+    response = client.get(path + query)
+    assert response.status_code == 403
+    assert "token" in response.text
+
+
+def test_the_page_and_its_files_with_the_token(client):
+    page = client.get(f"/?token={TOKEN}")
+    assert page.status_code == 200
+    assert "<title>lucidnet playground</title>" in page.text
+    assert f"static/app.js?token={TOKEN}" in page.text  # the scripts carry it too
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    for name in ("app.js", "draw.js", "panels.js", "style.css"):
+        assert client.get(f"/static/{name}?token={TOKEN}").status_code == 200
+    assert client.get(f"/static/secret.py?token={TOKEN}").status_code == 404
+    assert client.get(f"/static/..%2F__init__.py?token={TOKEN}").status_code == 404
+
+
+@pytest.mark.parametrize("token", ["", "wrong", TOKEN[:-1]])
+def test_a_websocket_needs_the_token(client, token):
+    with pytest.raises(WebSocketDisconnect) as info:
+        with client.websocket_connect(ws_url(token)) as ws:
+            ws.receive_json()
+    assert info.value.code == 1008
+
+
+def test_the_real_server_refuses_requests_without_the_token(server):
+    base = server.url.split("?")[0]
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(base, timeout=5)
+    assert info.value.code == 403
+    info.value.close()
+    with urllib.request.urlopen(server.url, timeout=5) as response:
+        assert "lucidnet" in response.read().decode()
+    assert server.host == "127.0.0.1"
+
+
+# ---------------------------------------------------------------------------- bad messages
+
+BAD = [
+    ("not json", "valid JSON"),
+    ("[1, 2]", '"type" string'),
+    ('{"kind": "step"}', '"type" string'),
+    ('{"type": "fly"}', "Unknown message type"),
+    ('{"type": "config", "config": 3}', "JSON object"),
+    ('{"type": "config", "config": {"hidden": [4, 99]}}', "'hidden' setting"),
+    ('{"type": "config", "config": {"hidden": [1, 1, 1, 1, 1, 1, 1]}}', "'hidden' setting"),
+    ('{"type": "config", "config": {"learningRate": -1}}', "'learningRate' setting"),
+    ('{"type": "config", "config": {"learningRate": "fast"}}', "'learningRate' setting"),
+    ('{"type": "config", "config": {"batchSize": true}}', "'batchSize' setting"),
+    ('{"type": "config", "config": {"features": []}}', "'features' setting"),
+    ('{"type": "config", "config": {"features": ["x3"]}}', "'features' setting"),
+    ('{"type": "config", "config": {"activation": "gelu"}}', "'activation' setting"),
+    ('{"type": "config", "config": {"dataset": "mnist"}}', "'dataset' setting"),
+    ('{"type": "config", "config": {"dataset": "csv"}}', "upload one first"),
+    ('{"type": "config", "config": {"dataset": "reg-plane"}}', "identity output"),
+    ('{"type": "config", "config": {"noise": 1e309}}', "'noise' setting"),
+    ('{"type": "config", "config": {"sneaky": 1}}', "Unknown setting"),
+    ('{"type": "csv", "text": 5}', "as text"),
+    ('{"type": "csv", "text": ""}', "empty"),
+    ('{"type": "csv", "text": "a,b\\n1,2\\n"}', "at least three"),
+    ('{"type": "csv", "text": "a,b,c\\nx,y,z\\n"}', "numeric columns"),
+    ('{"type": "csv", "text": "a,b,c\\n1,2\\n"}', "Line 2"),
+    (
+        '{"type": "use-csv", "x1": "a", "x2": "b", "target": "c", "task": "classification"}',
+        "Upload a CSV",
+    ),
+]
+
+
+def test_bad_messages_get_a_clear_error_and_the_page_carries_on(client):
+    ws, _ = opened(client)
+    try:
+        for text, expected in BAD:
+            ws.send_text(text)
+            msg = receive_until(ws, "error")
+            assert expected in msg["message"], (text, msg["message"])
+        ws.send_text("[" * 200_000)
+        assert "valid JSON" in receive_until(ws, "error")["message"]
+        ws.send_bytes(b"\x00\x01")
+        assert "JSON text" in receive_until(ws, "error")["message"]
+        ws.send_text(json.dumps({"type": "csv", "text": "a" * 4_100_000}))
+        assert "too large" in receive_until(ws, "error")["message"]
+        # nothing above changed the session: it still has its defaults and trains
+        ws.send_text('{"type": "step"}')
+        frame = receive_until(ws, "frame")
+        assert frame["steps"] == 1
+        assert frame["n"] == [2, 4, 2, 1]
+    finally:
+        ws.__exit__(None, None, None)
+
+
+def test_a_csv_upload_then_its_columns(client):
+    rows = ["height,width,colour,kind"] + [
+        f"{i % 7},{(i * 3) % 11},{'red' if i % 2 else 'blue'},{'a' if i % 3 else 'b'}"
+        for i in range(60)
+    ]
+    ws, _ = opened(client)
+    try:
+        ws.send_text(json.dumps({"type": "csv", "name": "t.csv", "text": "\n".join(rows)}))
+        cols = receive_until(ws, "csv-columns")
+        assert cols["numeric"] == ["height", "width"]
+        assert cols["all"] == ["height", "width", "colour", "kind"]
+        ws.send_text(
+            json.dumps(
+                {
+                    "type": "use-csv",
+                    "x1": "height",
+                    "x2": "height",
+                    "target": "kind",
+                    "task": "classification",
+                }
+            )
+        )
+        assert "three different" in receive_until(ws, "error")["message"]
+        ws.send_text(
+            json.dumps(
+                {
+                    "type": "use-csv",
+                    "x1": "height",
+                    "x2": "width",
+                    "target": "kind",
+                    "task": "regression",
+                }
+            )
+        )
+        assert "regression needs numbers" in receive_until(ws, "error")["message"]
+        ws.send_text(
+            json.dumps(
+                {
+                    "type": "use-csv",
+                    "x1": "height",
+                    "x2": "width",
+                    "target": "kind",
+                    "task": "classification",
+                }
+            )
+        )
+        data = receive_until(ws, "data")
+        assert data["classes"] == ["a", "b"] and data["names"] == ["height", "width", "kind"]
+        state = receive_until(ws, "state")
+        assert state["config"]["dataset"] == "csv"
+        assert receive_until(ws, "frame")["steps"] == 0  # a fresh network for the new data
+        ws.send_text('{"type": "step"}')
+        assert receive_until(ws, "frame")["steps"] == 1
+    finally:
+        ws.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------------------- training
+
+
+def test_frames_while_playing_come_at_a_bounded_rate(app):
+    from starlette.testclient import TestClient
+
+    from lucidnet.playground.server import create_app
+
+    slow = create_app(TOKEN, max_fps=5)
+    with TestClient(slow) as client:
+        ws, _ = opened(client)
+        try:
+            ws.send_text('{"type": "play"}')
+            receive_until(ws, "frame")  # the answer to play
+            start = time.perf_counter()
+            steps = []
+            for _ in range(6):
+                steps.append(receive_until(ws, "frame")["steps"])
+            elapsed = time.perf_counter() - start
+            ws.send_text('{"type": "pause"}')
+        finally:
+            ws.__exit__(None, None, None)
+    # six frames at 5 a second take at least five intervals of 0.2 s
+    assert elapsed >= 5 * 0.2 * 0.9, elapsed
+    assert steps == sorted(steps) and steps[-1] > steps[0]
+
+
+def test_concurrent_pages_each_have_their_own_network(client):
+    ws1, _ = opened(client)
+    ws2, _ = opened(client)
+    try:
+        ws1.send_text(json.dumps({"type": "config", "config": {"hidden": [3, 3, 3]}}))
+        assert receive_until(ws1, "frame")["n"] == [2, 3, 3, 3, 1]
+        ws2.send_text(
+            json.dumps({"type": "config", "config": {"dataset": "blobs3", "output": "softmax"}})
+        )
+        assert receive_until(ws2, "frame")["n"] == [2, 4, 2, 3]
+        for _ in range(3):
+            ws1.send_text('{"type": "step"}')
+            last = receive_until(ws1, "frame")
+        assert last["steps"] == 3
+        ws2.send_text('{"type": "step"}')
+        other = receive_until(ws2, "frame")
+        assert other["steps"] == 1 and other["n"] == [2, 4, 2, 3]
+    finally:
+        ws1.__exit__(None, None, None)
+        ws2.__exit__(None, None, None)
+
+
+def test_the_views_and_the_download_over_the_socket(client):
+    ws, _ = opened(client)
+    try:
+        for kind in ("trace", "gradcheck", "collapse", "download"):
+            ws.send_text(json.dumps({"type": kind}))
+        trace = receive_until(ws, "trace")
+        assert trace["forward"][1][0] == "Z[1] = W[1] @ A[0] + b[1]"
+        assert trace["forward"][1][1] == "(4×10) = (4×2)(2×10) + (4×1) broadcast"
+        assert receive_until(ws, "gradcheck")["passed"] is True
+        assert "tanh" in receive_until(ws, "collapse")["message"]
+        model = receive_until(ws, "model")
+        assert model["name"].endswith(".safetensors") and model["data"]
+    finally:
+        ws.__exit__(None, None, None)
+
+
+def test_a_diverging_run_pauses_with_a_message(client):
+    ws, _ = opened(client)
+    try:
+        ws.send_text(
+            json.dumps(
+                {
+                    "type": "config",
+                    "config": {
+                        "dataset": "reg-gauss",
+                        "output": "identity",
+                        "activation": "relu",
+                        "hidden": [8, 8, 8, 8, 8, 8],
+                        "learningRate": 10,
+                        "batchSize": 1,
+                    },
+                }
+            )
+        )
+        receive_until(ws, "state")
+        ws.send_text('{"type": "play"}')
+        msg = receive_until(ws, "error", limit=500)
+        assert "diverged" in msg["message"]
+        frame = receive_until(ws, "frame")
+        assert frame["running"] is False
+    finally:
+        ws.__exit__(None, None, None)
+
+
+def test_the_command_line_serves_and_prints_the_address():
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lucidnet", "playground", "--no-browser"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert line.startswith("lucidnet playground: http://127.0.0.1:"), line
+        url = line.split(": ", 1)[1].strip()
+        assert "?token=" in url
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert "<title>lucidnet playground</title>" in response.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+def test_only_loopback_addresses_pass_without_a_warning():
+    from lucidnet.playground.server import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+
+
+def test_pages_beyond_the_limit_are_turned_away():
+    from starlette.testclient import TestClient
+
+    from lucidnet.playground.server import create_app
+
+    with TestClient(create_app(TOKEN, max_pages=1)) as client:
+        ws, _ = opened(client)
+        try:
+            with pytest.raises(WebSocketDisconnect) as info:
+                with client.websocket_connect(ws_url()) as second:
+                    second.receive_json()
+            assert info.value.code == 1013
+        finally:
+            ws.__exit__(None, None, None)
+        ws, _ = opened(client)  # the first page's place is free again
+        ws.__exit__(None, None, None)
