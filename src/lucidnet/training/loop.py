@@ -22,7 +22,6 @@ kept as references, not copies.
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +31,7 @@ import numpy as np
 
 from lucidnet.core.arrays import device_of, move_to, namespace, to_numpy
 from lucidnet.core.network import Network
+from lucidnet.core.parameters import gradients, parameters, set_parameters, weight_mask
 from lucidnet.training._monitor import initial_best, is_better
 from lucidnet.training.callbacks import (
     Callback,
@@ -40,6 +40,7 @@ from lucidnet.training.callbacks import (
     ProgressBar,
     TerminateOnNaN,
 )
+from lucidnet.training.checks import check_choice, check_float, check_int, invalid
 from lucidnet.training.data import (
     as_rows,
     check_sample_weight,
@@ -49,7 +50,7 @@ from lucidnet.training.data import (
 )
 from lucidnet.training.history import History
 from lucidnet.training.minibatch import minibatches
-from lucidnet.training.optimizers import Optimizer, clip_by_global_norm, get_optimizer
+from lucidnet.training.optimizers import AdamW, Optimizer, clip_by_global_norm, get_optimizer
 from lucidnet.training.schedules import Schedule, get_schedule
 
 __all__ = ["Trainer"]
@@ -159,23 +160,21 @@ class Trainer:
     ) -> None:
         if not isinstance(net, Network):
             raise TypeError(f"Trainer trains a lucidnet Network; got {type(net).__name__}.")
-        _check_int("batch_size", batch_size, 1)
-        _check_real("alpha", alpha, 0.0, closed=True)
-        if clip_norm is not None:
-            _check_real("clip_norm", clip_norm, 0.0, closed=False)
-        if verbose not in (0, 1, 2):
-            raise ValueError(
-                f"The 'verbose' parameter of Trainer must be 0, 1 or 2. Got {verbose!r} instead."
-            )
+        self.batch_size = check_int("Trainer", "batch_size", batch_size, low=1)
+        self.alpha = check_float("Trainer", "alpha", alpha, 0)
+        self.clip_norm = (
+            None
+            if clip_norm is None
+            else check_float("Trainer", "clip_norm", clip_norm, 0, closed="neither")
+        )
+        self.verbose = check_choice("Trainer", "verbose", verbose, (0, 1, 2))
         self.net = net
         self.optimizer = get_optimizer(optimizer, learning_rate=learning_rate)
+        if isinstance(self.optimizer, AdamW):
+            _give_weight_mask(self.optimizer, net)
         self.schedule = get_schedule(schedule)
-        self.batch_size = int(batch_size)
-        self.alpha = float(alpha)
         self.dropout = dropout
-        self.clip_norm = None if clip_norm is None else float(clip_norm)
         self.shuffle = bool(shuffle)
-        self.verbose = verbose
         self.rng = np.random.default_rng(seed)
         self._split_seed = int(self.rng.integers(2**63))
 
@@ -231,15 +230,14 @@ class Trainer:
 
     @property
     def params(self) -> list[Array]:
-        """The network's parameters ``[W[1], b[1], ..., W[L], b[L]]`` (references)."""
-        W, b = self.net.W, self.net.b
-        return [p for l in range(1, self.net.L + 1) for p in (W[l], b[l])]
+        """The network's parameters ``[W[1], b[1], ..., W[L], b[L]]`` (references).
+
+        ``lucidnet.core.parameters.parameters(trainer.net)``; the optimizer steps this list.
+        """
+        return parameters(self.net)
 
     def _set_params(self, params: list[Array]) -> None:
-        W, b = self.net.W, self.net.b
-        for l in range(1, self.net.L + 1):
-            W[l] = params[2 * l - 2]
-            b[l] = params[2 * l - 1]
+        set_parameters(self.net, params)
 
     def restore_weights(self, params: list[Array], epoch: int | None = None) -> None:
         """Put ``params`` (e.g. the best epoch's) into the network at the end of training.
@@ -331,7 +329,7 @@ class Trainer:
         """
         net = self.net
         n0, nL = net.n[0], net.n[net.L]
-        _check_int("epochs", epochs, 0)
+        check_int("Trainer.fit", "epochs", epochs, low=0)
         xp = namespace(X)
         device = device_of(X)
         _check_same_place(net, xp, device, X)
@@ -400,13 +398,9 @@ class Trainer:
             raise ValueError("Pass validation_data or validation_fraction to fit, not both.")
         n0, nL = self.net.n[0], self.net.n[self.net.L]
         if validation_fraction is not None:
-            if isinstance(validation_fraction, bool) or not (
-                isinstance(validation_fraction, numbers.Real) and 0 < validation_fraction < 1
-            ):
-                raise ValueError(
-                    "The 'validation_fraction' parameter of fit must be a float in (0, 1). "
-                    f"Got {validation_fraction!r} instead."
-                )
+            check_float(
+                "Trainer.fit", "validation_fraction", validation_fraction, 0, 1, closed="neither"
+            )
             rng = np.random.default_rng(self._split_seed)
             train_idx, val_idx = validation_split(
                 X.shape[0], float(validation_fraction), rng, stratify
@@ -511,8 +505,7 @@ class Trainer:
         xp: Any,
     ) -> None:
         net, optimizer, schedule, rng = self.net, self.optimizer, self.schedule, self.rng
-        L, alpha, dropout, clip_norm = net.L, self.alpha, self.dropout, self.clip_norm
-        layers = range(1, L + 1)
+        alpha, dropout, clip_norm = self.alpha, self.dropout, self.clip_norm
         batch_callbacks = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
         check, fast, per_batch = self._check_finite, xp is np, schedule.per_batch
         device = None if fast else device_of(X)
@@ -554,10 +547,7 @@ class Trainer:
                     self._restore_finite(prev)
                     raise _Diverged(epoch, batch, f"the loss became {J}", lr)
                 grads = net.backward(cache, Yb, alpha, sample_weight=sb)
-                dW, db = grads.dW, grads.db
-                g: list[Array] = []
-                for l in layers:
-                    g += (dW[l], db[l])
+                g = gradients(grads)  # [dW[1], db[1], ..., dW[L], db[L]], as params
                 if clip_norm is not None:
                     g, _ = clip_by_global_norm(g, clip_norm)
                 prev = (params, optimizer.snapshot(), self.t, self.n_batches)
@@ -747,6 +737,21 @@ def _all_finite(params: list[Array], xp: Any) -> bool:
     return all(bool(xp.all(xp.isfinite(p))) for p in params)
 
 
+def _give_weight_mask(optimizer: AdamW, net: Network) -> None:
+    """AdamW decays the weights only: tell it which entries of the parameter list they are."""
+    mask = weight_mask(net)
+    if optimizer.weight_mask is None:
+        optimizer.weight_mask = mask
+    elif len(optimizer.weight_mask) != len(mask):
+        raise invalid(
+            "AdamW",
+            "weight_mask",
+            f"{len(mask)} bools for this network's [W[1], b[1], ..., W[{net.L}], b[{net.L}]]",
+            optimizer.weight_mask,
+            "Pass weight_mask=None and the Trainer fills it in.",
+        )
+
+
 def _like(weights: np.ndarray, xp: Any, device: Any) -> Array:
     """Sample weights (NumPy) in the data's namespace, on its device."""
     return weights if xp is np else xp.asarray(weights, device=device)
@@ -784,20 +789,3 @@ def _map_arrays(value: Any, fn: Callable[[Array], Array]) -> Any:
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return fn(value)
     return value
-
-
-def _check_int(key: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(
-            f"The '{key}' parameter must be an int in [{low}, inf). Got {value!r} instead."
-        )
-
-
-def _check_real(key: str, value: Any, low: float, *, closed: bool) -> None:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value < low or (not closed and value == low):
-        interval = f"[{low:g}, inf)" if closed else f"({low:g}, inf)"
-        raise ValueError(
-            f"The '{key}' parameter of Trainer must be a float in {interval}. "
-            f"Got {value!r} instead."
-        )
