@@ -141,3 +141,14 @@ def test_the_trainer_checks_with_it():
         with pytest.raises(ValueError) as info:
             Trainer(Network([2, 1]), **kwargs)
         assert str(info.value) == message
+
+
+def test_a_value_of_the_wrong_kind_is_a_type_error():
+    from lucidnet import Network
+
+    error = invalid("Trainer", "callbacks", "lucidnet Callback objects", 3, error=TypeError)
+    assert type(error) is TypeError
+    with pytest.raises(TypeError, match=r"'callbacks' parameter of Trainer must be lucidnet"):
+        Trainer(Network([2, 1]), callbacks=["print"])
+    with pytest.raises(TypeError, match=r"must be True, False or an EarlyStopping\. Got 'yes'"):
+        Trainer(Network([2, 1]), early_stopping="yes")

@@ -302,7 +302,10 @@ def test_the_trainer_tells_adamw_which_parameters_are_weights(binary):
     trainer.fit(X, Y, epochs=2)
     for l in (1, 2):
         np.testing.assert_array_equal(net.W[l], twin.W[l])
-    with pytest.raises(ValueError, match=r"'weight_mask' parameter of AdamW must be 4 bools"):
+    with pytest.raises(
+        ValueError,
+        match=r"'weight_mask' parameter of AdamW must be 4 bools, one per array of this network",
+    ):
         Trainer(Network([3, 4, 1]), optimizer=AdamW(weight_mask=[True, False]))
 
 

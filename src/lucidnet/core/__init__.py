@@ -1,7 +1,7 @@
 """The math core: the lecture's network, one class ``Network`` over an Array-API namespace.
 
 ``Network`` holds W[l] and b[l] in dicts keyed by the layer l and computes the lecture's
-forward pass, cost and backpropagation (MATH.md §2–7) in whatever namespace its arrays
+forward pass, cost and backpropagation (docs/MATH.md §2–7) in whatever namespace its arrays
 live in (NumPy, array-api-strict, PyTorch, CuPy; ``arrays``). Around it: the
 activations and the output layers with their losses (small registries), the
 initialisation, the gradient check against finite differences, the ``parameters``

@@ -27,7 +27,15 @@ _BRACKETS = {  # closed= → (left, right)
 }
 
 
-def invalid(owner: str, name: str, expected: str, value: Any, hint: str = "") -> ValueError:
+def invalid(
+    owner: str,
+    name: str,
+    expected: str,
+    value: Any,
+    hint: str = "",
+    *,
+    error: type[Exception] = ValueError,
+) -> Exception:
     """The error for a bad parameter (returned, for the caller to raise).
 
     Parameters
@@ -42,6 +50,9 @@ def invalid(owner: str, name: str, expected: str, value: Any, hint: str = "") ->
         What it was given (shown with ``repr``).
     hint : str, optional
         A sentence appended after "Got ... instead.", saying what to do.
+    error : exception class, default=ValueError
+        TypeError for a value of the wrong kind altogether (an object where a callback
+        belongs); ValueError otherwise.
 
     Examples
     --------
@@ -49,7 +60,7 @@ def invalid(owner: str, name: str, expected: str, value: Any, hint: str = "") ->
     The 'momentum' parameter of SGD must be a float in [0, 1). Got 1.0 instead.
     """
     message = f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
-    return ValueError(f"{message} {hint}" if hint else message)
+    return error(f"{message} {hint}" if hint else message)
 
 
 def interval(low: float | None, high: float | None, closed: str = "both") -> str:

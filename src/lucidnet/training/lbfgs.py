@@ -1,6 +1,6 @@
 """Full-batch L-BFGS: the whole data set's J and ∂J/∂θ, summed over row blocks, for scipy.
 
-L-BFGS needs J(θ) and its gradient over *all* the examples at every step (MATH.md §6 with
+L-BFGS needs J(θ) and its gradient over *all* the examples at every step (docs/MATH.md §6 with
 B = n). The sum over examples splits into row blocks, so memory holds one block's
 activations at a time — and the blocks can live anywhere (on Dask workers too)::
 

@@ -1,6 +1,6 @@
 """The training loop: epochs of shuffled minibatches through the core's forward and backward.
 
-One minibatch step is the lecture's (MATH.md §6), with the optimizer in place of the
+One minibatch step is the lecture's (docs/MATH.md §6), with the optimizer in place of the
 plain update::
 
     idx            = the next B shuffled row indices        (X[idx] only, never a copy of X)
@@ -170,7 +170,7 @@ class Trainer:
         self.net = net
         self.optimizer = get_optimizer(optimizer, learning_rate=learning_rate)
         if isinstance(self.optimizer, AdamW):
-            _give_weight_mask(self.optimizer, net)
+            self.optimizer.use_weight_mask(weight_mask(net))
         self.schedule = get_schedule(schedule)
         self.dropout = dropout
         self.shuffle = bool(shuffle)
@@ -186,13 +186,19 @@ class Trainer:
         elif isinstance(early_stopping, EarlyStopping):
             self.early_stopping = early_stopping
         else:
-            raise TypeError(
-                f"early_stopping must be True, False or an EarlyStopping; got {early_stopping!r}."
+            raise invalid(
+                "Trainer",
+                "early_stopping",
+                "True, False or an EarlyStopping",
+                early_stopping,
+                error=TypeError,
             )
         callbacks = list(callbacks)
         for cb in callbacks:
             if not isinstance(cb, Callback):
-                raise TypeError(f"Every callback must be a lucidnet Callback; got {cb!r}.")
+                raise invalid(
+                    "Trainer", "callbacks", "lucidnet Callback objects", cb, error=TypeError
+                )
         if self.early_stopping is not None:
             callbacks.append(self.early_stopping)
         if terminate_on_nan:
@@ -576,18 +582,3 @@ class Trainer:
 
 def _overrides(cb: Callback, hook: str) -> bool:
     return getattr(type(cb), hook) is not getattr(Callback, hook)
-
-
-def _give_weight_mask(optimizer: AdamW, net: Network) -> None:
-    """AdamW decays the weights only: tell it which entries of the parameter list they are."""
-    mask = weight_mask(net)
-    if optimizer.weight_mask is None:
-        optimizer.weight_mask = mask
-    elif len(optimizer.weight_mask) != len(mask):
-        raise invalid(
-            "AdamW",
-            "weight_mask",
-            f"{len(mask)} bools for this network's [W[1], b[1], ..., W[{net.L}], b[{net.L}]]",
-            optimizer.weight_mask,
-            "Pass weight_mask=None and the Trainer fills it in.",
-        )

@@ -1,4 +1,4 @@
-"""Plain minibatch gradient descent, as in the lecture (MATH.md §6)."""
+"""Plain minibatch gradient descent, as in the lecture (docs/MATH.md §6)."""
 
 from __future__ import annotations
 

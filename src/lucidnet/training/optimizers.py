@@ -289,6 +289,22 @@ class AdamW(Adam):
         self.weight_decay = check_float("AdamW", "weight_decay", weight_decay, 0)
         self.weight_mask = None if weight_mask is None else [bool(m) for m in weight_mask]
 
+    def use_weight_mask(self, mask: Sequence[bool]) -> None:
+        """Take the network's mask when none was given; check a given one's length.
+
+        The :class:`~lucidnet.training.Trainer` calls it with ``weight_mask(net)``.
+        """
+        if self.weight_mask is None:
+            self.weight_mask = [bool(m) for m in mask]
+        elif len(self.weight_mask) != len(mask):
+            raise invalid(
+                "AdamW",
+                "weight_mask",
+                f"{len(mask)} bools, one per array of this network's [W[1], b[1], ..., W[L], b[L]]",
+                self.weight_mask,
+                "Pass weight_mask=None and the Trainer fills it in.",
+            )
+
     def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
         decay = lr * self.weight_decay
         if decay:
