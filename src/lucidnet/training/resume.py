@@ -16,6 +16,7 @@ import numpy as np
 
 from lucidnet.core.arrays import device_of, namespace, to_numpy
 from lucidnet.core.network import Network
+from lucidnet.core.parameters import set_parameters
 from lucidnet.training.history import History
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def load_trainer_state(trainer: Trainer, state: dict[str, Any]) -> None:
             f"{net.activation_names}; build the same network to resume."
         )
     convert = _converter(net)
-    trainer._set_params([convert(a) for a in state["weights"]])
+    set_parameters(net, [convert(a) for a in state["weights"]])
     trainer._restored = None
     best = state["best_weights"]
     trainer._best_weights = None if best is None else [convert(a) for a in best]
