@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from lucidnet import Network
+from lucidnet.core.ensemble import Ensemble
 from lucidnet.core.parameters import (
     gradients,
     pack,
@@ -162,3 +163,14 @@ def test_the_namespace_is_the_arrays_own():
     parts = unpack(theta, parameters(strict))
     for p, q in zip(parameters(net), parts, strict=True):
         np.testing.assert_array_equal(np.asarray(q), p)
+
+
+def test_an_ensemble_packs_its_stacked_members():
+    ens = Ensemble([3, 4, 2], members=3, hidden_activation="tanh", output="softmax", seed=0)
+    params = parameters(ens)
+    assert [p.shape for p in params] == [(3, 4, 3), (3, 4, 1), (3, 2, 4), (3, 2, 1)]
+    assert weight_mask(ens) == [True, False, True, False]
+    theta = pack(params)
+    assert theta.shape == (ens.n_parameters,)
+    for p, q in zip(params, unpack(theta, params), strict=True):
+        np.testing.assert_array_equal(q, p)

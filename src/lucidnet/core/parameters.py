@@ -12,7 +12,8 @@ Each array is raveled row by row, so θ has ``net.n_parameters`` entries and the
 gradients pack into the same layout: entry i of ``pack(grads)`` is ∂J/∂θ_i.
 
 The lists hold references (nothing is copied), and everything runs in the arrays'
-own Array-API namespace.
+own Array-API namespace. An ``Ensemble`` is no different: its W[l] and b[l] carry a
+leading axis of K members, and θ has its ``n_parameters`` = K · Σ_l (n[l]·n[l-1] + n[l]).
 """
 
 from __future__ import annotations
