@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from lucidnet.core.parameters import parameters
+
 
 @pytest.fixture
 def binary():
@@ -25,7 +27,7 @@ def multiclass():
 
 def weights_of(net):
     """Copies of [W[1], b[1], ..., W[L], b[L]]."""
-    return [a.copy() for l in range(1, net.L + 1) for a in (net.W[l], net.b[l])]
+    return [a.copy() for a in parameters(net)]
 
 
 def assert_same_weights(a, b):

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from lucidnet import Network
+from lucidnet.core.parameters import gradients, pack, parameters
 from lucidnet.training import lbfgs
 from lucidnet.training.lbfgs import (
     block_loss_grad,
@@ -22,9 +23,7 @@ from lucidnet.training.lbfgs import (
     combine,
     fit_lbfgs,
     loss_grad,
-    pack,
     row_block_sums,
-    unpack_into,
     with_parameters,
 )
 
@@ -49,29 +48,41 @@ def _problem(output, n=37, seed=0, weights=False):
     return net, X, Y, s
 
 
-def test_pack_and_unpack_round_trip():
+def theta_of(net):
+    """θ as scipy sees it: the core's flat layout, in float64."""
+    return pack(parameters(net), dtype=np.float64)
+
+
+def test_theta_round_trip():
     net = Network([3, 4, 2], seed=0)
-    theta = pack(net)
+    theta = theta_of(net)
     assert theta.dtype == np.float64 and theta.shape == (net.n_parameters,)
     # The order is W[1], b[1], W[2], b[2], each raveled row by row.
     np.testing.assert_array_equal(theta[:12], net.W[1].ravel())
     np.testing.assert_array_equal(theta[12:16], net.b[1].ravel())
-    other = Network([3, 4, 2], seed=1)
-    unpack_into(other, theta)
+    other = with_parameters(Network([3, 4, 2], seed=1), theta)
     for l in (1, 2):
         np.testing.assert_array_equal(other.W[l], net.W[l])
         np.testing.assert_array_equal(other.b[l], net.b[l])
         assert other.b[l].shape == (net.n[l], 1)
+    theta[0] += 1.0  # the network holds its own arrays, not views of θ
+    assert other.W[1][0, 0] == net.W[1][0, 0]
     with pytest.raises(ValueError, match=r"theta must have shape \(26,\)"):
-        unpack_into(other, theta[:-1])
+        with_parameters(other, theta[:-1])
+
+
+def test_theta_keeps_the_networks_dtype():
+    net = Network([3, 4, 2], seed=0, dtype=np.float32)
+    other = with_parameters(net, theta_of(net) + 1.0)
+    assert all(p.dtype == np.float32 for p in parameters(other))
 
 
 def test_with_parameters_leaves_the_template_alone():
     net = Network([3, 4, 2], seed=0)
-    before = pack(net)
+    before = theta_of(net)
     copy = with_parameters(net, before + 1.0)
-    np.testing.assert_array_equal(pack(net), before)
-    np.testing.assert_array_equal(pack(copy), before + 1.0)
+    np.testing.assert_array_equal(theta_of(net), before)
+    np.testing.assert_array_equal(theta_of(copy), before + 1.0)
 
 
 @pytest.mark.parametrize("output", OUTPUTS)
@@ -125,7 +136,7 @@ def test_the_combined_gradient_passes_finite_differences(output, weights, alpha)
     def J(theta):
         return loss_grad(with_parameters(net, theta), X, Y, s, alpha, block_rows=5)[0]
 
-    theta = pack(net)
+    theta = theta_of(net)
     _, grad = loss_grad(net, X, Y, s, alpha, block_rows=5)
     assert _relative_error(grad, _numeric_gradient(J, theta)) < 1e-6
 
@@ -140,7 +151,7 @@ def test_the_finite_difference_check_catches_a_broken_block_sum(monkeypatch):
         grads = net.backward(cache, Y_block.T)
         J = net.cost_from_cache(cache, Y_block.T)
         w = X_block.shape[0]
-        return J * w, lbfgs._pack_grads(net, grads.dW, grads.db), w
+        return J * w, pack(gradients(grads), dtype=np.float64), w
 
     monkeypatch.setattr(lbfgs, "block_loss_grad", broken)
 
@@ -148,7 +159,7 @@ def test_the_finite_difference_check_catches_a_broken_block_sum(monkeypatch):
         return loss_grad(with_parameters(net, theta), X, Y, None, 0.0, block_rows=5)[0]
 
     _, grad = loss_grad(net, X, Y, None, 0.0, block_rows=5)
-    assert _relative_error(grad, _numeric_gradient(J, pack(net))) > 1e-3
+    assert _relative_error(grad, _numeric_gradient(J, theta_of(net))) > 1e-3
 
 
 def test_combine_refuses_a_zero_total_weight():
@@ -184,7 +195,7 @@ def test_the_block_size_does_not_change_the_weights():
     for block_rows in (1000, 64, 7):
         net = Network([3, 6, 3], hidden_activation="tanh", output="softmax", seed=0)
         fit_lbfgs(net, X, Y, alpha=0.01, max_iter=40, block_rows=block_rows)
-        ends.append(pack(net))
+        ends.append(theta_of(net))
     np.testing.assert_allclose(ends[1], ends[0], atol=1e-8)
     np.testing.assert_allclose(ends[2], ends[0], atol=1e-8)
 
@@ -216,7 +227,9 @@ def test_the_default_block_keeps_activations_near_32_mb():
 @pytest.mark.parametrize("bad", [0, -3, True])
 def test_fit_lbfgs_refuses_a_bad_block_size(bad):
     net, X, Y, _ = _problem("sigmoid", n=6)
-    with pytest.raises(ValueError, match="block_rows must be a positive int"):
+    with pytest.raises(
+        ValueError, match=r"'block_rows' parameter of fit_lbfgs must be an int in \[1, inf\)"
+    ):
         fit_lbfgs(net, X, Y, block_rows=bad)
 
 
@@ -224,7 +237,7 @@ def test_divergence_keeps_the_starting_weights():
     net = Network([1, 1], output="identity", seed=0)
     X = np.array([[1e200], [-1e200]])
     Y = np.array([[1.0], [2.0]])
-    start = pack(net)
+    start = theta_of(net)
     with pytest.raises(ValueError, match="L-BFGS diverged"):
         fit_lbfgs(net, X, Y, max_iter=5)
-    np.testing.assert_array_equal(pack(net), start)
+    np.testing.assert_array_equal(theta_of(net), start)

@@ -8,6 +8,7 @@ import pytest
 from lucidnet import Network
 from lucidnet.training import (
     SGD,
+    AdamW,
     Callback,
     EarlyStopping,
     ReduceOnPlateau,
@@ -289,6 +290,25 @@ def test_float32_networks_train_in_float32(binary):
     assert all(net.W[l].dtype == np.float32 and net.b[l].dtype == np.float32 for l in (1, 2))
 
 
+def test_the_trainer_tells_adamw_which_parameters_are_weights(binary):
+    X, Y = binary
+    net = Network([3, 4, 1], seed=0)
+    trainer = Trainer(net, optimizer="adamw", seed=0)
+    assert trainer.optimizer.weight_mask == [True, False, True, False]
+    # The same run with a hand-made AdamW, told the mask, ends at the same weights.
+    twin = Network([3, 4, 1], seed=0)
+    mask = [True, False, True, False]
+    Trainer(twin, optimizer=AdamW(weight_mask=mask), seed=0).fit(X, Y, epochs=2)
+    trainer.fit(X, Y, epochs=2)
+    for l in (1, 2):
+        np.testing.assert_array_equal(net.W[l], twin.W[l])
+    with pytest.raises(
+        ValueError,
+        match=r"'weight_mask' parameter of AdamW must be 4 bools, one per array of this network",
+    ):
+        Trainer(Network([3, 4, 1]), optimizer=AdamW(weight_mask=[True, False]))
+
+
 def test_array_api_arrays_train_like_numpy(binary):
     xps = pytest.importorskip("array_api_strict")
     X, Y = binary
@@ -311,7 +331,7 @@ def test_array_api_arrays_train_like_numpy(binary):
         ({"Y": np.ones((4, 1))}, "Y has 4 rows but X has 5"),
         ({"X": np.full((5, 3), np.nan)}, "X contains NaN"),
         ({"sample_weight": -np.ones(5)}, "non-negative"),
-        ({"validation_fraction": 1.5}, "'validation_fraction' parameter of fit"),
+        ({"validation_fraction": 1.5}, "'validation_fraction' parameter of Trainer.fit"),
         (
             {"validation_fraction": 0.2, "validation_data": (np.ones((2, 3)), np.ones(2))},
             "not both",
@@ -319,7 +339,7 @@ def test_array_api_arrays_train_like_numpy(binary):
         ({"metrics": {"acc": accuracy}}, "metrics are computed on validation data"),
         ({"class_weight": "auto"}, "'balanced'"),
         ({"class_weight": {5: 2.0}}, "class indices 0..1"),
-        ({"epochs": -1}, "'epochs' parameter"),
+        ({"epochs": -1}, r"'epochs' parameter of Trainer.fit must be an int in \[0, inf\)"),
     ],
 )
 def test_fit_rejects_bad_inputs_with_clear_messages(kwargs, message):

@@ -18,6 +18,7 @@ from lucidnet.training import (
 
 RNG = np.random.default_rng(0)
 SHAPES = [(3, 2), (3, 1), (1, 3), (1, 1)]  # [W[1], b[1], W[2], b[2]]
+MASK = [True, False, True, False]  # which entries are weights (core.parameters.weight_mask)
 PARAMS = [RNG.normal(size=s) for s in SHAPES]
 GRADS = [[RNG.normal(size=s) for s in SHAPES] for _ in range(4)]  # four steps
 RATES = [0.1, 0.05, 0.05, 0.02]
@@ -75,7 +76,7 @@ def adam_reference(steps, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0):
     v = [np.zeros_like(x) for x in PARAMS]
     for t, (grads, lr) in enumerate(zip(GRADS[:steps], RATES[:steps], strict=True), start=1):
         for i, g in enumerate(grads):
-            if weight_decay and i % 2 == 0:  # decoupled decay, weights only
+            if weight_decay and MASK[i]:  # decoupled decay, weights only
                 p[i] = p[i] - lr * weight_decay * p[i]
             m[i] = b1 * m[i] + (1 - b1) * g
             v[i] = b2 * v[i] + (1 - b2) * g**2
@@ -100,7 +101,7 @@ def test_adam_first_step_moves_every_entry_by_about_lr():
 
 @pytest.mark.parametrize("steps", [1, 4])
 def test_adamw_decays_weights_not_biases(steps):
-    got = run(AdamW(weight_decay=0.1), steps)
+    got = run(AdamW(weight_decay=0.1, weight_mask=MASK), steps)
     assert_lists_close(got, adam_reference(steps, weight_decay=0.1), rtol=1e-12)
     plain = run(Adam(), steps)
     np.testing.assert_array_equal(got[1], plain[1])  # b[1]: no decay
@@ -112,9 +113,26 @@ def test_adamw_without_decay_is_adam():
     assert_lists_close(run(AdamW(weight_decay=0.0)), run(Adam()), rtol=0)
 
 
+def test_adamw_decays_what_the_mask_says():
+    # The mask, not the position, decides: marking only b[2] decays only b[2].
+    only_b2 = [False, False, False, True]
+    got = run(AdamW(weight_decay=0.1, weight_mask=only_b2), steps=1)
+    plain = run(Adam(), steps=1)
+    for i in range(3):
+        np.testing.assert_array_equal(got[i], plain[i])
+    assert not np.allclose(got[3], plain[3])
+
+
+def test_adamw_without_a_mask_asks_for_one():
+    with pytest.raises(ValueError, match="'weight_mask' parameter of AdamW must be 4 bools"):
+        run(AdamW(weight_decay=0.1), steps=1)
+    with pytest.raises(ValueError, match=r"Got \[True, False\] instead"):
+        run(AdamW(weight_mask=[True, False]), steps=1)
+
+
 def test_step_never_mutates_its_inputs():
     params = [p.copy() for p in PARAMS]
-    for opt in (SGD(momentum=0.9, nesterov=True), Adam(), AdamW()):
+    for opt in (SGD(momentum=0.9, nesterov=True), Adam(), AdamW(weight_mask=MASK)):
         opt.step(params, GRADS[0], 0.1)
         snap = opt.snapshot()
         arrays = [a for part in snap for a in (part if isinstance(part, list) else [part])]
@@ -126,7 +144,9 @@ def test_step_never_mutates_its_inputs():
         assert_lists_close(arrays, kept, rtol=0)
 
 
-@pytest.mark.parametrize("make", [lambda: SGD(momentum=0.9, nesterov=True), Adam, AdamW])
+@pytest.mark.parametrize(
+    "make", [lambda: SGD(momentum=0.9, nesterov=True), Adam, lambda: AdamW(weight_mask=MASK)]
+)
 def test_state_dict_round_trip_continues_identically(make, tmp_path):
     a = make()
     params = run(a, steps=2)
@@ -169,6 +189,8 @@ def test_get_optimizer():
         (lambda: SGD(momentum=1.0), "'momentum' parameter of SGD"),
         (lambda: Adam(beta_1=1.0), "'beta_1' parameter of Adam"),
         (lambda: AdamW(weight_decay=-1), "'weight_decay' parameter of AdamW"),
+        (lambda: Adam(epsilon=0.0), r"'epsilon' parameter of Adam must be a float in \(0, inf\)"),
+        (lambda: SGD(momentum=True), r"must be a float in \[0, 1\)\. Got True instead\."),
     ],
 )
 def test_bad_hyperparameters(make, message):

@@ -16,9 +16,10 @@ import numpy as np
 from sklearn.base import is_classifier
 
 from lucidnet.core.network import Network
+from lucidnet.core.parameters import pack, parameters
 from lucidnet.dask.cluster import FAN_IN, gather, get_client, is_dask, is_frame
 from lucidnet.estimators.lbfgs import refuse_stochastic_only, run_lbfgs
-from lucidnet.training.lbfgs import BlockSums, combine, pack, row_block_sums, with_parameters
+from lucidnet.training.lbfgs import BlockSums, combine, row_block_sums, with_parameters
 
 __all__ = [
     "ClusterObjective",
@@ -99,7 +100,7 @@ class ClusterObjective:
         # θ goes to the cluster as a task's result rather than scattered data: workers
         # fetch it from each other, and a lost copy is recomputed like any other task.
         client = self.client
-        theta = client.submit(_hold, pack(net), pure=False)
+        theta = client.submit(_hold, pack(parameters(net), dtype=np.float64), pure=False)
         parts = [
             client.submit(_block_sums, self.template, theta, block, pure=False)
             for block in self.blocks

@@ -1,6 +1,13 @@
-"""Training: optimizers, learning-rate schedules, callbacks and the Trainer loop.
+"""Training: turning a ``Network`` into a trained one, by minibatches or by L-BFGS.
 
-Imports the math core; never the interfaces (estimators, files, CLI, plots).
+The ``Trainer`` runs the epoch loop (``loop``) with an optimizer (``optimizers``: SGD,
+Adam, AdamW, all stepping the core's one parameter list), a learning-rate schedule
+(``schedules``) and callbacks (``callbacks``: early stopping, checkpoints, progress),
+checks and holds out its data (``data``, ``validation``), stops cleanly on divergence or
+Ctrl-C (``faults``) and resumes bit for bit (``resume``, ``state``); ``lbfgs`` is
+full-batch L-BFGS over row blocks, and ``checks`` gives every parameter error one
+sentence. May import ``lucidnet.core`` and ``lucidnet.io`` (atomic file writes); never
+the interfaces above it (estimators, tables, Dask, plots, CLI).
 """
 
 from lucidnet.training.callbacks import (

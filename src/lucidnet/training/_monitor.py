@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import math
 
+from lucidnet.training.checks import check_choice
+
 __all__ = ["initial_best", "is_better", "is_improvement", "resolve_mode"]
 
 
 def resolve_mode(monitor: str, mode: str, owner: str) -> str:
     """ "min" or "max"; "auto" is "min" for names containing "loss", else "max"."""
+    check_choice(owner, "mode", mode, ("auto", "min", "max"))
     if mode == "auto":
         return "min" if "loss" in monitor else "max"
-    if mode not in ("min", "max"):
-        raise ValueError(
-            f"The 'mode' parameter of {owner} must be 'auto', 'min' or 'max'. Got {mode!r} instead."
-        )
     return mode
 
 

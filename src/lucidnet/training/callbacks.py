@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from lucidnet.core.arrays import namespace
 from lucidnet.training._monitor import initial_best, is_better, is_improvement, resolve_mode
+from lucidnet.training.checks import check_float, check_int, invalid
 from lucidnet.training.state import save_state
 
 if TYPE_CHECKING:
@@ -122,19 +123,9 @@ class EarlyStopping(Callback):
         mode: str = "auto",
         restore_best_weights: bool = True,
     ) -> None:
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(
-                "The 'patience' parameter of EarlyStopping must be an int in [1, inf). "
-                f"Got {patience!r} instead."
-            )
-        if not min_delta >= 0:
-            raise ValueError(
-                "The 'min_delta' parameter of EarlyStopping must be a float in [0, inf). "
-                f"Got {min_delta!r} instead."
-            )
         self.monitor = monitor
-        self.patience = patience
-        self.min_delta = float(min_delta)
+        self.patience = check_int("EarlyStopping", "patience", patience, low=1)
+        self.min_delta = check_float("EarlyStopping", "min_delta", min_delta, 0)
         self.mode = resolve_mode(monitor, mode, "EarlyStopping")
         self.restore_best_weights = bool(restore_best_weights)
         self.reset()
@@ -380,9 +371,12 @@ class HistoryLogger(Callback):
     def __init__(self, path: str | os.PathLike[str]) -> None:
         suffix = Path(path).suffix.lower()
         if suffix not in (".csv", ".json"):
-            raise ValueError(
-                f"HistoryLogger writes .csv or .json files; got {os.fspath(path)!r}. "
-                "End the file name in .csv or .json."
+            raise invalid(
+                "HistoryLogger",
+                "path",
+                "a file name ending in .csv or .json",
+                os.fspath(path),
+                "HistoryLogger writes CSV (one row per epoch) or JSON (columns).",
             )
         self.path = path
         self.suffix = suffix

@@ -1,6 +1,7 @@
 """The data side of training: checking inputs, weighting rows, holding out validation rows.
 
-Everything here works on row indices; no function copies X.
+Everything here works on row indices; no function copies X. The data may be NumPy or any
+Array-API array; the network's parameters must already live where X does.
 """
 
 from __future__ import annotations
@@ -9,9 +10,18 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core.arrays import to_numpy
+from lucidnet.core.arrays import device_of, namespace, to_numpy
 
-__all__ = ["as_rows", "check_sample_weight", "class_weights", "row_classes", "validation_split"]
+__all__ = [
+    "as_rows",
+    "check_same_place",
+    "check_sample_weight",
+    "class_weights",
+    "on_device",
+    "row_classes",
+    "validation_split",
+    "with_class_weights",
+]
 
 Array = Any
 
@@ -43,6 +53,33 @@ def as_rows(name: str, A: Array, n_cols: int, xp: Any, n_rows: int | None = None
             "(e.g. sklearn.impute.SimpleImputer)."
         )
     return A
+
+
+def check_same_place(W: Array, X: Array) -> None:
+    """The network's parameters (``W = net.W[1]``) must live where X does.
+
+    The trainer never moves them: moving is the user's one explicit ``net.to(xp, device)``.
+
+    Raises
+    ------
+    TypeError
+        Naming both places and the call that moves the network.
+    """
+    xp, device = namespace(X), device_of(X)
+    if namespace(W) is xp and (xp is np or device_of(W) == device):
+        return
+    where = f"{type(X).__module__}.{type(X).__name__} on {device}"
+    raise TypeError(
+        f"X is a {where}, but the network's parameters are "
+        f"{type(W).__module__}.{type(W).__name__} on {device_of(W)}. Move the network to "
+        "the data first: Trainer(net.to(xp, device), ...) with xp and device those of X "
+        "(array_api_compat.array_namespace(X), array_api_compat.device(X))."
+    )
+
+
+def on_device(weights: np.ndarray, xp: Any, device: Any) -> Array:
+    """Sample weights (NumPy) in the data's namespace ``xp``, on its device."""
+    return weights if xp is np else xp.asarray(weights, device=device)
 
 
 def check_sample_weight(
@@ -129,6 +166,33 @@ def class_weights(
             f"got {type(class_weight).__name__}."
         )
     return per_class[classes]
+
+
+def with_class_weights(
+    sw: np.ndarray | None,
+    class_weight: dict[int, float] | str,
+    Y: Array,
+    train_idx: np.ndarray | None,
+) -> np.ndarray:
+    """The sample weights times each training row's class weight (validation rows: × 1).
+
+    Parameters
+    ----------
+    sw : array of shape (n_rows,) or None
+        The sample weights (None: all ones).
+    class_weight : dict {class_index: weight} or "balanced"
+        See :func:`class_weights`; "balanced" counts the training rows only.
+    Y : array of shape (n_rows, n[L])
+        Encoded targets; a row's class is its argmax (n[L] > 1) or its 0/1 value.
+    train_idx : int array or None
+        The training rows (None: every row).
+    """
+    rows = to_numpy(Y) if train_idx is None else to_numpy(Y)[train_idx]
+    n_out = Y.shape[1]
+    per_row = class_weights(class_weight, row_classes(rows), n_out if n_out > 1 else 2)
+    s_train = np.ones(Y.shape[0])
+    s_train[slice(None) if train_idx is None else train_idx] = per_row
+    return s_train if sw is None else sw * s_train
 
 
 def validation_split(

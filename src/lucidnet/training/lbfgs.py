@@ -1,6 +1,6 @@
 """Full-batch L-BFGS: the whole data set's J and ∂J/∂θ, summed over row blocks, for scipy.
 
-L-BFGS needs J(θ) and its gradient over *all* the examples at every step (MATH.md §6 with
+L-BFGS needs J(θ) and its gradient over *all* the examples at every step (docs/MATH.md §6 with
 B = n). The sum over examples splits into row blocks, so memory holds one block's
 activations at a time — and the blocks can live anywhere (on Dask workers too)::
 
@@ -10,8 +10,9 @@ activations at a time — and the blocks can live anywhere (on Dask workers too)
 
 which is exactly the core's J over the full batch (``Network.backward`` with B = Σw).
 Each block goes through the same ``net.forward`` and ``net.backward``; the block's mean
-gradient times its weight w_k gives its sum. θ is the flat float64 vector
-``[W[1].ravel(), b[1].ravel(), ..., W[L].ravel(), b[L].ravel()]`` scipy works with.
+gradient times its weight w_k gives its sum. θ is the flat float64 vector scipy works
+with, ``lucidnet.core.parameters.pack`` of ``[W[1], b[1], ..., W[L], b[L]]``; the
+gradients pack into the same layout.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ import numpy as np
 import scipy.optimize
 
 from lucidnet.core.network import Network
+from lucidnet.core.parameters import (
+    gradients,
+    pack,
+    parameters,
+    set_parameters,
+    unpack,
+    weight_mask,
+)
+from lucidnet.training.checks import check_int
 
 __all__ = [
     "BlockSums",
@@ -35,9 +45,7 @@ __all__ = [
     "fit_lbfgs",
     "loss_grad",
     "minimize_lbfgs",
-    "pack",
     "row_block_sums",
-    "unpack_into",
     "with_parameters",
 ]
 
@@ -49,36 +57,10 @@ BlockSums = tuple[float, np.ndarray, float]
 _BLOCK_BYTES = 32 * 2**20
 
 
-def pack(net: Network) -> np.ndarray:
-    """θ = [W[1].ravel(), b[1].ravel(), ..., W[L].ravel(), b[L].ravel()] as float64.
-
-    Examples
-    --------
-    >>> net = Network([3, 4, 1], seed=0)
-    >>> pack(net).shape == (net.n_parameters,)
-    True
-    """
-    parts = []
-    for l in range(1, net.L + 1):
-        parts += [np.asarray(net.W[l], dtype=np.float64).ravel()]
-        parts += [np.asarray(net.b[l], dtype=np.float64).ravel()]
-    return np.concatenate(parts)
-
-
-def unpack_into(net: Network, theta: np.ndarray) -> None:
-    """Put θ (from :func:`pack`) into ``net.W`` and ``net.b``, as new arrays in net's dtype."""
-    theta = np.asarray(theta)
-    if theta.shape != (net.n_parameters,):
-        raise ValueError(
-            f"theta must have shape ({net.n_parameters},), the network's parameter count; "
-            f"got {theta.shape}."
-        )
-    start = 0
-    for l in range(1, net.L + 1):
-        for P, shape in ((net.W, (net.n[l], net.n[l - 1])), (net.b, (net.n[l], 1))):
-            size = shape[0] * shape[1]
-            P[l] = theta[start : start + size].reshape(shape).astype(net.dtype)
-            start += size
+def _set_theta(net: Network, theta: np.ndarray) -> None:
+    """Put θ into ``net``: new arrays in net's dtype (never views of scipy's vector)."""
+    parts = unpack(np.asarray(theta), parameters(net))
+    set_parameters(net, [part.astype(net.dtype) for part in parts])
 
 
 def with_parameters(template: Network, theta: np.ndarray) -> Network:
@@ -87,17 +69,9 @@ def with_parameters(template: Network, theta: np.ndarray) -> Network:
     Workers share one template between tasks; each task gets its own W and b dicts.
     """
     net = copy.copy(template)
-    net.W, net.b = {}, {}
-    unpack_into(net, theta)
+    net.W, net.b = dict(template.W), dict(template.b)
+    _set_theta(net, theta)
     return net
-
-
-def _pack_grads(net: Network, dW: dict[int, Array], db: dict[int, Array]) -> np.ndarray:
-    parts = []
-    for l in range(1, net.L + 1):
-        parts += [np.asarray(dW[l], dtype=np.float64).ravel()]
-        parts += [np.asarray(db[l], dtype=np.float64).ravel()]
-    return np.concatenate(parts)
 
 
 def block_loss_grad(
@@ -137,7 +111,7 @@ def block_loss_grad(
     cache = net.forward(X_block.T)
     J = net.cost_from_cache(cache, Y.T, 0.0, sample_weight=s_block)
     grads = net.backward(cache, Y.T, 0.0, sample_weight=s_block)
-    return J * w, _pack_grads(net, grads.dW, grads.db) * w, w
+    return J * w, pack(gradients(grads), dtype=np.float64) * w, w
 
 
 def block_rows_for(net: Network, target_bytes: int = _BLOCK_BYTES) -> int:
@@ -206,12 +180,16 @@ def combine(
     J = loss / weight
     grad /= weight
     if alpha:
-        start = 0
-        for l in range(1, net.L + 1):
-            W = np.asarray(net.W[l], dtype=np.float64)
-            J += alpha * float(np.sum(W * W)) / (2 * weight)
-            grad[start : start + W.size] += (alpha / weight) * W.ravel()
-            start += W.size + net.n[l]
+        # the weights as a vector in θ's layout, 0 where θ holds a bias (not penalised)
+        W = pack(
+            [
+                p if is_W else np.zeros_like(p)
+                for p, is_W in zip(parameters(net), weight_mask(net), strict=True)
+            ],
+            dtype=np.float64,
+        )
+        J += alpha * float(W @ W) / (2 * weight)
+        grad += (alpha / weight) * W
     return J, grad
 
 
@@ -243,7 +221,8 @@ def minimize_lbfgs(
     net : Network
         The start; it ends holding the result's parameters.
     objective : callable net -> (J, grad)
-        J and ∂J/∂θ (flat, as :func:`pack`) at the parameters ``net`` holds.
+        J and ∂J/∂θ at the parameters ``net`` holds; ∂J/∂θ flat, in the layout of
+        ``pack(parameters(net))`` (``lucidnet.core.parameters``).
     max_iter, max_fun, tol : as scikit-learn's ``max_iter``, ``max_fun`` and ``tol``
         scipy's ``maxiter``, ``maxfun`` and ``gtol``.
     callback : callable (iteration, J) -> None, optional
@@ -260,14 +239,14 @@ def minimize_lbfgs(
     ValueError
         When J or the parameters become non-finite; the starting parameters are kept.
     """
-    start = pack(net)
+    start = pack(parameters(net), dtype=np.float64)  # θ₀
     last: dict[str, Any] = {"J": math.nan}
     loss_curve: list[float] = []
     seconds: list[float] = []
     clock = [time.perf_counter()]
 
     def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        unpack_into(net, theta)
+        _set_theta(net, theta)
         J, grad = objective(net)
         last["J"] = J
         return J, grad
@@ -282,7 +261,7 @@ def minimize_lbfgs(
         seconds.append(now - clock[0])
         clock[0] = now
         if callback is not None:
-            unpack_into(net, theta)
+            _set_theta(net, theta)
             callback(len(loss_curve), J)
 
     with np.errstate(over="ignore", invalid="ignore"):
@@ -295,13 +274,13 @@ def minimize_lbfgs(
             options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
         )
     if not (np.all(np.isfinite(result.x)) and math.isfinite(result.fun)):
-        unpack_into(net, start)
+        _set_theta(net, start)
         raise ValueError(
             f"L-BFGS diverged: the cost became {result.fun} after {result.nit} iteration(s); "
             "the starting weights were kept. Scale the inputs (e.g. StandardScaler) or "
             "raise alpha."
         )
-    unpack_into(net, result.x)
+    _set_theta(net, result.x)
     result["loss_curve"] = loss_curve
     result["seconds"] = seconds
     return result
@@ -355,8 +334,8 @@ def fit_lbfgs(
     """
     if X.shape[0] != Y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}; they must match.")
-    if block_rows is not None and (isinstance(block_rows, bool) or int(block_rows) < 1):
-        raise ValueError(f"block_rows must be a positive int; got {block_rows!r}.")
+    if block_rows is not None:
+        check_int("fit_lbfgs", "block_rows", block_rows, low=1)
 
     def objective(candidate: Network) -> tuple[float, np.ndarray]:
         return loss_grad(candidate, X, Y, sample_weight, alpha, block_rows)

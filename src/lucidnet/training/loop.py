@@ -1,6 +1,6 @@
 """The training loop: epochs of shuffled minibatches through the core's forward and backward.
 
-One minibatch step is the lecture's (MATH.md §6), with the optimizer in place of the
+One minibatch step is the lecture's (docs/MATH.md §6), with the optimizer in place of the
 plain update::
 
     idx            = the next B shuffled row indices        (X[idx] only, never a copy of X)
@@ -17,21 +17,25 @@ clean stop on Ctrl-C, and a state that resumes a run bit for bit.
 Cheap by design: optimizers never change arrays in place, so "the weights before this
 batch", "the weights of the best epoch" and "the state at the last epoch boundary" are
 kept as references, not copies.
+
+This module is the loop; its neighbours hold the rest of ``fit``: ``data`` and
+``validation`` (the rows it checks, weights and holds out), ``faults`` (divergence and
+Ctrl-C) and ``resume`` (the state behind :meth:`Trainer.state_dict`).
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from lucidnet.core.arrays import device_of, move_to, namespace, to_numpy
+from lucidnet.core.arrays import device_of, move_to, namespace
 from lucidnet.core.network import Network
+from lucidnet.core.parameters import gradients, parameters, set_parameters, weight_mask
 from lucidnet.training._monitor import initial_best, is_better
 from lucidnet.training.callbacks import (
     Callback,
@@ -40,29 +44,25 @@ from lucidnet.training.callbacks import (
     ProgressBar,
     TerminateOnNaN,
 )
+from lucidnet.training.checks import check_choice, check_float, check_int, invalid
 from lucidnet.training.data import (
     as_rows,
+    check_same_place,
     check_sample_weight,
-    class_weights,
-    row_classes,
-    validation_split,
+    on_device,
+    with_class_weights,
 )
+from lucidnet.training.faults import Diverged, all_finite, interruption_note
 from lucidnet.training.history import History
 from lucidnet.training.minibatch import minibatches
-from lucidnet.training.optimizers import Optimizer, clip_by_global_norm, get_optimizer
+from lucidnet.training.optimizers import AdamW, Optimizer, clip_by_global_norm, get_optimizer
+from lucidnet.training.resume import load_trainer_state, trainer_state
 from lucidnet.training.schedules import Schedule, get_schedule
+from lucidnet.training.validation import Metric, Validation, check_metrics, evaluate, held_out
 
 __all__ = ["Trainer"]
 
 Array = Any
-Metric = Callable[[Array, Array], float]
-
-
-class _Diverged(Exception):
-    """Internal: a non-finite loss or weight; turned into a ValueError after on_train_end."""
-
-    def __init__(self, epoch: int, batch: int, what: str, lr: float) -> None:
-        self.epoch, self.batch, self.what, self.lr = epoch, batch, what, lr
 
 
 class Trainer:
@@ -159,23 +159,21 @@ class Trainer:
     ) -> None:
         if not isinstance(net, Network):
             raise TypeError(f"Trainer trains a lucidnet Network; got {type(net).__name__}.")
-        _check_int("batch_size", batch_size, 1)
-        _check_real("alpha", alpha, 0.0, closed=True)
-        if clip_norm is not None:
-            _check_real("clip_norm", clip_norm, 0.0, closed=False)
-        if verbose not in (0, 1, 2):
-            raise ValueError(
-                f"The 'verbose' parameter of Trainer must be 0, 1 or 2. Got {verbose!r} instead."
-            )
+        self.batch_size = check_int("Trainer", "batch_size", batch_size, low=1)
+        self.alpha = check_float("Trainer", "alpha", alpha, 0)
+        self.clip_norm = (
+            None
+            if clip_norm is None
+            else check_float("Trainer", "clip_norm", clip_norm, 0, closed="neither")
+        )
+        self.verbose = check_choice("Trainer", "verbose", verbose, (0, 1, 2))
         self.net = net
         self.optimizer = get_optimizer(optimizer, learning_rate=learning_rate)
+        if isinstance(self.optimizer, AdamW):
+            self.optimizer.use_weight_mask(weight_mask(net))
         self.schedule = get_schedule(schedule)
-        self.batch_size = int(batch_size)
-        self.alpha = float(alpha)
         self.dropout = dropout
-        self.clip_norm = None if clip_norm is None else float(clip_norm)
         self.shuffle = bool(shuffle)
-        self.verbose = verbose
         self.rng = np.random.default_rng(seed)
         self._split_seed = int(self.rng.integers(2**63))
 
@@ -188,13 +186,19 @@ class Trainer:
         elif isinstance(early_stopping, EarlyStopping):
             self.early_stopping = early_stopping
         else:
-            raise TypeError(
-                f"early_stopping must be True, False or an EarlyStopping; got {early_stopping!r}."
+            raise invalid(
+                "Trainer",
+                "early_stopping",
+                "True, False or an EarlyStopping",
+                early_stopping,
+                error=TypeError,
             )
         callbacks = list(callbacks)
         for cb in callbacks:
             if not isinstance(cb, Callback):
-                raise TypeError(f"Every callback must be a lucidnet Callback; got {cb!r}.")
+                raise invalid(
+                    "Trainer", "callbacks", "lucidnet Callback objects", cb, error=TypeError
+                )
         if self.early_stopping is not None:
             callbacks.append(self.early_stopping)
         if terminate_on_nan:
@@ -231,15 +235,14 @@ class Trainer:
 
     @property
     def params(self) -> list[Array]:
-        """The network's parameters ``[W[1], b[1], ..., W[L], b[L]]`` (references)."""
-        W, b = self.net.W, self.net.b
-        return [p for l in range(1, self.net.L + 1) for p in (W[l], b[l])]
+        """The network's parameters ``[W[1], b[1], ..., W[L], b[L]]`` (references).
+
+        ``lucidnet.core.parameters.parameters(trainer.net)``; the optimizer steps this list.
+        """
+        return parameters(self.net)
 
     def _set_params(self, params: list[Array]) -> None:
-        W, b = self.net.W, self.net.b
-        for l in range(1, self.net.L + 1):
-            W[l] = params[2 * l - 2]
-            b[l] = params[2 * l - 1]
+        set_parameters(self.net, params)
 
     def restore_weights(self, params: list[Array], epoch: int | None = None) -> None:
         """Put ``params`` (e.g. the best epoch's) into the network at the end of training.
@@ -331,36 +334,23 @@ class Trainer:
         """
         net = self.net
         n0, nL = net.n[0], net.n[net.L]
-        _check_int("epochs", epochs, 0)
+        check_int("Trainer.fit", "epochs", epochs, low=0)
         xp = namespace(X)
         device = device_of(X)
-        _check_same_place(net, xp, device, X)
+        check_same_place(net.W[1], X)
         X = as_rows("X", X, n0, xp)
         n = X.shape[0]
         Y = as_rows("Y", move_to(Y, xp, device), nL, xp, n_rows=n)  # Y follows X
         sw = None if sample_weight is None else check_sample_weight(sample_weight, n)
 
-        train_idx, val = self._validation(
-            X, Y, sw, validation_data, validation_fraction, stratify, xp
+        train_idx, val = held_out(
+            X, Y, sw, validation_data, validation_fraction, stratify, seed=self._split_seed
         )
         n_train = n if train_idx is None else len(train_idx)
         if class_weight is not None:
-            rows = to_numpy(Y) if train_idx is None else to_numpy(Y)[train_idx]
-            per_row = class_weights(class_weight, row_classes(rows), nL if nL > 1 else 2)
-            s_train = np.ones(n)
-            s_train[slice(None) if train_idx is None else train_idx] = per_row
-            sw = s_train if sw is None else sw * s_train
-        s = None if sw is None else _like(sw, xp, device)
-
-        metrics = dict(metrics or {})
-        for name, fn in metrics.items():
-            if not callable(fn):
-                raise TypeError(f"metrics[{name!r}] must be a function fn(Y_true, A_out) -> float.")
-        if metrics and val is None:
-            raise ValueError(
-                "metrics are computed on validation data; pass validation_data=(X_val, Y_val) "
-                "or validation_fraction=0.1 to fit."
-            )
+            sw = with_class_weights(sw, class_weight, Y, train_idx)
+        s = None if sw is None else on_device(sw, xp, device)
+        metrics = check_metrics(metrics, val)
         self.log_keys = ["epoch", "loss"]
         if val is not None:
             self.log_keys += ["val_loss", *(f"val_{name}" for name in metrics)]
@@ -385,54 +375,6 @@ class Trainer:
         self._run(X, Y, s, train_idx, val, metrics, epochs, xp)
         return self.history
 
-    def _validation(
-        self,
-        X: Array,
-        Y: Array,
-        sw: np.ndarray | None,
-        validation_data: tuple[Array, ...] | None,
-        validation_fraction: float | None,
-        stratify: Array | None,
-        xp: Any,
-    ) -> tuple[np.ndarray | None, tuple[Array, Array, Array | None] | None]:
-        """(train_idx or None, (X_val, Y_val, s_val) or None)."""
-        if validation_data is not None and validation_fraction is not None:
-            raise ValueError("Pass validation_data or validation_fraction to fit, not both.")
-        n0, nL = self.net.n[0], self.net.n[self.net.L]
-        if validation_fraction is not None:
-            if isinstance(validation_fraction, bool) or not (
-                isinstance(validation_fraction, numbers.Real) and 0 < validation_fraction < 1
-            ):
-                raise ValueError(
-                    "The 'validation_fraction' parameter of fit must be a float in (0, 1). "
-                    f"Got {validation_fraction!r} instead."
-                )
-            rng = np.random.default_rng(self._split_seed)
-            train_idx, val_idx = validation_split(
-                X.shape[0], float(validation_fraction), rng, stratify
-            )
-            device = device_of(X)
-            take = val_idx if xp is np else xp.asarray(val_idx, device=device)
-            X_val, Y_val = xp.take(X, take, axis=0), xp.take(Y, take, axis=0)
-            s_val = None if sw is None else _like(sw[val_idx], xp, device)
-            return train_idx, (X_val, Y_val, s_val)
-        if validation_data is None:
-            return None, None
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError(
-                "validation_data must be (X_val, Y_val) or (X_val, Y_val, sample_weight_val)."
-            )
-        device = device_of(X)  # the validation data follow X
-        X_val = as_rows("X_val", move_to(validation_data[0], xp, device), n0, xp)
-        Y_val = as_rows(
-            "Y_val", move_to(validation_data[1], xp, device), nL, xp, n_rows=X_val.shape[0]
-        )
-        s_val = None
-        if len(validation_data) == 3 and validation_data[2] is not None:
-            s_val = check_sample_weight(validation_data[2], X_val.shape[0], "sample_weight_val")
-            s_val = _like(s_val, xp, device)
-        return None, (X_val, Y_val, s_val)
-
     def _choose_monitor(self) -> tuple[str, str]:
         es = next((cb for cb in self.callbacks if isinstance(cb, EarlyStopping)), None)
         if es is not None:
@@ -447,7 +389,7 @@ class Trainer:
         Y: Array,
         s: Array | None,
         train_idx: np.ndarray | None,
-        val: tuple[Array, Array, Array | None] | None,
+        val: Validation | None,
         metrics: dict[str, Metric],
         epochs: int,
         xp: Any,
@@ -457,7 +399,7 @@ class Trainer:
         self._restored = None
         self._boundary = self._snapshot(params)
         self._prev = None
-        diverged: _Diverged | None = None
+        diverged: Diverged | None = None
         try:
             for cb in self.callbacks:
                 cb.on_train_begin(self)
@@ -469,36 +411,17 @@ class Trainer:
             self._rollback()
             self.interrupted = True
             self.stop_reason = "interrupted"
-        except _Diverged as error:
+        except Diverged as error:
             diverged = error
             self.stop_reason = "diverged"
         for cb in self.callbacks:
             cb.on_train_end(self)
         restored = self._restored is not None
         if self.interrupted:
-            if restored:
-                kept = f"restored the best weights (epoch {self.best_epoch})"
-            else:
-                kept = (
-                    f"kept the weights of epoch {self.epoch}" if self.epoch else "kept the weights"
-                )
-            print(
-                f"Training interrupted (KeyboardInterrupt): stopped cleanly after {self.epoch} "
-                f"complete epoch(s), {kept}; the history is kept and "
-                f"fit(..., epochs={self.epochs_target}) resumes.",
-                file=sys.stderr,
-            )
+            note = interruption_note(self.epoch, self.epochs_target, self.best_epoch, restored)
+            print(note, file=sys.stderr)
         if diverged is not None:
-            kept = (
-                f"The best weights (epoch {self.best_epoch}) were restored."
-                if restored
-                else "The last finite weights were kept."
-            )
-            raise ValueError(
-                f"Training diverged at epoch {diverged.epoch}, batch {diverged.batch}: "
-                f"{diverged.what}. {kept} Try a lower learning rate (now {diverged.lr!r}) or "
-                "scale the inputs (e.g. StandardScaler)."
-            )
+            raise diverged.error(self.best_epoch, restored)
 
     def _epoch(
         self,
@@ -506,13 +429,12 @@ class Trainer:
         Y: Array,
         s: Array | None,
         train_idx: np.ndarray | None,
-        val: tuple[Array, Array, Array | None] | None,
+        val: Validation | None,
         metrics: dict[str, Metric],
         xp: Any,
     ) -> None:
         net, optimizer, schedule, rng = self.net, self.optimizer, self.schedule, self.rng
-        L, alpha, dropout, clip_norm = net.L, self.alpha, self.dropout, self.clip_norm
-        layers = range(1, L + 1)
+        alpha, dropout, clip_norm = self.alpha, self.dropout, self.clip_norm
         batch_callbacks = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
         check, fast, per_batch = self._check_finite, xp is np, schedule.per_batch
         device = None if fast else device_of(X)
@@ -552,12 +474,9 @@ class Trainer:
                 J = net.cost_from_cache(cache, Yb, alpha, sample_weight=sb)
                 if check and not math.isfinite(J):
                     self._restore_finite(prev)
-                    raise _Diverged(epoch, batch, f"the loss became {J}", lr)
+                    raise Diverged(epoch, batch, f"the loss became {J}", lr)
                 grads = net.backward(cache, Yb, alpha, sample_weight=sb)
-                dW, db = grads.dW, grads.db
-                g: list[Array] = []
-                for l in layers:
-                    g += (dW[l], db[l])
+                g = gradients(grads)  # [dW[1], db[1], ..., dW[L], db[L]], as params
                 if clip_norm is not None:
                     g, _ = clip_by_global_norm(g, clip_norm)
                 prev = (params, optimizer.snapshot(), self.t, self.n_batches)
@@ -574,12 +493,12 @@ class Trainer:
                     if self.stop_training:
                         break
             self._prev = prev
-            if check and not _all_finite(params, xp):
+            if check and not all_finite(params, xp):
                 self._restore_finite(prev)
-                raise _Diverged(epoch, batch, "the weights became inf or nan", lr)
+                raise Diverged(epoch, batch, "the weights became inf or nan", lr)
             logs: dict[str, Any] = {"epoch": epoch, "loss": total / weight if weight else math.nan}
             if val is not None:
-                logs.update(self._evaluate(val, metrics))
+                logs.update(evaluate(net, val, metrics))
         logs["lr"] = lr
         logs["seconds"] = time.perf_counter() - start
 
@@ -594,20 +513,6 @@ class Trainer:
         self._boundary = self._snapshot(params)
         for cb in self.callbacks:
             cb.on_epoch_end(self, epoch, logs)
-
-    def _evaluate(
-        self, val: tuple[Array, Array, Array | None], metrics: dict[str, Metric]
-    ) -> dict[str, float]:
-        """val_loss (the mean loss, no L2 penalty) and val_<metric> on the validation rows."""
-        X_val, Y_val, s_val = val
-        net = self.net
-        cache = net.forward(X_val.T)
-        logs = {"val_loss": net.cost_from_cache(cache, Y_val.T, 0.0, sample_weight=s_val)}
-        if metrics:
-            A_rows = cache.A[net.L].T
-            for name, fn in metrics.items():
-                logs[f"val_{name}"] = float(fn(Y_val, A_rows))
-        return logs
 
     # ------------------------------------------------------------------ faults
 
@@ -632,7 +537,7 @@ class Trainer:
     def _restore_finite(self, prev: tuple[Any, ...] | None) -> None:
         """Put back the weights before the last step, or those of the last epoch boundary."""
         xp = namespace(*self.params[:1])
-        if prev is not None and _all_finite(prev[0], xp):
+        if prev is not None and all_finite(prev[0], xp):
             params, opt_state, self.t, self.n_batches = prev
             self._set_params(params)
             self.optimizer.restore(opt_state)
@@ -656,31 +561,7 @@ class Trainer:
 
         Save it with :func:`lucidnet.training.save_state`.
         """
-        return {
-            "format": "lucidnet.Trainer",
-            "version": 1,
-            "layer_sizes": list(self.net.n),
-            "activations": self.net.activation_names,
-            "weights": self._training_params(),
-            "best_weights": self._best_weights,
-            "optimizer": self.optimizer.state_dict(),
-            "schedule": self.schedule.state_dict(),
-            "rng": self.rng.bit_generator.state,
-            "split_seed": self._split_seed,
-            "epoch": self.epoch,
-            "t": self.t,
-            "n_batches": self.n_batches,
-            "learning_rate_": self.learning_rate_,
-            "best_epoch": self.best_epoch,
-            "best_score": self.best_score,
-            "best_value": self._best_value,
-            "monitor": self._monitor,
-            "stop_reason": self.stop_reason,
-            "history": self.history.to_dict(),
-            "callbacks": [
-                {"class": type(cb).__name__, "state": cb.state_dict()} for cb in self.callbacks
-            ],
-        }
+        return trainer_state(self)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from :meth:`state_dict`: the network gets ``state["weights"]``.
@@ -693,39 +574,7 @@ class Trainer:
         ValueError
             When the network's layer sizes or activations differ from the saved ones.
         """
-        net = self.net
-        if (
-            list(state["layer_sizes"]) != list(net.n)
-            or list(state["activations"]) != net.activation_names
-        ):
-            raise ValueError(
-                f"The state is for a network {state['layer_sizes']} with activations "
-                f"{state['activations']}, but this trainer's network is {net.n} with "
-                f"{net.activation_names}; build the same network to resume."
-            )
-        convert = _converter(net)
-        self._set_params([convert(a) for a in state["weights"]])
-        self._restored = None
-        best = state["best_weights"]
-        self._best_weights = None if best is None else [convert(a) for a in best]
-        self.optimizer.load_state_dict(_map_arrays(state["optimizer"], convert))
-        self.schedule.load_state_dict(state["schedule"])
-        self.rng.bit_generator.state = state["rng"]
-        self._split_seed = int(state["split_seed"])
-        self.epoch, self.t, self.n_batches = state["epoch"], state["t"], state["n_batches"]
-        self.learning_rate_ = state["learning_rate_"]
-        self.best_epoch, self.best_score = state["best_epoch"], state["best_score"]
-        self._best_value = state["best_value"]
-        self._monitor = state["monitor"]
-        self.stop_reason = state["stop_reason"]
-        self.history = History.from_dict(state["history"])
-        saved: dict[str, list[dict[str, Any]]] = {}
-        for entry in state["callbacks"]:
-            saved.setdefault(entry["class"], []).append(entry["state"])
-        for cb in self.callbacks:
-            queue = saved.get(type(cb).__name__)
-            if queue:
-                cb.load_state_dict(_map_arrays(queue.pop(0), convert))
+        load_trainer_state(self, state)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -733,71 +582,3 @@ class Trainer:
 
 def _overrides(cb: Callback, hook: str) -> bool:
     return getattr(type(cb), hook) is not getattr(Callback, hook)
-
-
-def _all_finite(params: list[Array], xp: Any) -> bool:
-    """Whether every entry of every array is finite.
-
-    A finite sum proves it cheaply; a non-finite sum may also be an overflow of finite
-    entries, so only then are the entries tested one by one.
-    """
-    total = sum(float(xp.sum(p)) for p in params)
-    if math.isfinite(total):
-        return True
-    return all(bool(xp.all(xp.isfinite(p))) for p in params)
-
-
-def _like(weights: np.ndarray, xp: Any, device: Any) -> Array:
-    """Sample weights (NumPy) in the data's namespace, on its device."""
-    return weights if xp is np else xp.asarray(weights, device=device)
-
-
-def _check_same_place(net: Network, xp: Any, device: Any, X: Array) -> None:
-    """The network's parameters must live where X does (the trainer never moves them)."""
-    W = net.W[1]
-    if namespace(W) is xp and (xp is np or device_of(W) == device):
-        return
-    where = f"{type(X).__module__}.{type(X).__name__} on {device}"
-    raise TypeError(
-        f"X is a {where}, but the network's parameters are "
-        f"{type(W).__module__}.{type(W).__name__} on {device_of(W)}. Move the network to "
-        "the data first: Trainer(net.to(xp, device), ...) with xp and device those of X "
-        "(array_api_compat.array_namespace(X), array_api_compat.device(X))."
-    )
-
-
-def _converter(net: Network) -> Callable[[Array], Array]:
-    """Arrays loaded from disk (NumPy) into the network's namespace and dtype."""
-    xp = namespace(net.W[1])
-    dtype = net.W[1].dtype
-    if xp is np:
-        return lambda a: np.asarray(a, dtype=dtype)
-    device = device_of(net.W[1])
-    return lambda a: xp.asarray(to_numpy(a), dtype=dtype, device=device)
-
-
-def _map_arrays(value: Any, fn: Callable[[Array], Array]) -> Any:
-    if isinstance(value, dict):
-        return {k: _map_arrays(v, fn) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_map_arrays(v, fn) for v in value]
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return fn(value)
-    return value
-
-
-def _check_int(key: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(
-            f"The '{key}' parameter must be an int in [{low}, inf). Got {value!r} instead."
-        )
-
-
-def _check_real(key: str, value: Any, low: float, *, closed: bool) -> None:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value < low or (not closed and value == low):
-        interval = f"[{low:g}, inf)" if closed else f"({low:g}, inf)"
-        raise ValueError(
-            f"The '{key}' parameter of Trainer must be a float in {interval}. "
-            f"Got {value!r} instead."
-        )

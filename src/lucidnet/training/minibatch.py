@@ -1,4 +1,4 @@
-"""Plain minibatch gradient descent, as in the lecture (MATH.md §6)."""
+"""Plain minibatch gradient descent, as in the lecture (docs/MATH.md §6)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 
 from lucidnet.core.arrays import device_of, namespace
 from lucidnet.core.network import Network
+from lucidnet.training.checks import check_float, check_int
 
 __all__ = ["minibatch_gd", "minibatches", "targets_as_columns"]
 
@@ -96,19 +97,10 @@ def minibatch_gd(
     For each epoch, for each minibatch (A0, Y) of a shuffled split:
     W[l] := W[l] − learning_rate · dW[l],  b[l] := b[l] − learning_rate · db[l].
     """
-    if (
-        not isinstance(batch_size, int)
-        or not isinstance(epochs, int)
-        or batch_size < 1
-        or epochs < 0
-        or learning_rate <= 0
-        or alpha < 0
-    ):
-        raise ValueError(
-            "minibatch_gd needs an int batch_size ≥ 1, an int epochs ≥ 0, learning_rate > 0 "
-            f"and alpha ≥ 0; got batch_size={batch_size!r}, epochs={epochs!r}, "
-            f"learning_rate={learning_rate}, alpha={alpha}."
-        )
+    batch_size = check_int("minibatch_gd", "batch_size", batch_size, low=1)
+    epochs = check_int("minibatch_gd", "epochs", epochs, low=0)
+    learning_rate = check_float("minibatch_gd", "learning_rate", learning_rate, 0, closed="neither")
+    alpha = check_float("minibatch_gd", "alpha", alpha, 0)
     xp = namespace(X)
     if X.ndim != 2 or X.shape[1] != net.n[0] or X.shape[0] != y.shape[0]:
         raise ValueError(

@@ -1,8 +1,8 @@
 """Optimizers: how a gradient becomes a step (SGD, momentum, Nesterov, Adam, AdamW).
 
-Every optimizer sees the parameters as one flat list in the lecture's order,
-``params = [W[1], b[1], W[2], b[2], ..., W[L], b[L]]``, with ``grads`` the matching
-``[dW[1], db[1], ...]`` from ``Network.backward``, and returns the new list.
+Every optimizer sees the parameters as the core's one list in the lecture's order,
+``params = [W[1], b[1], W[2], b[2], ..., W[L], b[L]]`` (``lucidnet.core.parameters``),
+with ``grads`` the matching ``[dW[1], db[1], ...]``, and returns the new list.
 
 Two rules keep training cheap to checkpoint and to roll back:
 
@@ -19,10 +19,12 @@ Only operators and ``xp.sqrt`` are used, so NumPy and any Array-API library work
 from __future__ import annotations
 
 import math
-import numbers
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from lucidnet.core.arrays import namespace
+from lucidnet.core.parameters import pack, unpack
+from lucidnet.training.checks import check_float, invalid
 
 __all__ = [
     "SGD",
@@ -57,7 +59,8 @@ class Optimizer:
     _state_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, learning_rate: float) -> None:
-        self.learning_rate = _check_positive("learning_rate", learning_rate, type(self).__name__)
+        owner = type(self).__name__
+        self.learning_rate = check_float(owner, "learning_rate", learning_rate, 0, closed="neither")
 
     def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
         """Return the new parameters after one step with rate ``lr``.
@@ -157,12 +160,7 @@ class SGD(Optimizer):
         self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
     ) -> None:
         super().__init__(learning_rate)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(
-                "The 'momentum' parameter of SGD must be a float in [0, 1). "
-                f"Got {momentum!r} instead."
-            )
-        self.momentum = float(momentum)
+        self.momentum = check_float("SGD", "momentum", momentum, 0, 1, closed="left")
         self.nesterov = bool(nesterov)
         self.velocities: list[Array] | None = None
 
@@ -224,16 +222,10 @@ class Adam(Optimizer):
         epsilon: float = 1e-8,
     ) -> None:
         super().__init__(learning_rate)
-        cls = type(self).__name__
-        for key, value in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not 0.0 <= value < 1.0:
-                raise ValueError(
-                    f"The '{key}' parameter of {cls} must be a float in [0, 1). "
-                    f"Got {value!r} instead."
-                )
-        self.beta_1 = float(beta_1)
-        self.beta_2 = float(beta_2)
-        self.epsilon = _check_positive("epsilon", epsilon, cls)
+        owner = type(self).__name__
+        self.beta_1 = check_float(owner, "beta_1", beta_1, 0, 1, closed="left")
+        self.beta_2 = check_float(owner, "beta_2", beta_2, 0, 1, closed="left")
+        self.epsilon = check_float(owner, "epsilon", epsilon, 0, closed="neither")
         self.t = 0
         self.m: Array | None = None
         self.v: Array | None = None
@@ -241,7 +233,7 @@ class Adam(Optimizer):
     def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
         b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
         xp = namespace(*params[:1])
-        g = _flatten(grads, xp)  # element-wise rules: one vector costs fewer calls than L
+        g = pack(grads)  # element-wise rules: one vector costs fewer calls than 2L arrays
         if self.m is None or self.v is None:
             self.m, self.v = xp.zeros_like(g), xp.zeros_like(g)
         self.t += 1
@@ -249,7 +241,7 @@ class Adam(Optimizer):
         self.v = b2 * self.v + (1 - b2) * (g * g)
         lr_t = lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         step = lr_t * self.m / (xp.sqrt(self.v) + eps)
-        return [p - s for p, s in zip(params, _split_like(step, params, xp), strict=True)]
+        return [p - s for p, s in zip(params, unpack(step, params), strict=True)]
 
     def reset(self) -> None:
         self.t, self.m, self.v = 0, None, None
@@ -263,8 +255,13 @@ class AdamW(Adam):
     learning_rate, beta_1, beta_2, epsilon
         As for :class:`Adam`.
     weight_decay : float, default=0.01
-        λ ≥ 0. Only the weights W[l] decay (even positions of ``params``); the biases
-        b[l] do not, just as the L2 penalty ``alpha`` leaves them alone.
+        λ ≥ 0. Only the weights W[l] decay; the biases b[l] do not, just as the L2
+        penalty ``alpha`` leaves them alone.
+    weight_mask : sequence of bool, optional
+        Which entries of ``params`` are weights: ``lucidnet.core.parameters.weight_mask(net)``,
+        ``[True, False, ..., True, False]`` for ``[W[1], b[1], ..., W[L], b[L]]``. The
+        :class:`~lucidnet.training.Trainer` fills it in from its network when it is None;
+        calling :meth:`step` yourself with ``weight_decay > 0`` needs it.
 
     Notes
     -----
@@ -272,7 +269,7 @@ class AdamW(Adam):
     scaling does not touch it. With η the current (scheduled) rate and η_t, m, v as in
     :class:`Adam`::
 
-        W ← W − η λ W            (weights only)
+        W ← W − η λ W            (entries where weight_mask is True)
         p ← p − η_t m / (√v + ε)  (every parameter, as Adam)
     """
 
@@ -286,19 +283,43 @@ class AdamW(Adam):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         weight_decay: float = 0.01,
+        weight_mask: Sequence[bool] | None = None,
     ) -> None:
         super().__init__(learning_rate, beta_1, beta_2, epsilon)
-        if not weight_decay >= 0.0:
-            raise ValueError(
-                "The 'weight_decay' parameter of AdamW must be a float in [0, inf). "
-                f"Got {weight_decay!r} instead."
+        self.weight_decay = check_float("AdamW", "weight_decay", weight_decay, 0)
+        self.weight_mask = None if weight_mask is None else [bool(m) for m in weight_mask]
+
+    def use_weight_mask(self, mask: Sequence[bool]) -> None:
+        """Take the network's mask when none was given; check a given one's length.
+
+        The :class:`~lucidnet.training.Trainer` calls it with ``weight_mask(net)``.
+        """
+        if self.weight_mask is None:
+            self.weight_mask = [bool(m) for m in mask]
+        elif len(self.weight_mask) != len(mask):
+            raise invalid(
+                "AdamW",
+                "weight_mask",
+                f"{len(mask)} bools, one per array of this network's [W[1], b[1], ..., W[L], b[L]]",
+                self.weight_mask,
+                "Pass weight_mask=None and the Trainer fills it in.",
             )
-        self.weight_decay = float(weight_decay)
 
     def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
         decay = lr * self.weight_decay
         if decay:
-            params = [p - decay * p if i % 2 == 0 else p for i, p in enumerate(params)]
+            mask = self.weight_mask
+            if mask is None or len(mask) != len(params):
+                raise invalid(
+                    "AdamW",
+                    "weight_mask",
+                    f"{len(params)} bools, one per array of params, True for the weights W[l]",
+                    mask,
+                    "AdamW decays the weights only: pass weight_mask="
+                    "lucidnet.core.parameters.weight_mask(net), or train with a Trainer, "
+                    "which fills it in.",
+                )
+            params = [p - decay * p if is_W else p for p, is_W in zip(params, mask, strict=True)]
         return super().step(params, grads, lr)
 
 
@@ -370,26 +391,3 @@ def clip_by_global_norm(grads: list[Array], max_norm: float) -> tuple[list[Array
         scale = max_norm / norm
         grads = [g * scale for g in grads]
     return grads, norm
-
-
-def _flatten(arrays: list[Array], xp: Any) -> Array:
-    """One vector holding every entry of ``arrays``, in order."""
-    return xp.concat([xp.reshape(a, (-1,)) for a in arrays])
-
-
-def _split_like(vector: Array, arrays: list[Array], xp: Any) -> list[Array]:
-    """The inverse of :func:`_flatten`: views of ``vector`` shaped like ``arrays``."""
-    parts, start = [], 0
-    for a in arrays:
-        size = math.prod(a.shape)
-        parts.append(xp.reshape(vector[start : start + size], a.shape))
-        start += size
-    return parts
-
-
-def _check_positive(key: str, value: float, owner: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(
-            f"The '{key}' parameter of {owner} must be a float in (0, inf). Got {value!r} instead."
-        )
-    return float(value)

@@ -18,6 +18,7 @@ import math
 from typing import Any, ClassVar
 
 from lucidnet.training._monitor import initial_best, is_better, is_improvement, resolve_mode
+from lucidnet.training.checks import check_float, check_int
 
 __all__ = [
     "Constant",
@@ -137,18 +138,8 @@ class StepDecay(Schedule):
     _hyper_names = ("step_size", "gamma")
 
     def __init__(self, step_size: int = 10, gamma: float = 0.1) -> None:
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(
-                "The 'step_size' parameter of StepDecay must be an int in [1, inf). "
-                f"Got {step_size!r} instead."
-            )
-        if not gamma > 0:
-            raise ValueError(
-                "The 'gamma' parameter of StepDecay must be a float in (0, inf). "
-                f"Got {gamma!r} instead."
-            )
-        self.step_size = step_size
-        self.gamma = float(gamma)
+        self.step_size = check_int("StepDecay", "step_size", step_size, low=1)
+        self.gamma = check_float("StepDecay", "gamma", gamma, 0, closed="neither")
 
     def rate(self, base_lr: float, epoch: int, step: int, samples_seen: int) -> float:
         return base_lr * self.gamma ** (epoch // self.step_size)
@@ -178,21 +169,16 @@ class Cosine(Schedule):
     _hyper_names = ("total_epochs", "warmup_epochs", "min_lr")
 
     def __init__(self, total_epochs: int, warmup_epochs: int = 0, min_lr: float = 0.0) -> None:
-        if not (isinstance(total_epochs, int) and isinstance(warmup_epochs, int)) or not (
-            0 <= warmup_epochs < total_epochs
-        ):
-            raise ValueError(
-                "Cosine needs integers 0 ≤ warmup_epochs < total_epochs; got "
-                f"total_epochs={total_epochs!r}, warmup_epochs={warmup_epochs!r}."
-            )
-        if not min_lr >= 0:
-            raise ValueError(
-                "The 'min_lr' parameter of Cosine must be a float in [0, inf). "
-                f"Got {min_lr!r} instead."
-            )
-        self.total_epochs = total_epochs
-        self.warmup_epochs = warmup_epochs
-        self.min_lr = float(min_lr)
+        self.total_epochs = check_int("Cosine", "total_epochs", total_epochs, low=1)
+        self.warmup_epochs = check_int(
+            "Cosine",
+            "warmup_epochs",
+            warmup_epochs,
+            low=0,
+            high=self.total_epochs - 1,
+            hint=f"The warm-up must end before total_epochs={self.total_epochs}.",
+        )
+        self.min_lr = check_float("Cosine", "min_lr", min_lr, 0)
 
     def rate(self, base_lr: float, epoch: int, step: int, samples_seen: int) -> float:
         w, T = self.warmup_epochs, self.total_epochs
@@ -251,18 +237,8 @@ class ReduceOnPlateau(Schedule):
         monitor: str = "loss",
         mode: str = "auto",
     ) -> None:
-        if not 0 < factor < 1:
-            raise ValueError(
-                "The 'factor' parameter of ReduceOnPlateau must be a float in (0, 1). "
-                f"Got {factor!r} instead."
-            )
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(
-                "The 'patience' parameter of ReduceOnPlateau must be an int in [1, inf). "
-                f"Got {patience!r} instead."
-            )
-        self.factor = float(factor)
-        self.patience = patience
+        self.factor = check_float("ReduceOnPlateau", "factor", factor, 0, 1, closed="neither")
+        self.patience = check_int("ReduceOnPlateau", "patience", patience, low=1)
         self.min_delta = float(min_delta)
         self.min_lr = float(min_lr)
         self.monitor = monitor
