@@ -170,8 +170,6 @@ def test_csv_checks():
         csv_columns("a,b,c\n" + "1,2,3\n" * 5001)
 
 
-
-
 def test_a_csv_regression_predicts_in_the_targets_units(tmp_path):
     rng = np.random.default_rng(1)
     X = rng.uniform(0, 100, size=(80, 2))

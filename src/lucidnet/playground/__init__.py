@@ -17,7 +17,8 @@ Needs the ``playground`` extra: ``pip install "lucidnet[playground]"``.
 
 What it may import: every package of lower rank (``lucidnet.core`` … ``lucidnet.tables``),
 their public names only (nothing starting with ``_``; ``tests/test_layering.py`` checks
-it) — plus NumPy, the standard library, and Starlette / uvicorn in ``server``. Nothing in lucidnet imports it but the command line.
+it) — plus NumPy, the standard library, and Starlette / uvicorn in ``server``. Nothing
+in lucidnet imports it but the command line.
 """
 
 from __future__ import annotations
