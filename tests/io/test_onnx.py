@@ -168,3 +168,28 @@ def test_user_activation_cannot_be_exported(monkeypatch) -> None:
 def test_bad_export_arguments(sizes, output, kwargs, match) -> None:
     with pytest.raises(ValueError, match=match):
         network_to_onnx(Network(sizes, output=output, seed=0), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "output,n_out,task",
+    [
+        ("sigmoid", 1, "binary"),
+        ("softmax", 3, "multiclass"),
+        ("sigmoid", 2, "multilabel"),
+        ("identity", 2, "regression"),
+    ],
+)
+@pytest.mark.parametrize("opset", [17, 18])
+def test_an_ensemble_exports_the_mean_of_its_members(output, n_out, task, opset):
+    import onnxruntime as ort
+
+    from lucidnet.core.ensemble import Ensemble
+
+    ens = Ensemble([3, 5, 4, n_out], members=3, output=output, seed=0, dtype=np.float32)
+    X = np.random.default_rng(0).normal(size=(9, 3)).astype(np.float32)
+    model = network_to_onnx(ens, task=task, opset=opset)
+    got = ort.InferenceSession(model.SerializeToString()).run(None, {"X": X})[0]
+    expected = ens.mean_output(X.T).T
+    if task == "binary":
+        expected = np.hstack([1 - expected, expected])
+    np.testing.assert_allclose(got, expected, atol=1e-6)

@@ -31,36 +31,50 @@ __all__ = ["cmd_train"]
 
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:
-    """The estimator's parameters from the command-line options."""
-    params: dict[str, Any] = {
-        "hidden_layer_sizes": tuple(args.hidden),
+    """The estimator's parameters from the options given (None: the default)."""
+    at_scale = bool(args.stream or args.dask)
+    given = {
+        "hidden_layer_sizes": tuple(args.hidden) if args.hidden else None,
         "activation": args.activation,
         "alpha": args.alpha,
         "random_state": args.seed,
+        "n_members": args.members,
     }
-    if args.dask:
-        return {**params, "max_iter": args.epochs or 200}
-    params.update(
-        solver=args.optimizer,
-        batch_size=args.batch_size,
-        learning_rate_init=args.lr,
-        dropout=args.dropout or None,
-    )
-    if args.stream:
-        return {**params, "n_iter_no_change": np.inf}
+    if not args.dask:
+        given.update(
+            solver=args.optimizer,
+            batch_size=args.batch_size,
+            learning_rate_init=args.lr,
+            dropout=args.dropout or None,
+        )
+    params = {k: v for k, v in given.items() if v is not None}
+    if at_scale:  # the plain MLP with the command line's classic defaults
+        params = {
+            "hidden_layer_sizes": (64, 32),
+            "learning_rate_init": 1e-3,
+            **({} if args.dask else {"batch_size": 64}),
+            **params,
+        }
+        return (
+            {**params, "max_iter": args.epochs or 200}
+            if args.dask
+            else {
+                **params,
+                "n_iter_no_change": np.inf,
+            }
+        )
+    if args.epochs or args.early_stopping:  # the user chooses the epochs
+        params.update(
+            max_iter=args.epochs or 200,
+            early_stopping=bool(args.early_stopping),
+            n_iter_no_change=args.early_stopping or np.inf,
+        )
     callbacks: list[Any] = []
     if args.checkpoint:
         callbacks.append(ModelCheckpoint(args.checkpoint, save_best_only=False))
     if args.report:
         callbacks.append(GradientNormRecorder())
-    return {
-        **params,
-        "max_iter": args.epochs or 200,
-        "early_stopping": bool(args.early_stopping),
-        "n_iter_no_change": args.early_stopping or np.inf,
-        "callbacks": callbacks or None,
-        "verbose": 0 if args.quiet else 1,
-    }
+    return {**params, "callbacks": callbacks or None, "verbose": 0 if args.quiet else 1}
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -98,10 +112,7 @@ def _on_start(args: argparse.Namespace, parts: list[int]) -> Any:
         exact = stats.reservoir is None or stats.reservoir.exact
         median = "" if exact else f" (medians estimated from {stats.reservoir_size} values)"
         print("preprocessing" + median + ":\n" + textwrap.indent(pre.describe(), "  "))
-        print(
-            f"network inputs: {len(pre.feature_names_out)}, hidden: {args.hidden}, "
-            f"activation: {args.activation}"
-        )
+        print(f"network inputs: {len(pre.feature_names_out)}")
 
     return on_start
 
@@ -179,6 +190,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             seed=args.seed,
             name=str(args.data),
             resume_from=_read_checkpoint(args.resume) if args.resume else None,
+            automatic=not (args.epochs or args.early_stopping),
+            refit=not (args.checkpoint or args.resume),
+            time_limit=args.time_limit,
         )
     try:
         fit = fit_table(source, task=args.task, params=params, seed=args.seed, on_start=on_start)
@@ -189,6 +203,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             cluster.close()
     model, training = fit.model, fit.training
     est = model.estimator
+    print(f"network: {est.network_}, {est.network_.n_parameters} parameters")
+    if "refit_epochs" in model.metrics:
+        print(
+            f"epochs: {model.metrics['refit_epochs']}, chosen on a held-out part of the "
+            "training rows; the model was then refit on all training rows"
+        )
     if args.dask:
         print(f"L-BFGS: {est.n_iter_} iteration(s), final loss {est.loss_:.6f}")
     elif not args.stream and not args.quiet:

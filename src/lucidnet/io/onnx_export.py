@@ -36,6 +36,7 @@ from lucidnet._version import __version__
 from lucidnet.core import Network
 from lucidnet.core.activations import LEAKY_SLOPE
 from lucidnet.core.arrays import to_numpy
+from lucidnet.core.ensemble import Ensemble
 from lucidnet.io.atomic import PathLike, atomic_write_bytes
 from lucidnet.io.modelfile import encode_labels
 
@@ -129,20 +130,36 @@ def network_to_onnx(
             nodes.append(helper.make_node(op, [A, name], [f"X_{op.lower()}"], name=op))
             A = f"X_{op.lower()}"
 
+    stacked = isinstance(net, Ensemble)
     for l in range(1, L + 1):
         W = _float32(f"W[{l}]", net.W[l])
-        b = _float32(f"b[{l}]", net.b[l]).reshape(n[l])
-        inits += [
-            numpy_helper.from_array(W, f"layers.{l}.W"),
-            numpy_helper.from_array(b, f"layers.{l}.b"),
-        ]
-        is_regression_output = l == L and task == "regression"
+        is_regression_output = l == L and task == "regression" and not stacked
         Z = "predictions" if is_regression_output else f"Z{l}"
-        nodes.append(
-            helper.make_node(
-                "Gemm", [A, f"layers.{l}.W", f"layers.{l}.b"], [Z], name=f"Gemm{l}", transB=1
+        if stacked:  # K members: Z[l].T = A[l-1].T @ W[l].mT + b[l].mT, shape [K, N, n[l]]
+            inits += [
+                numpy_helper.from_array(
+                    np.ascontiguousarray(W.transpose(0, 2, 1)), f"layers.{l}.WT"
+                ),
+                numpy_helper.from_array(
+                    _float32(f"b[{l}]", net.b[l]).transpose(0, 2, 1), f"layers.{l}.bT"
+                ),
+            ]
+            nodes += [
+                helper.make_node("MatMul", [A, f"layers.{l}.WT"], [f"P{l}"], name=f"MatMul{l}"),
+                helper.make_node("Add", [f"P{l}", f"layers.{l}.bT"], [Z], name=f"Add{l}"),
+            ]
+        else:
+            inits += [
+                numpy_helper.from_array(W, f"layers.{l}.W"),
+                numpy_helper.from_array(
+                    _float32(f"b[{l}]", net.b[l]).reshape(n[l]), f"layers.{l}.b"
+                ),
+            ]
+            nodes.append(
+                helper.make_node(
+                    "Gemm", [A, f"layers.{l}.W", f"layers.{l}.b"], [Z], name=f"Gemm{l}", transB=1
+                )
             )
-        )
         A = Z
         if l < L:
             hidden = _hidden_op(net, l)
@@ -153,7 +170,7 @@ def network_to_onnx(
                 )
                 A = f"A{l}"
 
-    outputs, labels = _output_nodes(task, A, n[L], classes, nodes, inits)
+    outputs, labels = _output_nodes(task, A, n[L], classes, nodes, inits, stacked, opset)
     graph = helper.make_graph(
         nodes,
         "lucidnet_mlp",
@@ -300,21 +317,45 @@ def _output_nodes(
     classes: Any,
     nodes: list[onnx.NodeProto],
     inits: list[onnx.TensorProto],
+    stacked: bool = False,
+    opset: int = 17,
 ) -> tuple[list[onnx.ValueInfoProto], np.ndarray | None]:
-    """Append g[L] and the label nodes; return the graph outputs and the labels used."""
+    """Append g[L] and the label nodes; return the graph outputs and the labels used.
+
+    For an ensemble (``stacked``: A is [K, N, n[L]]) the members' outputs g[L](Z) are
+    averaged over the first axis (ReduceMean), as ``Ensemble.mean_output``.
+    """
     labels = _class_labels(classes, task, K)
+
+    def output(op: str, name: str, **attributes: Any) -> None:
+        if not stacked:
+            nodes.append(helper.make_node(op, [A], [name], name=op + "Out", **attributes))
+            return
+        if op != "Identity":
+            nodes.append(helper.make_node(op, [A], [f"{name}_k"], name=op + "Out", **attributes))
+        source = A if op == "Identity" else f"{name}_k"
+        if opset >= 18:  # the axes became an input in opset 18
+            inits.append(numpy_helper.from_array(np.array([0], dtype=np.int64), "member_axis"))
+            mean = helper.make_node("ReduceMean", [source, "member_axis"], [name], keepdims=0)
+        else:
+            mean = helper.make_node("ReduceMean", [source], [name], axes=[0], keepdims=0)
+        mean.name = "MeanOverMembers"
+        nodes.append(mean)
+
     if task == "regression":
+        if stacked:
+            output("Identity", "predictions")
         info = helper.make_tensor_value_info("predictions", TensorProto.FLOAT, ["N", K])
         return [info], None
 
     if task == "multiclass":
-        nodes.append(helper.make_node("Softmax", [A], ["probabilities"], name="Softmax", axis=1))
+        output("Softmax", "probabilities", axis=-1)
     elif task == "multilabel":
-        nodes.append(helper.make_node("Sigmoid", [A], ["probabilities"], name="SigmoidOut"))
+        output("Sigmoid", "probabilities")
     else:  # binary: [1 − p, p]
         inits.append(numpy_helper.from_array(np.array(1.0, dtype=np.float32), "one"))
+        output("Sigmoid", "p")
         nodes += [
-            helper.make_node("Sigmoid", [A], ["p"], name="SigmoidOut"),
             helper.make_node("Sub", ["one", "p"], ["one_minus_p"], name="OneMinusP"),
             helper.make_node(
                 "Concat", ["one_minus_p", "p"], ["probabilities"], name="Concat", axis=1

@@ -19,6 +19,7 @@ DataFrame, ``lucidnet.tables.stream.StreamSource`` reads a file in chunks, and
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -34,6 +35,7 @@ from lucidnet.tables.model import TabularModel
 from lucidnet.tables.preprocess import TablePreprocessor
 from lucidnet.tables.read import TableError
 from lucidnet.tables.stats import Moments, TableStats
+from lucidnet.tables.tabular import TimeLimit, fit_recipe, recipe_estimator, recipe_preprocessor
 from lucidnet.tables.task import check_target, choose_task
 
 __all__ = ["InMemorySource", "TableFit", "TableSource", "Training", "fit_table", "make_estimator"]
@@ -116,9 +118,13 @@ def fit_table(
     check_target(stats, task)
     pre = source.prepare(stats, task)
     regression = task == "regression"
+    if getattr(source, "recipe", False):
+        est = recipe_estimator(task, {"random_state": seed, **(params or {})})
+    else:
+        est = make_estimator(task, params, seed)
     model = TabularModel(
         pre,
-        make_estimator(task, params, seed),
+        est,
         stats.target,
         task,
         target_mean=stats.target_mean if regression else 0.0,
@@ -160,7 +166,7 @@ def check_columns(frame: pd.DataFrame, target: str, source: str) -> None:
 
 
 class InMemorySource:
-    """A DataFrame: a (stratified) held-out fraction, ``fit`` with validation data.
+    """A DataFrame: a (stratified) held-out fraction for honest metrics, and the recipe.
 
     Parameters
     ----------
@@ -176,6 +182,16 @@ class InMemorySource:
         How messages name the data (a file name).
     resume_from : dict, optional
         A training state to continue from (``Trainer.state_dict()``).
+    recipe : bool, default=True
+        The tabular recipe (``lucidnet.tables.tabular``): robust preprocessing and the
+        recipe's estimator; False: standardisation and scikit-learn's MLP defaults.
+    automatic : bool, default=True
+        The recipe chooses the number of epochs on its own split of the training rows
+        and refits on all of them (``fit_recipe``); False: the estimator's own
+        ``max_iter`` / early stopping, monitored on the held-out rows.
+    refit : bool, default=True
+    time_limit : float, optional
+        Seconds for training; the best model so far is kept.
     """
 
     def __init__(
@@ -187,6 +203,10 @@ class InMemorySource:
         seed: int = 0,
         name: str = "the table",
         resume_from: Any = None,
+        recipe: bool = True,
+        automatic: bool = True,
+        refit: bool = True,
+        time_limit: float | None = None,
     ) -> None:
         check_columns(frame, target, name)
         self.frame, self.dropped = labelled_rows(frame, target)
@@ -196,6 +216,8 @@ class InMemorySource:
         self.seed = seed
         self.name = name
         self.resume_from = resume_from
+        self.recipe, self.automatic, self.refit = recipe, automatic, refit
+        self.time_limit = time_limit
         self.train_frame: pd.DataFrame | None = None
         self.val_frame: pd.DataFrame | None = None
 
@@ -228,7 +250,7 @@ class InMemorySource:
         self.train_frame, self.y_train = f_train, y_train
         if task == "regression":  # the target's scaling comes from the training rows only
             stats.target_moments = Moments.of(np.asarray(y_train, dtype=np.float64)[:, None])
-        self.pre = TablePreprocessor().fit(f_train)
+        self.pre = (recipe_preprocessor() if self.recipe else TablePreprocessor()).fit(f_train)
         return self.pre
 
     def _fit_target(self, model: TabularModel, y: np.ndarray) -> np.ndarray:
@@ -239,22 +261,33 @@ class InMemorySource:
     def train(self, model: TabularModel) -> Training:
         assert self.train_frame is not None, "prepare() comes first"
         est = model.estimator
-        validation_data = None
-        if self.val_frame is not None:
-            validation_data = (
-                self.pre.transform(self.val_frame),
-                self._fit_target(model, self.y_val),
+        dtype = np.float32 if est.dtype == "float32" else np.float64
+        X = self.pre.transform(self.train_frame, dtype=dtype)
+        y = self._fit_target(model, self.y_train)
+        if self.recipe and self.automatic and self.resume_from is None:
+            # the epoch is chosen on the estimator's own split of the training rows; the
+            # held-out rows stay unseen, so their metrics are honest
+            model.estimator = est = fit_recipe(
+                est, X, y, refit=self.refit, time_limit=self.time_limit
             )
-        elif est.early_stopping:
-            raise TableError("Early stopping needs validation rows; set validation above 0.")
-        est.fit(
-            self.pre.transform(self.train_frame),
-            self._fit_target(model, self.y_train),
-            validation_data=validation_data,
-            resume_from=self.resume_from,
-        )
+        else:
+            validation_data = None
+            if self.val_frame is not None:
+                validation_data = (
+                    self.pre.transform(self.val_frame, dtype=dtype),
+                    self._fit_target(model, self.y_val),
+                )
+            elif est.early_stopping:
+                raise TableError("Early stopping needs validation rows; set validation above 0.")
+            if self.time_limit:
+                limit = TimeLimit(self.time_limit, time.monotonic())
+                est.set_params(callbacks=[*(est.callbacks or []), limit])
+            est.fit(X, y, validation_data=validation_data, resume_from=self.resume_from)
         trainer = est.trainer_
-        return Training(len(self.y_train), trainer.stop_reason, trainer.interrupted)
+        extra = {}
+        if hasattr(est, "selected_epochs_"):
+            extra["refit_epochs"] = est.selected_epochs_
+        return Training(len(self.y_train), trainer.stop_reason, trainer.interrupted, extra)
 
     def held_out(self, model: TabularModel) -> dict[str, Any]:
         if self.val_frame is None:

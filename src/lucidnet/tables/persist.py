@@ -149,10 +149,14 @@ def export_onnx(model: Any, path: PathLike) -> list[str]:
             kwargs["task"] = "regression"
         if isinstance(model, TabularModel):
             pre = model.preprocessor
-            if pre.categorical:
+            if pre.categorical or pre.scaling != "standard" or pre.indicators:
+                why = "text columns" if pre.categorical else "robust scaling"
                 notes.append(
-                    "the table has text columns; the ONNX graph takes the preprocessed matrix "
-                    f"({len(pre.feature_names_out)} columns: numeric standardised, then one-hot)"
+                    f"the table's preprocessing ({why}) is not in the graph: it takes the "
+                    f"preprocessed matrix ({len(pre.feature_names_out)} columns: "
+                    f"{', '.join(pre.feature_names_out[:6])}"
+                    f"{', …' if len(pre.feature_names_out) > 6 else ''}); "
+                    "compute it with TabularModel.features(frame)"
                 )
             else:
                 kwargs["mean"], kwargs["scale"] = pre.mean, pre.scale
