@@ -59,7 +59,8 @@ TRAIN = ["--target", "label", "--epochs", "30", "--lr", "0.01", "--seed", "1"]
 @pytest.fixture(scope="module")
 def model(workdir: Path) -> Path:
     result = run("train", "data.csv", *TRAIN, "-o", "model.safetensors", cwd=workdir)
-    assert "SimpleImputer(median) + StandardScaler: age, income" in result.stdout
+    assert "SimpleImputer(median) + robust scaling (median, IQR) + smooth clip" in result.stdout
+    assert "age, income" in result.stdout
     assert "OneHotEncoder" in result.stdout and "city" in result.stdout
     assert "task: classification" in result.stdout
     assert "held-out metrics" in result.stdout and "accuracy" in result.stdout
@@ -78,7 +79,8 @@ def test_round_trip_train_predict_evaluate_inspect_export(workdir: Path, model: 
     loaded = lucidnet.load(model)
     assert isinstance(loaded, TabularModel)
     frame = pd.read_csv(workdir / "new.csv")
-    np.testing.assert_allclose(loaded.predict_proba(frame)[:, 1], pred["proba_yes"], rtol=1e-12)
+    # float32 model: the CSV's text holds every digit of a float32
+    np.testing.assert_allclose(loaded.predict_proba(frame)[:, 1], pred["proba_yes"], rtol=1e-6)
 
     parquet = workdir / "pred.parquet"
     run("predict", str(model), "new.csv", "-o", str(parquet), "--keep-columns", cwd=workdir)
@@ -93,7 +95,17 @@ def test_round_trip_train_predict_evaluate_inspect_export(workdir: Path, model: 
     assert "confusion matrix" in text
 
     info = run("inspect", str(model), cwd=workdir).stdout
-    for expected in ("64×6", "32×64", "1×32", "relu", "sigmoid", "classes: no, yes", "city"):
+    # 2 numbers + a missing indicator for age + city's 3 categories and "missing" = 7 inputs
+    for expected in (
+        "256×7",
+        "256×256",
+        "1×256",
+        "an ensemble of 4",
+        "relu",
+        "sigmoid",
+        "classes: no, yes",
+        "city",
+    ):
         assert expected in info
 
     onnx_path = workdir / "model.onnx"

@@ -66,15 +66,24 @@ def classification_section(
     figures: dict[str, Any] = {"learning curves": plot.learning_curves(model)}
     if X.shape[1] == 2:
         figures["decision boundary"] = plot.decision_boundary(model, X, y)
-    if model.network_.L > 1 and not model._multilabel:
-        figures["feature map"] = plot.feature_map(model, X, y)
-        figures["layer diagnostics"] = plot.layer_diagnostics(model, X)
+    if model.network_.L > 1 and model.target_type_ != "multilabel-indicator":
+        K = getattr(model.network_, "K", 1)
+        if K > 1:  # an ensemble: the lecture's pictures of one member (a bare network)
+            member = model.network_.member(0)
+            codes = np.searchsorted(model.classes_, y)
+            figures[f"feature map (member 1 of {K})"] = plot.feature_map(member, X, codes)
+            figures[f"layer diagnostics (member 1 of {K})"] = plot.layer_diagnostics(member, X)
+        else:
+            figures["feature map"] = plot.feature_map(model, X, y)
+            figures["layer diagnostics"] = plot.layer_diagnostics(model, X)
     if "grad_norm[1]" in model.history_.keys():
         figures["gradient norms"] = plot.gradient_norms(model.history_)
-    text = (
-        f"{model.network_}: trained {model.n_iter_} epochs with Adam, validation on a "
-        "stratified 20 % of the training rows, early stopping on the validation loss "
-        f"(weights of epoch {model.trainer_.best_epoch} kept)."
+    best = model.trainer_.best_epoch
+    chosen = getattr(model, "selected_epochs_", None)
+    text = f"{model.network_}: trained {model.n_iter_} epochs" + (
+        ", the number chosen on held-out training rows, then refit on all of them."
+        if chosen
+        else (f" (weights of epoch {best} kept, by early stopping)." if best else ".")
     )
     return {
         "heading": title,

@@ -81,10 +81,13 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     )
     print(f"  {'layer':<6}{'W shape':>12}{'b shape':>10}  {'activation':<12}{'parameters':>11}")
     print(f"  {'0':<6}{'input':>12}{'':>10}  {f'n[0] = {net.n[0]}':<12}")
+    K = getattr(net, "K", 1)
+    if K > 1:
+        print(f"  an ensemble of {K} networks trained at once (shapes per member)")
     for l in range(1, net.L + 1):
         shape_W = f"{net.n[l]}×{net.n[l - 1]}"
         shape_b = f"{net.n[l]}×1"
-        count = net.n[l] * net.n[l - 1] + net.n[l]
+        count = (net.n[l] * net.n[l - 1] + net.n[l]) * K
         print(f"  {l:<6}{shape_W:>12}{shape_b:>10}  {net.g[l].name:<12}{count:>11}")
     est = model.estimator if isinstance(model, TabularModel) else model
     if hasattr(est, "classes_"):

@@ -35,7 +35,13 @@ from lucidnet.tables.model import TabularModel
 from lucidnet.tables.preprocess import TablePreprocessor
 from lucidnet.tables.read import TableError
 from lucidnet.tables.stats import Moments, TableStats
-from lucidnet.tables.tabular import TimeLimit, fit_recipe, recipe_estimator, recipe_preprocessor
+from lucidnet.tables.tabular import (
+    TimeLimit,
+    fit_batch,
+    fit_recipe,
+    recipe_estimator,
+    recipe_preprocessor,
+)
 from lucidnet.tables.task import check_target, choose_task
 
 __all__ = ["InMemorySource", "TableFit", "TableSource", "Training", "fit_table", "make_estimator"]
@@ -279,6 +285,7 @@ class InMemorySource:
                 )
             elif est.early_stopping:
                 raise TableError("Early stopping needs validation rows; set validation above 0.")
+            fit_batch(est, len(X))
             if self.time_limit:
                 limit = TimeLimit(self.time_limit, time.monotonic())
                 est.set_params(callbacks=[*(est.callbacks or []), limit])

@@ -20,12 +20,14 @@ with a recipe measured on a panel of real tables (``benchmarks/tables``):
 from __future__ import annotations
 
 import time
+import warnings
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
@@ -35,7 +37,7 @@ from lucidnet.tables.model import TabularModel
 from lucidnet.tables.preprocess import TablePreprocessor
 from lucidnet.training import Callback
 
-__all__ = ["TabularClassifier", "TabularRegressor", "fit_recipe", "recipe_estimator"]
+__all__ = ["TabularClassifier", "TabularRegressor", "fit_batch", "fit_recipe", "recipe_estimator"]
 
 
 class TimeLimit(Callback):
@@ -107,6 +109,7 @@ def fit_recipe(
     The fitted estimator: the refitted one, or ``est``.
     """
     start = time.monotonic()
+    fit_batch(est, len(X) * (1 - est.validation_fraction) if est.early_stopping else len(X))
     limit = TimeLimit(time_limit, start) if time_limit else None
     est.set_params(callbacks=[*(est.callbacks or []), *([limit] if limit else [])] or None)
     est.fit(X, y, validation_data=validation_data)
@@ -124,9 +127,17 @@ def fit_recipe(
     if validation_data is not None:  # rows apart from X also train the final model
         X_all = np.concatenate([X, validation_data[0]])
         y_all = np.concatenate([np.asarray(y), np.asarray(validation_data[1])])
-    final.fit(X_all, y_all)
+    with warnings.catch_warnings():  # the refit stops at the chosen epoch by design
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        final.fit(X_all, y_all)
     final.selected_epochs_ = int(best)
     return final
+
+
+def fit_batch(est: Any, n_rows: float) -> None:
+    """The recipe's batch size, at most the rows trained on (small tables)."""
+    if isinstance(est.batch_size, Integral) and int(est.batch_size) > n_rows:
+        est.set_params(batch_size=max(1, int(n_rows)))
 
 
 class _TabularBase(BaseEstimator):
