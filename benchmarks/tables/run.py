@@ -219,7 +219,7 @@ def cli_train_defaults() -> dict[str, Any]:
     }
 
 
-def fit_lucidnet(X: pd.DataFrame, y: pd.Series, task: str, seed: int) -> Any:
+def fit_lucidnet(X: pd.DataFrame, y: pd.Series, task: str, seed: int, **options: Any) -> Any:
     """What ``lucidnet train data.csv --target y`` does (``_cmd_train`` in cli.py).
 
     The same steps with the CLI's default options, except that the task is given (as with
@@ -227,12 +227,15 @@ def fit_lucidnet(X: pd.DataFrame, y: pd.Series, task: str, seed: int) -> Any:
     stratified) and only watch it, fit ``TablePreprocessor`` on the other 80 %, standardise
     a regression target, train ``MLPClassifier/MLPRegressor`` for 200 epochs.
 
+    ``options`` override the CLI defaults (keys of :func:`cli_train_defaults`), for
+    experiments only: the ``lucidnet`` system runs without any.
+
     Repoint this at ``lucidnet.TabularClassifier/TabularRegressor`` once they exist.
     """
     from lucidnet.estimators import MLPClassifier, MLPRegressor
     from lucidnet.tabular import TablePreprocessor, TabularModel
 
-    o = cli_train_defaults()
+    o = {**cli_train_defaults(), **options}
     target = np.asarray(
         y.astype(str).to_numpy() if task == "classification" and y.dtype == object else y.to_numpy()
     )
