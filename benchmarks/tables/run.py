@@ -134,6 +134,8 @@ class _Categorize(TransformerMixin, BaseEstimator):
         for c in self.categorical_:
             values = X[c].astype("object").where(X[c].notna(), None)
             values = values.map(lambda v: None if v is None else str(v))
+            # categories unseen in fit become missing (NaN for the model)
+            values = values.where(values.isin(self.categories_[c]), None)
             cat = pd.Categorical(values, categories=self.categories_[c])
             if len(self.categories_[c]) <= self.max_levels:
                 X[c] = cat
@@ -494,6 +496,22 @@ def markdown(result: dict[str, Any]) -> str:
         times = [_fmt(by_system.get(s, {}).get("fit_s"), 2) for s in systems]
         task = f"{info['task'][:5]}. ({main})"
         lines.append(f"| {table} | {task} | {info['rows']} | " + " | ".join(cells + times) + " |")
+    lines += [
+        "",
+        "## Panel",
+        "",
+        "| table | task | rows | numeric | categorical | missing cells | classes | "
+        "`lucidnet train` auto task | source | note |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+    ]
+    for table, info in result["panel"].items():
+        auto = info.get("cli_auto_task", "?")
+        lines.append(
+            f"| {table} | {info['task']} | {info['rows']} | {info['numeric']} | "
+            f"{info['categorical']} | {info['missing_cells']} | {info.get('classes', '')} | "
+            f"{auto if auto == info['task'] else f'**{auto}**'} | {info['source']} | "
+            f"{info['note']} |"
+        )
     lines += ["", "## Every metric per table", ""]
     for table, by_system in result["tables"].items():
         info = result["panel"][table]
@@ -601,11 +619,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--out", type=Path, default=HERE / "results", help="results folder (default: results/)"
     )
     parser.add_argument("--name", default="latest", help="report file stem (default: latest)")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="JSON",
+        help="only rewrite the markdown report of an existing results JSON (next to it)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render:
+        result = json.loads(args.render.read_text(encoding="utf-8"))
+        _write(args.render.with_suffix(".md"), markdown(result) + "\n")
+        print(f"wrote {args.render.with_suffix('.md')}")
+        return 0
     tables = _names(args.tables, list(PANEL), "tables") or (
         QUICK_TABLES if args.quick else list(PANEL)
     )
