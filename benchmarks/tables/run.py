@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 
 
 def _set_threads(argv: list[str] | None) -> int:
@@ -188,7 +189,7 @@ def fit_sk_mlp(X: pd.DataFrame, y: pd.Series, task: str, seed: int) -> Any:
 
 
 class _LucidnetModel:
-    """A fitted ``lucidnet.tabular.TabularModel`` seen through scikit-learn's names."""
+    """A fitted ``lucidnet.tables.TabularModel`` seen through scikit-learn's names."""
 
     def __init__(self, model: Any) -> None:
         self.model = model
@@ -202,42 +203,51 @@ class _LucidnetModel:
         return self.model.predict_proba(X)
 
 
-def cli_train_defaults() -> dict[str, Any]:
-    """The options ``lucidnet train data.csv --target y`` runs with, read from the CLI."""
-    from lucidnet.cli import _build_parser
-
-    args = _build_parser().parse_args(["train", "data.csv", "--target", "y"])
-    return {
-        "hidden": list(args.hidden),
-        "activation": args.activation,
-        "optimizer": args.optimizer,
-        "alpha": args.alpha,
-        "batch_size": args.batch_size,
-        "lr": args.lr,
-        "epochs": args.epochs or 200,  # _cmd_train: max_iter=args.epochs or 200
-        "validation": args.validation,
-        "early_stopping": args.early_stopping,
-        "dropout": args.dropout,
-    }
+# The options `lucidnet train` ran with before the tabular recipe (lucidnet ≤ 0.1): a plain
+# MLPClassifier/MLPRegressor watching a 20 % hold-out it never trained on, 200 epochs.
+PLAIN_DEFAULTS: dict[str, Any] = {
+    "hidden": [64, 32],
+    "activation": "relu",
+    "optimizer": "adam",
+    "alpha": 1e-4,
+    "batch_size": 64,
+    "lr": 1e-3,
+    "epochs": 200,
+    "validation": 0.2,
+    "early_stopping": None,
+    "dropout": 0.0,
+}
 
 
-def fit_lucidnet(X: pd.DataFrame, y: pd.Series, task: str, seed: int, **options: Any) -> Any:
-    """What ``lucidnet train data.csv --target y`` does (``_cmd_train`` in cli.py).
+def fit_lucidnet(X: pd.DataFrame, y: pd.Series, task: str, seed: int, **params: Any) -> Any:
+    """What ``lucidnet train data.csv --target y`` does: the tabular recipe's defaults.
+
+    ``TabularClassifier`` / ``TabularRegressor`` with ``random_state=seed`` (``params``
+    override their defaults, for the ablation systems).
+    """
+    from lucidnet import TabularClassifier, TabularRegressor
+
+    Est = TabularClassifier if task == "classification" else TabularRegressor
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return Est(random_state=seed, **params).fit(X, y)
+
+
+def fit_lucidnet_plain(X: pd.DataFrame, y: pd.Series, task: str, seed: int, **options: Any) -> Any:
+    """What ``lucidnet train data.csv --target y`` did before the recipe (the CLI's old steps).
 
     The same steps with the CLI's default options, except that the task is given (as with
     ``--task``) and the seed is the panel's (``--seed``): hold out ``--validation`` (20 %,
     stratified) and only watch it, fit ``TablePreprocessor`` on the other 80 %, standardise
     a regression target, train ``MLPClassifier/MLPRegressor`` for 200 epochs.
 
-    ``options`` override the CLI defaults (keys of :func:`cli_train_defaults`), for
-    experiments only: the ``lucidnet`` system runs without any.
+    ``options`` override :data:`PLAIN_DEFAULTS`, for experiments only.
 
-    Repoint this at ``lucidnet.TabularClassifier/TabularRegressor`` once they exist.
     """
     from lucidnet.estimators import MLPClassifier, MLPRegressor
-    from lucidnet.tabular import TablePreprocessor, TabularModel
+    from lucidnet.tables import TablePreprocessor, TabularModel
 
-    o = {**cli_train_defaults(), **options}
+    o = {**PLAIN_DEFAULTS, **options}
     target = np.asarray(
         y.astype(str).to_numpy() if task == "classification" and y.dtype == object else y.to_numpy()
     )
@@ -291,7 +301,12 @@ SYSTEMS: dict[str, FitFunction] = {
     "hgb": fit_hgb,
     "sk-mlp": fit_sk_mlp,
     "lucidnet": fit_lucidnet,
+    # the ablation: the recipe less one ingredient, and the command line before the recipe
+    "lucidnet-1-member": partial(fit_lucidnet, n_members=1),
+    "lucidnet-no-refit": partial(fit_lucidnet, refit=False),
+    "lucidnet-plain-mlp": fit_lucidnet_plain,
 }
+DEFAULT_SYSTEMS = ("hgb", "sk-mlp", "lucidnet")
 REFERENCES = ("hgb", "sk-mlp")
 
 
@@ -581,9 +596,11 @@ def environment(threads: int) -> dict[str, Any]:
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
     }
     try:
-        env["lucidnet_cli_defaults"] = cli_train_defaults()
+        from lucidnet import TabularClassifier
+
+        env["lucidnet_defaults"] = {k: repr(v) for k, v in TabularClassifier().get_params().items()}
     except Exception as exc:  # pragma: no cover
-        env["lucidnet_cli_defaults"] = f"unavailable: {exc}"
+        env["lucidnet_defaults"] = f"unavailable: {exc}"
     return env
 
 
@@ -603,7 +620,10 @@ def _names(text: str | None, known: list[str], what: str) -> list[str] | None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tables", help="comma-separated panel tables (default: all)")
-    parser.add_argument("--systems", help=f"comma-separated (default: {','.join(SYSTEMS)})")
+    parser.add_argument(
+        "--systems",
+        help=f"comma-separated (default: {','.join(DEFAULT_SYSTEMS)}; all: {','.join(SYSTEMS)})",
+    )
     parser.add_argument(
         "--seeds", type=int, default=None, help="seeds 0..N-1 (default 3; 1 with --quick)"
     )
@@ -638,7 +658,7 @@ def main(argv: list[str] | None = None) -> int:
     tables = _names(args.tables, list(PANEL), "tables") or (
         QUICK_TABLES if args.quick else list(PANEL)
     )
-    systems = _names(args.systems, list(SYSTEMS), "systems") or list(SYSTEMS)
+    systems = _names(args.systems, list(SYSTEMS), "systems") or list(DEFAULT_SYSTEMS)
     n_seeds = args.seeds if args.seeds is not None else (1 if args.quick else 3)
     max_rows = args.max_rows
     if max_rows is None and args.quick:
@@ -670,13 +690,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         if table.task == "classification":
             info["classes"] = int(y.nunique())
-        try:
-            from lucidnet.cli import _choose_task
+        from lucidnet.tables import TableStats, choose_task
 
-            # What `lucidnet train` would pick without --task (the panel always gives it).
-            info["cli_auto_task"] = _choose_task(y, "auto")
-        except Exception:  # pragma: no cover
-            pass
+        # What `lucidnet train` would pick without --task (the panel always gives it).
+        stats = TableStats(target=str(y.name))
+        stats.update_target(y)
+        info["cli_auto_task"] = choose_task(stats)
         panel_info[name] = info
         tasks[name] = table.task
         for seed in range(n_seeds):

@@ -21,6 +21,7 @@ from lucidnet.core import (
 from lucidnet.estimators import MLPClassifier, MLPRegressor
 from lucidnet.io.modelfile import ModelFileError
 from lucidnet.tables import export_onnx, load, save
+from lucidnet.tables.tabular import TabularClassifier, TabularRegressor
 from lucidnet.training import minibatch_gd
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "ModelFileError",
     "Network",
     "Output",
+    "TabularClassifier",
+    "TabularRegressor",
     "__version__",
     "activation_names",
     "check_gradients",

@@ -111,7 +111,7 @@ def _sk_mlp(
 
 def _lucidnet(**options: Any) -> run.FitFunction:
     def fit(X: pd.DataFrame, y: pd.Series, task: str, seed: int) -> Any:
-        return run.fit_lucidnet(X, y, task, seed, **options)
+        return run.fit_lucidnet_plain(X, y, task, seed, **options)
 
     return fit
 

@@ -204,10 +204,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     model, training = fit.model, fit.training
     est = model.estimator
     print(f"network: {est.network_}, {est.network_.n_parameters} parameters")
-    if "refit_epochs" in model.metrics:
+    refit = "refit_epochs" in model.metrics
+    if refit:
         print(
-            f"epochs: {model.metrics['refit_epochs']}, chosen on a held-out part of the "
-            "training rows; the model was then refit on all training rows"
+            f"epochs: {model.metrics['refit_epochs']}, chosen on the held-out rows; then the "
+            f"model was refit on all {model.metrics['rows_trained']} rows for that many epochs"
         )
     if args.dask:
         print(f"L-BFGS: {est.n_iter_} iteration(s), final loss {est.loss_:.6f}")
@@ -220,7 +221,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     save(model, args.output)
     held_out = {k: v for k, v in model.metrics.items() if k.startswith("validation_")}
     if held_out:
-        print("held-out metrics (validation rows):")
+        print(
+            "held-out metrics (validation rows, scored before the refit, by the model that "
+            "had not seen them):"
+            if refit
+            else "held-out metrics (validation rows):"
+        )
         for key, value in held_out.items():
             print(f"  {key[len('validation_') :]:<10} {value:.4f}")
     print(f"saved: {args.output}")

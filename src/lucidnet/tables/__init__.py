@@ -19,6 +19,7 @@ from lucidnet.tables.preprocess import TablePreprocessor
 from lucidnet.tables.read import TableError, read_chunks, read_table, validation_mask
 from lucidnet.tables.stats import Moments, Reservoir, TableStats
 from lucidnet.tables.stream import StreamResult, StreamSource, scan, train_stream
+from lucidnet.tables.tabular import TabularClassifier, TabularRegressor, fit_recipe
 from lucidnet.tables.task import check_target, choose_task
 
 __all__ = [
@@ -33,11 +34,14 @@ __all__ = [
     "TablePreprocessor",
     "TableSource",
     "TableStats",
+    "TabularClassifier",
     "TabularModel",
+    "TabularRegressor",
     "Training",
     "check_target",
     "choose_task",
     "export_onnx",
+    "fit_recipe",
     "fit_table",
     "load",
     "read_chunks",

@@ -224,6 +224,7 @@ class InMemorySource:
         self.resume_from = resume_from
         self.recipe, self.automatic, self.refit = recipe, automatic, refit
         self.time_limit = time_limit
+        self.metrics: dict[str, Any] | None = None
         self.train_frame: pd.DataFrame | None = None
         self.val_frame: pd.DataFrame | None = None
 
@@ -270,20 +271,35 @@ class InMemorySource:
         dtype = np.float32 if est.dtype == "float32" else np.float64
         X = self.pre.transform(self.train_frame, dtype=dtype)
         y = self._fit_target(model, self.y_train)
+        validation_data = None
+        if self.val_frame is not None:
+            validation_data = (
+                self.pre.transform(self.val_frame, dtype=dtype),
+                self._fit_target(model, self.y_val),
+            )
         if self.recipe and self.automatic and self.resume_from is None:
-            # the epoch is chosen on the estimator's own split of the training rows; the
-            # held-out rows stay unseen, so their metrics are honest
+            # the held-out rows choose the epoch; they are scored by the model that never
+            # trained on them; then the model is refit on every row, those included
+            def score(selected: Any) -> None:
+                assert self.val_frame is not None
+                held_out = TabularModel(
+                    self.pre, selected, model.target, model.task, None, *self._scaling(model)
+                )
+                self.metrics = table_metrics(held_out, self.val_frame, self.y_val)
+
+            if validation_data is None:
+                est.set_params(early_stopping=True)  # its own split of the rows
             model.estimator = est = fit_recipe(
-                est, X, y, refit=self.refit, time_limit=self.time_limit
+                est,
+                X,
+                y,
+                validation_data=validation_data,
+                refit=self.refit,
+                time_limit=self.time_limit,
+                on_selected=score if validation_data is not None else None,
             )
         else:
-            validation_data = None
-            if self.val_frame is not None:
-                validation_data = (
-                    self.pre.transform(self.val_frame, dtype=dtype),
-                    self._fit_target(model, self.y_val),
-                )
-            elif est.early_stopping:
+            if validation_data is None and est.early_stopping:
                 raise TableError("Early stopping needs validation rows; set validation above 0.")
             fit_batch(est, len(X))
             if self.time_limit:
@@ -294,9 +310,17 @@ class InMemorySource:
         extra = {}
         if hasattr(est, "selected_epochs_"):
             extra["refit_epochs"] = est.selected_epochs_
-        return Training(len(self.y_train), trainer.stop_reason, trainer.interrupted, extra)
+        rows = len(self.y_train) + (
+            len(self.y_val) if "refit_epochs" in extra and validation_data else 0
+        )
+        return Training(rows, trainer.stop_reason, trainer.interrupted, extra)
+
+    def _scaling(self, model: TabularModel) -> tuple[float, float]:
+        return model.target_mean, model.target_scale
 
     def held_out(self, model: TabularModel) -> dict[str, Any]:
         if self.val_frame is None:
             return {}
+        if self.metrics is not None:  # scored before the refit that trained on these rows
+            return self.metrics
         return table_metrics(model, self.val_frame, self.y_val)

@@ -8,7 +8,7 @@ with a recipe measured on a panel of real tables (``benchmarks/tables``):
   interquartile range) and the smooth clip x / √(1 + (x/3)²); text: one-hot encoding of
   the most frequent categories;
 - an ensemble of K networks trained at once (``n_members``; ``lucidnet.core.ensemble``),
-  Adam with β₂ = 0.95, label smoothing for classification;
+  Adam with β₂ = 0.95;
 - the best epoch chosen on a held-out split, then a refit on ALL the rows for that
   many epochs, so no row is wasted (``refit=True``);
 - ``time_limit``: a hard budget in seconds; the best model so far is kept.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
 
@@ -62,7 +63,7 @@ def recipe_preprocessor(max_categories: int | None = 64) -> TablePreprocessor:
 def recipe_estimator(task: str, params: dict[str, Any] | None = None) -> Any:
     """The recipe's MLPClassifier / MLPRegressor (``params`` override the defaults)."""
     defaults: dict[str, Any] = {
-        "hidden_layer_sizes": (256, 256),
+        "hidden_layer_sizes": (128, 128),
         "n_members": 4,
         "learning_rate_init": 2e-3,
         "beta_2": 0.95,
@@ -75,7 +76,6 @@ def recipe_estimator(task: str, params: dict[str, Any] | None = None) -> Any:
         "dtype": "float32",
     }
     if task == "classification":
-        defaults["label_smoothing"] = 0.1
         return MLPClassifier(**{**defaults, **(params or {})})
     return MLPRegressor(**{**defaults, **(params or {})})
 
@@ -88,6 +88,7 @@ def fit_recipe(
     validation_data: tuple[Any, ...] | None = None,
     refit: bool = True,
     time_limit: float | None = None,
+    on_selected: Callable[[Any], None] | None = None,
 ) -> Any:
     """Fit ``est`` choosing the best epoch on held-out rows, then refit on all rows.
 
@@ -103,6 +104,9 @@ def fit_recipe(
     time_limit : float, optional
         Seconds for both phases together; training stops when they are spent and the
         best model so far is kept.
+    on_selected : callable, optional
+        Called with the first phase's estimator (best epoch restored) before the refit:
+        the moment to score rows it never trained on.
 
     Returns
     -------
@@ -114,6 +118,8 @@ def fit_recipe(
     est.set_params(callbacks=[*(est.callbacks or []), *([limit] if limit else [])] or None)
     est.fit(X, y, validation_data=validation_data)
     best = est.trainer_.best_epoch or est.n_iter_
+    if on_selected is not None:
+        on_selected(est)
     if not refit or (limit is not None and limit.hit) or not est.early_stopping:
         return est
     final = clone(est).set_params(early_stopping=False, max_iter=int(best))
@@ -162,7 +168,7 @@ class _TabularBase(BaseEstimator):
     def __init__(
         self,
         *,
-        hidden_layer_sizes: Any = (256, 256),
+        hidden_layer_sizes: Any = (128, 128),
         n_members: int = 4,
         learning_rate: float = 2e-3,
         max_epochs: int = 200,
@@ -255,7 +261,7 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(256, 256)
+    hidden_layer_sizes : tuple of int, default=(128, 128)
     n_members : int, default=4
         K networks trained at once; predictions are their mean.
     learning_rate : float, default=2e-3
