@@ -470,8 +470,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"Machine: {result['environment']['machine']}; "
         + ", ".join(f"{k} {v}" for k, v in result["environment"]["versions"].items()),
         "",
-        f"lucidnet = `lucidnet train data.csv --target y` defaults: "
-        f"{json.dumps(result['environment'].get('lucidnet_cli_defaults', {}))}",
+        "lucidnet = `lucidnet train data.csv --target y` = TabularClassifier/TabularRegressor "
+        f"defaults: {json.dumps(result['environment'].get('lucidnet_defaults', {}))}",
         "",
         "## Summary",
         "",
