@@ -12,7 +12,7 @@ import pandas as pd
 
 from lucidnet.tables.preprocess import TablePreprocessor
 
-__all__ = ["TabularModel"]
+__all__ = ["TabularModel", "as_probabilities"]
 
 
 class TabularModel:
@@ -64,9 +64,19 @@ class TabularModel:
         return prediction
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        """Class probabilities, columns in ``classes`` order (classification only)."""
-        return self.estimator.predict_proba(self.features(frame))
+        """Class probabilities, columns in ``classes`` order (classification only).
+
+        float64 rows that sum to 1 (a float32 network's rows are renormalised in float64,
+        so that scikit-learn's metrics accept them as probabilities).
+        """
+        return as_probabilities(self.estimator.predict_proba(self.features(frame)))
 
     @property
     def classes(self) -> np.ndarray:
         return np.asarray(self.estimator.classes_)
+
+
+def as_probabilities(P: Any) -> np.ndarray:
+    """Rows of class probabilities as float64, each renormalised to sum to 1."""
+    P = np.asarray(P, dtype=np.float64)
+    return P / P.sum(axis=1, keepdims=True)

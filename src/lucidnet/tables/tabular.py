@@ -34,7 +34,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from lucidnet.estimators import MLPClassifier, MLPRegressor
-from lucidnet.tables.model import TabularModel
+from lucidnet.tables.model import TabularModel, as_probabilities
 from lucidnet.tables.preprocess import TablePreprocessor
 from lucidnet.training import Callback
 
@@ -295,8 +295,8 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         return y
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, columns in ``classes_`` order."""
-        return np.asarray(self.estimator_.predict_proba(self._features(X)))
+        """Class probabilities, columns in ``classes_`` order (float64 rows summing to 1)."""
+        return as_probabilities(self.estimator_.predict_proba(self._features(X)))
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         return np.asarray(self.estimator_.predict_log_proba(self._features(X)))
