@@ -14,7 +14,7 @@ import numpy as np
 from lucidnet.core.gradcheck import check_gradients
 from lucidnet.core.network import Network
 
-__all__ = ["trace"]
+__all__ = ["trace", "trace_rows"]
 
 
 def _shape(a: np.ndarray) -> str:
@@ -25,6 +25,65 @@ def _peek(a: np.ndarray, k: int = 4) -> str:
     flat = np.asarray(a).ravel()
     head = ", ".join(f"{v:+.4f}" for v in flat[:k])
     return f"[{head}{', …' if flat.size > k else ''}]"
+
+
+Row = tuple[str, str, str]
+
+
+def trace_rows(
+    net: Network, A0: np.ndarray, Y: np.ndarray, alpha: float = 0.0
+) -> tuple[list[Row], list[Row], float]:
+    """(formula, shapes, first values) of every step of one minibatch, forward and backward.
+
+    Returns the forward rows, the backward rows and the cost J (with the L2 term α).
+    """
+    L = net.L
+    cache = net.forward(A0)
+    Z, A = cache.Z, cache.A
+    forward: list[Row] = [("A[0] = X.T", f"({_shape(A[0])})", _peek(A[0]))]
+    for l in range(1, L + 1):
+        forward.append(
+            (
+                f"Z[{l}] = W[{l}] @ A[{l - 1}] + b[{l}]",
+                f"({_shape(Z[l])}) = ({_shape(net.W[l])})({_shape(A[l - 1])})"
+                f" + ({_shape(net.b[l])}) broadcast",
+                _peek(Z[l]),
+            )
+        )
+        forward.append((f"A[{l}] = {net.g[l].name}(Z[{l}])", f"({_shape(A[l])})", _peek(A[l])))
+    J = net.cost_from_cache(cache, Y, alpha)
+    grads = net.backward(cache, Y, alpha)
+    dW, db, dZ = grads.dW, grads.db, grads.dZ
+    backward: list[Row] = [(f"dZ[{L}] = (A[{L}] - Y) / B", f"({_shape(dZ[L])})", _peek(dZ[L]))]
+    for l in reversed(range(1, L + 1)):
+        penalty = f" + (α/B) W[{l}]" if alpha else ""
+        backward.append(
+            (
+                f"dW[{l}] = dZ[{l}] @ A[{l - 1}].T{penalty}",
+                f"({_shape(dW[l])}) = ({_shape(dZ[l])})({_shape(A[l - 1].T)})",
+                _peek(dW[l]),
+            )
+        )
+        backward.append(
+            (f"db[{l}] = dZ[{l}] summed over columns", f"({_shape(db[l])})", _peek(db[l]))
+        )
+        if l > 1:
+            dA = net.W[l].T @ dZ[l]
+            backward.append(
+                (
+                    f"dA[{l - 1}] = W[{l}].T @ dZ[{l}]",
+                    f"({_shape(dA)}) = ({_shape(net.W[l].T)})({_shape(dZ[l])})",
+                    _peek(dA),
+                )
+            )
+            backward.append(
+                (
+                    f"dZ[{l - 1}] = dA[{l - 1}] * {net.g[l - 1].name}'(Z[{l - 1}])",
+                    f"({_shape(dZ[l - 1])}) element-wise (diagonal Jacobian)",
+                    _peek(dZ[l - 1]),
+                )
+            )
+    return forward, backward, J
 
 
 def trace(
@@ -65,52 +124,7 @@ def trace(
     else:
         Y = rng.normal(size=(n_outputs, batch))
     write(f"network: n = {n}, L = {L}, g = {net.activation_names}, B = {batch} examples as columns")
-    cache = net.forward(A0)
-    Z, A = cache.Z, cache.A
-    forward: list[tuple[str, str, str]] = [("A[0] = X.T", f"({_shape(A[0])})", _peek(A[0]))]
-    for l in range(1, L + 1):
-        forward.append(
-            (
-                f"Z[{l}] = W[{l}] @ A[{l - 1}] + b[{l}]",
-                f"({_shape(Z[l])}) = ({_shape(net.W[l])})({_shape(A[l - 1])})"
-                f" + ({_shape(net.b[l])}) broadcast",
-                _peek(Z[l]),
-            )
-        )
-        forward.append((f"A[{l}] = {net.g[l].name}(Z[{l}])", f"({_shape(A[l])})", _peek(A[l])))
-    J = net.cost_from_cache(cache, Y)
-    grads = net.backward(cache, Y)
-    dW, db, dZ = grads.dW, grads.db, grads.dZ
-    backward: list[tuple[str, str, str]] = [
-        (f"dZ[{L}] = (A[{L}] - Y) / B", f"({_shape(dZ[L])})", _peek(dZ[L]))
-    ]
-    for l in reversed(range(1, L + 1)):
-        backward.append(
-            (
-                f"dW[{l}] = dZ[{l}] @ A[{l - 1}].T",
-                f"({_shape(dW[l])}) = ({_shape(dZ[l])})({_shape(A[l - 1].T)})",
-                _peek(dW[l]),
-            )
-        )
-        backward.append(
-            (f"db[{l}] = dZ[{l}] summed over columns", f"({_shape(db[l])})", _peek(db[l]))
-        )
-        if l > 1:
-            dA = net.W[l].T @ dZ[l]
-            backward.append(
-                (
-                    f"dA[{l - 1}] = W[{l}].T @ dZ[{l}]",
-                    f"({_shape(dA)}) = ({_shape(net.W[l].T)})({_shape(dZ[l])})",
-                    _peek(dA),
-                )
-            )
-            backward.append(
-                (
-                    f"dZ[{l - 1}] = dA[{l - 1}] * {net.g[l - 1].name}'(Z[{l - 1}])",
-                    f"({_shape(dZ[l - 1])}) element-wise (diagonal Jacobian)",
-                    _peek(dZ[l - 1]),
-                )
-            )
+    forward, backward, J = trace_rows(net, A0, Y)
     w1 = max(len(r[0]) for r in forward + backward)
     w2 = max(len(r[1]) for r in forward + backward)
     write("")

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from lucidnet.core import check_gradients
+from lucidnet.core.trace import trace_rows as lecture_rows
 from lucidnet.playground.session import FEATURE_LABELS, Session, finite
 
 __all__ = [
@@ -200,16 +201,6 @@ def feature_view(session: Session) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- the lecture
 
 
-def _shape(a: np.ndarray) -> str:
-    return "×".join(str(s) for s in np.shape(a))
-
-
-def _peek(a: np.ndarray, k: int = 4) -> str:
-    flat = np.asarray(a).ravel()
-    head = ", ".join(f"{v:+.4f}" for v in flat[:k])
-    return f"[{head}{', …' if flat.size > k else ''}]"
-
-
 def _batch(session: Session) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     if session.last_batch is not None:
         return (
@@ -232,51 +223,9 @@ def trace_rows(session: Session) -> dict[str, Any]:
     alpha = session.config.l2
     L, B = net.L, A0.shape[1]
     with np.errstate(all="ignore"):
-        cache = net.forward(A0)
-        J = net.cost_from_cache(cache, Y, alpha)
-        grads = net.backward(cache, Y, alpha)
-    Z, A = cache.Z, cache.A
-    dW, db, dZ = grads.dW, grads.db, grads.dZ
-    forward = [["A[0] = X.T", f"({_shape(A[0])})", _peek(A[0])]]
-    for l in range(1, L + 1):
-        forward.append(
-            [
-                f"Z[{l}] = W[{l}] @ A[{l - 1}] + b[{l}]",
-                f"({_shape(Z[l])}) = ({_shape(net.W[l])})({_shape(A[l - 1])})"
-                f" + ({_shape(net.b[l])}) broadcast",
-                _peek(Z[l]),
-            ]
-        )
-        forward.append([f"A[{l}] = {net.g[l].name}(Z[{l}])", f"({_shape(A[l])})", _peek(A[l])])
-    backward = [[f"dZ[{L}] = (A[{L}] - Y) / B", f"({_shape(dZ[L])})", _peek(dZ[L])]]
-    for l in reversed(range(1, L + 1)):
-        penalty = f" + (α/B) W[{l}]" if alpha else ""
-        backward.append(
-            [
-                f"dW[{l}] = dZ[{l}] @ A[{l - 1}].T{penalty}",
-                f"({_shape(dW[l])}) = ({_shape(dZ[l])})({_shape(A[l - 1].T)})",
-                _peek(dW[l]),
-            ]
-        )
-        backward.append(
-            [f"db[{l}] = dZ[{l}] summed over columns", f"({_shape(db[l])})", _peek(db[l])]
-        )
-        if l > 1:
-            dA = net.W[l].T @ dZ[l]
-            backward.append(
-                [
-                    f"dA[{l - 1}] = W[{l}].T @ dZ[{l}]",
-                    f"({_shape(dA)}) = ({_shape(net.W[l].T)})({_shape(dZ[l])})",
-                    _peek(dA),
-                ]
-            )
-            backward.append(
-                [
-                    f"dZ[{l - 1}] = dA[{l - 1}] * {net.g[l - 1].name}'(Z[{l - 1}])",
-                    f"({_shape(dZ[l - 1])}) element-wise (diagonal Jacobian)",
-                    _peek(dZ[l - 1]),
-                ]
-            )
+        rows = lecture_rows(net, A0, Y, alpha)
+    forward, backward = [list(r) for r in rows[0]], [list(r) for r in rows[1]]
+    J = rows[2]
     cost = (
         f"J = (1/B) Σ L(A[{L}], Y)"
         + (" + (α/2B) Σ‖W[l]‖²" if alpha else "")
