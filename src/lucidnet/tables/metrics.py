@@ -82,7 +82,7 @@ class StreamMetrics:
         net = est.network_
         cache = net.forward(X.T)
         if self.task == "classification":
-            Y = est._encode_targets(y, first=False).astype(net.dtype)
+            Y = est.encode_targets(y).astype(net.dtype)
             A = cache.A[net.L].T
             pred = (A[:, 0] > 0.5).astype(int) if A.shape[1] == 1 else np.argmax(A, axis=1)
             true = Y[:, 0].astype(int) if Y.shape[1] == 1 else np.argmax(Y, axis=1)
