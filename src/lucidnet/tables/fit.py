@@ -192,9 +192,10 @@ class InMemorySource:
         The tabular recipe (``lucidnet.tables.tabular``): robust preprocessing and the
         recipe's estimator; False: standardisation and scikit-learn's MLP defaults.
     automatic : bool, default=True
-        The recipe chooses the number of epochs on its own split of the training rows
-        and refits on all of them (``fit_recipe``); False: the estimator's own
-        ``max_iter`` / early stopping, monitored on the held-out rows.
+        The recipe chooses the number of epochs on the held-out rows (on its own split
+        of the rows when ``validation`` is 0), the held-out metrics are those of that
+        model, and the model is then refit on every row (``fit_recipe``); False: the
+        estimator's own ``max_iter`` / early stopping, monitored on the held-out rows.
     refit : bool, default=True
     time_limit : float, optional
         Seconds for training; the best model so far is kept.
@@ -283,7 +284,12 @@ class InMemorySource:
             def score(selected: Any) -> None:
                 assert self.val_frame is not None
                 held_out = TabularModel(
-                    self.pre, selected, model.target, model.task, None, *self._scaling(model)
+                    self.pre,
+                    selected,
+                    model.target,
+                    model.task,
+                    target_mean=model.target_mean,
+                    target_scale=model.target_scale,
                 )
                 self.metrics = table_metrics(held_out, self.val_frame, self.y_val)
 
@@ -314,9 +320,6 @@ class InMemorySource:
             len(self.y_val) if "refit_epochs" in extra and validation_data else 0
         )
         return Training(rows, trainer.stop_reason, trainer.interrupted, extra)
-
-    def _scaling(self, model: TabularModel) -> tuple[float, float]:
-        return model.target_mean, model.target_scale
 
     def held_out(self, model: TabularModel) -> dict[str, Any]:
         if self.val_frame is None:
