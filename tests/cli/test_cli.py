@@ -282,3 +282,32 @@ def test_train_report(workdir: Path) -> None:
     for kind in ("learning-curves", "feature-map", "layer-diagnostics", "gradient-norms"):
         assert any(kind in name for name in pngs), (kind, pngs)
     assert all(name in html for name in pngs)
+
+
+def test_the_default_chooses_the_epochs_then_refits_on_every_row(workdir: Path) -> None:
+    result = run(
+        "train", "data.csv", "--target", "label", "--quiet", "-o", "auto.safetensors", cwd=workdir
+    )
+    assert "chosen on the held-out rows" in result.stdout
+    assert "refit on all 300 rows" in result.stdout
+    assert "scored before the refit" in result.stdout
+    model = lucidnet.load(workdir / "auto.safetensors")
+    assert model.metrics["rows_trained"] == 300
+    assert model.estimator.n_iter_ == model.metrics["refit_epochs"] == model.metrics["epochs"]
+    assert model.metrics["validation_accuracy"] > 0.7
+    limited = run(
+        "train",
+        "data.csv",
+        "--target",
+        "label",
+        "--quiet",
+        "--time-limit",
+        "0.5",
+        "--members",
+        "2",
+        "-o",
+        "limited.safetensors",
+        cwd=workdir,
+    )
+    assert "saved: limited.safetensors" in limited.stdout
+    assert lucidnet.load(workdir / "limited.safetensors").estimator.n_members == 2
