@@ -327,8 +327,10 @@ class Connection:
                 s.running = False
                 await self.error(str(exc))
             s.record()
+            data = views.frame(s)
+            data["sent"] = round(time.perf_counter(), 6)  # the server's clock: the rate bound
             try:
-                await self.send(views.frame(s))
+                await self.send(data)
             except (WebSocketDisconnect, RuntimeError):  # the page went away: stop quietly
                 s.running = False
                 return
