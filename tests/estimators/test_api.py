@@ -197,6 +197,24 @@ def test_partial_fit_and_warm_start(moons):
     assert clf.n_iter_ == 5 and len(clf.loss_curve_) == 5
     with pytest.raises(ValueError, match="classes not in"):
         clf.partial_fit(X, np.full(200, 7))
+
+
+
+def test_partial_fit_checks_y_against_classes_on_the_first_call(moons):
+    # Issue 13: a label outside `classes` was silently encoded as all zeros.
+    X, y = moons
+    labels = np.where(y == 1, "b", "a").astype(object)
+    labels[:3] = "z"
+    clf = MLPClassifier((4,), random_state=0)
+    with pytest.raises(ValueError, match=r"`y` has classes not in `classes`: \['z'\]"):
+        clf.partial_fit(X, labels, classes=["a", "b"])
+    assert "network_" not in clf.__dict__  # nothing was trained: a later call starts afresh
+    clf.partial_fit(X[3:], labels[3:], classes=["a", "b", "c"])  # unused classes are fine
+    assert list(clf.classes_) == ["a", "b", "c"] and clf.n_iter_ == 1
+
+
+def test_warm_start_changes_the_weights(moons):
+    X, y = moons
     warm = MLPClassifier((8,), max_iter=5, warm_start=True, random_state=0).fit(X, y)
     first = warm.coefs_[0].copy()
     warm.fit(X, y)

@@ -217,8 +217,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     # ------------------------------------------------------------------ targets
 
     def _encode_targets(self, y: Any, *, first: bool, classes: Any = None) -> np.ndarray:
+        check_classification_targets(y)
         if first:
-            check_classification_targets(y)
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y if classes is None else classes)
             self._multilabel = self._label_binarizer.y_type_.startswith("multilabel")
@@ -228,18 +228,20 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     f"{type(self).__name__} needs samples of at least 2 classes in the data, "
                     f"but the data contains only one class: {self.classes_[0]!r}."
                 )
-        else:
-            check_classification_targets(y)
-            if not self._multilabel:
-                unseen = np.setdiff1d(np.unique(y), self.classes_)
-                if unseen.size:
-                    raise ValueError(
-                        f"`y` has classes not in `self.classes_`: {list(unseen)}. "
-                        f"The classes seen at fit time are {list(self.classes_)}."
-                    )
-            elif type_of_target(y) != "multilabel-indicator":
+        if self._multilabel:
+            if not first and type_of_target(y) != "multilabel-indicator":
                 raise ValueError(
                     "This model was fitted on a multilabel indicator matrix; y must be one too."
+                )
+        elif not first or classes is not None:  # partial_fit's `classes`, or a later call
+            # A label outside the classes would be encoded as all zeros: refuse it, as
+            # scikit-learn does, naming the labels.
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if unseen.size:
+                where = "`classes`" if first else "`self.classes_`"
+                raise ValueError(
+                    f"`y` has classes not in {where}: {list(unseen)}. "
+                    f"The classes are {list(self.classes_)}."
                 )
         return self._label_binarizer.transform(y).astype(np.float64)
 
