@@ -173,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes-gb", default="0.2,2.0", help="file sizes in GB (default 0.2,2.0)")
     parser.add_argument(
-        "--targets", default="label", help="label (yes/no), number (regression) or both: label,number"
+        "--targets",
+        default="label",
+        help="label (yes/no), number (regression) or both: label,number",
     )
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--chunk-rows", type=int, default=50_000)

@@ -199,7 +199,6 @@ def test_partial_fit_and_warm_start(moons):
         clf.partial_fit(X, np.full(200, 7))
 
 
-
 def test_partial_fit_checks_y_against_classes_on_the_first_call(moons):
     # Issue 13: a label outside `classes` was silently encoded as all zeros.
     X, y = moons
