@@ -335,9 +335,9 @@ def load_network(path: PathLike) -> LoadedModel:
 
     Everything is checked before a network is built: the safetensors layout, the header
     and its format version, the SHA-256 of header and tensors (against corruption, not
-    tampering: see the module notes), the set of tensors, the
-    shape chain W[l] (n[l], n[l-1]) and b[l] (n[l], 1), the dtype (float32 or float64),
-    the activation names, and that every value is finite.
+    tampering: see the module notes), the set of tensors, the shape chain W[l]
+    (n[l], n[l-1]) and b[l] (n[l], 1), the dtype (float32 or float64), the activation
+    names, and that every value is finite.
 
     Parameters
     ----------
