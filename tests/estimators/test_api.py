@@ -299,3 +299,22 @@ def test_binary_predict_proba_keeps_precision_for_confident_predictions():
     proba = clf.predict_proba(X)
     assert np.all(proba > 0)
     np.testing.assert_allclose(np.log(proba), clf.predict_log_proba(X), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_predict_proba_is_exp_of_predict_log_proba(dtype):
+    # Issue 13: where softmax underflows predict_proba was exactly 0 (log: -inf) while
+    # predict_log_proba was finite; scikit-learn's checks compare the two.
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(dtype)
+    clf = MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y)
+    clf.network_.W[2] = clf.network_.W[2] * 1e4  # logit gaps far past 745 (float64)
+    proba, log_proba = clf.predict_proba(X), clf.predict_log_proba(X)
+    assert proba.dtype == log_proba.dtype == dtype
+    assert np.all(proba > 0) and np.all(np.isfinite(log_proba))
+    tiny = np.finfo(dtype).smallest_normal
+    np.testing.assert_allclose(proba.min(), tiny, rtol=1e-5)  # the floor was reached
+    np.testing.assert_array_equal(proba, np.exp(log_proba))
+    np.testing.assert_allclose(np.log(proba), log_proba, rtol=1e-6)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
