@@ -318,3 +318,33 @@ def test_predict_proba_is_exp_of_predict_log_proba(dtype):
     np.testing.assert_allclose(np.log(proba), log_proba, rtol=1e-6)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
     np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+
+
+@pytest.mark.parametrize("name", ["momentum", "validation_fraction", "beta_1", "beta_2"])
+def test_interval_parameters_are_scikit_learns(name):
+    # Issue 13: validation_fraction refused 0 (scikit-learn accepts it), and momentum=1.0
+    # passed the estimator's check but failed in SGD.
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    (ours,), (theirs,) = (
+        MLPClassifier._parameter_constraints[name],
+        SkMLP._parameter_constraints[name],
+    )
+    assert (ours.left, ours.right, ours.closed) == (theirs.left, theirs.right, theirs.closed)
+
+
+def test_momentum_and_validation_fraction_boundaries(moons):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = moons
+    for momentum in (0.0, 1.0):  # both ends are allowed, by the estimator and by SGD
+        clf = MLPClassifier((4,), solver="sgd", momentum=momentum, max_iter=2, random_state=0)
+        assert clf.fit(X, y).n_iter_ == 2
+    with pytest.raises(InvalidParameterError, match="'momentum' parameter"):
+        MLPClassifier(solver="sgd", momentum=1.0001).fit(X, y)
+    assert MLPClassifier((4,), validation_fraction=0.0, max_iter=2).fit(X, y).n_iter_ == 2
+    with pytest.raises(ValueError, match="validation_fraction"):  # as scikit-learn: at fit
+        MLPClassifier((4,), validation_fraction=0.0, early_stopping=True).fit(X, y)
+    for fraction in (1.0, -0.1):
+        with pytest.raises(InvalidParameterError, match="'validation_fraction' parameter"):
+            MLPClassifier(validation_fraction=fraction).fit(X, y)
