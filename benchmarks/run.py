@@ -471,6 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads != 1:
         single = [c.strip() for c in args.single_thread.split(",") if c.strip()]
         variants += [(c, 1, f"{c}, 1 thread") for c in configs if c in single]
+    commit = measured_commit()  # before any job runs: the code the jobs import
     env = job_environment(args.threads)
     info = run_job(["--system", "info"], args.timeout, env)
     load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
@@ -563,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     unique_missing = {(m["system"], m["config"], m["optimizer"], m["why"]): m for m in missing}
     report = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "commit": measured_commit(),
+        "commit": commit,
         "machine": info.get("machine", {}),
         "versions": info.get("versions", {}),
         "blas": info.get("blas", []),
