@@ -4,17 +4,25 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: test demo playground lint bench bench-tables clean
+.PHONY: test demo playground lint bench bench-tables clean torch
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-# torch (pinned, the CPU wheel here) runs the PyTorch tests of tests/arrayapi; never a hard
-# dependency: without it those tests are skipped.
+# torch (pinned in requirements-torch-cpu.txt) runs the PyTorch tests of tests/arrayapi;
+# never a hard dependency: without it those tests are skipped. `make test` installs it only
+# from a wheel already at hand (pip's --find-links, a local wheelhouse): from PyPI, Linux
+# gets the multi-GB CUDA build. `make torch` installs the CPU build from PyTorch's own index.
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 $(VENV)/.dev-installed: pyproject.toml requirements-torch-cpu.txt | $(VENV)/bin/python
 	$(PIP) -e '.[dev]'
-	$(PIP) -r requirements-torch-cpu.txt || echo "torch unavailable: the PyTorch tests will be skipped"
+	if $(PIP) --no-index --only-binary :all: --no-deps -r requirements-torch-cpu.txt 2>/dev/null; \
+	then $(PIP) -r requirements-torch-cpu.txt; \
+	else echo "no local torch wheel: the PyTorch tests will be skipped ('make torch' installs the CPU build)"; fi
 	touch $@
+
+torch: $(VENV)/.dev-installed
+	$(PIP) --index-url $(TORCH_CPU_INDEX) -r requirements-torch-cpu.txt
 
 $(VENV)/.demo-installed: pyproject.toml | $(VENV)/bin/python
 	$(PIP) -e '.[plot,cli]'

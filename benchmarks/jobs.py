@@ -11,15 +11,19 @@ a fresh shuffle every epoch, and the same held-out split for accuracy and predic
 
 What is timed
 -------------
-One warm-up epoch first (it pays for JIT compilation, lazy allocation and caches), then
-``--epochs`` epochs, each timed on its own with ``time.perf_counter``; the job reports every
-epoch time and their median. An epoch is everything a user's epoch costs: the shuffle, the
-minibatch gather, forward, loss, backward and the parameter update. For scikit-learn one
-epoch is one ``partial_fit`` call (which also validates X; see ``SklearnRunner``).
+lucidnet and scikit-learn: their public API, as a user calls it. A warm-up ``fit`` of one
+epoch, then one ``fit`` of ``--epochs`` epochs (``max_iter``; no early stop), timed whole
+with ``time.perf_counter``: seconds per epoch = that time / epochs, input validation
+included. PyTorch and JAX have no estimator: their hand-written loop (what a user writes)
+runs one warm-up epoch (JIT compilation, lazy allocation), then ``--epochs`` epochs timed
+one by one; the median is reported. An epoch is everything a user's epoch costs: the
+shuffle, the minibatch gather, forward, loss, backward and the parameter update.
 
 Prediction throughput: the held-out set in blocks of ``PREDICT_BATCH`` rows, NumPy in and
 NumPy out for every system, passes repeated for at least ``Config.predict_seconds``; the
-median over passes is reported.
+median over passes is reported. lucidnet and scikit-learn: the public ``predict_proba``.
+lucidnet's bare core (``Network.predict_output``, no input checks) is reported apart, as
+``core_predict_samples_per_s``.
 
 Memory: the system's modules are imported first. ``peak_rss_mb`` is ``ru_maxrss`` at the
 end minus the resident size just before the data were created: the data, the model,
@@ -190,109 +194,82 @@ class Runner:
         return {}
 
 
-class LucidnetRunner(Runner):
-    """lucidnet's own training loop on a float32 Network.
+class EstimatorRunner(Runner):
+    """A scikit-learn-style MLPClassifier trained by its public ``fit``, the way users do.
 
-    Uses ``lucidnet.training.loop.Trainer`` when it exists (SGD and Adam), else
-    ``lucidnet.minibatch_gd`` (SGD only). One epoch is one ``fit(X, Y, epochs=epoch + 1)``
-    call (fit counts epochs in total), which, like scikit-learn's ``partial_fit``, also
-    checks X (one finiteness pass). One shuffling Generator lives across epochs.
+    lucidnet's and scikit-learn's estimators get the same parameters: ReLU, ``alpha=0``,
+    constant learning rate, no momentum, no early stopping, no tolerance stop, and
+    ``max_iter`` = the timed epochs, so one ``fit`` runs exactly that many epochs
+    (validation of X and y, the shuffles, every update). The time per epoch is the ``fit``
+    time divided by the epochs. Prediction is the public ``predict_proba``.
     """
-
-    name = "lucidnet"
 
     def __init__(
         self, cfg: Config, X: np.ndarray, y: np.ndarray, optimizer: str, lr: float, seed: int
     ) -> None:
-        import lucidnet
-
-        self.net = lucidnet.Network(
-            cfg.layer_sizes, hidden_activation="relu", output="sigmoid", seed=seed, dtype=np.float32
-        )
-        self.X, self.Y = X, y.reshape(-1, 1)
-        Trainer = _lucidnet_trainer()
-        if Trainer is not None:
-            self.implementation = "Trainer"
-            self.trainer = Trainer(
-                self.net,
-                optimizer=optimizer,
-                learning_rate=lr,
-                batch_size=cfg.batch_size,
-                seed=seed,
-                shuffle=True,
-                verbose=0,
-            )
-            # fit trains up to a total epoch count: one more epoch per call, as partial_fit
-            self._epoch: Callable[[], Any] = lambda: self.trainer.fit(
-                self.X, self.Y, epochs=self.trainer.epoch + 1
-            )
-        elif optimizer == "sgd":
-            self.implementation = "minibatch_gd"
-            rng = np.random.default_rng(seed)
-            self._epoch = lambda: lucidnet.minibatch_gd(
-                self.net, X, y, batch_size=cfg.batch_size, learning_rate=lr, epochs=1, seed=rng
-            )
-        else:
-            raise SkipJob("lucidnet has no Adam before lucidnet.training.loop.Trainer exists")
-
-    def train_epoch(self) -> None:
-        self._epoch()
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return np.asarray(self.net.predict_output(X.T))[0]
-
-
-def _lucidnet_trainer() -> Any:
-    try:
-        from lucidnet.training.loop import Trainer
-    except ImportError:
-        return None
-    return Trainer
-
-
-class SklearnRunner(Runner):
-    """scikit-learn's MLPClassifier; one epoch = one ``partial_fit`` call.
-
-    ``partial_fit`` runs exactly one pass of ``_fit_stochastic`` (shuffle, minibatches,
-    update), keeps the optimizer's state between calls, and adds only input validation
-    (a finiteness check of X, small next to the epoch). The alternative, ``max_iter=1``
-    with ``warm_start=True``, also re-runs validation and raises a ConvergenceWarning every
-    epoch. No early stopping, no tolerance stop, alpha = 0, momentum = 0 for SGD.
-    """
-
-    name = "sklearn"
-    implementation = "MLPClassifier.partial_fit"
-
-    def __init__(
-        self, cfg: Config, X: np.ndarray, y: np.ndarray, optimizer: str, lr: float, seed: int
-    ) -> None:
-        from sklearn.neural_network import MLPClassifier
-
-        self.clf = MLPClassifier(
-            hidden_layer_sizes=cfg.hidden,
-            activation="relu",
-            solver=optimizer,
-            alpha=0.0,
-            batch_size=cfg.batch_size,
-            learning_rate="constant",
-            learning_rate_init=lr,
-            momentum=0.0,
-            nesterovs_momentum=False,
-            shuffle=True,
-            random_state=seed,
-            tol=0.0,
-            n_iter_no_change=10**9,
-            early_stopping=False,
-            max_iter=1,
-        )
+        self.params = {
+            "hidden_layer_sizes": cfg.hidden,
+            "activation": "relu",
+            "solver": optimizer,
+            "alpha": 0.0,
+            "batch_size": cfg.batch_size,
+            "learning_rate": "constant",
+            "learning_rate_init": lr,
+            "momentum": 0.0,
+            "nesterovs_momentum": False,
+            "shuffle": True,
+            "random_state": seed,
+            "tol": 0.0,
+            "n_iter_no_change": 10**9,
+            "early_stopping": False,
+        }
         self.X, self.y = X, y
-        self.classes = np.array([0.0, 1.0], dtype=np.float32)
+        self.clf: Any = None
 
-    def train_epoch(self) -> None:
-        self.clf.partial_fit(self.X, self.y, classes=self.classes)
+    def estimator(self, max_iter: int) -> Any:
+        raise NotImplementedError
+
+    def fit(self, epochs: int) -> None:
+        import warnings
+
+        self.clf = self.estimator(epochs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the ConvergenceWarning of max_iter epochs
+            self.clf.fit(self.X, self.y)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         return self.clf.predict_proba(X)[:, 1]
+
+
+class LucidnetRunner(EstimatorRunner):
+    """``lucidnet.MLPClassifier``: public fit and predict_proba (float32 in: float32 model).
+
+    ``core_predict_proba`` is the bare core, ``network_.predict_output`` on the columns
+    (no input checks, no label handling), reported separately and labelled as such.
+    """
+
+    name = "lucidnet"
+    implementation = "MLPClassifier.fit"
+
+    def estimator(self, max_iter: int) -> Any:
+        from lucidnet import MLPClassifier
+
+        return MLPClassifier(**self.params, max_iter=max_iter)
+
+    def core_predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(self.clf.network_.predict_output(X.T))[0]
+
+
+class SklearnRunner(EstimatorRunner):
+    """scikit-learn's ``MLPClassifier``: public fit and predict_proba (float32 kept)."""
+
+    name = "sklearn"
+    implementation = "MLPClassifier.fit"
+
+    def estimator(self, max_iter: int) -> Any:
+        from sklearn.neural_network import MLPClassifier
+
+        return MLPClassifier(**self.params, max_iter=max_iter)
 
 
 class TorchRunner(Runner):
@@ -517,7 +494,7 @@ def preload(system: str) -> None:
     import importlib
 
     modules = {
-        "lucidnet": ["lucidnet", "lucidnet.training"],
+        "lucidnet": ["lucidnet", "lucidnet.estimators"],
         "sklearn": ["sklearn.neural_network"],
         "torch": ["torch"],
         "jax_jit": ["jax", "jax.numpy"],
@@ -525,8 +502,6 @@ def preload(system: str) -> None:
     }[system]
     for name in modules:
         importlib.import_module(name)
-    if system == "lucidnet":
-        _lucidnet_trainer()
 
 
 def run_training_job(system: str, cfg: Config, optimizer: str, epochs: int, seed: int) -> dict:
@@ -539,13 +514,20 @@ def run_training_job(system: str, cfg: Config, optimizer: str, epochs: int, seed
 
     runner = make_runner(system, cfg, X_train, y_train, optimizer, lr, seed)
     t0 = time.perf_counter()
-    runner.train_epoch()
-    warmup = time.perf_counter() - t0
-    times = []
-    for _ in range(epochs):
+    if isinstance(runner, EstimatorRunner):
+        runner.fit(1)  # warm-up: one epoch's fit
+        warmup = time.perf_counter() - t0
         t0 = time.perf_counter()
+        runner.fit(epochs)  # the timed, public fit of `epochs` epochs
+        times = [(time.perf_counter() - t0) / epochs]
+    else:
         runner.train_epoch()
-        times.append(time.perf_counter() - t0)
+        warmup = time.perf_counter() - t0
+        times = []
+        for _ in range(epochs):
+            t0 = time.perf_counter()
+            runner.train_epoch()
+            times.append(time.perf_counter() - t0)
     train_peak = peak_rss_mb()
 
     proba = np.concatenate(
@@ -555,7 +537,10 @@ def run_training_job(system: str, cfg: Config, optimizer: str, epochs: int, seed
         ]
     )
     accuracy = float(np.mean((proba > 0.5) == (y_test > 0.5)))
-    predict = predict_throughput(runner, X_test, cfg.predict_seconds)
+    predict = predict_throughput(runner.predict_proba, X_test, cfg.predict_seconds)
+    core = None
+    if isinstance(runner, LucidnetRunner):
+        core = predict_throughput(runner.core_predict_proba, X_test, cfg.predict_seconds)
 
     sec = statistics.median(times) if times else warmup
     return {
@@ -573,6 +558,7 @@ def run_training_job(system: str, cfg: Config, optimizer: str, epochs: int, seed
         "gflops": cfg.flops_per_epoch / sec / 1e9,
         "accuracy": accuracy,
         "predict_samples_per_s": predict,
+        "core_predict_samples_per_s": core,
         "peak_rss_mb": peak_rss_mb() - rss_before_data,
         "train_extra_mb": max(train_peak - rss_with_data, 0.0) if peak_reset else None,
         "x_train_mb": X_train.nbytes / 2**20,
@@ -582,16 +568,18 @@ def run_training_job(system: str, cfg: Config, optimizer: str, epochs: int, seed
     }
 
 
-def predict_throughput(runner: Runner, X: np.ndarray, min_seconds: float) -> float:
+def predict_throughput(
+    predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, min_seconds: float
+) -> float:
     """Median samples/s over passes of the held-out set in PREDICT_BATCH blocks."""
     blocks = [X[s : s + PREDICT_BATCH] for s in range(0, X.shape[0], PREDICT_BATCH)]
-    runner.predict_proba(blocks[0])  # warm-up (JIT)
+    predict(blocks[0])  # warm-up (JIT)
     rates = []
     start = time.perf_counter()
     while not rates or time.perf_counter() - start < min_seconds:
         t0 = time.perf_counter()
         for block in blocks:
-            runner.predict_proba(block)
+            predict(block)
         rates.append(X.shape[0] / (time.perf_counter() - t0))
     return statistics.median(rates)
 

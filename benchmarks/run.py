@@ -8,8 +8,11 @@ Each (system, configuration, optimizer) job runs in its own process (``benchmark
 and the jobs are interleaved: every repeat runs every job once, the systems in a rotated
 order, so slow drifts of the machine (other load, thermal state) spread over all systems.
 The machine's float32 GEMM rate is measured in the same run, once per repeat, in its own
-process; the best is the peak. Medians over repeats are reported, with the ratios between
-every pair of systems.
+process; the best is the peak. Medians over repeats are reported with their spread
+(min–max) and the ratios between every pair of systems, and the commit measured. The
+configurations named by ``--single-thread`` (default S) run again with one thread per
+library. lucidnet and scikit-learn are timed through the same public API (``fit``,
+``predict_proba``); lucidnet's bare core is reported apart (see ``jobs.py``).
 
 Writes ``<out>/latest.json`` (everything, raw runs included) and ``<out>/latest.md`` (the
 tables the README's Performance section shows). Peers that are not installed are skipped
@@ -110,6 +113,28 @@ def available_systems(requested: list[str]) -> tuple[list[str], dict[str, str]]:
     return usable, skipped
 
 
+def measured_commit() -> str:
+    """The git commit measured (short hash), "+ uncommitted changes" when the tree differs."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + (" + uncommitted changes" if dirty else "")  # fmt: skip
+
+
 def rotated(items: list[str], k: int) -> list[str]:
     k %= max(len(items), 1)
     return items[k:] + items[:k]
@@ -123,30 +148,45 @@ def median_of(runs: list[dict[str, Any]], key: str) -> float | None:
     return statistics.median(values) if values else None
 
 
+def spread_of(runs: list[dict[str, Any]], key: str) -> list[float] | None:
+    """[min, max] over the repeats (None when no run has the value)."""
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return [min(values), max(values)] if values else None
+
+
 def max_of(runs: list[dict[str, Any]], key: str) -> float | None:
     values = [r[key] for r in runs if r.get(key) is not None]
     return max(values) if values else None
 
 
 def summarize(
-    cfg: Config, optimizer: str, system: str, runs: list[dict[str, Any]], peak: float
+    cfg: Config,
+    optimizer: str,
+    system: str,
+    runs: list[dict[str, Any]],
+    peak: float,
+    variant: str | None = None,
 ) -> dict[str, Any]:
     sec = median_of(runs, "seconds_per_epoch")
     assert sec is not None
     gflops = cfg.flops_per_epoch / sec / 1e9
     return {
-        "config": cfg.name,
+        "config": variant or cfg.name,
         "optimizer": optimizer,
         "system": system,
         "implementation": runs[0].get("implementation"),
         "repeats": len(runs),
         "seconds_per_epoch": sec,
         "seconds_per_epoch_all": [r["seconds_per_epoch"] for r in runs],
+        "seconds_per_epoch_spread": spread_of(runs, "seconds_per_epoch"),
         "samples_per_s": cfg.n_train / sec,
         "gflops": gflops,
         "pct_gemm_peak": 100.0 * gflops / peak if peak else None,
         "accuracy": median_of(runs, "accuracy"),
         "predict_samples_per_s": median_of(runs, "predict_samples_per_s"),
+        "predict_samples_per_s_spread": spread_of(runs, "predict_samples_per_s"),
+        "core_predict_samples_per_s": median_of(runs, "core_predict_samples_per_s"),
+        "core_predict_samples_per_s_spread": spread_of(runs, "core_predict_samples_per_s"),
         "peak_rss_mb": max_of(runs, "peak_rss_mb"),
         "train_extra_mb": max_of(runs, "train_extra_mb"),
         "x_train_mb": runs[0].get("x_train_mb"),
@@ -246,6 +286,17 @@ def fmt_rate(x: float | None) -> str:
     return f"{x:,.0f}"
 
 
+def fmt_spread(median: float | None, spread: list[float] | None, spec: str = "") -> str:
+    """The median with (min–max) over the repeats beside it."""
+    if median is None:
+        return "–"
+    show = fmt_rate if not spec else (lambda x: fmt(x, spec))
+    text = show(median)
+    if spread and spread[0] != spread[1]:
+        text += f" ({show(spread[0])}–{show(spread[1])})"
+    return text
+
+
 def markdown(report: dict[str, Any]) -> str:
     m, v = report["machine"], report["versions"]
     blas = ", ".join(
@@ -263,20 +314,24 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# lucidnet benchmarks",
         "",
-        f"- Date: {report['date']}",
+        f"- Date: {report['date']}; commit measured: {report.get('commit', 'unknown')}",
         f"- Machine: {m['cpu']}, {m['usable_cores']} usable cores "
         f"({m['logical_cores']} logical); {m['platform']}",
         f"- Load average at start / end: {report['load_start']} / {report['load_end']} "
         "(other processes were running when it is near or above the core count)",
         f"- Python {v.get('python')}, NumPy {v.get('numpy')} with {blas or 'unknown BLAS'}",
         f"- lucidnet {v.get('lucidnet')}; peers: {peers or 'none'}",
-        f"- Thread variables: {m['thread_env'] or 'none set'} (threads left to each library)",
+        f"- Thread variables: {m['thread_env'] or 'none set'} (threads left to each library, "
+        "except in the tables marked '1 thread': OMP/OpenBLAS/MKL and XLA capped at one)",
         f"- float32 GEMM peak, measured in this run (best N×N numpy matmul): "
         f"**{report['gemm_peak_gflops']:.1f} GFLOP/s**",
         f"- {s['epochs']} timed epoch(s) after one warm-up epoch, {s['repeats']} repeat(s), "
-        f"interleaved, one process per job; medians. Learning rate: SGD "
-        f"{LEARNING_RATES['sgd']}, Adam {LEARNING_RATES['adam']}. GFLOP/s = 6 × weights × "
-        f"samples per epoch / time. Prediction: blocks of B = {PREDICT_BATCH}.",
+        f"interleaved, one process per job; medians, with (min–max) over the repeats. "
+        "lucidnet and scikit-learn: the public `MLPClassifier.fit` (max_iter = the epochs, "
+        "timed whole, input checks included) and `predict_proba`; PyTorch and JAX: a "
+        f"hand-written loop. Learning rate: SGD {LEARNING_RATES['sgd']}, Adam "
+        f"{LEARNING_RATES['adam']}. GFLOP/s = 6 × weights × samples per epoch / time. "
+        f"Prediction: blocks of B = {PREDICT_BATCH}.",
         "",
     ]
     if report["skipped_systems"]:
@@ -286,8 +341,9 @@ def markdown(report: dict[str, Any]) -> str:
             + "."
         )
         lines.append("")
-    for name in s["configs"]:
-        cfg = CONFIGS[name]
+    variants = s.get("variants") or [{"config": c, "label": c} for c in s["configs"]]
+    for variant in variants:
+        name, cfg = variant["label"], CONFIGS[variant["config"]]
         rows = [r for r in report["summary"] if r["config"] == name]
         if not rows:
             continue
@@ -295,9 +351,9 @@ def markdown(report: dict[str, Any]) -> str:
             f"## {name}: {cfg.n_train:,} × {cfg.n_features}, hidden {cfg.hidden}, "
             f"B = {cfg.batch_size}",
             "",
-            "| system | optimizer | s / epoch | samples/s | GFLOP/s | % peak | peak MB "
-            "| train + MB | held-out acc. | predict samples/s | lucidnet faster by "
-            "| lucidnet predicts faster by |",
+            "| system | optimizer | s / epoch (min–max) | samples/s | GFLOP/s | % peak "
+            "| peak MB | train + MB | held-out acc. | predict_proba samples/s (min–max) "
+            "| lucidnet faster by | lucidnet predicts faster by |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in rows:
@@ -307,15 +363,33 @@ def markdown(report: dict[str, Any]) -> str:
             )
             speed = lucid["speedup"].get(r["system"]) if lucid else None
             pred = lucid.get("predict_speedup", {}).get(r["system"]) if lucid else None
+            spread_key = "predict_samples_per_s_spread"
             lines.append(
-                f"| {r['system']} | {r['optimizer']} | {fmt(r['seconds_per_epoch'], '.4f')} "
+                f"| {r['system']} | {r['optimizer']} "
+                f"| {fmt_spread(r['seconds_per_epoch'], r.get('seconds_per_epoch_spread'), '.4f')} "
                 f"| {fmt_rate(r['samples_per_s'])} | {fmt(r['gflops'], '.2f')} "
                 f"| {fmt(r['pct_gemm_peak'], '.1f')} | {fmt(r['peak_rss_mb'], '.1f')} "
                 f"| {fmt(r['train_extra_mb'], '.1f')} | {fmt(r['accuracy'], '.4f')} "
-                f"| {fmt_rate(r['predict_samples_per_s'])} "
+                f"| {fmt_spread(r['predict_samples_per_s'], r.get(spread_key))} "
                 f"| {'–' if speed is None else f'{speed:.2f}×'} "
                 f"| {'–' if pred is None else f'{pred:.2f}×'} |"
             )
+        cores = [r for r in rows if r.get("core_predict_samples_per_s")]
+        if cores:
+            lines += [
+                "",
+                "lucidnet's bare core alone (`network_.predict_output`, no input checks or "
+                "labels; not comparable with the `predict_proba` columns): "
+                + "; ".join(
+                    f"{r['optimizer']} "
+                    + fmt_spread(
+                        r["core_predict_samples_per_s"], r.get("core_predict_samples_per_s_spread")
+                    )
+                    + " samples/s"
+                    for r in cores
+                )
+                + ".",
+            ]
         lines.append("")
     if report["missing_jobs"]:
         lines += ["Jobs without a result:", ""]
@@ -366,6 +440,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="cap every system at this many threads (default: each library's own default)",
     )
+    p.add_argument(
+        "--single-thread",
+        default="S",
+        help="configs run a second time with one thread per library (default S; '' for none)",
+    )
     args = p.parse_args(argv)
 
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
@@ -385,6 +464,14 @@ def main(argv: list[str] | None = None) -> int:
     for system, why in skipped.items():
         print(f"skipping {system}: {why}", flush=True)
 
+    # (config, thread cap, label): every config as asked, then the small ones on one thread
+    # per library (thread spin-up dominates tiny matrix products on few cores).
+    label = "{}" if args.threads is None else f"{{}}, {args.threads} thread(s)"
+    variants = [(c, args.threads, label.format(c)) for c in configs]
+    if args.threads != 1:
+        single = [c.strip() for c in args.single_thread.split(",") if c.strip()]
+        variants += [(c, 1, f"{c}, 1 thread") for c in configs if c in single]
+    commit = measured_commit()  # before any job runs: the code the jobs import
     env = job_environment(args.threads)
     info = run_job(["--system", "info"], args.timeout, env)
     load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
@@ -410,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
             f"[repeat {r + 1}/{args.repeats}] float32 GEMM: {gemm.get('gflops', 0):.1f} GFLOP/s",
             flush=True,
         )
-        for config in configs:
+        for config, threads, name in variants:
             for optimizer in optimizers:
                 for system in rotated(systems, r):
                     result = run_job(
@@ -427,25 +514,28 @@ def main(argv: list[str] | None = None) -> int:
                             str(args.seed),
                         ],
                         args.timeout,
-                        env,
+                        job_environment(threads),
                     )
-                    result.update(system=system, config=config, optimizer=optimizer, repeat=r)
+                    result.update(
+                        system=system, config=name, base_config=config, threads=threads,
+                        optimizer=optimizer, repeat=r,
+                    )  # fmt: skip
                     if "skipped" in result or "error" in result:
                         why = result.get("skipped") or result.get("error")
                         missing.append(
                             {
                                 "system": system,
-                                "config": config,
+                                "config": name,
                                 "optimizer": optimizer,
                                 "why": why,
                                 "stderr_tail": result.get("stderr_tail"),
                             }
                         )
-                        print(f"  {config} {optimizer} {system}: {why}", flush=True)
+                        print(f"  {name} {optimizer} {system}: {why}", flush=True)
                     else:
                         runs.append(result)
                         print(
-                            f"  {config} {optimizer} {system}: "
+                            f"  {name} {optimizer} {system}: "
                             f"{result['seconds_per_epoch']:.4f} s/epoch, "
                             f"acc {result['accuracy']:.3f}",
                             flush=True,
@@ -453,17 +543,17 @@ def main(argv: list[str] | None = None) -> int:
 
     peak = max((g.get("gflops", 0.0) for g in gemm_runs), default=0.0)
     summary = []
-    for config in configs:
+    for config, _, name in variants:
         for optimizer in optimizers:
             rows = []
             for system in systems:
                 mine = [
                     x
                     for x in runs
-                    if (x["system"], x["config"], x["optimizer"]) == (system, config, optimizer)
+                    if (x["system"], x["config"], x["optimizer"]) == (system, name, optimizer)
                 ]
                 if mine:
-                    rows.append(summarize(CONFIGS[config], optimizer, system, mine, peak))
+                    rows.append(summarize(CONFIGS[config], optimizer, system, mine, peak, name))
             speed = pairwise(rows, "seconds_per_epoch", higher_is_better=False)
             pred = pairwise(rows, "predict_samples_per_s", higher_is_better=True)
             for row in rows:
@@ -474,6 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     unique_missing = {(m["system"], m["config"], m["optimizer"], m["why"]): m for m in missing}
     report = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "commit": commit,
         "machine": info.get("machine", {}),
         "versions": info.get("versions", {}),
         "blas": info.get("blas", []),
@@ -482,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_seconds": time.perf_counter() - started,
         "settings": {
             "configs": configs,
+            "variants": [{"config": c, "threads": t, "label": n} for c, t, n in variants],
             "optimizers": optimizers,
             "systems": requested,
             "repeats": args.repeats,

@@ -2,9 +2,11 @@
 
 For each size, a CSV is generated row block by row block in a temporary folder (never
 whole in memory): ten numeric columns, an integer column, a text column with a dozen
-values, and a binary label from a fixed rule with noise. Then, in a fresh process::
+values, and a target from a fixed rule with noise: a yes/no ``label`` or, with ``--targets
+number``, the real-valued score itself in a column ``y`` (a regression target, whose
+distinct values must not be kept: issue 13). Then, in a fresh process::
 
-    python -m lucidnet train FILE --target label --stream --epochs 1 ...
+    python -m lucidnet train FILE --target label --stream --epochs 1 ...   # or --target y
 
 and the child's peak resident set size is read from ``os.wait4`` (the kernel's
 ``ru_maxrss`` of that one process). For contrast, the smallest file is also read whole
@@ -12,6 +14,7 @@ with ``pandas.read_csv`` in another process. The CSV is deleted afterwards.
 
     .venv/bin/python benchmarks/stream_memory.py                    # 0.2 GB and 2 GB
     .venv/bin/python benchmarks/stream_memory.py --sizes-gb 0.01 --out /tmp/x   # smoke
+    .venv/bin/python benchmarks/stream_memory.py --targets label,number   # both targets
 
 Writes ``results/stream_memory.json`` and ``results/stream_memory.md``.
 """
@@ -38,8 +41,11 @@ CITIES = np.array(
 BLOCK_ROWS = 200_000
 
 
-def generate_csv(path: Path, target_bytes: int, seed: int = 0) -> int:
-    """Append blocks of rows to ``path`` until it holds at least ``target_bytes``; return rows."""
+def generate_csv(path: Path, target_bytes: int, seed: int = 0, kind: str = "label") -> int:
+    """Append blocks of rows to ``path`` until it holds at least ``target_bytes``; return rows.
+
+    ``kind`` "label": a yes/no column ``label``; "number": the noisy score as ``y``.
+    """
     rng = np.random.default_rng(seed)
     w = rng.normal(size=10)
     rows = 0
@@ -54,7 +60,10 @@ def generate_csv(path: Path, target_bytes: int, seed: int = 0) -> int:
             frame = pd.DataFrame(np.round(X, 5), columns=[f"x{j}" for j in range(10)])
             frame["count"] = count
             frame["city"] = CITIES[city]
-            frame["label"] = np.where(score > 0, "yes", "no")
+            if kind == "number":
+                frame["y"] = np.round(score, 6)  # (almost) every row a new value
+            else:
+                frame["label"] = np.where(score > 0, "yes", "no")
             frame.to_csv(f, header=header, index=False)
             header = False
             rows += n
@@ -72,17 +81,20 @@ def peak_rss(command: list[str], log: Path) -> tuple[float, float, int]:
     return usage.ru_maxrss / 1024, seconds, code  # ru_maxrss is in KiB on Linux: MiB
 
 
-def measure(size_gb: float, workdir: Path, args: argparse.Namespace) -> dict[str, object]:
-    path = workdir / f"stream_{size_gb:g}gb.csv"
+def measure(
+    size_gb: float, workdir: Path, args: argparse.Namespace, kind: str = "label"
+) -> dict[str, object]:
+    path = workdir / f"stream_{size_gb:g}gb_{kind}.csv"
+    target = "y" if kind == "number" else "label"
     t0 = time.perf_counter()
-    rows = generate_csv(path, int(size_gb * 1e9))
+    rows = generate_csv(path, int(size_gb * 1e9), kind=kind)
     generated = time.perf_counter() - t0
     size_mb = path.stat().st_size / 1e6
     print(f"{path.name}: {size_mb:,.0f} MB, {rows:,} rows (generated in {generated:.0f} s)")
     model = workdir / "model.safetensors"
-    log = workdir / f"train_{size_gb:g}gb.log"
+    log = workdir / f"train_{size_gb:g}gb_{kind}.log"
     command = [
-        sys.executable, "-m", "lucidnet", "train", str(path), "--target", "label", "--stream",
+        sys.executable, "-m", "lucidnet", "train", str(path), "--target", target, "--stream",
         "--epochs", str(args.epochs), "--chunk-rows", str(args.chunk_rows),
         "--hidden", "32", "--batch-size", "256", "--lr", "0.003", "--quiet", "-o", str(model),
     ]  # fmt: skip
@@ -91,10 +103,13 @@ def measure(size_gb: float, workdir: Path, args: argparse.Namespace) -> dict[str
     if code != 0:
         raise SystemExit(f"lucidnet train failed ({code}):\n{output}")
     accuracy = None
+    metric = "r2" if kind == "number" else "accuracy"
     for line in output.splitlines():
-        if line.strip().startswith("accuracy"):
+        if line.strip().startswith(metric):
             accuracy = float(line.split()[-1])
     result: dict[str, object] = {
+        "target": "real number (regression)" if kind == "number" else "yes/no",
+        "metric": metric,
         "file_gb": size_gb,
         "file_mb": round(size_mb, 1),
         "rows": rows,
@@ -103,7 +118,7 @@ def measure(size_gb: float, workdir: Path, args: argparse.Namespace) -> dict[str
         "rows_per_second": round(rows / seconds),
         "held_out_accuracy": accuracy,
     }
-    print(f"  --stream: peak RSS {rss:,.0f} MB in {seconds:.0f} s, held-out accuracy {accuracy}")
+    print(f"  --stream: peak RSS {rss:,.0f} MB in {seconds:.0f} s, held-out {metric} {accuracy}")
     if args.compare_in_memory:
         read = [sys.executable, "-c", f"import pandas; pandas.read_csv({str(path)!r})"]
         rss_read, _, _ = peak_rss(read, workdir / "read.log")
@@ -117,7 +132,7 @@ def measure(size_gb: float, workdir: Path, args: argparse.Namespace) -> dict[str
 def write_report(results: list[dict[str, object]], out: Path, args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     meta = {
-        "command": "lucidnet train FILE --target label --stream "
+        "command": "lucidnet train FILE --target label|y --stream "
         f"--epochs {args.epochs} --chunk-rows {args.chunk_rows} --hidden 32 --batch-size 256",
         "python": platform.python_version(),
         "machine": platform.machine(),
@@ -134,13 +149,14 @@ def write_report(results: list[dict[str, object]], out: Path, args: argparse.Nam
         f"Python {meta['python']}, {meta['cpus']} CPUs. Peak RSS is the whole process's "
         "(os.wait4's ru_maxrss); file sizes in MB (10⁶ bytes), memory in MiB.",
         "",
-        "| file | rows | peak RSS | time | rows/s | held-out accuracy |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| target | file | rows | peak RSS | time | rows/s | held-out score |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r['file_mb']:,.0f} MB | {r['rows']:,} | {r['peak_rss_mib']:,.0f} MiB | "
-            f"{r['seconds']:,.0f} s | {r['rows_per_second']:,} | {r['held_out_accuracy']} |"
+            f"| {r['target']} | {r['file_mb']:,.0f} MB | {r['rows']:,} | "
+            f"{r['peak_rss_mib']:,.0f} MiB | {r['seconds']:,.0f} s | {r['rows_per_second']:,} | "
+            f"{r['metric']} {r['held_out_accuracy']} |"
         )
     whole = [r for r in results if "read_csv_whole_peak_rss_mib" in r]
     if whole:
@@ -156,6 +172,11 @@ def write_report(results: list[dict[str, object]], out: Path, args: argparse.Nam
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes-gb", default="0.2,2.0", help="file sizes in GB (default 0.2,2.0)")
+    parser.add_argument(
+        "--targets",
+        default="label",
+        help="label (yes/no), number (regression) or both: label,number",
+    )
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--chunk-rows", type=int, default=50_000)
     parser.add_argument("--out", type=Path, default=HERE / "results")
@@ -166,17 +187,16 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     args = parser.parse_args(argv)
     sizes = sorted(float(s) for s in args.sizes_gb.split(","))
+    kinds = [k.strip() for k in args.targets.split(",")]
+    if not set(kinds) <= {"label", "number"}:
+        parser.error(f"--targets takes label and/or number; got {args.targets!r}")
     results = []
     with tempfile.TemporaryDirectory(dir=args.tmp, prefix="lucidnet-stream-") as tmp:
-        for i, size in enumerate(sizes):
-            compare = args.compare_in_memory and i == 0
-            results.append(
-                measure(
-                    size,
-                    Path(tmp),
-                    argparse.Namespace(**{**vars(args), "compare_in_memory": compare}),
-                )
-            )
+        for kind in kinds:
+            for i, size in enumerate(sizes):
+                compare = args.compare_in_memory and i == 0 and kind == kinds[0]
+                options = argparse.Namespace(**{**vars(args), "compare_in_memory": compare})
+                results.append(measure(size, Path(tmp), options, kind))
     write_report(results, args.out, args)
     print(f"wrote {args.out / 'stream_memory.json'} and {args.out / 'stream_memory.md'}")
     return 0

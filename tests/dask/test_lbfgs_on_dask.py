@@ -140,6 +140,33 @@ def test_a_lost_cluster_is_reported_and_leaves_no_model(client, classification, 
         est.predict(X)
 
 
+def test_a_failure_leaves_a_warm_start_model_as_it_was(client, classification, monkeypatch):
+    # Issue 13: any failure deleted a previously fitted model, even with warm_start=True.
+    X, y = classification
+    X_dask = da.from_array(X, chunks=(200, -1))
+    est = lucidnet.MLPClassifier(**{**PARAMS, "max_iter": 5, "warm_start": True})
+    ldask.fit_lbfgs(est, X_dask, y, client=client)
+    weights = [a.copy() for a in (*est.coefs_, *est.intercepts_)]
+    before = (est.n_iter_, list(est.loss_curve_), est.predict_proba(X))
+    calls = []
+    gather = client.gather
+
+    def failing_gather(futures, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:  # mid-run: the warm start has already moved the weights
+            raise OSError("the network went down")
+        return gather(futures, *args, **kwargs)
+
+    monkeypatch.setattr(client, "gather", failing_gather)
+    with pytest.raises(RuntimeError, match=r"the network went down.*as it was before this fit"):
+        ldask.fit_lbfgs(est, X_dask, y, client=client)
+    assert len(calls) == 4
+    for a, b in zip((*est.coefs_, *est.intercepts_), weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert (est.n_iter_, est.loss_curve_) == before[:2]
+    np.testing.assert_array_equal(est.predict_proba(X), before[2])
+
+
 def test_errors_on_the_workers_reach_the_caller(client):
     X = np.ones((50, 2))
     X[7, 1] = np.nan

@@ -197,6 +197,23 @@ def test_partial_fit_and_warm_start(moons):
     assert clf.n_iter_ == 5 and len(clf.loss_curve_) == 5
     with pytest.raises(ValueError, match="classes not in"):
         clf.partial_fit(X, np.full(200, 7))
+
+
+def test_partial_fit_checks_y_against_classes_on_the_first_call(moons):
+    # Issue 13: a label outside `classes` was silently encoded as all zeros.
+    X, y = moons
+    labels = np.where(y == 1, "b", "a").astype(object)
+    labels[:3] = "z"
+    clf = MLPClassifier((4,), random_state=0)
+    with pytest.raises(ValueError, match=r"`y` has classes not in `classes`: \['z'\]"):
+        clf.partial_fit(X, labels, classes=["a", "b"])
+    assert "network_" not in clf.__dict__  # nothing was trained: a later call starts afresh
+    clf.partial_fit(X[3:], labels[3:], classes=["a", "b", "c"])  # unused classes are fine
+    assert list(clf.classes_) == ["a", "b", "c"] and clf.n_iter_ == 1
+
+
+def test_warm_start_changes_the_weights(moons):
+    X, y = moons
     warm = MLPClassifier((8,), max_iter=5, warm_start=True, random_state=0).fit(X, y)
     first = warm.coefs_[0].copy()
     warm.fit(X, y)
@@ -282,3 +299,52 @@ def test_binary_predict_proba_keeps_precision_for_confident_predictions():
     proba = clf.predict_proba(X)
     assert np.all(proba > 0)
     np.testing.assert_allclose(np.log(proba), clf.predict_log_proba(X), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_predict_proba_is_exp_of_predict_log_proba(dtype):
+    # Issue 13: where softmax underflows predict_proba was exactly 0 (log: -inf) while
+    # predict_log_proba was finite; scikit-learn's checks compare the two.
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(dtype)
+    clf = MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y)
+    clf.network_.W[2] = clf.network_.W[2] * 1e4  # logit gaps far past 745 (float64)
+    proba, log_proba = clf.predict_proba(X), clf.predict_log_proba(X)
+    assert proba.dtype == log_proba.dtype == dtype
+    assert np.all(proba > 0) and np.all(np.isfinite(log_proba))
+    tiny = np.finfo(dtype).smallest_normal
+    np.testing.assert_allclose(proba.min(), tiny, rtol=1e-5)  # the floor was reached
+    np.testing.assert_array_equal(proba, np.exp(log_proba))
+    np.testing.assert_allclose(np.log(proba), log_proba, rtol=1e-6)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+
+
+@pytest.mark.parametrize("name", ["momentum", "validation_fraction", "beta_1", "beta_2"])
+def test_interval_parameters_are_scikit_learns(name):
+    # Issue 13: validation_fraction refused 0 (scikit-learn accepts it), and momentum=1.0
+    # passed the estimator's check but failed in SGD.
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    (ours,), (theirs,) = (
+        MLPClassifier._parameter_constraints[name],
+        SkMLP._parameter_constraints[name],
+    )
+    assert (ours.left, ours.right, ours.closed) == (theirs.left, theirs.right, theirs.closed)
+
+
+def test_momentum_and_validation_fraction_boundaries(moons):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = moons
+    for momentum in (0.0, 1.0):  # both ends are allowed, by the estimator and by SGD
+        clf = MLPClassifier((4,), solver="sgd", momentum=momentum, max_iter=2, random_state=0)
+        assert clf.fit(X, y).n_iter_ == 2
+    with pytest.raises(InvalidParameterError, match="'momentum' parameter"):
+        MLPClassifier(solver="sgd", momentum=1.0001).fit(X, y)
+    assert MLPClassifier((4,), validation_fraction=0.0, max_iter=2).fit(X, y).n_iter_ == 2
+    with pytest.raises(ValueError, match="validation_fraction"):  # as scikit-learn: at fit
+        MLPClassifier((4,), validation_fraction=0.0, early_stopping=True).fit(X, y)
+    for fraction in (1.0, -0.1):
+        with pytest.raises(InvalidParameterError, match="'validation_fraction' parameter"):
+            MLPClassifier(validation_fraction=fraction).fit(X, y)

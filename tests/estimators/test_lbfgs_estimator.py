@@ -165,3 +165,39 @@ def test_float32_trains_in_float32():
     clf = _lbfgs(max_iter=100).fit(X_MOONS.astype(np.float32), Y_MOONS)
     assert clf.network_.W[1].dtype == np.float32
     assert clf.score(X_MOONS, Y_MOONS) > 0.9
+
+
+@pytest.mark.parametrize("stop", ["error", "sigint"])
+def test_a_stop_mid_run_keeps_the_last_accepted_iterate(monkeypatch, capsys, stop):
+    # Issue 13: a Ctrl-C or an error inside a line search left network_ at the trial point
+    # being evaluated, with no loss_curve_/n_iter_ to match. The 25th evaluation of J is
+    # deep in the run; it raises (or a real SIGINT arrives) while L-BFGS tries a point.
+    import signal
+
+    import lucidnet.estimators.lbfgs as module
+
+    calls = []
+    original = module.loss_grad
+
+    def loss_grad(net, *args):
+        calls.append(args)
+        if len(calls) == 25:
+            if stop == "error":
+                raise RuntimeError("the objective failed")
+            signal.raise_signal(signal.SIGINT)
+        return original(net, *args)
+
+    monkeypatch.setattr(module, "loss_grad", loss_grad)
+    clf = _lbfgs(max_iter=300)
+    if stop == "error":
+        with pytest.raises(RuntimeError, match="the objective failed"):
+            clf.fit(X_MOONS, Y_MOONS)
+    else:
+        clf.fit(X_MOONS, Y_MOONS)  # returns, as the minibatch Trainer does after a Ctrl-C
+        assert "L-BFGS stopped cleanly after" in capsys.readouterr().err
+    assert 0 < clf.n_iter_ < 24 and len(clf.loss_curve_) == clf.n_iter_
+    assert clf.history_["epoch"] == list(range(1, clf.n_iter_ + 1))
+    # network_ is the accepted iterate whose J ends loss_curve_, not a trial point.
+    J, _ = original(clf.network_, *calls[0])
+    assert J == clf.loss_curve_[-1] == clf.loss_
+    assert clf.predict(X_MOONS).shape == (200,)

@@ -11,19 +11,15 @@ from sklearn.utils.estimator_checks import (
 
 from lucidnet import MLPClassifier, MLPRegressor
 
-# The instances scikit-learn itself uses for its MLP checks (max_iter=100), made
-# deterministic.
+# Every solver on its DEFAULT parameters, made deterministic (random_state=0) and given
+# the max_iter=100 scikit-learn itself uses when it checks its MLP. None is tuned to pass:
+# the L-BFGS classifier drives softmax logit gaps past ~745 on the checks' separable blobs,
+# where e^(z − max) underflows, and passes because predict_proba is exp(predict_log_proba)
+# (tests/estimators/test_api.py::test_predict_proba_is_exp_of_predict_log_proba).
 ESTIMATORS = [
-    MLPClassifier(max_iter=100, random_state=0),
-    MLPRegressor(max_iter=100, random_state=0),
-    # Full-batch L-BFGS, as scikit-learn checks its own MLP with solver="lbfgs". alpha=0.1
-    # keeps the logits moderate on the checks' separable blobs: with alpha=1e-4 L-BFGS
-    # drives softmax logit gaps past ~745, where e^(z − max) underflows to 0, so
-    # check_classifiers_train's np.log(predict_proba) is -inf where our predict_log_proba
-    # (z − logsumexp z, from the logits) is finite and right. scikit-learn passes only
-    # because its predict_log_proba is np.log(predict_proba), -inf included.
-    MLPClassifier(solver="lbfgs", alpha=0.1, max_iter=100, random_state=0),
-    MLPRegressor(solver="lbfgs", max_iter=100, random_state=0),
+    Estimator(solver=solver, max_iter=100, random_state=0)
+    for solver in ("adam", "sgd", "adamw", "lbfgs")
+    for Estimator in (MLPClassifier, MLPRegressor)
 ]
 
 

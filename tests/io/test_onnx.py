@@ -193,3 +193,20 @@ def test_an_ensemble_exports_the_mean_of_its_members(output, n_out, task, opset)
     if task == "binary":
         expected = np.hstack([1 - expected, expected])
     np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("labels", [np.array([0, 1]), np.array(["no", "yes"], dtype=object)])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_binary_estimator_predict_proba_matches_onnxruntime(labels: np.ndarray) -> None:
+    # Issue 13: a fitted binary classifier's predict_proba ([σ(−z), σ(z)], issue 13's
+    # exp(predict_log_proba)) against the exported graph, confident rows included.
+    from lucidnet import MLPClassifier
+
+    X = data(4, n=200)
+    y = labels[(X[:, 0] + X[:, 1] > 6.0).astype(int)]
+    clf = MLPClassifier((8,), max_iter=200, random_state=0).fit(X, y)
+    got = run(network_to_onnx(clf.network_, classes=clf.classes_), X)
+    proba = clf.predict_proba(X)
+    assert proba.min() < 1e-3  # some rows are confident: the small column matters
+    np.testing.assert_allclose(got["probabilities"], proba, rtol=0, atol=1e-5)
+    assert got["label"].tolist() == clf.predict(X).tolist()

@@ -170,6 +170,38 @@ def test_moments_and_stats_merge_like_one_pass():
     assert both.categories == one.preprocessor().categories
 
 
+def test_a_real_valued_target_keeps_a_bounded_set_of_values():
+    # Issue 13: every distinct float was kept (1,000,000 after 20 chunks of 50,000), and
+    # the Dask merge unioned them. Now at most MAX_CATEGORIES, then none.
+    from lucidnet.tables.stats import MAX_CATEGORIES
+
+    rng = np.random.default_rng(0)
+    parts = [TableStats(target="y") for _ in range(2)]
+    for stats in parts:
+        for _ in range(4):
+            stats.update_target(pd.Series(rng.normal(size=5_000)))
+        assert stats.target_many and len(stats.target_values) == 0
+        stats.update(pd.DataFrame({"x": [1.0]}))
+    merged = parts[0].merge(parts[1])
+    assert merged.target_many and len(merged.target_values) == 0
+    assert choose_task(merged) == "regression" and merged.labelled_rows == 40_000
+    with pytest.raises(TableError, match="not a classification target"):
+        merged.classes()
+    # Two parts of MAX_CATEGORIES / 2 + 1 integers each: their union is too many as well.
+    halves = [TableStats(target="y") for _ in range(2)]
+    for i, stats in enumerate(halves):
+        stats.update_target(pd.Series(np.arange(MAX_CATEGORIES // 2 + 1) + i * MAX_CATEGORIES))
+        stats.update(pd.DataFrame({"x": [1.0]}))
+        assert not stats.target_many
+    union = halves[0].merge(halves[1])
+    assert union.target_many and not union.target_values
+    # A few whole numbers are still classes, however many rows.
+    few = TableStats(target="y")
+    for _ in range(5):
+        few.update_target(pd.Series(rng.integers(0, 3, 5_000)))
+    assert few.target_values == {0.0, 1.0, 2.0} and choose_task(few) == "classification"
+
+
 def test_the_reservoir_is_a_uniform_sample():
     values = np.arange(20_000, dtype=float)[:, None]
     means = []
@@ -242,12 +274,15 @@ def test_memory_benchmark_script_runs_at_a_tiny_size(tmp_path):
     script = ROOT / "benchmarks" / "stream_memory.py"
     result = subprocess.run(
         [sys.executable, str(script), "--sizes-gb", "0.002", "--out", str(tmp_path),
-         "--tmp", str(tmp_path), "--no-compare"],
+         "--tmp", str(tmp_path), "--no-compare", "--targets", "label,number"],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads((tmp_path / "stream_memory.json").read_text())
-    (row,) = report["results"]
-    assert row["rows"] > 10_000 and row["peak_rss_mib"] > 10
+    label, number = report["results"]
+    for row in (label, number):
+        assert row["rows"] > 10_000 and row["peak_rss_mib"] > 10
+    assert (label["metric"], number["metric"]) == ("accuracy", "r2")
+    assert number["held_out_accuracy"] > 0.5  # the real-valued target was learned
     assert not list(tmp_path.glob("lucidnet-stream-*"))  # the CSV was deleted
     assert "peak RSS" in (tmp_path / "stream_memory.md").read_text()

@@ -77,7 +77,8 @@ def test_early_stopping_restores_the_best_epochs_weights(noisy, same_weights):
     X, Y = noisy
     recorder = Recorder()
     trainer = overfitting_trainer(early_stopping=EarlyStopping(patience=3), callbacks=[recorder])
-    history = trainer.fit(X, Y, epochs=100, validation_fraction=0.25)
+    X_val, Y_val = X[30:], Y[30:]
+    history = trainer.fit(X[:30], Y[:30], epochs=100, validation_data=(X_val, Y_val))
     val = history["val_loss"]
     best = int(np.argmin(val)) + 1
     assert trainer.best_epoch == best < trainer.epoch < 100  # it stopped early, after the best
@@ -85,7 +86,11 @@ def test_early_stopping_restores_the_best_epochs_weights(noisy, same_weights):
     assert trainer.best_score == min(val)
     assert trainer.stop_reason.startswith("early stopping: val_loss did not improve")
     same_weights(trainer.params, recorder.weights[best])
-    assert trainer.net.cost(X.T, Y.T) != pytest.approx(history["loss"][-1])
+    # The same quantity both ways: the restored network's validation loss (no penalty) is
+    # the best epoch's logged val_loss, not the last epoch's.
+    restored = trainer.net.cost(X_val.T, Y_val.T, 0.0)
+    assert restored == pytest.approx(val[best - 1], rel=1e-12)
+    assert restored != pytest.approx(val[-1], rel=1e-6)
 
 
 def test_early_stopping_without_restoring_keeps_the_last_weights(noisy, same_weights):

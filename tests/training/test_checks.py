@@ -95,8 +95,8 @@ def test_check_choice_lists_the_choices():
     "make, message",
     [
         (
-            lambda: SGD(momentum=1.0),
-            "The 'momentum' parameter of SGD must be a float in [0, 1). Got 1.0 instead.",
+            lambda: SGD(momentum=1.5),
+            "The 'momentum' parameter of SGD must be a float in [0, 1]. Got 1.5 instead.",
         ),
         (
             lambda: EarlyStopping(mode="up"),

@@ -143,3 +143,85 @@ def test_a_user_callback_can_stop_training(regression, hook):
     assert trainer.stop_reason == "stopped by a callback"
     assert len(history) == 2  # the epoch in which it asked is completed and logged
     assert trainer.n_batches == (6 if hook == "on_epoch_end" else 5)
+
+
+def test_a_real_ctrl_c_at_the_epoch_boundary_keeps_counter_and_weights_together(
+    regression, capsys, same_weights
+):
+    # Issue 13: a SIGINT that landed after the epoch counter/history update but before the
+    # boundary snapshot rolled the weights back to the previous epoch, keeping the new
+    # counter. The schedule's on_epoch_end runs inside that window; it sends a real SIGINT.
+    import signal
+
+    from lucidnet.training.schedules import Constant
+
+    class CtrlCAtEpoch2(Constant):
+        def on_epoch_end(self, monitor_value):
+            if len(trainer.history) == 2:
+                signal.raise_signal(signal.SIGINT)
+
+    X, Y = regression
+    weights = EpochWeights()
+    net = Network([3, 8, 1], output="identity", seed=0)
+    trainer = Trainer(net, learning_rate=0.01, batch_size=8, schedule=CtrlCAtEpoch2(),
+                      callbacks=[weights], seed=0)  # fmt: skip
+    trainer.fit(X, Y, epochs=5)
+    assert trainer.interrupted and trainer.epoch == 2 and len(trainer.history) == 2
+    # The weights are epoch 2's: the boundary was completed before the Ctrl-C was raised.
+    # (EpochWeights never ran for epoch 2, so compare with an uninterrupted 2-epoch run.)
+    assert 2 not in weights.weights
+    reference = Trainer(Network([3, 8, 1], output="identity", seed=0), learning_rate=0.01,
+                        batch_size=8, seed=0)  # fmt: skip
+    reference.fit(X, Y, epochs=2)
+    same_weights(trainer.params, reference.params)
+    assert trainer.t == reference.t and trainer.n_batches == reference.n_batches
+    assert "after 2 complete epoch(s)" in capsys.readouterr().err
+
+
+class Fails(Callback):
+    """Raise ``error`` at the end of one epoch (a checkpoint writer's OSError, say)."""
+
+    def __init__(self, epoch, error):
+        self.epoch, self.error, self.ended = epoch, error, False
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if epoch == self.epoch:
+            raise self.error
+
+    def on_train_end(self, trainer):
+        self.ended = True
+
+
+def test_any_error_runs_every_on_train_end_then_is_raised(regression, same_weights):
+    # Issue 13: an OSError from a writer (or a failing metric) skipped every on_train_end:
+    # early stopping did not restore the best weights and the progress bar stayed open.
+    X, Y = regression
+    weights = EpochWeights()
+    failing = Fails(8, OSError("disk full"))
+    trainer = Trainer(Network([3, 8, 1], output="identity", seed=0), learning_rate=0.05,
+                      early_stopping=True, callbacks=[weights, failing], seed=0)  # fmt: skip
+    with pytest.raises(OSError, match="disk full"):
+        trainer.fit(X, Y, epochs=20, validation_fraction=0.2)
+    assert failing.ended and trainer.stop_reason == "failed: OSError"
+    assert trainer.best_epoch is not None and trainer.best_epoch <= 8
+    same_weights(trainer.params, weights.weights[trainer.best_epoch])  # restored
+
+
+def test_a_failing_metric_rolls_back_to_the_last_epoch(regression, same_weights):
+    X, Y = regression
+    weights = EpochWeights()
+    calls = []
+
+    def flaky(Y_true, A):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("metric failed")
+        return 0.0
+
+    ended = Fails(-1, None)
+    trainer = Trainer(Network([3, 8, 1], output="identity", seed=0), learning_rate=0.05,
+                      callbacks=[weights, ended], seed=0)  # fmt: skip
+    with pytest.raises(RuntimeError, match="metric failed"):
+        trainer.fit(X, Y, epochs=5, validation_fraction=0.2, metrics={"flaky": flaky})
+    assert ended.ended and trainer.epoch == 2 and len(trainer.history) == 2
+    same_weights(trainer.params, weights.weights[2])  # not epoch 3's half-done state

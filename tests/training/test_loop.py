@@ -94,6 +94,34 @@ def test_minibatches_are_gathered_by_index_without_copying_X():
     assert peak < X.nbytes / 2  # a copy of X (12.8 MB) would show here
 
 
+def test_a_memmap_trains_like_the_array_without_being_copied(tmp_path, snapshot):
+    # Issue 13: Trainer.fit refused numpy.memmap (and every other ndarray subclass).
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(40_000, 32))
+    X = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+", shape=data.shape)
+    X[:] = data
+    X.flush()
+    X = np.load(tmp_path / "X.npy", mmap_mode="r")
+    assert type(X) is np.memmap
+    Y = (data[:, :1] > 0) * 1.0
+
+    def train(X):
+        net = Network([32, 4, 1], seed=0)
+        trainer = Trainer(net, optimizer="sgd", batch_size=2000, seed=0)
+        trainer.fit(X, Y, epochs=2, validation_data=(X[:100], Y[:100]))
+        return snapshot(net), trainer.history["loss"]
+
+    tracemalloc.start()
+    weights, losses = train(X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < X.nbytes / 2  # a copy of the mapped file (10.2 MB) would show here
+    expected, expected_losses = train(data)
+    assert losses == expected_losses
+    for a, b in zip(weights, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_sample_weight_of_integers_equals_repeating_rows(binary, snapshot):
     X, Y = binary
     counts = np.random.default_rng(3).integers(0, 4, size=len(X))

@@ -186,11 +186,11 @@ def test_get_optimizer():
     "make, message",
     [
         (lambda: SGD(learning_rate=0), "'learning_rate' parameter of SGD"),
-        (lambda: SGD(momentum=1.0), "'momentum' parameter of SGD"),
+        (lambda: SGD(momentum=1.0001), "'momentum' parameter of SGD"),
         (lambda: Adam(beta_1=1.0), "'beta_1' parameter of Adam"),
         (lambda: AdamW(weight_decay=-1), "'weight_decay' parameter of AdamW"),
         (lambda: Adam(epsilon=0.0), r"'epsilon' parameter of Adam must be a float in \(0, inf\)"),
-        (lambda: SGD(momentum=True), r"must be a float in \[0, 1\)\. Got True instead\."),
+        (lambda: SGD(momentum=True), r"must be a float in \[0, 1\]\. Got True instead\."),
     ],
 )
 def test_bad_hyperparameters(make, message):

@@ -6,7 +6,8 @@ lecture code runs on NumPy, array-api-strict, PyTorch or CuPy arrays.
 
 NumPy (>= 2.1) implements the standard itself, so NumPy arrays take a fast path that
 skips array-api-compat's wrapper (about 20 µs a call, which would dominate small
-minibatches).
+minibatches). NumPy's subclasses (``numpy.memmap``, ...) are NumPy arrays too: the
+trainer views them as plain ``ndarray`` (:func:`plain`), the same memory, never a copy.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_cupy_array, is_torch_array
 from array_api_compat import device as _device
 
-__all__ = ["device_of", "move_to", "namespace", "to_numpy"]
+__all__ = ["device_of", "move_to", "namespace", "plain", "to_numpy"]
 
 
 def namespace(*arrays: Any) -> Any:
@@ -29,16 +30,24 @@ def namespace(*arrays: Any) -> Any:
         When the arrays come from different libraries (array-api-compat's message).
     """
     for a in arrays:
-        if type(a) is not np.ndarray:
+        if not isinstance(a, np.ndarray):  # a subclass (numpy.memmap) is NumPy too
             return array_namespace(*arrays)
     return np
 
 
 def device_of(array: Any) -> Any:
     """The device ``array`` lives on (``"cpu"`` for NumPy arrays)."""
-    if type(array) is np.ndarray:
+    if isinstance(array, np.ndarray):
         return "cpu"
     return _device(array)
+
+
+def plain(array: Any) -> Any:
+    """An ndarray subclass (``numpy.memmap``, ...) as a plain ``ndarray`` view of the same
+    memory (no copy: a memory-mapped file stays on disk); anything else unchanged."""
+    if isinstance(array, np.ndarray) and type(array) is not np.ndarray:
+        return array.view(np.ndarray)
+    return array
 
 
 def to_numpy(array: Any) -> np.ndarray:

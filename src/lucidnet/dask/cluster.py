@@ -63,13 +63,14 @@ def gather(client: Any, futures: list[Any]) -> list[Any]:
     except distributed.KilledWorker as exc:
         raise RuntimeError(
             f"Training stopped: Dask workers died while computing the cost ({exc}). Dask "
-            "retries a block on another worker, but this one failed too often. No model "
-            "was fitted; check the workers' memory and logs, then fit again."
+            "retries a block on another worker, but this one failed too often. The estimator "
+            "is as it was before this fit; check the workers' memory and logs, then fit again."
         ) from exc
     except (distributed.client.FutureCancelledError, OSError, TimeoutError) as exc:
         raise RuntimeError(
             f"Training stopped: the Dask cluster lost a result ({type(exc).__name__}: {exc}). "
-            "No model was fitted; check that the scheduler and workers are running."
+            "The estimator is as it was before this fit; check that the scheduler and workers "
+            "are running."
         ) from exc
 
 

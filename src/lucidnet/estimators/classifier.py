@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 from typing import Any
 
@@ -14,7 +15,6 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from lucidnet.core.activations import sigmoid
 from lucidnet.core.arrays import device_of, namespace, to_numpy
 from lucidnet.core.losses import log_softmax
 from lucidnet.estimators._arrays import score_on_host
@@ -217,8 +217,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     # ------------------------------------------------------------------ targets
 
     def _encode_targets(self, y: Any, *, first: bool, classes: Any = None) -> np.ndarray:
+        check_classification_targets(y)
         if first:
-            check_classification_targets(y)
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y if classes is None else classes)
             self._multilabel = self._label_binarizer.y_type_.startswith("multilabel")
@@ -228,18 +228,20 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     f"{type(self).__name__} needs samples of at least 2 classes in the data, "
                     f"but the data contains only one class: {self.classes_[0]!r}."
                 )
-        else:
-            check_classification_targets(y)
-            if not self._multilabel:
-                unseen = np.setdiff1d(np.unique(y), self.classes_)
-                if unseen.size:
-                    raise ValueError(
-                        f"`y` has classes not in `self.classes_`: {list(unseen)}. "
-                        f"The classes seen at fit time are {list(self.classes_)}."
-                    )
-            elif type_of_target(y) != "multilabel-indicator":
+        if self._multilabel:
+            if not first and type_of_target(y) != "multilabel-indicator":
                 raise ValueError(
                     "This model was fitted on a multilabel indicator matrix; y must be one too."
+                )
+        elif not first or classes is not None:  # partial_fit's `classes`, or a later call
+            # A label outside the classes would be encoded as all zeros: refuse it, as
+            # scikit-learn does, naming the labels.
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if unseen.size:
+                where = "`classes`" if first else "`self.classes_`"
+                raise ValueError(
+                    f"`y` has classes not in {where}: {list(unseen)}. "
+                    f"The classes are {list(self.classes_)}."
                 )
         return self._label_binarizer.transform(y).astype(np.float64)
 
@@ -335,28 +337,41 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return back(Z[:, 0] if Z.shape[1] == 1 and not self._multilabel else Z)
 
     def predict_proba(self, X: Any) -> Any:
-        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order.
+
+        Exactly ``exp(predict_log_proba(X))``, so ``log(predict_proba)`` and
+        ``predict_log_proba`` agree everywhere, even where softmax underflows: no
+        probability is exactly 0, the smallest is (about) the dtype's smallest normal
+        number, 2.2e-308 in float64, 1.2e-38 in float32.
+        """
         X, back = self._input(X, "predict_proba")
-        if self.network_.n[-1] == 1 and not self._multilabel:
-            # [σ(−z), σ(z)] rather than [1 − σ(z), σ(z)]: 1 − σ(z) rounds to 0 for z > 37.
-            Z = self._forward_blocks(X, "Z")
-            return back(namespace(Z).concat([sigmoid(-Z), sigmoid(Z)], axis=1))
-        return back(self._forward_blocks(X, "A"))
+        log_p = self._log_proba(self._forward_blocks(X, "Z"))
+        return back(namespace(log_p).exp(log_p))
 
     def predict_log_proba(self, X: Any) -> Any:
-        """log of ``predict_proba``, computed from Z[L] (log-sigmoid / log-softmax)."""
+        """log of ``predict_proba``, computed from Z[L] (log-sigmoid / log-softmax).
+
+        Floored at the log of the dtype's smallest normal number (−708.4 in float64,
+        −87.3 in float32), where a probability would round to 0: the same rule as
+        ``predict_proba``, so that the two agree.
+        """
         X, back = self._input(X, "predict_log_proba")
-        Z = self._forward_blocks(X, "Z")
-        if self.network_.output.name == "softmax":
-            return back(log_softmax(Z.T).T)
-        # log σ(z) = −log(1 + e^(−z)), log(1 − σ(z)) = −log(1 + e^(z)), both stable.
+        return back(self._log_proba(self._forward_blocks(X, "Z")))
+
+    def _log_proba(self, Z: Any) -> Any:
+        """Log-probabilities from the output layer's Z[L] (rows), floored as documented."""
         xp = namespace(Z)
-        zero = xp.zeros_like(Z)
-        log_p = -xp.logaddexp(zero, -Z)
-        log_q = -xp.logaddexp(zero, Z)
-        if Z.shape[1] == 1 and not self._multilabel:
-            return back(xp.concat([log_q, log_p], axis=1))
-        return back(log_p)
+        if self.network_.output.name == "softmax":
+            log_p = log_softmax(Z.T).T
+        else:
+            # log σ(z) = −log(1 + e^(−z)), log(1 − σ(z)) = −log(1 + e^(z)), both stable;
+            # binary: [log σ(−z), log σ(z)] (1 − σ(z) would round to 0 for z > 37).
+            zero = xp.zeros_like(Z)
+            log_p = -xp.logaddexp(zero, -Z)
+            if Z.shape[1] == 1 and not self._multilabel:
+                log_p = xp.concat([-xp.logaddexp(zero, Z), log_p], axis=1)
+        floor = math.log(float(xp.finfo(Z.dtype).smallest_normal))
+        return xp.where(log_p < floor, xp.full_like(log_p, floor), log_p)
 
     def predict(self, X: Any) -> Any:
         """Predicted labels (an indicator matrix for multilabel targets).

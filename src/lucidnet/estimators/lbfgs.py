@@ -8,6 +8,7 @@ with an objective computed on the cluster.
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -104,29 +105,30 @@ def run_lbfgs(
         if callback is not None:
             callback(iteration, J)
 
-    result = minimize_lbfgs(
-        net,
-        objective,
-        max_iter=int(est.max_iter),
-        max_fun=int(est.max_fun),
-        tol=float(est.tol),
-        callback=on_iteration,
-    )
-    est.history_ = history
-    est.loss_curve_ = [float(r["loss"]) for r in history.records]
-    est.loss_ = float(result.fun)
-    est.best_loss_ = min([est.loss_, *est.loss_curve_])
-    est.n_iter_ = min(int(result.nit), int(est.max_iter))
-    est.t_ = n_samples * int(result.nfev)
-    est.n_layers_ = net.L + 1
-    est.n_outputs_ = net.n[-1]
-    est.out_activation_ = SKLEARN_OUT_ACTIVATION[net.output.name]
-    if validation is not None and history.records:
-        est.validation_scores_ = [float(v) for v in history["val_score"]]
-        est.best_validation_score_ = max(est.validation_scores_)
-    else:
-        est.validation_scores_ = None
-        est.best_validation_score_ = None
+    try:
+        result = minimize_lbfgs(
+            net,
+            objective,
+            max_iter=int(est.max_iter),
+            max_fun=int(est.max_fun),
+            tol=float(est.tol),
+            callback=on_iteration,
+        )
+    except Exception as error:
+        # network_ holds the last accepted iterate: make the attributes say so, then raise.
+        stopped = getattr(error, "lbfgs_result", None)
+        if stopped is not None:
+            _set_fitted(est, stopped, history, n_samples, validation)
+        raise
+    _set_fitted(est, result, history, n_samples, validation)
+    if result.get("interrupted"):
+        print(
+            f"Training interrupted (KeyboardInterrupt): L-BFGS stopped cleanly after "
+            f"{est.n_iter_} iteration(s) and kept the last accepted weights; fit again with "
+            "warm_start=True to continue.",
+            file=sys.stderr,
+        )
+        return
     if result.status != 0:
         message = (
             f"lbfgs failed to converge after {est.n_iter_} iteration(s) "
@@ -142,6 +144,31 @@ def run_lbfgs(
             "    https://scikit-learn.org/stable/modules/preprocessing.html"
         )
         warnings.warn(message, ConvergenceWarning, stacklevel=5)
+
+
+def _set_fitted(est: Any, result: Any, history: History, n_samples: int, validation: Any) -> None:
+    """The fitted attributes from ``result``: the iterations up to the one ``network_`` holds.
+
+    ``history`` may hold one record more than ``result.loss_curve`` (an iteration whose
+    callback ran but that a Ctrl-C or an error stopped before it was accepted): it is cut.
+    """
+    net = est.network_
+    n_iter = len(result["loss_curve"])
+    est.history_ = History(history.records[:n_iter])
+    est.loss_curve_ = [float(r["loss"]) for r in est.history_.records]
+    est.loss_ = float(result.fun)
+    est.best_loss_ = min([est.loss_, *est.loss_curve_])
+    est.n_iter_ = min(int(result.nit), int(est.max_iter))
+    est.t_ = n_samples * int(result.nfev)
+    est.n_layers_ = net.L + 1
+    est.n_outputs_ = net.n[-1]
+    est.out_activation_ = SKLEARN_OUT_ACTIVATION[net.output.name]
+    if validation is not None and est.history_.records:
+        est.validation_scores_ = [float(v) for v in est.history_["val_score"]]
+        est.best_validation_score_ = max(est.validation_scores_)
+    else:
+        est.validation_scores_ = None
+        est.best_validation_score_ = None
 
 
 def _evaluate(est: Any, net: Network, validation: tuple[Any, ...]) -> dict[str, float]:

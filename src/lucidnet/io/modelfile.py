@@ -31,7 +31,9 @@ whose value is a JSON header::
 ``layers.1.W``, ``layers.1.b``, ..., ``layers.L.W``, ``layers.L.b`` and then the extra
 arrays sorted by name. It covers every byte that carries meaning, so a flipped bit
 anywhere, in the weights or in the header, is caught on load (safetensors itself checks
-the layout but not the content).
+the layout but not the content). It detects corruption, not deliberate tampering: the
+digest is stored in the file, so anyone who changes the weights can recompute it. Check
+a file from someone else against a digest or signature obtained separately.
 
 Loading never runs code named in a file: activations are looked up in lucidnet's
 registry, estimator classes in a whitelist the caller passes
@@ -332,9 +334,10 @@ def load_network(path: PathLike) -> LoadedModel:
     """Load and validate a model file written by :func:`save_network`.
 
     Everything is checked before a network is built: the safetensors layout, the header
-    and its format version, the SHA-256 of header and tensors, the set of tensors, the
-    shape chain W[l] (n[l], n[l-1]) and b[l] (n[l], 1), the dtype (float32 or float64),
-    the activation names, and that every value is finite.
+    and its format version, the SHA-256 of header and tensors (against corruption, not
+    tampering: see the module notes), the set of tensors, the shape chain W[l]
+    (n[l], n[l-1]) and b[l] (n[l], 1), the dtype (float32 or float64), the activation
+    names, and that every value is finite.
 
     Parameters
     ----------

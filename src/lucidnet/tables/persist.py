@@ -67,8 +67,9 @@ def load(path: PathLike) -> Any:
     Raises
     ------
     ModelFileError
-        For any problem with the file (missing, truncated, tampered, newer format,
-        inconsistent contents), naming the file and the fix.
+        For any problem with the file (missing, truncated, corrupted, newer format,
+        inconsistent contents), naming the file and the fix. The file's SHA-256 detects
+        corruption, not deliberate tampering (anyone can recompute it).
     """
     loaded = load_network(path)
     kind = loaded.info.get("kind")

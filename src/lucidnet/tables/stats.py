@@ -159,6 +159,7 @@ class TableStats:
     target_numeric: bool | None = None
     target_integral: bool = True
     target_values: set[Any] = field(default_factory=set)
+    target_many: bool = False  # more than MAX_CATEGORIES distinct numbers: values dropped
     target_moments: Moments = field(default_factory=lambda: Moments.empty(1))
     labelled_rows: int = 0
     unlabelled_rows: int = 0
@@ -225,15 +226,31 @@ class TableStats:
             values = y.to_numpy(dtype=np.float64)
             self.target_moments = self.target_moments.merge(Moments.of(values[:, None]))
             self.target_integral = self.target_integral and bool(np.all(values == np.round(values)))
-            if len(self.target_values) <= 20 or not self.target_integral:
-                self.target_values.update(np.unique(values).tolist())
+            if not self.target_many:
+                self._collect_numbers(np.unique(values).tolist())
         else:
             self.target_values.update(np.unique(y.astype(str).to_numpy()).tolist())
-        if len(self.target_values) > MAX_CATEGORIES and not self.target_numeric:
+        self._check_target_values()
+
+    def _check_target_values(self) -> None:
+        many = self.target_many or len(self.target_values) > MAX_CATEGORIES
+        if many and self.target_numeric is False:
             raise TableError(
                 f"The target {self.target!r} has more than {MAX_CATEGORIES} distinct values; "
                 "that is not a classification target. Use --task regression for numbers."
             )
+
+    def _collect_numbers(self, values: list[Any]) -> None:
+        """Keep a numeric target's distinct values while they could still be classes.
+
+        At most ``MAX_CATEGORIES`` values are kept: past that the target is continuous
+        (a regression target, whatever the task rule), ``target_many`` is set, the values
+        are dropped and no more are collected, so memory stays flat however long the file.
+        """
+        self.target_values.update(values)
+        if len(self.target_values) > MAX_CATEGORIES:
+            self.target_many = True
+            self.target_values = set()
 
     def merge(self, other: TableStats) -> TableStats:
         """Statistics of both parts' rows (``lucidnet.dask`` merges partitions this way)."""
@@ -258,7 +275,7 @@ class TableStats:
             categories={c: self.categories[c] | other.categories[c] for c in self.categorical},
             rows=self.rows + other.rows,
             target_integral=self.target_integral and other.target_integral,
-            target_values=self.target_values | other.target_values,
+            target_many=self.target_many or other.target_many,
             target_moments=self.target_moments.merge(other.target_moments),
             labelled_rows=self.labelled_rows + other.labelled_rows,
             unlabelled_rows=self.unlabelled_rows + other.unlabelled_rows,
@@ -268,6 +285,11 @@ class TableStats:
         )
         kinds = {k for k in (self.target_numeric, other.target_numeric) if k is not None}
         merged.target_numeric = None if not kinds else all(kinds)
+        if not merged.target_many:  # both parts kept their values: at most MAX_CATEGORIES each
+            merged.target_values = self.target_values | other.target_values
+            if merged.target_numeric:
+                merged._collect_numbers([])
+        merged._check_target_values()
         return merged
 
     # ------------------------------------------------------------------ results
@@ -308,6 +330,11 @@ class TableStats:
 
     def classes(self) -> np.ndarray:
         """The sorted class labels (int64 for whole numbers, float64 or str otherwise)."""
+        if self.target_numeric and self.target_many:
+            raise TableError(
+                f"The target {self.target!r} has more than {MAX_CATEGORIES} distinct numbers; "
+                "that is not a classification target. Use --task regression."
+            )
         if self.target_numeric:
             values = np.array(sorted(self.target_values), dtype=np.float64)
             return values.astype(np.int64) if self.target_integral else values

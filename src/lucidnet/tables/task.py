@@ -30,7 +30,8 @@ def choose_task(stats: TableStats, requested: str = "auto") -> str:
         return requested
     if not stats.target_numeric:
         return "classification"
-    if stats.target_integral and len(stats.target_values) <= MAX_CLASSES_BY_DEFAULT:
+    few = not stats.target_many and len(stats.target_values) <= MAX_CLASSES_BY_DEFAULT
+    if stats.target_integral and few:
         return "classification"
     return "regression"
 
@@ -40,6 +41,8 @@ def check_target(stats: TableStats, task: str) -> None:
     target = stats.target
     if stats.labelled_rows == 0:
         raise TableError(f"The target column {target!r} is empty; fill it in or pick another.")
+    if task == "classification" and stats.target_many:
+        stats.classes()  # raises: too many distinct numbers for classes
     if task == "classification" and len(stats.target_values) < 2:
         only = next(iter(stats.target_values))
         raise TableError(

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core.arrays import device_of, namespace, to_numpy
+from lucidnet.core.arrays import device_of, namespace, plain, to_numpy
 
 __all__ = [
     "as_rows",
@@ -29,13 +29,16 @@ Array = Any
 def as_rows(name: str, A: Array, n_cols: int, xp: Any, n_rows: int | None = None) -> Array:
     """``A`` as a 2-D array of shape (n_rows, n_cols), one example per row.
 
-    A 1-D array is accepted when ``n_cols == 1`` and becomes one column.
+    A 1-D array is accepted when ``n_cols == 1`` and becomes one column. An ndarray
+    subclass (``numpy.memmap``) becomes a plain view of the same memory, never a copy, and
+    its finiteness is checked block by block, so a file larger than memory stays on disk.
 
     Raises
     ------
     ValueError
         For another shape, non-finite values, or a row count other than ``n_rows``.
     """
+    A = plain(A)
     shape = tuple(getattr(A, "shape", ()))
     if len(shape) == 1 and n_cols == 1:
         A = xp.reshape(A, (shape[0], 1))
@@ -47,12 +50,19 @@ def as_rows(name: str, A: Array, n_cols: int, xp: Any, n_rows: int | None = None
         )
     if n_rows is not None and shape[0] != n_rows:
         raise ValueError(f"{name} has {shape[0]} rows but X has {n_rows}; they must match.")
-    if not bool(xp.all(xp.isfinite(A))):
+    if not _all_finite(A, xp):
         raise ValueError(
             f"{name} contains NaN or infinite values; remove or impute them before training "
             "(e.g. sklearn.impute.SimpleImputer)."
         )
     return A
+
+
+def _all_finite(A: Array, xp: Any, block: int = 65_536) -> bool:
+    """Whether every entry of A is finite; NumPy rows a block at a time (bounded memory)."""
+    if xp is not np:
+        return bool(xp.all(xp.isfinite(A)))
+    return all(bool(np.isfinite(A[i : i + block]).all()) for i in range(0, A.shape[0], block))
 
 
 def check_same_place(W: Array, X: Array) -> None:

@@ -5,16 +5,26 @@ weights. On a non-finite value it puts back the last finite weights and raises
 :class:`Diverged`, which ``fit`` turns into a ValueError naming the epoch and batch (after
 the callbacks' ``on_train_end``, so a restored best epoch is reported). A Ctrl-C rolls
 back to the last epoch boundary and ``fit`` returns, with :func:`interruption_note` on
-standard error. Going back costs nothing: optimizers never change arrays in place, so
-the earlier weights are still there, held by reference.
+standard error. Any other exception rolls back the same way, runs every callback's
+``on_train_end`` (:func:`run_all`: early stopping restores the best weights, a progress
+bar closes) and is raised again. Going back costs nothing: optimizers never change arrays
+in place, so the earlier weights are still there, held by reference.
+
+The epoch boundary itself (counter, history, best weights, schedule, snapshot) is one
+step: :func:`interrupts_deferred` holds a Ctrl-C that arrives during it until it is
+complete, so a Ctrl-C never leaves a new epoch counter beside the old weights.
 """
 
 from __future__ import annotations
 
 import math
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["Diverged", "all_finite", "interruption_note"]
+__all__ = ["Diverged", "all_finite", "interruption_note", "interrupts_deferred", "run_all"]
 
 Array = Any
 
@@ -66,3 +76,38 @@ def all_finite(params: list[Array], xp: Any) -> bool:
     if math.isfinite(total):
         return True
     return all(bool(xp.all(xp.isfinite(p))) for p in params)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Run the block whole: a Ctrl-C (SIGINT) during it is raised when it ends.
+
+    Only Python's own handler is replaced, and only in the main thread (the one that
+    receives signals); a handler of the caller's is left alone.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
+
+
+def run_all(calls: Iterable[Callable[[], Any]], error: BaseException | None = None) -> None:
+    """Call every function, even when one raises; then raise ``error`` if given, else the
+    first error of the calls, if any."""
+    for call in calls:
+        try:
+            call()
+        except BaseException as failed:  # every hook runs; the first error wins
+            error = error or failed
+    if error is not None:
+        raise error

@@ -36,6 +36,7 @@ from lucidnet.core.parameters import (
     weight_mask,
 )
 from lucidnet.training.checks import check_int
+from lucidnet.training.faults import interrupts_deferred
 
 __all__ = [
     "BlockSums",
@@ -233,46 +234,72 @@ def minimize_lbfgs(
     -------
     scipy.optimize.OptimizeResult
         With ``loss_curve`` (J after every iteration) and ``seconds`` (per iteration) added.
+        After a Ctrl-C: the last accepted iterate (``net`` holds it), ``nit`` and
+        ``loss_curve`` up to it, ``status`` −1 and ``interrupted`` True.
 
     Raises
     ------
     ValueError
         When J or the parameters become non-finite; the starting parameters are kept.
+    Exception
+        Any error of ``objective`` or ``callback``, raised again once ``net`` holds the
+        last accepted iterate; its ``lbfgs_result`` attribute is the result up to there.
     """
     start = pack(parameters(net), dtype=np.float64)  # θ₀
-    last: dict[str, Any] = {"J": math.nan}
+    last: dict[str, Any] = {"J": math.nan, "nfev": 0}
     loss_curve: list[float] = []
     seconds: list[float] = []
     clock = [time.perf_counter()]
+    accepted: list[Any] = [start, math.nan]  # θ and J of the last accepted iterate
 
     def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
         _set_theta(net, theta)
         J, grad = objective(net)
         last["J"] = J
+        last["nfev"] += 1
+        if last["nfev"] == 1:
+            accepted[1] = J  # J(θ₀)
         return J, grad
 
     def on_iteration(intermediate_result: Any) -> None:
         # scipy ≥ 1.11 passes an OptimizeResult; older ones the iterate only, which is the
         # last point L-BFGS-B evaluated (its line search ends on the accepted point).
         J = float(getattr(intermediate_result, "fun", last["J"]))
-        theta = getattr(intermediate_result, "x", intermediate_result)
-        loss_curve.append(J)
+        theta = np.array(getattr(intermediate_result, "x", intermediate_result), copy=True)
         now = time.perf_counter()
-        seconds.append(now - clock[0])
-        clock[0] = now
         if callback is not None:
             _set_theta(net, theta)
-            callback(len(loss_curve), J)
+            callback(len(loss_curve) + 1, J)
+        with interrupts_deferred():  # the accepted iterate and its history: one step
+            loss_curve.append(J)
+            seconds.append(now - clock[0])
+            clock[0] = now
+            accepted[:] = [theta, J]
 
-    with np.errstate(over="ignore", invalid="ignore"):
-        result = scipy.optimize.minimize(
-            fun,
-            start,
-            method="L-BFGS-B",
-            jac=True,
-            callback=on_iteration,
-            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
-        )
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = scipy.optimize.minimize(
+                fun,
+                start,
+                method="L-BFGS-B",
+                jac=True,
+                callback=on_iteration,
+                options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+            )
+    except BaseException as error:
+        # A Ctrl-C or an error mid-run: back to the last accepted iterate (never a line
+        # search's trial point), with the history of the iterations that led to it.
+        _set_theta(net, accepted[0])
+        stopped = scipy.optimize.OptimizeResult(
+            x=accepted[0], fun=accepted[1], nit=len(loss_curve), nfev=last["nfev"],
+            status=-1, success=False, message=f"stopped by {type(error).__name__}",
+            loss_curve=loss_curve, seconds=seconds,
+            interrupted=isinstance(error, KeyboardInterrupt),
+        )  # fmt: skip
+        if stopped.interrupted:
+            return stopped
+        error.lbfgs_result = stopped  # type: ignore[attr-defined]
+        raise
     if not (np.all(np.isfinite(result.x)) and math.isfinite(result.fun)):
         _set_theta(net, start)
         raise ValueError(

@@ -29,6 +29,7 @@ import math
 import sys
 import time
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,13 @@ from lucidnet.training.data import (
     on_device,
     with_class_weights,
 )
-from lucidnet.training.faults import Diverged, all_finite, interruption_note
+from lucidnet.training.faults import (
+    Diverged,
+    all_finite,
+    interruption_note,
+    interrupts_deferred,
+    run_all,
+)
 from lucidnet.training.history import History
 from lucidnet.training.minibatch import minibatches
 from lucidnet.training.optimizers import AdamW, Optimizer, clip_by_global_norm, get_optimizer
@@ -400,6 +407,7 @@ class Trainer:
         self._boundary = self._snapshot(params)
         self._prev = None
         diverged: Diverged | None = None
+        failure: Exception | None = None
         try:
             for cb in self.callbacks:
                 cb.on_train_begin(self)
@@ -414,8 +422,11 @@ class Trainer:
         except Diverged as error:
             diverged = error
             self.stop_reason = "diverged"
-        for cb in self.callbacks:
-            cb.on_train_end(self)
+        except Exception as error:  # a writer's OSError, a failing metric: end, then raise
+            self._rollback()
+            failure = error
+            self.stop_reason = f"failed: {type(error).__name__}"
+        run_all([partial(cb.on_train_end, self) for cb in self.callbacks], failure)
         restored = self._restored is not None
         if self.interrupted:
             note = interruption_note(self.epoch, self.epochs_target, self.best_epoch, restored)
@@ -502,15 +513,16 @@ class Trainer:
         logs["lr"] = lr
         logs["seconds"] = time.perf_counter() - start
 
-        self.epoch = epoch
-        self.history.append(logs)
-        value = logs.get(self._monitor or "loss")
-        if value is not None and is_better(value, self._best_value, self._mode):
-            self._best_value = value
-            self.best_epoch, self.best_score, self._best_weights = epoch, value, params
-        schedule.on_epoch_end(logs[schedule.monitor])
-        self.learning_rate_ = schedule.rate(base, self.epoch, self.n_batches, self.t)
-        self._boundary = self._snapshot(params)
+        with interrupts_deferred():  # the epoch boundary: one step, whole or not at all
+            self.epoch = epoch
+            self.history.append(logs)
+            value = logs.get(self._monitor or "loss")
+            if value is not None and is_better(value, self._best_value, self._mode):
+                self._best_value = value
+                self.best_epoch, self.best_score, self._best_weights = epoch, value, params
+            schedule.on_epoch_end(logs[schedule.monitor])
+            self.learning_rate_ = schedule.rate(base, self.epoch, self.n_batches, self.t)
+            self._boundary = self._snapshot(params)
         for cb in self.callbacks:
             cb.on_epoch_end(self, epoch, logs)
 

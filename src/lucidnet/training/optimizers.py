@@ -137,7 +137,8 @@ class SGD(Optimizer):
     learning_rate : float, default=0.01
         η, the base rate.
     momentum : float, default=0.0
-        μ in [0, 1). With μ = 0 this is the lecture's plain update.
+        μ in [0, 1], as scikit-learn's MLP allows (μ = 1: the velocity never decays).
+        With μ = 0 this is the lecture's plain update.
     nesterov : bool, default=False
         Use Nesterov's momentum (look ahead along the velocity).
 
@@ -160,7 +161,7 @@ class SGD(Optimizer):
         self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
     ) -> None:
         super().__init__(learning_rate)
-        self.momentum = check_float("SGD", "momentum", momentum, 0, 1, closed="left")
+        self.momentum = check_float("SGD", "momentum", momentum, 0, 1, closed="both")
         self.nesterov = bool(nesterov)
         self.velocities: list[Array] | None = None
 

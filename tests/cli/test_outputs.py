@@ -1,0 +1,98 @@
+"""What the command line writes: prediction files in the format their name says, and an
+ONNX export that onnxruntime runs to the model's own probabilities (issue 13)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lucidnet
+from lucidnet.cli.common import write_frame
+from lucidnet.tables import TabularModel, read_table
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
+    result = subprocess.run(
+        [sys.executable, "-m", "lucidnet", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small table with a text column and gaps, and a model trained on it."""
+    folder = tmp_path_factory.mktemp("outputs")
+    rng = np.random.default_rng(0)
+    n = 200
+    age = rng.normal(40, 10, n)
+    city = rng.choice(["paris", "lyon", "nice"], n)
+    label = np.where((age > 40) ^ (city == "nice"), "yes", "no")
+    frame = pd.DataFrame({"age": age, "income": rng.lognormal(10, 0.5, n), "city": city})
+    frame["label"] = label
+    frame.loc[rng.choice(n, 10, replace=False), "age"] = np.nan
+    frame.to_csv(folder / "data.csv", index=False)
+    frame.drop(columns="label").iloc[:20].to_csv(folder / "new.csv", index=False)
+    run(
+        "train", "data.csv", "--target", "label", "--epochs", "5", "--members", "1",
+        "--hidden", "16", "--seed", "0", "--quiet", "-o", "model.safetensors", cwd=folder,
+    )  # fmt: skip
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("name", "magic"),
+    [
+        ("pred.csv.gz", b"\x1f\x8b"),
+        ("pred.tsv.gz", b"\x1f\x8b"),
+        ("pred.csv.bz2", b"BZh"),
+        ("pred.tsv", b"prediction\tproba_no"),
+        ("pred.parquet", b"PAR1"),
+        ("pred.csv", b"prediction,proba_no"),
+    ],
+)
+def test_written_files_honour_their_suffix(tmp_path: Path, name: str, magic: bytes) -> None:
+    # The temporary file's suffix hid the compression: pred.csv.gz was plain CSV.
+    frame = pd.DataFrame({"prediction": ["yes", "no"], "proba_no": [0.25, 0.5]})
+    write_frame(frame, str(tmp_path / name))
+    assert (tmp_path / name).read_bytes().startswith(magic)
+    pd.testing.assert_frame_equal(read_table(tmp_path / name), frame)
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
+
+
+def test_predict_writes_gzip_for_a_gz_name(workdir: Path) -> None:
+    run("predict", "model.safetensors", "new.csv", "-o", "pred.csv.gz", cwd=workdir)
+    assert (workdir / "pred.csv.gz").read_bytes()[:2] == b"\x1f\x8b"
+    pred = pd.read_csv(workdir / "pred.csv.gz")  # pandas infers gzip from the name
+    assert list(pred.columns) == ["prediction", "proba_no", "proba_yes"] and len(pred) == 20
+    model = lucidnet.load(workdir / "model.safetensors")
+    frame = pd.read_csv(workdir / "new.csv")
+    np.testing.assert_allclose(pred["proba_yes"], model.predict_proba(frame)[:, 1], rtol=1e-6)
+
+
+def test_exported_onnx_runs_to_the_models_probabilities(workdir: Path) -> None:
+    ort = pytest.importorskip("onnxruntime")
+    result = run("export", "model.safetensors", "--onnx", "model.onnx", cwd=workdir)
+    # Text columns: the graph takes the preprocessed matrix, TabularModel.features(frame).
+    assert "TabularModel.features(frame)" in result.stdout
+    model = lucidnet.load(workdir / "model.safetensors")
+    assert isinstance(model, TabularModel)
+    frame = pd.read_csv(workdir / "new.csv")
+    session = ort.InferenceSession(str(workdir / "model.onnx"), providers=["CPUExecutionProvider"])
+    X = model.features(frame).astype(np.float32)
+    names = [o.name for o in session.get_outputs()]
+    got = dict(zip(names, session.run(None, {"X": X}), strict=True))
+    np.testing.assert_allclose(got["probabilities"], model.predict_proba(frame), atol=1e-5)
+    assert got["label"].tolist() == model.predict(frame).tolist()
