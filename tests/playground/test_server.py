@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import urllib.error
 import urllib.request
@@ -208,8 +209,9 @@ def test_frames_while_playing_come_at_a_bounded_rate(app):
     # at 5 frames a second the server sends them at least 0.2 s apart (its own clock: a
     # loaded client may read several queued frames at once)
     sent = [f["sent"] for f in frames]
-    gaps = [b - a for a, b in zip(sent, sent[1:])]
-    assert min(gaps) >= 0.2 * 0.95, gaps
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert sent[-1] - sent[0] >= 5 * 0.2 * 0.95, gaps  # five intervals, on average ≥ 0.2 s
+    assert min(gaps) >= 0.2 * 0.75, gaps  # each one, up to the jitter of drawing a frame
     steps = [f["steps"] for f in frames]
     assert steps == sorted(steps) and steps[-1] > steps[0]
 
