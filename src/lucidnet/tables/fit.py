@@ -312,14 +312,16 @@ class InMemorySource:
                 limit = TimeLimit(self.time_limit, time.monotonic())
                 est.set_params(callbacks=[*(est.callbacks or []), limit])
             est.fit(X, y, validation_data=validation_data, resume_from=self.resume_from)
-        trainer = est.trainer_
+        trainer = getattr(est, "trainer_", None)  # L-BFGS has no Trainer
+        stop_reason = trainer.stop_reason if trainer is not None else None
+        interrupted = bool(trainer is not None and trainer.interrupted)
         extra = {}
         if hasattr(est, "selected_epochs_"):
             extra["refit_epochs"] = est.selected_epochs_
         rows = len(self.y_train) + (
             len(self.y_val) if "refit_epochs" in extra and validation_data else 0
         )
-        return Training(rows, trainer.stop_reason, trainer.interrupted, extra)
+        return Training(rows, stop_reason, interrupted, extra)
 
     def held_out(self, model: TabularModel) -> dict[str, Any]:
         if self.val_frame is None:
