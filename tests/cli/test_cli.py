@@ -97,9 +97,9 @@ def test_round_trip_train_predict_evaluate_inspect_export(workdir: Path, model: 
     info = run("inspect", str(model), cwd=workdir).stdout
     # 2 numbers + a missing indicator for age + city's 3 categories and "missing" = 7 inputs
     for expected in (
-        "256×7",
-        "256×256",
-        "1×256",
+        "128×7",
+        "128×128",
+        "1×128",
         "an ensemble of 4",
         "relu",
         "sigmoid",
