@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,20 +13,7 @@ import pytest
 import lucidnet
 from lucidnet.tables import TabularModel
 
-
-def run(*args: str, cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
-    result = subprocess.run(
-        [sys.executable, "-m", "lucidnet", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    if ok:
-        assert result.returncode == 0, result.stderr
-    return result
+from .conftest import run
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,6 @@ ONNX export that onnxruntime runs to the model's own probabilities (issue 13).""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,19 +13,7 @@ import lucidnet
 from lucidnet.cli.common import write_frame
 from lucidnet.tables import TabularModel, read_table
 
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
-    result = subprocess.run(
-        [sys.executable, "-m", "lucidnet", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
+from .conftest import run
 
 
 @pytest.fixture(scope="module")
