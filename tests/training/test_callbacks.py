@@ -128,7 +128,7 @@ def test_early_stopping_on_a_metric_uses_max_mode(noisy):
 def test_early_stopping_counts_like_scikit_learn():
     class FakeTrainer:
         stop_training, stop_reason = False, None
-        params = ["weights"]
+        epoch_params = ["weights"]
 
     es, trainer = EarlyStopping(monitor="loss", patience=2, min_delta=0.1), FakeTrainer()
     for epoch, loss in enumerate([1.0, 0.95, 0.5, 0.45, 0.44], start=1):

@@ -41,7 +41,8 @@ class EpochWeights(Callback):
 def test_divergence_stops_with_a_clear_error_and_finite_weights(regression):
     X, Y = regression
     net = Network([3, 8, 1], output="identity", seed=0)
-    trainer = Trainer(net, optimizer="sgd", learning_rate=1e3, seed=0)
+    kept = EpochWeights()
+    trainer = Trainer(net, optimizer="sgd", learning_rate=1e3, seed=0, callbacks=[kept])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with pytest.raises(ValueError) as info:
@@ -49,7 +50,11 @@ def test_divergence_stops_with_a_clear_error_and_finite_weights(regression):
     message = str(info.value)
     assert message.startswith("Training diverged at epoch ")
     assert ", batch " in message and "the loss became" in message
-    assert "The last finite weights were kept." in message
+    epoch = int(re.search(r"at epoch (\d+)", message)[1])
+    assert epoch > 1  # (the test's premise: one epoch completes before the blow-up)
+    assert f"The weights of epoch {epoch - 1}, the last finite ones, were kept." in message
+    for a, b in zip(trainer.params, kept.weights[epoch - 1], strict=True):
+        np.testing.assert_array_equal(a, b)  # the rollback point: the last epoch boundary
     assert (
         "Try a lower learning rate (now 1000.0) or scale the inputs (e.g. StandardScaler)."
         in message

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from lucidnet.core.activations import Activation, get_activation
-from lucidnet.core.arrays import device_of, move_to, namespace
+from lucidnet.core.arrays import device_of, is_concrete, move_to, namespace
 from lucidnet.core.init import initial_weights
 from lucidnet.core.losses import Output, get_output, output_names
 
@@ -240,7 +240,7 @@ class Network:
         A0: Array,
         *,
         dropout: float | dict[int, float] | None = None,
-        rng: np.random.Generator | None = None,
+        rng: Any = None,
     ) -> Cache:
         """Forward pass, keeping Z[l] and A[l] for the backward pass.
 
@@ -330,7 +330,17 @@ class Network:
     def cost_from_cache(
         self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
     ) -> float:
-        """J from a forward pass already made (see :meth:`cost`)."""
+        """J from a forward pass already made (see :meth:`cost`), as a Python float."""
+        return float(self.objective(cache, Y, alpha, sample_weight=sample_weight))
+
+    def objective(
+        self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
+    ) -> Array:
+        """J from a forward pass already made, as a 0-d array of the arrays' library.
+
+        The same J as :meth:`cost` (its formula), without leaving the array library: a
+        compiled engine (JAX) traces it inside an epoch.
+        """
         if alpha < 0:
             raise ValueError(f"alpha (the L2 strength) must be ≥ 0; got {alpha}.")
         L = self.L
@@ -339,15 +349,14 @@ class Network:
         losses = self.output.loss(cache.Z[L], Y)
         if sample_weight is None:
             total = losses.shape[-1]
-            data_term = xp.sum(losses) / total
+            J = xp.sum(losses) / total
         else:
             s = self._check_sample_weight(sample_weight, cache.A[L])
             total = xp.sum(s)
-            data_term = xp.sum(s * losses) / total
-        J = float(data_term)
+            J = xp.sum(s * losses) / total
         if alpha:
-            J += float(
-                alpha * sum(xp.sum(self.W[l] * self.W[l]) for l in range(1, L + 1)) / (2 * total)
+            J = J + alpha * sum(xp.sum(self.W[l] * self.W[l]) for l in range(1, L + 1)) / (
+                2 * total
             )
         return J
 
@@ -480,7 +489,7 @@ class Network:
         if s.dtype != AL.dtype:
             s = namespace(s).astype(s, AL.dtype)
         xp = namespace(s)
-        if bool(xp.any(s < 0)) or not bool(xp.any(s > 0)):
+        if is_concrete(s) and (bool(xp.any(s < 0)) or not bool(xp.any(s > 0))):
             raise ValueError(
                 "sample_weight must be non-negative with at least one positive weight."
             )
@@ -512,17 +521,20 @@ def _layer_list(P: Sequence[Array] | dict[int, Array], name: str) -> list[Array]
     return [P[l] for l in range(1, len(P) + 1)]
 
 
-def _dropout_mask(A: Array, p: float, rng: np.random.Generator | None) -> Array:
+def _dropout_mask(A: Array, p: float, rng: Any) -> Array:
     """M = (U ≥ p) / (1 − p): keep a unit with probability 1 − p and scale it up.
 
-    Drawn with NumPy (reproducible on every array library), then moved to A's namespace.
+    U = ``rng.random(shape)``: a numpy.random.Generator (reproducible on every array
+    library; its draws move to A's namespace), or any object with that method returning
+    arrays of A's library (a compiled engine's key-based generator).
     """
     if rng is None:
         raise ValueError("Dropout needs a numpy.random.Generator: pass rng=... to forward.")
     xp = namespace(A)
-    keep = rng.random(tuple(A.shape)) >= p
-    M = keep.astype(_numpy_dtype_of(A)) / np.asarray(1.0 - p, dtype=_numpy_dtype_of(A))
-    return M if xp is np else xp.asarray(M, device=device_of(A))
+    U = rng.random(tuple(A.shape))
+    if isinstance(U, np.ndarray) and xp is not np:
+        U = xp.asarray(U, device=device_of(A))
+    return xp.astype(U >= p, A.dtype) / (1.0 - p)
 
 
 def _check_layer_sizes(layer_sizes: Sequence[int]) -> list[int]:

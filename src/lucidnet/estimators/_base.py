@@ -89,6 +89,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         "dtype": [None, StrOptions({"float32", "float64"})],
         "weight_init": [StrOptions({"glorot", "he", "auto"})],
         "n_members": [Interval(Integral, 1, None, closed="left")],
+        "engine": [StrOptions({"numpy", "jax"})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         # None, "cpu", "cuda", "mps"... or a torch / CuPy device: checked at fit, where the
         # installed libraries are known (resolve_device).
@@ -129,6 +130,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         max_fun: int = 15000,
         device: Any = None,
         n_members: int = 1,
+        engine: str = "numpy",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -161,6 +163,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.n_members = n_members
         self.max_fun = max_fun
         self.device = device
+        self.engine = engine
 
     # ------------------------------------------------------------------ subclass hooks
 
@@ -250,6 +253,16 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 f"warm_start needs data of the same shape as before: the network has "
                 f"{self.network_.n[0]} inputs and {self.network_.n[-1]} outputs, the data "
                 f"{X.shape[1]} and {Y.shape[1]}. Set warm_start=False to start afresh."
+            )
+        if self.engine == "jax" and (self.solver == "lbfgs" or xp is not np):
+            where = (
+                "solver='lbfgs' (SciPy's, on NumPy)"
+                if self.solver == "lbfgs"
+                else ("data or a device outside NumPy")
+            )
+            raise ValueError(
+                f"engine='jax' compiles the minibatch solvers ('sgd', 'adam', 'adamw') on "
+                f"NumPy input; this fit has {where}. Use engine='numpy' (the default) here."
             )
         if self.solver == "lbfgs":
             if resume_from is not None:
@@ -423,6 +436,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             shuffle=self.shuffle,
             seed=seed,
             verbose=int(self.verbose),
+            engine=self.engine,
         )
 
     # ------------------------------------------------------------------ parameters

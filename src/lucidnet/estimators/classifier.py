@@ -97,6 +97,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Either way the network is initialised and the rows shuffled with NumPy (same
         seed, same run), predictions come back in the input's namespace, and
         ``lucidnet.save`` writes the usual NumPy model file. See docs/gpu.md.
+    engine : {"numpy", "jax"}, default="numpy"
+        How the minibatch solvers run their epochs: "numpy" steps in Python over one
+        in-place parameter buffer; "jax" (``pip install "lucidnet[jax]"``) compiles a
+        whole epoch of the same core and optimizer rule with JAX (a GPU when JAX has one;
+        the first fit of a shape compiles, for a second or two). Same seed, same initial
+        weights and minibatch order on both; weights agree to float rounding.
 
     Attributes
     ----------
@@ -168,6 +174,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         device: Any = None,
         n_members: int = 1,
         label_smoothing: float = 0.0,
+        engine: str = "numpy",
     ) -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -201,6 +208,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             max_fun=max_fun,
             device=device,
             n_members=n_members,
+            engine=engine,
         )
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing

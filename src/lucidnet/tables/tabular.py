@@ -30,7 +30,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from lucidnet.estimators import MLPClassifier, MLPRegressor
@@ -161,6 +161,7 @@ class _TabularBase(BaseEstimator):
         "refit": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "engine": [StrOptions({"numpy", "jax"})],
         "hidden_layer_sizes": "no_validation",  # checked by the inner estimator
         "dropout": "no_validation",
     }
@@ -180,6 +181,7 @@ class _TabularBase(BaseEstimator):
         max_categories: int | None = 64,
         random_state: Any = None,
         verbose: Any = 0,
+        engine: str = "numpy",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_members = n_members
@@ -193,6 +195,7 @@ class _TabularBase(BaseEstimator):
         self.max_categories = max_categories
         self.random_state = random_state
         self.verbose = verbose
+        self.engine = engine
 
     def _inner_params(self) -> dict[str, Any]:
         return {
@@ -205,6 +208,7 @@ class _TabularBase(BaseEstimator):
             "validation_fraction": self.validation_fraction,
             "random_state": self.random_state,
             "verbose": self.verbose,
+            "engine": self.engine,
         }
 
     def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
@@ -279,6 +283,9 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         One-hot columns per text column (the rarest categories share all-zero rows).
     random_state : int, RandomState or None
     verbose : int, default=0
+    engine : {"numpy", "jax"}, default="numpy"
+        "jax" compiles each epoch with JAX (``pip install "lucidnet[jax]"``); see
+        :class:`lucidnet.MLPClassifier`.
 
     Attributes
     ----------

@@ -51,9 +51,13 @@ class Callback:
     ----------
     order : int
         Callbacks run sorted by it (default 50; EarlyStopping 10, displays 90).
+    needs_gradients : bool
+        Whether ``on_batch_end`` reads ``logs["grads"]``, each step's gradients, which only
+        the NumPy engine hands out (``engine="jax"`` refuses such a callback).
     """
 
     order: ClassVar[int] = 50
+    needs_gradients: ClassVar[bool] = False
 
     def on_train_begin(self, trainer: Trainer) -> None:
         """Before the first epoch of a ``fit`` call."""
@@ -68,7 +72,11 @@ class Callback:
         """After epoch ``epoch``; ``logs`` is its History record."""
 
     def on_batch_end(self, trainer: Trainer, batch: int, logs: dict[str, Any]) -> None:
-        """After the update of minibatch ``batch`` (1-based within the epoch)."""
+        """After the update of minibatch ``batch`` (1-based within the epoch).
+
+        ``logs``: "batch", "size", "loss" and (NumPy engine) "grads". With
+        ``engine="jax"`` the hooks of an epoch are called after it, in order.
+        """
 
     def state_dict(self) -> dict[str, Any]:
         """What a resumed run needs from this callback (empty by default)."""
@@ -149,7 +157,7 @@ class EarlyStopping(Callback):
         if is_better(value, self.best, self.mode):
             self.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
-                self.best_weights = trainer.params
+                self.best_weights = trainer.epoch_params  # a copy training never changes
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
             trainer.stop_training = True
@@ -402,6 +410,7 @@ class GradientNormRecorder(Callback):
     """
 
     order = 20
+    needs_gradients = True
 
     def __init__(self) -> None:
         self._sums: dict[int, float] = {}

@@ -1,14 +1,15 @@
 """When training goes wrong: a loss or weight that is not finite, or a Ctrl-C.
 
 Before each update the trainer checks the minibatch loss, and at each epoch's end the
-weights. On a non-finite value it puts back the last finite weights and raises
+weights. On a non-finite value it goes back to the last epoch boundary (the weights and
+optimizer state copied there, the last ones known to be finite) and raises
 :class:`Diverged`, which ``fit`` turns into a ValueError naming the epoch and batch (after
 the callbacks' ``on_train_end``, so a restored best epoch is reported). A Ctrl-C rolls
 back to the last epoch boundary and ``fit`` returns, with :func:`interruption_note` on
 standard error. Any other exception rolls back the same way, runs every callback's
 ``on_train_end`` (:func:`run_all`: early stopping restores the best weights, a progress
-bar closes) and is raised again. Going back costs nothing: optimizers never change arrays
-in place, so the earlier weights are still there, held by reference.
+bar closes) and is raised again. Going back costs one copy of θ and the optimizer state
+per epoch, taken at the boundary.
 
 The epoch boundary itself (counter, history, best weights, schedule, snapshot) is one
 step: :func:`interrupts_deferred` holds a Ctrl-C that arrives during it until it is
@@ -43,7 +44,9 @@ class Diverged(Exception):
         kept = (
             f"The best weights (epoch {best_epoch}) were restored."
             if restored
-            else "The last finite weights were kept."
+            else f"The weights of epoch {self.epoch - 1}, the last finite ones, were kept."
+            if self.epoch > 1
+            else "The initial weights, the last finite ones, were kept."
         )
         return ValueError(
             f"Training diverged at epoch {self.epoch}, batch {self.batch}: {self.what}. "

@@ -14,9 +14,12 @@ shuffle and the dropout masks (same data + same int seed → bit-identical weigh
 validation after each epoch, early stopping, callbacks, a guard against divergence, a
 clean stop on Ctrl-C, and a state that resumes a run bit for bit.
 
-Cheap by design: optimizers never change arrays in place, so "the weights before this
-batch", "the weights of the best epoch" and "the state at the last epoch boundary" are
-kept as references, not copies.
+Two engines run the epochs (``engine=``): "numpy" (:mod:`lucidnet.training.engines`: the
+loop above in Python, over one flat parameter buffer updated in place) and "jax"
+(:mod:`lucidnet.training.jax_engine`: the same core and the same optimizer rule traced and
+compiled, a whole epoch per call). Everything around the epochs is shared: at each epoch
+boundary the trainer copies θ and the optimizer state once, the point that Ctrl-C and a
+divergence roll back to and where the best weights are kept.
 
 This module is the loop; its neighbours hold the rest of ``fit``: ``data`` and
 ``validation`` (the rows it checks, weights and holds out), ``faults`` (divergence and
@@ -36,7 +39,7 @@ import numpy as np
 
 from lucidnet.core.arrays import device_of, move_to, namespace
 from lucidnet.core.network import Network
-from lucidnet.core.parameters import gradients, parameters, set_parameters, weight_mask
+from lucidnet.core.parameters import parameters, set_parameters, unpack, weight_mask
 from lucidnet.training._monitor import initial_best, is_better
 from lucidnet.training.callbacks import (
     Callback,
@@ -53,6 +56,7 @@ from lucidnet.training.data import (
     on_device,
     with_class_weights,
 )
+from lucidnet.training.engines import NumpyEngine, blas_threads
 from lucidnet.training.faults import (
     Diverged,
     all_finite,
@@ -61,8 +65,7 @@ from lucidnet.training.faults import (
     run_all,
 )
 from lucidnet.training.history import History
-from lucidnet.training.minibatch import minibatches
-from lucidnet.training.optimizers import AdamW, Optimizer, clip_by_global_norm, get_optimizer
+from lucidnet.training.optimizers import AdamW, Optimizer, get_optimizer
 from lucidnet.training.resume import load_trainer_state, trainer_state
 from lucidnet.training.schedules import Schedule, get_schedule
 from lucidnet.training.validation import Metric, Validation, check_metrics, evaluate, held_out
@@ -108,6 +111,12 @@ class Trainer:
         2: one table row per epoch (:class:`EpochTable`).
     terminate_on_nan : bool, default=True
         Stop with a clear ValueError at the first non-finite loss (:class:`TerminateOnNaN`).
+    engine : {"numpy", "jax"}, default="numpy"
+        "numpy": minibatch steps in Python over one flat, in-place parameter buffer.
+        "jax" (``pip install "lucidnet[jax]"``): the same forward, backward and optimizer
+        rule compiled by JAX, one call per epoch (on a GPU when JAX has one); callbacks
+        see epoch boundaries, and per-batch hooks are replayed after the epoch with each
+        batch's loss (see :mod:`lucidnet.training.jax_engine`).
 
     Attributes
     ----------
@@ -124,6 +133,9 @@ class Trainer:
         "val_loss" with validation data, else "loss".
     best_score : float or None
         That value.
+    epoch_params : list of arrays or None
+        The parameters at the last epoch boundary: a copy that training never changes
+        (``params`` are views of the live buffer, changed by every step).
     stop_training : bool
         Set by a callback to stop after the current batch or epoch.
     interrupted : bool
@@ -163,6 +175,7 @@ class Trainer:
         seed: int | np.random.Generator | None = None,
         verbose: int = 0,
         terminate_on_nan: bool = True,
+        engine: str = "numpy",
     ) -> None:
         if not isinstance(net, Network):
             raise TypeError(f"Trainer trains a lucidnet Network; got {type(net).__name__}.")
@@ -174,6 +187,8 @@ class Trainer:
             else check_float("Trainer", "clip_norm", clip_norm, 0, closed="neither")
         )
         self.verbose = check_choice("Trainer", "verbose", verbose, (0, 1, 2))
+        self.engine = check_choice("Trainer", "engine", engine, ("numpy", "jax"))
+        self._engine: Any = NumpyEngine() if engine == "numpy" else _jax_engine()
         self.net = net
         self.optimizer = get_optimizer(optimizer, learning_rate=learning_rate)
         if isinstance(self.optimizer, AdamW):
@@ -235,8 +250,8 @@ class Trainer:
         self.batches_per_epoch = 0
         self._restored: tuple[list[Array], list[Array]] | None = None
         self._boundary: tuple[Any, ...] | None = None  # the state at the last epoch's end
-        self._prev: tuple[Any, ...] | None = None  # the state before the last step
-        self._check_finite = terminate_on_nan
+        self.epoch_params: list[Array] | None = None
+        self.checks_finite = terminate_on_nan
 
     # ------------------------------------------------------------------ parameters
 
@@ -378,8 +393,9 @@ class Trainer:
         self.stop_reason = None
         if self.epoch >= epochs:
             return self.history
-        self._check_finite = any(isinstance(cb, TerminateOnNaN) for cb in self.callbacks)
-        self._run(X, Y, s, train_idx, val, metrics, epochs, xp)
+        self.checks_finite = any(isinstance(cb, TerminateOnNaN) for cb in self.callbacks)
+        with blas_threads(net, self.batch_size):
+            self._run(X, Y, s, train_idx, val, metrics, epochs, xp)
         return self.history
 
     def _choose_monitor(self) -> tuple[str, str]:
@@ -402,28 +418,29 @@ class Trainer:
         xp: Any,
     ) -> None:
         params = self._training_params()
-        self._set_params(params)
         self._restored = None
-        self._boundary = self._snapshot(params)
-        self._prev = None
         diverged: Diverged | None = None
         failure: Exception | None = None
         try:
+            self._engine.start(self, params, X, Y, s, train_idx)
+            self._boundary = self._snapshot()
             for cb in self.callbacks:
                 cb.on_train_begin(self)
             while self.epoch < epochs and not self.stop_training:
-                self._epoch(X, Y, s, train_idx, val, metrics, xp)
+                self._epoch(X, Y, s, train_idx, val, metrics)
             if self.stop_training and self.stop_reason is None:
                 self.stop_reason = "stopped by a callback"
         except KeyboardInterrupt:
-            self._rollback()
+            self.rollback()
             self.interrupted = True
             self.stop_reason = "interrupted"
         except Diverged as error:
             diverged = error
             self.stop_reason = "diverged"
         except Exception as error:  # a writer's OSError, a failing metric: end, then raise
-            self._rollback()
+            if self._boundary is None:
+                raise  # the engine could not start: nothing ran
+            self.rollback()
             failure = error
             self.stop_reason = f"failed: {type(error).__name__}"
         run_all([partial(cb.on_train_end, self) for cb in self.callbacks], failure)
@@ -442,71 +459,21 @@ class Trainer:
         train_idx: np.ndarray | None,
         val: Validation | None,
         metrics: dict[str, Metric],
-        xp: Any,
     ) -> None:
-        net, optimizer, schedule, rng = self.net, self.optimizer, self.schedule, self.rng
-        alpha, dropout, clip_norm = self.alpha, self.dropout, self.clip_norm
-        batch_callbacks = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
-        check, fast, per_batch = self._check_finite, xp is np, schedule.per_batch
-        device = None if fast else device_of(X)
-        n_train = X.shape[0] if train_idx is None else len(train_idx)
+        net, schedule = self.net, self.schedule
         epoch = self.epoch + 1
-        base = optimizer.learning_rate
+        base = self.optimizer.learning_rate
         lr = self.learning_rate_ = schedule.rate(base, self.epoch, self.n_batches, self.t)
         for cb in self.callbacks:
             cb.on_epoch_begin(self, epoch)
         start = time.perf_counter()
-        params = self.params
-        prev = self._prev  # the state before the last step
-        total = weight = 0.0
-        batch = 0
         with np.errstate(all="ignore"):
-            order = minibatches(n_train, self.batch_size, rng if self.shuffle else None)
-            for batch, idx in enumerate(order, start=1):
-                if train_idx is not None:
-                    idx = train_idx[idx]
-                size: float = len(idx)
-                if fast:
-                    A0, Yb = X[idx].T, Y[idx].T
-                    sb = None if s is None else s[idx]
-                else:
-                    take = xp.asarray(idx, device=device)
-                    A0, Yb = xp.take(X, take, axis=0).T, xp.take(Y, take, axis=0).T
-                    sb = None if s is None else xp.take(s, take)
-                if sb is not None:
-                    size = float(xp.sum(sb))
-                    if size == 0:
-                        continue  # every row weighs 0: nothing to learn from this batch
-                if per_batch:
-                    lr = self.learning_rate_ = schedule.rate(
-                        base, self.epoch, self.n_batches, self.t
-                    )
-                cache = net.forward(A0, dropout=dropout, rng=rng)
-                J = net.cost_from_cache(cache, Yb, alpha, sample_weight=sb)
-                if check and not math.isfinite(J):
-                    self._restore_finite(prev)
-                    raise Diverged(epoch, batch, f"the loss became {J}", lr)
-                grads = net.backward(cache, Yb, alpha, sample_weight=sb)
-                g = gradients(grads)  # [dW[1], db[1], ..., dW[L], db[L]], as params
-                if clip_norm is not None:
-                    g, _ = clip_by_global_norm(g, clip_norm)
-                prev = (params, optimizer.snapshot(), self.t, self.n_batches)
-                params = optimizer.step(params, g, lr)
-                self._set_params(params)
-                self.t += len(idx)
-                self.n_batches += 1
-                total += J * size
-                weight += size
-                if batch_callbacks:
-                    batch_logs = {"batch": batch, "size": len(idx), "loss": J, "grads": grads}
-                    for cb in batch_callbacks:
-                        cb.on_batch_end(self, batch, batch_logs)
-                    if self.stop_training:
-                        break
-            self._prev = prev
-            if check and not all_finite(params, xp):
-                self._restore_finite(prev)
-                raise Diverged(epoch, batch, "the weights became inf or nan", lr)
+            total, weight = self._engine.epoch(self, X, Y, s, train_idx, epoch)
+            lr = self.learning_rate_
+            params = self.params
+            if self.checks_finite and not all_finite(params, namespace(*params[:1])):
+                self.rollback()
+                raise Diverged(epoch, self.batches_per_epoch, "the weights became inf or nan", lr)
             logs: dict[str, Any] = {"epoch": epoch, "loss": total / weight if weight else math.nan}
             if val is not None:
                 logs.update(evaluate(net, val, metrics))
@@ -516,45 +483,43 @@ class Trainer:
         with interrupts_deferred():  # the epoch boundary: one step, whole or not at all
             self.epoch = epoch
             self.history.append(logs)
+            schedule.on_epoch_end(logs[schedule.monitor])
+            self.learning_rate_ = schedule.rate(base, self.epoch, self.n_batches, self.t)
+            self._boundary = self._snapshot()
             value = logs.get(self._monitor or "loss")
             if value is not None and is_better(value, self._best_value, self._mode):
                 self._best_value = value
-                self.best_epoch, self.best_score, self._best_weights = epoch, value, params
-            schedule.on_epoch_end(logs[schedule.monitor])
-            self.learning_rate_ = schedule.rate(base, self.epoch, self.n_batches, self.t)
-            self._boundary = self._snapshot(params)
+                self.best_epoch, self.best_score = epoch, value
+                self._best_weights = self.epoch_params
         for cb in self.callbacks:
             cb.on_epoch_end(self, epoch, logs)
 
+    def batch_callbacks(self) -> list[Callback]:
+        """The callbacks that act after every minibatch (``on_batch_end`` overridden)."""
+        return [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
+
     # ------------------------------------------------------------------ faults
 
-    def _snapshot(self, params: list[Array]) -> tuple[Any, ...]:
-        """Everything an epoch changes, by reference (nothing is copied)."""
+    def _snapshot(self) -> tuple[Any, ...]:
+        """Everything an epoch changes, copied once (θ and the optimizer state)."""
+        theta = self._engine.theta
+        theta = namespace(theta).asarray(theta, copy=True)
+        self.epoch_params = unpack(theta, self.params)
         return (
-            params,
+            theta,
             self.optimizer.snapshot(),
             self.rng.bit_generator.state,
             self.t,
             self.n_batches,
         )
 
-    def _rollback(self) -> None:
-        """Go back to the last epoch boundary (after a Ctrl-C in the middle of an epoch)."""
+    def rollback(self) -> None:
+        """Go back to the last epoch boundary (after a Ctrl-C or a divergence mid-epoch)."""
         assert self._boundary is not None
-        params, opt_state, rng_state, self.t, self.n_batches = self._boundary
-        self._set_params(params)
+        theta, opt_state, rng_state, self.t, self.n_batches = self._boundary
+        self._engine.load(self, theta)
         self.optimizer.restore(opt_state)
         self.rng.bit_generator.state = rng_state
-
-    def _restore_finite(self, prev: tuple[Any, ...] | None) -> None:
-        """Put back the weights before the last step, or those of the last epoch boundary."""
-        xp = namespace(*self.params[:1])
-        if prev is not None and all_finite(prev[0], xp):
-            params, opt_state, self.t, self.n_batches = prev
-            self._set_params(params)
-            self.optimizer.restore(opt_state)
-        else:
-            self._rollback()
 
     # ------------------------------------------------------------------ state
 
@@ -594,3 +559,9 @@ class Trainer:
 
 def _overrides(cb: Callback, hook: str) -> bool:
     return getattr(type(cb), hook) is not getattr(Callback, hook)
+
+
+def _jax_engine() -> Any:
+    from lucidnet.training.jax_engine import JaxEngine
+
+    return JaxEngine()

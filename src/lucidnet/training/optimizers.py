@@ -1,19 +1,23 @@
 """Optimizers: how a gradient becomes a step (SGD, momentum, Nesterov, Adam, AdamW).
 
-Every optimizer sees the parameters as the core's one list in the lecture's order,
-``params = [W[1], b[1], W[2], b[2], ..., W[L], b[L]]`` (``lucidnet.core.parameters``),
-with ``grads`` the matching ``[dW[1], db[1], ...]``, and returns the new list.
+Each rule is written ONCE, as :meth:`Optimizer.update`, a function of the flat parameter
+vector θ, the flat gradient g and the optimizer's state (``lucidnet.core.parameters``
+packs ``[W[1], b[1], ..., W[L], b[L]]`` into θ in the lecture's order)::
 
-Two rules keep training cheap to checkpoint and to roll back:
+    θ, state = optimizer.update(θ, g, state, η)
 
-- ``step`` never changes an array in place: it builds new parameter arrays and new state
-  arrays and rebinds its attributes. A reference to an old list therefore stays a valid
-  snapshot, so the trainer can keep "the weights before this batch" or "the best weights"
-  without copying anything.
-- All the state that ``step`` changes is named in ``_state_names``; :meth:`Optimizer.snapshot`
-  and :meth:`Optimizer.restore` save and put back those references (no copies).
+It reads only the hyperparameters, never ``self``'s state, and it uses nothing but
+operators and ``xp.sqrt``, so both engines run the same definition: the NumPy engine calls
+it on its one flat buffer, where the augmented assignments (``θ -= ...``, ``m *= β1``)
+update θ and the state IN PLACE, a handful of vectorised passes and no new parameter
+arrays; the JAX engine traces it inside a compiled epoch, where arrays are immutable and
+the same lines build new ones. Either way the caller uses what ``update`` returns and
+treats θ, g and the state it passed as consumed.
 
-Only operators and ``xp.sqrt`` are used, so NumPy and any Array-API library work.
+:meth:`Optimizer.step` is the convenience for a list of arrays (the playground, a user's
+own loop): it packs copies, updates them and keeps the state on the optimizer; it never
+changes the arrays it is given. Because state changes in place, :meth:`Optimizer.snapshot`
+returns copies (taken where a rollback needs them: once per epoch in the trainer).
 """
 
 from __future__ import annotations
@@ -45,13 +49,14 @@ class Optimizer:
     Parameters
     ----------
     learning_rate : float
-        The base (initial) rate η. A schedule scales or replaces it: :meth:`step` takes
-        the rate to use now as its ``lr`` argument.
+        The base (initial) rate η. A schedule scales or replaces it: :meth:`update` and
+        :meth:`step` take the rate to use now as their ``lr`` argument.
 
     Notes
     -----
-    Subclasses implement :meth:`step`, list their hyperparameters in ``_hyper_names`` and
-    the state that ``step`` rebinds in ``_state_names``.
+    Subclasses implement :meth:`init_state` and :meth:`update`, list their hyperparameters
+    in ``_hyper_names`` and their state (attributes, None until the first step) in
+    ``_state_names``.
     """
 
     name: ClassVar[str] = "optimizer"
@@ -62,8 +67,45 @@ class Optimizer:
         owner = type(self).__name__
         self.learning_rate = check_float(owner, "learning_rate", learning_rate, 0, closed="neither")
 
+    # ------------------------------------------------------------------ the rule
+
+    def init_state(self, params: Sequence[Array]) -> tuple[Any, ...]:
+        """The state before the first step, for parameters shaped like ``params``.
+
+        Vectors of the state have θ's layout: one entry per entry of ``pack(params)``.
+        """
+        return ()
+
+    def needs_state(self, state: tuple[Any, ...]) -> bool:
+        """Whether ``state`` (e.g. :attr:`state` before the first step) must be initialised."""
+        return any(part is None for part in state)
+
+    def update(
+        self, theta: Array, g: Array, state: tuple[Any, ...], lr: Any
+    ) -> tuple[Array, tuple[Any, ...]]:
+        """One step of the rule: the new θ and the new state.
+
+        Parameters
+        ----------
+        theta : array of shape (P,)
+            θ = pack([W[1], b[1], ..., W[L], b[L]]), P = ``net.n_parameters``.
+        g : array of shape (P,)
+            ∂J/∂θ in the same layout (``pack(gradients(grads))``).
+        state : tuple
+            From :meth:`init_state` or the previous ``update``.
+        lr : float or 0-d array
+            The rate η of this step.
+
+        Returns
+        -------
+        theta, state
+            Updated in place where the arrays allow it (NumPy, PyTorch, CuPy), new arrays
+            where they do not (JAX). Use the returned values; θ, g and state are consumed.
+        """
+        raise NotImplementedError
+
     def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
-        """Return the new parameters after one step with rate ``lr``.
+        """Return the new parameters after one step with rate ``lr`` (lists of arrays).
 
         Parameters
         ----------
@@ -77,34 +119,52 @@ class Optimizer:
         Returns
         -------
         list of arrays
-            New arrays; ``params`` and the previous state are left untouched.
+            New arrays; ``params`` and ``grads`` are left untouched. The optimizer's state
+            advances (in place: keep a :meth:`snapshot` to go back).
+
+        Notes
+        -----
+        θ = pack(params) (a copy), g = pack(grads);  θ, state = update(θ, g, state, lr);
+        the result is unpack(θ, params).
         """
-        raise NotImplementedError
+        state = self.state
+        if self.needs_state(state):
+            state = self.init_state(params)
+        theta, state = self.update(pack(params), pack(grads), state, lr)
+        self.state = state
+        return unpack(theta, params)
 
     # ------------------------------------------------------------------ state
 
-    def snapshot(self) -> tuple[Any, ...]:
-        """References to the current state (no copies): valid because ``step`` never mutates."""
+    @property
+    def state(self) -> tuple[Any, ...]:
+        """The state attributes named in ``_state_names``, by reference (None before a step)."""
         return tuple(getattr(self, name) for name in self._state_names)
 
+    @state.setter
+    def state(self, value: tuple[Any, ...]) -> None:
+        for name, part in zip(self._state_names, value, strict=True):
+            setattr(self, name, part)
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """Copies of the current state: :meth:`update` changes it in place."""
+        return tuple(_copy(part) for part in self.state)
+
     def restore(self, snapshot: tuple[Any, ...]) -> None:
-        """Put back a state taken by :meth:`snapshot`."""
-        for name, value in zip(self._state_names, snapshot, strict=True):
-            setattr(self, name, value)
+        """Put back a state taken by :meth:`snapshot` (copied again: it stays reusable)."""
+        self.state = tuple(_copy(part) for part in snapshot)
 
     def reset(self) -> None:
         """Forget the state (velocities, moments, step count), keeping the hyperparameters."""
-        raise NotImplementedError
+        self.state = tuple(None for _ in self._state_names)
 
     def state_dict(self) -> dict[str, Any]:
-        """Hyperparameters and state: ``{"name", <hyperparameters>, <state>}``.
-
-        The arrays are references, not copies (see the module docstring).
-        """
+        """Hyperparameters and state: ``{"name", <hyperparameters>, <state>}`` (copies)."""
         state: dict[str, Any] = {"name": self.name}
-        for name in (*self._hyper_names, *self._state_names):
-            value = getattr(self, name)
-            state[name] = list(value) if isinstance(value, list) else value
+        for name in self._hyper_names:
+            state[name] = getattr(self, name)
+        for name, part in zip(self._state_names, self.snapshot(), strict=True):
+            state[name] = part
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -150,12 +210,12 @@ class SGD(Optimizer):
         momentum:   v ← μ v − η g;   p ← p + v
         Nesterov:   v ← μ v − η g;   p ← p + μ v − η g
 
-    The velocities v start at zero.
+    The velocity v (one vector, θ's layout) starts at zero.
     """
 
     name = "sgd"
     _hyper_names = ("learning_rate", "momentum", "nesterov")
-    _state_names = ("velocities",)
+    _state_names = ("velocity",)
 
     def __init__(
         self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
@@ -163,25 +223,36 @@ class SGD(Optimizer):
         super().__init__(learning_rate)
         self.momentum = check_float("SGD", "momentum", momentum, 0, 1, closed="both")
         self.nesterov = bool(nesterov)
-        self.velocities: list[Array] | None = None
+        self.velocity: Array | None = None
 
-    def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
+    def init_state(self, params: Sequence[Array]) -> tuple[Any, ...]:
+        return (None if self.momentum == 0.0 else _zeros(params),)  # plain SGD keeps none
+
+    def needs_state(self, state: tuple[Any, ...]) -> bool:
+        return self.momentum != 0.0 and state[0] is None
+
+    def update(
+        self, theta: Array, g: Array, state: tuple[Any, ...], lr: Any
+    ) -> tuple[Array, tuple[Any, ...]]:
         mu = self.momentum
+        g *= lr  # η g
         if mu == 0.0:
-            return [p - lr * g for p, g in zip(params, grads, strict=True)]
-        if self.velocities is None:
-            xp = namespace(*params)
-            self.velocities = [xp.zeros_like(p) for p in params]
-        self.velocities = [mu * v - lr * g for v, g in zip(self.velocities, grads, strict=True)]
+            theta -= g
+            return theta, state
+        (v,) = state
+        v *= mu
+        v -= g  # v ← μ v − η g
         if self.nesterov:
-            return [
-                p + (mu * v - lr * g)
-                for p, v, g in zip(params, self.velocities, grads, strict=True)
-            ]
-        return [p + v for p, v in zip(params, self.velocities, strict=True)]
+            theta += mu * v - g
+        else:
+            theta += v
+        return theta, (v,)
 
-    def reset(self) -> None:
-        self.velocities = None
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if "velocities" in state:  # a state saved before the velocity was one vector
+            old = state["velocities"]
+            state = {**state, "velocity": None if old is None else pack(list(old))}
+        super().load_state_dict(state)
 
 
 class Adam(Optimizer):
@@ -205,15 +276,14 @@ class Adam(Optimizer):
         η_t = η √(1 − β2^t) / (1 − β1^t)
         p ← p − η_t m / (√v + ε)
 
-    m and v are kept as single vectors: every entry of every parameter, in ``params``
-    order. This is the paper's "efficient" ordering of the bias correction, the one
-    scikit-learn uses; it equals p − η m̂ / (√v̂ + ε') with m̂ = m / (1 − β1^t),
-    v̂ = v / (1 − β2^t) and ε' = ε / √(1 − β2^t).
+    m and v are single vectors in θ's layout. This is the paper's "efficient" ordering of
+    the bias correction, the one scikit-learn uses; it equals p − η m̂ / (√v̂ + ε') with
+    m̂ = m / (1 − β1^t), v̂ = v / (1 − β2^t) and ε' = ε / √(1 − β2^t).
     """
 
     name = "adam"
     _hyper_names: ClassVar[tuple[str, ...]] = ("learning_rate", "beta_1", "beta_2", "epsilon")
-    _state_names = ("t", "m", "v")
+    _state_names: ClassVar[tuple[str, ...]] = ("t", "m", "v")
 
     def __init__(
         self,
@@ -227,22 +297,33 @@ class Adam(Optimizer):
         self.beta_1 = check_float(owner, "beta_1", beta_1, 0, 1, closed="left")
         self.beta_2 = check_float(owner, "beta_2", beta_2, 0, 1, closed="left")
         self.epsilon = check_float(owner, "epsilon", epsilon, 0, closed="neither")
-        self.t = 0
+        self.t: Any = 0
         self.m: Array | None = None
         self.v: Array | None = None
 
-    def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
+    def init_state(self, params: Sequence[Array]) -> tuple[Any, ...]:
+        return (0, _zeros(params), _zeros(params))
+
+    def update(
+        self, theta: Array, g: Array, state: tuple[Any, ...], lr: Any
+    ) -> tuple[Array, tuple[Any, ...]]:
         b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
-        xp = namespace(*params[:1])
-        g = pack(grads)  # element-wise rules: one vector costs fewer calls than 2L arrays
-        if self.m is None or self.v is None:
-            self.m, self.v = xp.zeros_like(g), xp.zeros_like(g)
-        self.t += 1
-        self.m = b1 * self.m + (1 - b1) * g
-        self.v = b2 * self.v + (1 - b2) * (g * g)
-        lr_t = lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        step = lr_t * self.m / (xp.sqrt(self.v) + eps)
-        return [p - s for p, s in zip(params, unpack(step, params), strict=True)]
+        t, m, v = state
+        t = t + 1
+        xp = namespace(theta)
+        m *= b1
+        m += (1 - b1) * g  # m ← β1 m + (1 − β1) g
+        g *= g
+        g *= 1 - b2
+        v *= b2
+        v += g  # v ← β2 v + (1 − β2) g²
+        lr_t = lr * _sqrt(1 - b2**t) / (1 - b1**t)
+        denominator = xp.sqrt(v)
+        denominator += eps
+        step = lr_t * m
+        step /= denominator
+        theta -= step  # p ← p − η_t m / (√v + ε)
+        return theta, (t, m, v)
 
     def reset(self) -> None:
         self.t, self.m, self.v = 0, None, None
@@ -267,15 +348,18 @@ class AdamW(Adam):
     Notes
     -----
     The decay shrinks W directly instead of entering the gradient, so Adam's per-parameter
-    scaling does not touch it. With η the current (scheduled) rate and η_t, m, v as in
-    :class:`Adam`::
+    scaling does not touch it. With η the current (scheduled) rate, d the 0/1 vector in
+    θ's layout that marks the weights, and η_t, m, v as in :class:`Adam`::
 
-        W ← W − η λ W            (entries where weight_mask is True)
-        p ← p − η_t m / (√v + ε)  (every parameter, as Adam)
+        θ ← θ − η λ (d ⊙ θ)          (W ← W − η λ W; biases unchanged)
+        p ← p − η_t m / (√v + ε)      (every parameter, as Adam)
+
+    d is built with the state (:meth:`init_state`) and kept in it.
     """
 
     name = "adamw"
     _hyper_names = ("learning_rate", "beta_1", "beta_2", "epsilon", "weight_decay")
+    _state_names: ClassVar[tuple[str, ...]] = ("t", "m", "v", "decay_mask")
 
     def __init__(
         self,
@@ -289,6 +373,7 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon)
         self.weight_decay = check_float("AdamW", "weight_decay", weight_decay, 0)
         self.weight_mask = None if weight_mask is None else [bool(m) for m in weight_mask]
+        self.decay_mask: Array | None = None
 
     def use_weight_mask(self, mask: Sequence[bool]) -> None:
         """Take the network's mask when none was given; check a given one's length.
@@ -306,22 +391,37 @@ class AdamW(Adam):
                 "Pass weight_mask=None and the Trainer fills it in.",
             )
 
-    def step(self, params: list[Array], grads: list[Array], lr: float) -> list[Array]:
-        decay = lr * self.weight_decay
-        if decay:
-            mask = self.weight_mask
-            if mask is None or len(mask) != len(params):
-                raise invalid(
-                    "AdamW",
-                    "weight_mask",
-                    f"{len(params)} bools, one per array of params, True for the weights W[l]",
-                    mask,
-                    "AdamW decays the weights only: pass weight_mask="
-                    "lucidnet.core.parameters.weight_mask(net), or train with a Trainer, "
-                    "which fills it in.",
-                )
-            params = [p - decay * p if is_W else p for p, is_W in zip(params, mask, strict=True)]
-        return super().step(params, grads, lr)
+    def init_state(self, params: Sequence[Array]) -> tuple[Any, ...]:
+        mask = self.weight_mask
+        if self.weight_decay and (mask is None or len(mask) != len(params)):
+            raise invalid(
+                "AdamW",
+                "weight_mask",
+                f"{len(params)} bools, one per array of params, True for the weights W[l]",
+                mask,
+                "AdamW decays the weights only: pass weight_mask="
+                "lucidnet.core.parameters.weight_mask(net), or train with a Trainer, "
+                "which fills it in.",
+            )
+        xp = namespace(*params)
+        marks = [
+            (xp.ones_like if is_W else xp.zeros_like)(p)
+            for p, is_W in zip(params, mask or [False] * len(params), strict=True)
+        ]
+        return (*super().init_state(params), pack(marks))
+
+    def update(
+        self, theta: Array, g: Array, state: tuple[Any, ...], lr: Any
+    ) -> tuple[Array, tuple[Any, ...]]:
+        t, m, v, d = state
+        if self.weight_decay:
+            theta -= (lr * self.weight_decay) * (d * theta)  # W ← W − η λ W
+        theta, moments = super().update(theta, g, (t, m, v), lr)
+        return theta, (*moments, d)
+
+    def reset(self) -> None:
+        super().reset()
+        self.decay_mask = None
 
 
 _OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
@@ -392,3 +492,21 @@ def clip_by_global_norm(grads: list[Array], max_norm: float) -> tuple[list[Array
         scale = max_norm / norm
         grads = [g * scale for g in grads]
     return grads, norm
+
+
+def _zeros(params: Sequence[Array]) -> Array:
+    """A zero vector in θ's layout for ``params``."""
+    xp = namespace(*params)
+    return xp.zeros_like(pack(params))
+
+
+def _copy(part: Any) -> Any:
+    """A copy of one piece of state (an array; a number or None as it is)."""
+    if part is None or not hasattr(part, "shape"):
+        return part
+    return namespace(part).asarray(part, copy=True)
+
+
+def _sqrt(x: Any) -> Any:
+    """√x of a Python number (math.sqrt) or of a 0-d array (traced by JAX)."""
+    return math.sqrt(x) if isinstance(x, (int, float)) else x**0.5

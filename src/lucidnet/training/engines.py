@@ -1,0 +1,229 @@
+"""The NumPy engine: the trainer's minibatch loop over ONE flat parameter buffer.
+
+The lecture's code keeps ``W[l]`` and ``b[l]`` per layer; an optimizer wants them all at
+once. This engine owns one vector θ = pack([W[1], b[1], ..., W[L], b[L]]) for the length
+of a ``fit`` and gives the network *views* of it, so the core reads and writes ``W[l]``
+as always while :meth:`Optimizer.update` changes θ in place in a few vectorised passes::
+
+    θ = pack(params)                         one buffer (a copy made at the start of fit)
+    W[l], b[l] = views of θ                  what Network.forward / backward see
+    g = concat(dW[1], db[1], ..., db[L])     into a second preallocated buffer
+    θ, state = optimizer.update(θ, g, state, η)        in place: W[l] changes with θ
+
+Nothing keeps an old θ alive: the trainer copies θ and the optimizer state once per
+epoch, at the boundary (the rollback point for Ctrl-C and divergence, and the best
+weights), which is cheap next to an epoch of steps.
+
+BLAS threads are chosen by problem size (:func:`blas_threads`): a small layer's products
+run faster on one thread than spread over several.
+
+The same engine runs any Array-API library (PyTorch, CuPy...): where slicing and
+reshaping might copy, the views are taken again after each step.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from lucidnet.core.arrays import device_of, is_concrete, namespace
+from lucidnet.core.network import Network
+from lucidnet.core.parameters import gradients, pack, set_parameters, unpack
+from lucidnet.training.faults import Diverged
+from lucidnet.training.minibatch import minibatches
+
+if TYPE_CHECKING:
+    from lucidnet.training.loop import Trainer
+
+__all__ = ["SMALL_PRODUCT", "NumpyEngine", "blas_threads", "clip_vector", "step_products"]
+
+Array = Any
+
+# Below this many multiply-adds in a step's largest product, BLAS runs on one thread: the
+# threads' start and synchronisation cost more than they save (benchmarks/NOTES.md §6).
+SMALL_PRODUCT = 2_000_000
+
+
+def step_products(net: Network, batch_size: int) -> int:
+    """The multiply-adds of a minibatch step's largest matrix product.
+
+    Notes
+    -----
+    max_l B · n[l] · n[l-1] (times K for an ensemble of K members).
+    """
+    members = int(getattr(net, "K", 1))
+    return members * batch_size * max(net.n[l] * net.n[l - 1] for l in range(1, net.L + 1))
+
+
+def blas_threads(net: Network, batch_size: int) -> AbstractContextManager[Any]:
+    """One BLAS thread for small products, the library's default for large ones.
+
+    Returns a context manager (threadpoolctl's limit, or nothing to do). Setting
+    ``LUCIDNET_BLAS_THREADS=default`` leaves BLAS alone.
+    """
+    if os.environ.get("LUCIDNET_BLAS_THREADS") == "default":
+        return nullcontext()
+    if step_products(net, batch_size) >= SMALL_PRODUCT:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def clip_vector(g: Array, max_norm: float) -> Array:
+    """Scale the flat gradient so that its norm is at most ``max_norm``.
+
+    Notes
+    -----
+    ‖g‖ = √(Σ_i g_i²);  if ‖g‖ > c:  g ← g · c / ‖g‖ (the direction kept, the length capped).
+    Inside a compiled epoch (values not readable) the same rule is
+    g ← g · where(‖g‖ > c, c / ‖g‖, 1).
+    """
+    xp = namespace(g)
+    norm = xp.sqrt(xp.sum(g * g))
+    if is_concrete(norm):
+        value = float(norm)
+        if value > max_norm:
+            g *= max_norm / value
+        return g
+    return g * xp.where(norm > max_norm, max_norm / norm, xp.ones_like(norm))
+
+
+class NumpyEngine:
+    """Epochs of minibatch steps, in Python, over one flat parameter buffer.
+
+    One object per trainer; :meth:`start` at the beginning of each ``fit`` takes the
+    network's current parameters into a fresh buffer.
+    """
+
+    name = "numpy"
+
+    def __init__(self) -> None:
+        self.theta: Array | None = None
+        self._g: Array | None = None
+        self._like: list[Array] = []
+        self._views: list[Array] = []
+
+    # ------------------------------------------------------------------ state
+
+    def start(
+        self,
+        trainer: Trainer,
+        params: list[Array],
+        X: Array,
+        Y: Array,
+        s: Array | None,
+        train_idx: np.ndarray | None,
+    ) -> None:
+        """Copy ``params`` into a new θ and give the network views of it (the data stay
+        where they are: each step gathers its minibatch)."""
+        xp = namespace(*params)
+        self._like = list(params)
+        self.theta = pack(params)  # a new array: the arrays passed in are never changed
+        self._g = xp.empty_like(self.theta) if xp is np else None
+        self._bind(trainer.net)
+
+    def load(self, trainer: Trainer, theta: Array) -> None:
+        """Continue from ``theta`` (copied): the rollback to an epoch boundary."""
+        self.theta = namespace(theta).asarray(theta, copy=True)
+        self._bind(trainer.net)
+
+    def _bind(self, net: Network) -> None:
+        assert self.theta is not None
+        self._views = unpack(self.theta, self._like)
+        set_parameters(net, self._views)
+
+    @property
+    def params(self) -> list[Array]:
+        """``[W[1], b[1], ..., W[L], b[L]]`` as views of θ."""
+        return self._views
+
+    # ------------------------------------------------------------------ one epoch
+
+    def epoch(
+        self,
+        trainer: Trainer,
+        X: Array,
+        Y: Array,
+        s: Array | None,
+        train_idx: np.ndarray | None,
+        epoch: int,
+    ) -> tuple[float, float]:
+        """Run one epoch of steps; return (Σ J · size, Σ size) over its minibatches.
+
+        Raises
+        ------
+        Diverged
+            After rolling back to the last epoch boundary, when a minibatch loss is not
+            finite.
+        """
+        net, optimizer, schedule = trainer.net, trainer.optimizer, trainer.schedule
+        rng = trainer.rng
+        alpha, dropout, clip_norm = trainer.alpha, trainer.dropout, trainer.clip_norm
+        batch_callbacks = trainer.batch_callbacks()
+        check, per_batch = trainer.checks_finite, schedule.per_batch
+        xp = namespace(X)
+        fast = xp is np
+        device = None if fast else device_of(X)
+        n_train = X.shape[0] if train_idx is None else len(train_idx)
+        base = optimizer.learning_rate
+        lr = trainer.learning_rate_
+        state = optimizer.state
+        if optimizer.needs_state(state):
+            state = optimizer.init_state(self._like)
+        theta, gbuf = self.theta, self._g
+        total = weight = 0.0
+        order = minibatches(n_train, trainer.batch_size, rng if trainer.shuffle else None)
+        for batch, idx in enumerate(order, start=1):
+            if train_idx is not None:
+                idx = train_idx[idx]
+            size: float = len(idx)
+            if fast:
+                A0, Yb = X[idx].T, Y[idx].T
+                sb = None if s is None else s[idx]
+            else:
+                take = xp.asarray(idx, device=device)
+                A0, Yb = xp.take(X, take, axis=0).T, xp.take(Y, take, axis=0).T
+                sb = None if s is None else xp.take(s, take)
+            if sb is not None:
+                size = float(xp.sum(sb))
+                if size == 0:
+                    continue  # every row weighs 0: nothing to learn from this batch
+            if per_batch:
+                lr = trainer.learning_rate_ = schedule.rate(
+                    base, trainer.epoch, trainer.n_batches, trainer.t
+                )
+            cache = net.forward(A0, dropout=dropout, rng=rng)
+            J = net.cost_from_cache(cache, Yb, alpha, sample_weight=sb)
+            if check and not math.isfinite(J):
+                optimizer.state = state
+                trainer.rollback()
+                raise Diverged(epoch, batch, f"the loss became {J}", lr)
+            grads = net.backward(cache, Yb, alpha, sample_weight=sb)
+            if fast:
+                g = np.concatenate([d.reshape(-1) for d in gradients(grads)], out=gbuf)
+            else:
+                g = pack(gradients(grads))
+            if clip_norm is not None:
+                g = clip_vector(g, clip_norm)
+            theta, state = optimizer.update(theta, g, state, lr)
+            if theta is not self.theta or not fast:  # a library without views: bind again
+                self.theta = theta
+                self._bind(net)
+            trainer.t += len(idx)
+            trainer.n_batches += 1
+            total += J * size
+            weight += size
+            if batch_callbacks:
+                optimizer.state = state
+                batch_logs = {"batch": batch, "size": len(idx), "loss": J, "grads": grads}
+                for cb in batch_callbacks:
+                    cb.on_batch_end(trainer, batch, batch_logs)
+                if trainer.stop_training:
+                    break
+        optimizer.state = state
+        return total, weight
