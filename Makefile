@@ -47,8 +47,9 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format --check src tests
 	$(VENV)/bin/mypy
 
-# Times lucidnet against scikit-learn, and PyTorch / JAX when installed (never installed
-# here: pip install torch==2.13.0 / jax jaxlib); writes benchmarks/results/latest.{json,md}.
+# Times lucidnet (both engines) against scikit-learn, PyTorch (installed by `make test` from
+# a local wheel, or `make torch`) and hand-written JAX (the [jax] extra, part of [dev]);
+# writes benchmarks/results/latest.{json,md}.
 BENCH_ARGS ?=
 bench: $(VENV)/.dev-installed
 	$(PY) benchmarks/run.py $(BENCH_ARGS)

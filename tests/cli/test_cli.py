@@ -294,3 +294,18 @@ def test_the_default_chooses_the_epochs_then_refits_on_every_row(workdir: Path) 
     )
     assert "saved: limited.safetensors" in limited.stdout
     assert lucidnet.load(workdir / "limited.safetensors").estimator.n_members == 2
+
+
+def test_train_on_the_jax_engine_matches_numpy(workdir: Path) -> None:
+    pytest.importorskip("jax")
+    metrics = {}
+    for engine in ("numpy", "jax"):
+        out = f"{engine}.safetensors"
+        run("train", "data.csv", *TRAIN, "--engine", engine, "-o", out, "--quiet", cwd=workdir)
+        result = run("evaluate", out, "data.csv", "--json", cwd=workdir)
+        metrics[engine] = json.loads(result.stdout)
+    assert metrics["jax"]["accuracy"] == pytest.approx(metrics["numpy"]["accuracy"], abs=0.01)
+    assert metrics["jax"]["log_loss"] == pytest.approx(metrics["numpy"]["log_loss"], rel=1e-3)
+    stderr = _error(run("train", "data.csv", *TRAIN, "--engine", "jax", "--report", "r",
+                        cwd=workdir, ok=False))  # fmt: skip
+    assert "--report records every step's gradient norms" in stderr

@@ -18,6 +18,7 @@ def test_predict_output_equals_forward(activation, output, dtype):
     expected = net.forward(A0).A[net.L]
     A0_before = A0.copy()
     np.testing.assert_array_equal(net.predict_output(A0), expected)
+    np.testing.assert_array_equal(net.predict_logits(A0), net.forward(A0).Z[net.L])
     np.testing.assert_array_equal(A0, A0_before)  # the input is never overwritten
     strict = net.to(xps)
     np.testing.assert_array_equal(np.asarray(strict.predict_output(xps.asarray(A0))), expected)

@@ -212,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="a hard budget for training; the best model so far is kept",
     )
+    train.add_argument(
+        "--engine",
+        choices=("numpy", "jax"),
+        default=None,
+        help="numpy (default): steps in Python; jax: each epoch compiled by JAX "
+        '(pip install "lucidnet[jax]")',
+    )
     train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     train.add_argument(
         "--checkpoint",

@@ -46,6 +46,7 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
             batch_size=args.batch_size,
             learning_rate_init=args.lr,
             dropout=args.dropout or None,
+            engine=args.engine,
         )
     params = {k: v for k, v in given.items() if v is not None}
     if at_scale:  # the plain MLP with the command line's classic defaults
@@ -87,6 +88,16 @@ def _check_options(args: argparse.Namespace) -> None:
         ):
             if value:
                 raise CLIError(f"{flag} is not available with {mode}; train without it.")
+    if args.engine == "jax" and (args.dask or args.report):
+        raise CLIError(
+            "--engine jax compiles minibatch epochs; "
+            + (
+                "--dask trains with L-BFGS on the workers: drop --engine."
+                if args.dask
+                else "--report records every step's gradient norms, which only the NumPy "
+                "engine hands out: drop --engine jax or --report."
+            )
+        )
     if args.early_stopping and args.dask:
         raise CLIError("--early-stopping is for minibatch training; L-BFGS stops on its own.")
     if args.early_stopping and args.validation == 0:

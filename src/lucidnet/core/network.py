@@ -283,13 +283,24 @@ class Network:
     def predict_output(self, A0: Array) -> Array:
         """A[L] = ŷ for the columns of A0, shape (n[L], B).
 
+        The forward pass without a cache (:meth:`predict_logits`), then g[L].
+
+        Notes
+        -----
+        ŷ = g[L](Z[L]),  Z[L] = predict_logits(A0).
+        """
+        return self.g[self.L](self.predict_logits(A0))
+
+    def predict_logits(self, A0: Array) -> Array:
+        """Z[L], the output layer's pre-activation for the columns of A0, shape (n[L], B).
+
         The forward pass without a cache: each A[l-1] is dropped once A[l] exists, so
         prediction needs memory for two layers at a time, not for all of them, and each
         hidden layer computes in the one array its product allocates.
 
         Notes
         -----
-        A ← g[l](W[l] @ A + b[l]) for l = 1..L, from A = A0.
+        A ← g[l](W[l] @ A + b[l]) for l = 1..L−1, from A = A0;  Z[L] = W[L] @ A + b[L].
         """
         A = self._check_input(A0)
         L = self.L
@@ -297,7 +308,9 @@ class Network:
             Z = self.W[l] @ A
             Z += self.b[l]  # Z is fresh: adding in place saves an allocation
             A = self.g[l].in_place(Z)
-        return self.g[L](self.W[L] @ A + self.b[L])
+        Z = self.W[L] @ A
+        Z += self.b[L]
+        return Z
 
     def feature_map(self, A0: Array) -> Array:
         """φ = A[L-1], the learned features the head sees, shape (n[L-1], B) (docs/MATH.md §7)."""
@@ -385,7 +398,7 @@ class Network:
         -----
         dZ[L] = (A[L] − Y) / B                      (s_i (A[L] − Y) / Σs with weights)
         dW[l] = dZ[l] @ A[l-1].T + (alpha / B) W[l]
-        db[l] = Σ_columns dZ[l]
+        db[l] = Σ_columns dZ[l] = dZ[l] @ 1          (1: the column of B ones)
         dA[l-1] = W[l].T @ dZ[l]                    (∂z[l]/∂a[l-1] = W[l])
         dA[l-1] = dA[l-1] * M[l-1]                  (dropout backward, when used)
         dZ[l-1] = dA[l-1] * g[l-1]′(Z[l-1])         (∂a/∂z = diag(g′): an element-wise product)
@@ -405,11 +418,12 @@ class Network:
             s = self._check_sample_weight(sample_weight, A[L])
             B = xp.sum(s)  # the total weight Σ s plays the role of B
             dZ[L] = (A[L] - Y) * (s / B)
+        ones = xp.ones_like(dZ[L][..., :1, :]).mT  # the column 1 of B ones, (B, 1)
         for l in reversed(range(1, L + 1)):
             dW[l] = dZ[l] @ A[l - 1].mT  # mT: .T of the last two axes (per member)
             if alpha:
                 dW[l] = dW[l] + (alpha / B) * W[l]
-            db[l] = xp.sum(dZ[l], axis=-1, keepdims=True)
+            db[l] = dZ[l] @ ones  # Σ over the B columns, as one matrix-vector product
             if l > 1:
                 dA = W[l].mT @ dZ[l]
                 if l - 1 in M:

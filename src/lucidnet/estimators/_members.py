@@ -58,13 +58,12 @@ def forward_rows(net: Network, X: Any, what: str) -> Any:
         A0 = X[start : min(start + PREDICT_BLOCK, n), :].T
         if what == "A":
             block = net.mean_output(A0) if isinstance(net, Ensemble) else net.predict_output(A0)
+        elif what == "Z":
+            Z = net.predict_logits(A0)  # no cache: two layers in memory at a time
+            block = combine_logits(Z, net.output.name) if stacked else Z
         else:
-            cache = net.forward(A0)
-            if what == "Z":
-                block = combine_logits(cache.Z[L], net.output.name) if stacked else cache.Z[L]
-            else:
-                phi = cache.A[L - 1]
-                block = xp.reshape(phi, (-1, phi.shape[-1])) if stacked else phi
+            phi = net.forward(A0).A[L - 1]
+            block = xp.reshape(phi, (-1, phi.shape[-1])) if stacked else phi
         parts.append(block.T)
     if not parts:
         width = net.n[L - 1] * K if what == "phi" else net.n[L]
