@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,14 @@ import targets  # noqa: E402
 from workload import CONFIGS  # noqa: E402
 
 HAS_JAX = importlib.util.find_spec("jax") is not None
+# One BLAS thread in the jobs these tests start: on a small machine shared with other work,
+# a second spinning BLAS thread makes the tiny fits 5-20x slower (see benchmarks/NOTES.md).
+ONE_THREAD = {
+    **os.environ,
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 
 
 def has_engine(estimator_class: type) -> bool:
@@ -47,6 +56,7 @@ def run_jobs(*args: str) -> dict:
         text=True,
         timeout=600,
         cwd=ROOT,
+        env=ONE_THREAD,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = next(x for x in reversed(proc.stdout.splitlines()) if x.startswith("BENCH_RESULT "))
@@ -134,18 +144,20 @@ class EngineRecorder:
 )
 def test_jax_runners_pass_engine_jax_to_the_public_estimator(monkeypatch, system, name):
     """The plumbing, whatever this lucidnet has: ``engine="jax"`` reaches the estimator."""
+    from threadpoolctl import threadpool_limits
+
     import lucidnet
 
     recorder = type("Recorder", (EngineRecorder,), {"calls": [], "real": getattr(lucidnet, name)})
     monkeypatch.setattr(lucidnet, name, recorder)
-    if system == "lucidnet_jax":
-        result = jobs.run_training_job(system, CONFIGS["tiny"], "sgd", 1, seed=0)
-        assert recorder.calls == ["jax", "jax"]  # the warm-up fit and the timed one
-        assert result["core_predict_samples_per_s"] > 0
-    else:
-        result = jobs.run_whole_fit_job(system, CONFIGS["tiny"], seed=0)
-        assert recorder.calls == ["jax", "jax"]  # the cold fit and the timed one
-        assert result["n_iter"] >= 1
+    with threadpool_limits(1):  # as ONE_THREAD, for this process
+        if system == "lucidnet_jax":
+            result = jobs.run_training_job(system, CONFIGS["tiny"], "sgd", 1, seed=0)
+            assert result["core_predict_samples_per_s"] > 0
+        else:
+            result = jobs.run_whole_fit_job(system, CONFIGS["tiny"], seed=0)
+            assert result["n_iter"] >= 1
+    assert recorder.calls == ["jax", "jax"]  # warm-up (or cold) fit, then the timed one
     assert result["engine"] == "jax" and result["jax_devices"]
     assert result["accuracy"] > 0.5
 
@@ -175,7 +187,9 @@ def test_whole_fit_systems_are_reported_apart(tmp_path):
         "--out",
         str(out),
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=600, cwd=ROOT, env=ONE_THREAD
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads((out / "latest.json").read_text())
     assert result["missing_jobs"] == [], result["missing_jobs"]
