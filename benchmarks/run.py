@@ -11,8 +11,12 @@ The machine's float32 GEMM rate is measured in the same run, once per repeat, in
 process; the best is the peak. Medians over repeats are reported with their spread
 (min–max) and the ratios between every pair of systems, and the commit measured. The
 configurations named by ``--single-thread`` (default S) run again with one thread per
-library. lucidnet and scikit-learn are timed through the same public API (``fit``,
-``predict_proba``); lucidnet's bare core is reported apart (see ``jobs.py``).
+library. lucidnet (NumPy engine, and ``engine="jax"`` as ``lucidnet_jax``) and scikit-learn
+are timed through the same public API (``fit``, ``predict_proba``); lucidnet's bare core
+is reported apart (see ``jobs.py``). The whole-fit systems (the tables recipe,
+``TabularClassifier``, and HistGradientBoosting: they choose their own epochs) run once per
+configuration and repeat, timed per fit, in their own table; no per-epoch ratio includes
+them. The targets are in ``targets.py``, the markdown in ``report.py``.
 
 Writes ``<out>/latest.json`` (everything, raw runs included) and ``<out>/latest.md`` (the
 tables the README's Performance section shows). Peers that are not installed are skipped
@@ -36,27 +40,17 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from jobs import (  # noqa: E402  (benchmarks/ is not a package)
-    CONFIGS,
-    LEARNING_RATES,
-    PREDICT_BATCH,
-    RESULT_PREFIX,
-    SYSTEMS,
-    Config,
-    system_module,
-)
+# benchmarks/ is not a package: its modules import each other from this folder.
+from jobs import RESULT_PREFIX  # noqa: E402
+from report import markdown  # noqa: E402
+from runners import PER_EPOCH_SYSTEMS, SYSTEMS, WHOLE_FIT_SYSTEMS, system_module  # noqa: E402
+from targets import check_targets  # noqa: E402
+from workload import CONFIGS, LEARNING_RATES, PREDICT_BATCH, Config  # noqa: E402
 
 PEER_INSTALL_HINT = {
     "torch": "pip install torch==2.13.0",
     "jax": "pip install jax jaxlib",
 }
-TARGETS_TRAIN = {  # config: {peer: minimum speedup of lucidnet per epoch}
-    "S": {"sklearn": 3.0, "torch": 10.0},
-    "M": {"sklearn": 2.0, "torch": 1.5},
-}
-TARGET_L_PEAK_PCT = 80.0
-TARGET_PREDICT_VS_SKLEARN = 2.0
-STRETCH_JAX_SCAN_S = 1.5
 
 
 # ---------------------------------------------------------------------- running jobs
@@ -103,8 +97,6 @@ def available_systems(requested: list[str]) -> tuple[list[str], dict[str, str]]:
     usable, skipped = [], {}
     for system in requested:
         module = system_module(system)
-        if system == "sklearn":
-            module = "sklearn"
         if importlib.util.find_spec(module) is None:
             hint = PEER_INSTALL_HINT.get(module, f"pip install {module}")
             skipped[system] = f"{module} is not installed ({hint} to include it)"
@@ -172,6 +164,8 @@ def summarize(
     gflops = cfg.flops_per_epoch / sec / 1e9
     return {
         "config": variant or cfg.name,
+        "base_config": cfg.name,
+        "kind": "per_epoch",
         "optimizer": optimizer,
         "system": system,
         "implementation": runs[0].get("implementation"),
@@ -191,8 +185,65 @@ def summarize(
         "train_extra_mb": max_of(runs, "train_extra_mb"),
         "x_train_mb": runs[0].get("x_train_mb"),
         "train_allowance_mb": runs[0].get("train_allowance_mb"),
+        "param_mb": cfg.param_mb,
         "warmup_seconds": median_of(runs, "warmup_seconds"),
+        **run_info(runs),
     }
+
+
+def summarize_whole_fit(
+    cfg: Config, system: str, runs: list[dict[str, Any]], variant: str | None = None
+) -> dict[str, Any]:
+    """A whole-fit system's medians: seconds per fit (no epochs, no GFLOP/s)."""
+    return {
+        "config": variant or cfg.name,
+        "base_config": cfg.name,
+        "kind": "whole_fit",
+        "optimizer": "own",
+        "system": system,
+        "implementation": runs[0].get("implementation"),
+        "repeats": len(runs),
+        "fit_seconds": median_of(runs, "fit_seconds"),
+        "fit_seconds_all": [r["fit_seconds"] for r in runs],
+        "fit_seconds_spread": spread_of(runs, "fit_seconds"),
+        "first_fit_seconds": median_of(runs, "first_fit_seconds"),
+        "first_fit_seconds_spread": spread_of(runs, "first_fit_seconds"),
+        "n_iter_all": [r["n_iter"] for r in runs if r.get("n_iter") is not None],
+        "n_iter_means": runs[0].get("n_iter_means"),
+        "selected_epochs_all": [
+            r["selected_epochs"] for r in runs if r.get("selected_epochs") is not None
+        ],
+        "accuracy": median_of(runs, "accuracy"),
+        "predict_samples_per_s": median_of(runs, "predict_samples_per_s"),
+        "predict_samples_per_s_spread": spread_of(runs, "predict_samples_per_s"),
+        "peak_rss_mb": max_of(runs, "peak_rss_mb"),
+        "train_extra_mb": max_of(runs, "train_extra_mb"),
+        "x_train_mb": runs[0].get("x_train_mb"),
+        **run_info(runs),
+    }
+
+
+def run_info(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a runner reported about itself (engine, JAX devices, PyTorch threads)."""
+    keys = ("engine", "jax_backend", "jax_devices", "torch_threads")
+    return {k: runs[0][k] for k in keys if k in runs[0]}
+
+
+def runs_of(
+    runs: list[dict[str, Any]], system: str, name: str, optimizer: str
+) -> list[dict[str, Any]]:
+    return [
+        x for x in runs if (x["system"], x["config"], x["optimizer"]) == (system, name, optimizer)
+    ]
+
+
+def compare(rows: list[dict[str, Any]], time_key: str, speedup_key: str) -> None:
+    """Set each row's ratios to every other row of the same table (same kind of timing)."""
+    speed = pairwise(rows, time_key, higher_is_better=False)
+    pred = pairwise(rows, "predict_samples_per_s", higher_is_better=True)
+    for row in rows:
+        row[speedup_key] = speed.get(row["system"], {})
+        row["predict_speedup"] = pred.get(row["system"], {})
 
 
 def pairwise(rows: list[dict[str, Any]], key: str, higher_is_better: bool) -> dict:
@@ -205,218 +256,6 @@ def pairwise(rows: list[dict[str, Any]], key: str, higher_is_better: bool) -> di
             if a != b:
                 out[a][b] = va / vb if higher_is_better else vb / va
     return out
-
-
-def check_targets(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The issue's targets, evaluated on the medians of this run (reported, never asserted)."""
-    by = {(r["config"], r["optimizer"], r["system"]): r for r in summary}
-    targets: list[dict[str, Any]] = []
-
-    def add(name: str, value: float | None, goal: str, met: bool | None) -> None:
-        targets.append({"target": name, "value": value, "goal": goal, "met": met})
-
-    for (config, optimizer, system), row in sorted(by.items()):
-        if system != "lucidnet":
-            continue
-        speed = row["speedup"]
-        for peer, minimum in TARGETS_TRAIN.get(config, {}).items():
-            if peer in speed:
-                add(
-                    f"{config} {optimizer}: per-epoch speedup vs {peer}",
-                    speed[peer],
-                    f">= {minimum}x",
-                    speed[peer] >= minimum,
-                )
-        if config == "L":
-            pct = row["pct_gemm_peak"]
-            add(
-                f"L {optimizer}: % of float32 GEMM peak",
-                pct,
-                f">= {TARGET_L_PEAK_PCT}%",
-                None if pct is None else pct >= TARGET_L_PEAK_PCT,
-            )
-            if speed:
-                slowest = min(speed.values())
-                add(
-                    f"L {optimizer}: faster than every peer (smallest speedup)",
-                    slowest,
-                    "> 1x",
-                    slowest > 1.0,
-                )
-        if config == "S" and "jax_scan" in speed:
-            ratio = 1.0 / speed["jax_scan"]
-            add(
-                f"S {optimizer} (stretch): time / JAX lax.scan epoch time",
-                ratio,
-                f"<= {STRETCH_JAX_SCAN_S}",
-                ratio <= STRETCH_JAX_SCAN_S,
-            )
-        extra, allowed = row.get("train_extra_mb"), row.get("train_allowance_mb")
-        if extra is not None and allowed is not None:
-            add(
-                f"{config} {optimizer}: memory added by training (MB)",
-                extra,
-                f"<= {allowed:.1f} (one copy of X + model + batch + slack)",
-                extra <= allowed,
-            )
-        if optimizer == "sgd":
-            pred = row.get("predict_speedup", {}).get("sklearn")
-            if pred is not None:
-                add(
-                    f"{config}: prediction throughput vs sklearn",
-                    pred,
-                    f">= {TARGET_PREDICT_VS_SKLEARN}x",
-                    pred >= TARGET_PREDICT_VS_SKLEARN,
-                )
-    return targets
-
-
-# ---------------------------------------------------------------------- reports
-
-
-def fmt(x: float | None, spec: str = ".3g") -> str:
-    if x is None:
-        return "–"
-    return format(x, spec)
-
-
-def fmt_rate(x: float | None) -> str:
-    if x is None:
-        return "–"
-    return f"{x:,.0f}"
-
-
-def fmt_spread(median: float | None, spread: list[float] | None, spec: str = "") -> str:
-    """The median with (min–max) over the repeats beside it."""
-    if median is None:
-        return "–"
-    show = fmt_rate if not spec else (lambda x: fmt(x, spec))
-    text = show(median)
-    if spread and spread[0] != spread[1]:
-        text += f" ({show(spread[0])}–{show(spread[1])})"
-    return text
-
-
-def markdown(report: dict[str, Any]) -> str:
-    m, v = report["machine"], report["versions"]
-    blas = ", ".join(
-        f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture')}, "
-        f"{b.get('num_threads')} threads)"
-        for b in report["blas"]
-        if b.get("user_api") == "blas"
-    )
-    peers = ", ".join(
-        f"{name} {v.get(dist)}"
-        for name, dist in (("scikit-learn", "scikit-learn"), ("PyTorch", "torch"), ("JAX", "jax"))
-        if v.get(dist)
-    )
-    s = report["settings"]
-    lines = [
-        "# lucidnet benchmarks",
-        "",
-        f"- Date: {report['date']}; commit measured: {report.get('commit', 'unknown')}",
-        f"- Machine: {m['cpu']}, {m['usable_cores']} usable cores "
-        f"({m['logical_cores']} logical); {m['platform']}",
-        f"- Load average at start / end: {report['load_start']} / {report['load_end']} "
-        "(other processes were running when it is near or above the core count)",
-        f"- Python {v.get('python')}, NumPy {v.get('numpy')} with {blas or 'unknown BLAS'}",
-        f"- lucidnet {v.get('lucidnet')}; peers: {peers or 'none'}",
-        f"- Thread variables: {m['thread_env'] or 'none set'} (threads left to each library, "
-        "except in the tables marked '1 thread': OMP/OpenBLAS/MKL and XLA capped at one)",
-        f"- float32 GEMM peak, measured in this run (best N×N numpy matmul): "
-        f"**{report['gemm_peak_gflops']:.1f} GFLOP/s**",
-        f"- {s['epochs']} timed epoch(s) after one warm-up epoch, {s['repeats']} repeat(s), "
-        f"interleaved, one process per job; medians, with (min–max) over the repeats. "
-        "lucidnet and scikit-learn: the public `MLPClassifier.fit` (max_iter = the epochs, "
-        "timed whole, input checks included) and `predict_proba`; PyTorch and JAX: a "
-        f"hand-written loop. Learning rate: SGD {LEARNING_RATES['sgd']}, Adam "
-        f"{LEARNING_RATES['adam']}. GFLOP/s = 6 × weights × samples per epoch / time. "
-        f"Prediction: blocks of B = {PREDICT_BATCH}.",
-        "",
-    ]
-    if report["skipped_systems"]:
-        lines.append(
-            "Skipped peers: "
-            + "; ".join(f"{k}: {r}" for k, r in report["skipped_systems"].items())
-            + "."
-        )
-        lines.append("")
-    variants = s.get("variants") or [{"config": c, "label": c} for c in s["configs"]]
-    for variant in variants:
-        name, cfg = variant["label"], CONFIGS[variant["config"]]
-        rows = [r for r in report["summary"] if r["config"] == name]
-        if not rows:
-            continue
-        lines += [
-            f"## {name}: {cfg.n_train:,} × {cfg.n_features}, hidden {cfg.hidden}, "
-            f"B = {cfg.batch_size}",
-            "",
-            "| system | optimizer | s / epoch (min–max) | samples/s | GFLOP/s | % peak "
-            "| peak MB | train + MB | held-out acc. | predict_proba samples/s (min–max) "
-            "| lucidnet faster by | lucidnet predicts faster by |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for r in rows:
-            lucid = next(
-                (x for x in rows if x["system"] == "lucidnet" and x["optimizer"] == r["optimizer"]),
-                None,
-            )
-            speed = lucid["speedup"].get(r["system"]) if lucid else None
-            pred = lucid.get("predict_speedup", {}).get(r["system"]) if lucid else None
-            spread_key = "predict_samples_per_s_spread"
-            lines.append(
-                f"| {r['system']} | {r['optimizer']} "
-                f"| {fmt_spread(r['seconds_per_epoch'], r.get('seconds_per_epoch_spread'), '.4f')} "
-                f"| {fmt_rate(r['samples_per_s'])} | {fmt(r['gflops'], '.2f')} "
-                f"| {fmt(r['pct_gemm_peak'], '.1f')} | {fmt(r['peak_rss_mb'], '.1f')} "
-                f"| {fmt(r['train_extra_mb'], '.1f')} | {fmt(r['accuracy'], '.4f')} "
-                f"| {fmt_spread(r['predict_samples_per_s'], r.get(spread_key))} "
-                f"| {'–' if speed is None else f'{speed:.2f}×'} "
-                f"| {'–' if pred is None else f'{pred:.2f}×'} |"
-            )
-        cores = [r for r in rows if r.get("core_predict_samples_per_s")]
-        if cores:
-            lines += [
-                "",
-                "lucidnet's bare core alone (`network_.predict_output`, no input checks or "
-                "labels; not comparable with the `predict_proba` columns): "
-                + "; ".join(
-                    f"{r['optimizer']} "
-                    + fmt_spread(
-                        r["core_predict_samples_per_s"], r.get("core_predict_samples_per_s_spread")
-                    )
-                    + " samples/s"
-                    for r in cores
-                )
-                + ".",
-            ]
-        lines.append("")
-    if report["missing_jobs"]:
-        lines += ["Jobs without a result:", ""]
-        lines += [
-            f"- {j['system']} {j['config']} {j['optimizer']}: {j['why']}"
-            for j in report["missing_jobs"]
-        ]
-        lines.append("")
-    if report["targets"]:
-        lines += [
-            "## Targets (issue 7; this run's medians)",
-            "",
-            "| target | value | goal | met |",
-            "|---|---:|---|---|",
-        ]
-        for t in report["targets"]:
-            met = "–" if t["met"] is None else ("yes" if t["met"] else "**no**")
-            lines.append(f"| {t['target']} | {fmt(t['value'], '.3g')} | {t['goal']} | {met} |")
-        lines.append("")
-    lines += [
-        "Columns: *peak MB* is the peak resident memory above the process before the data "
-        "were made (data, model, training); *train + MB* is what model creation and training "
-        "added above the data; *lucidnet faster by* is this row's seconds per epoch divided "
-        "by lucidnet's (same optimizer); the full pairwise ratios are in latest.json.",
-        "",
-    ]
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------- main
@@ -479,6 +318,46 @@ def main(argv: list[str] | None = None) -> int:
     gemm_runs: list[dict[str, Any]] = []
     runs: list[dict[str, Any]] = []
     missing: list[dict[str, Any]] = []
+    per_epoch = [s for s in systems if s in PER_EPOCH_SYSTEMS]
+    whole_fit = [s for s in systems if s in WHOLE_FIT_SYSTEMS]
+
+    def record(
+        system: str, config: str, name: str, threads: int | None, optimizer: str, r: int,
+        job: list[str],
+    ) -> None:  # fmt: skip
+        """Run one job; keep its result in ``runs``, or why it has none in ``missing``."""
+        result = run_job(
+            ["--system", system, "--config", config, "--seed", str(args.seed), *job],
+            args.timeout,
+            job_environment(threads),
+        )
+        result.update(
+            system=system, config=name, base_config=config, threads=threads,
+            optimizer=optimizer, repeat=r,
+        )  # fmt: skip
+        if "skipped" in result or "error" in result:
+            why = result.get("skipped") or result.get("error")
+            missing.append(
+                {
+                    "system": system,
+                    "config": name,
+                    "optimizer": optimizer,
+                    "why": why,
+                    "stderr_tail": result.get("stderr_tail"),
+                }
+            )
+            print(f"  {name} {optimizer} {system}: {why}", flush=True)
+            return
+        runs.append(result)
+        if system in WHOLE_FIT_SYSTEMS:
+            timing = (
+                f"{result['fit_seconds']:.3f} s/fit (first, cold: "
+                f"{result['first_fit_seconds']:.3f} s), n_iter {result.get('n_iter')}"
+            )
+        else:
+            timing = f"{result['seconds_per_epoch']:.4f} s/epoch"
+        print(f"  {name} {optimizer} {system}: {timing}, acc {result['accuracy']:.3f}", flush=True)
+
     for r in range(args.repeats):
         gemm = run_job(
             [
@@ -499,67 +378,30 @@ def main(argv: list[str] | None = None) -> int:
         )
         for config, threads, name in variants:
             for optimizer in optimizers:
-                for system in rotated(systems, r):
-                    result = run_job(
-                        [
-                            "--system",
-                            system,
-                            "--config",
-                            config,
-                            "--optimizer",
-                            optimizer,
-                            "--epochs",
-                            str(args.epochs),
-                            "--seed",
-                            str(args.seed),
-                        ],
-                        args.timeout,
-                        job_environment(threads),
-                    )
-                    result.update(
-                        system=system, config=name, base_config=config, threads=threads,
-                        optimizer=optimizer, repeat=r,
-                    )  # fmt: skip
-                    if "skipped" in result or "error" in result:
-                        why = result.get("skipped") or result.get("error")
-                        missing.append(
-                            {
-                                "system": system,
-                                "config": name,
-                                "optimizer": optimizer,
-                                "why": why,
-                                "stderr_tail": result.get("stderr_tail"),
-                            }
-                        )
-                        print(f"  {name} {optimizer} {system}: {why}", flush=True)
-                    else:
-                        runs.append(result)
-                        print(
-                            f"  {name} {optimizer} {system}: "
-                            f"{result['seconds_per_epoch']:.4f} s/epoch, "
-                            f"acc {result['accuracy']:.3f}",
-                            flush=True,
-                        )
+                for system in rotated(per_epoch, r):
+                    job = ["--optimizer", optimizer, "--epochs", str(args.epochs)]
+                    record(system, config, name, threads, optimizer, r, job)
+            for system in rotated(whole_fit, r):  # once per variant: they pick their optimizer
+                record(system, config, name, threads, "own", r, [])
 
     peak = max((g.get("gflops", 0.0) for g in gemm_runs), default=0.0)
-    summary = []
+    summary, whole_summary = [], []
     for config, _, name in variants:
         for optimizer in optimizers:
-            rows = []
-            for system in systems:
-                mine = [
-                    x
-                    for x in runs
-                    if (x["system"], x["config"], x["optimizer"]) == (system, name, optimizer)
-                ]
-                if mine:
-                    rows.append(summarize(CONFIGS[config], optimizer, system, mine, peak, name))
-            speed = pairwise(rows, "seconds_per_epoch", higher_is_better=False)
-            pred = pairwise(rows, "predict_samples_per_s", higher_is_better=True)
-            for row in rows:
-                row["speedup"] = speed.get(row["system"], {})
-                row["predict_speedup"] = pred.get(row["system"], {})
+            rows = [
+                summarize(CONFIGS[config], optimizer, system, mine, peak, name)
+                for system in per_epoch
+                if (mine := runs_of(runs, system, name, optimizer))
+            ]
+            compare(rows, "seconds_per_epoch", "speedup")
             summary += rows
+        rows = [
+            summarize_whole_fit(CONFIGS[config], system, mine, name)
+            for system in whole_fit
+            if (mine := runs_of(runs, system, name, "own"))
+        ]
+        compare(rows, "fit_seconds", "fit_speedup")
+        whole_summary += rows
 
     unique_missing = {(m["system"], m["config"], m["optimizer"], m["why"]): m for m in missing}
     report = {
@@ -576,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
             "variants": [{"config": c, "threads": t, "label": n} for c, t, n in variants],
             "optimizers": optimizers,
             "systems": requested,
+            "per_epoch_systems": per_epoch,
+            "whole_fit_systems": whole_fit,
             "repeats": args.repeats,
             "epochs": args.epochs,
             "seed": args.seed,
@@ -599,6 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         "gemm_peak_gflops": peak,
         "gemm_runs": gemm_runs,
         "summary": summary,
+        "whole_fit": whole_summary,
         "targets": check_targets(summary),
         "runs": runs,
     }

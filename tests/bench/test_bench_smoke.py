@@ -81,6 +81,8 @@ def test_tiny_run_writes_json_and_markdown(tmp_path):
     assert report["versions"]["numpy"] and report["versions"]["scikit-learn"]
     assert report["gemm_peak_gflops"] > 0
     assert report["missing_jobs"] == [], report["missing_jobs"]
+    assert report["whole_fit"] == []  # no whole-fit system asked for
+    assert report["targets"] == []  # tiny is the smoke configuration: no targets
 
     assert report["commit"] and report["commit"] != "unknown (not a git checkout)"
 
