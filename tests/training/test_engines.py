@@ -119,3 +119,30 @@ def test_small_products_train_on_one_blas_thread(binary, monkeypatch):
     monkeypatch.setenv("LUCIDNET_BLAS_THREADS", "default")
     Trainer(small, callbacks=[Threads()]).fit(X, Y, epochs=1)
     assert seen[-1] == outside
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw"])
+def test_a_large_theta_updated_in_pieces_gives_the_same_weights(binary, monkeypatch, optimizer):
+    from lucidnet.training import engines
+
+    X, Y = binary
+
+    def train():
+        net = Network([3, 40, 30, 1], seed=0)
+        trainer = Trainer(net, optimizer=optimizer, learning_rate=0.05, batch_size=8, seed=1)
+        trainer.fit(X, Y, epochs=2)
+        return trainer
+
+    whole = train()
+    assert whole._engine._split is None
+    monkeypatch.setattr(engines, "SPLIT_UPDATE", 100)  # this network's 1,431 parameters split
+    pieces = train()
+    split = pieces._engine._split
+    assert split is not None and len(split.pieces) > 2 * split.workers - 1
+    for a, b in zip(whole.params, pieces.params, strict=True):
+        np.testing.assert_array_equal(a, b)  # element-wise: the pieces make the same update
+    for a, b in zip(whole.optimizer.state, pieces.optimizer.state, strict=True):
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b)
+        else:
+            assert a == b  # Adam's t advanced once per step, not once per piece

@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from lucidnet.core.activations import Activation, get_activation
+from lucidnet.core.architecture import check_dtype, check_layer_sizes, layer_activations
 from lucidnet.core.arrays import device_of, is_concrete, move_to, namespace
 from lucidnet.core.init import initial_weights
-from lucidnet.core.losses import Output, get_output, output_names
+from lucidnet.core.losses import Output, get_output
 
 __all__ = ["Cache", "Grads", "Network"]
 
@@ -114,12 +115,12 @@ class Network:
         dtype: Any = np.float64,
         init: str | None = None,
     ) -> None:
-        n = _check_layer_sizes(layer_sizes)
+        n = check_layer_sizes(layer_sizes)
         if init not in (None, "he", "glorot"):
             raise ValueError(f"init must be None, 'he' or 'glorot'; got {init!r}.")
         L = len(n) - 1
-        names = _layer_activations(L, hidden_activation, output, activations)
-        self.dtype = _check_dtype(dtype)
+        names = layer_activations(L, hidden_activation, output, activations)
+        self.dtype = check_dtype(dtype)
         self.n = n
         self.L = L
         self.g: dict[int, Any] = {  # Activation for l < L, Output for l = L
@@ -189,7 +190,7 @@ class Network:
     def astype(self, dtype: Any) -> Network:
         """A copy whose parameters are converted to ``dtype`` (float32 or float64)."""
         new = copy.copy(self)
-        new.dtype = _check_dtype(dtype)
+        new.dtype = check_dtype(dtype)
         xp = namespace(*self.W.values())
         target = _namespace_dtype(xp, new.dtype)
         new.W = {l: xp.astype(w, target, copy=True) for l, w in self.W.items()}
@@ -549,47 +550,6 @@ def _dropout_mask(A: Array, p: float, rng: Any) -> Array:
     if isinstance(U, np.ndarray) and xp is not np:
         U = xp.asarray(U, device=device_of(A))
     return xp.astype(U >= p, A.dtype) / (1.0 - p)
-
-
-def _check_layer_sizes(layer_sizes: Sequence[int]) -> list[int]:
-    try:
-        n = [int(s) for s in layer_sizes]
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"layer_sizes must be a sequence of ints [n0, n1, ..., nL]; got {layer_sizes!r}."
-        ) from None
-    if len(n) < 2 or any(s < 1 for s in n) or any(int(s) != s for s in layer_sizes):
-        raise ValueError(
-            "layer_sizes must list at least two positive widths [n0, ..., nL]; "
-            f"got {list(layer_sizes)}."
-        )
-    return n
-
-
-def _layer_activations(
-    L: int, hidden: str, output: str, activations: Sequence[str] | None
-) -> list[str]:
-    if activations is None:
-        return [hidden] * (L - 1) + [output]
-    names = [activations] if isinstance(activations, str) else list(activations)
-    if len(names) != L:
-        raise ValueError(
-            f"activations must give one name per layer 1..L = {L} (the last is the output); "
-            f"got {len(names)}: {names}."
-        )
-    if names[-1] not in output_names():
-        raise ValueError(
-            f"The last entry of activations is the output layer and must be one of "
-            f"{output_names()}; got {names[-1]!r}."
-        )
-    return names
-
-
-def _check_dtype(dtype: Any) -> Any:
-    dt = np.dtype(dtype)
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be float32 or float64; got {dt}.")
-    return dt.type
 
 
 def _numpy_dtype_of(a: Array) -> Any:

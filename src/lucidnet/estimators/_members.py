@@ -69,4 +69,4 @@ def forward_rows(net: Network, X: Any, what: str) -> Any:
         width = net.n[L - 1] * K if what == "phi" else net.n[L]
         W = net.W[1]
         return xp.empty((0, width), dtype=W.dtype, device=device_of(W))
-    return xp.concat(parts, axis=0)
+    return parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)

@@ -372,14 +372,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if self.network_.output.name == "softmax":
             log_p = log_softmax(Z.T).T
         else:
-            # log σ(z) = −log(1 + e^(−z)), log(1 − σ(z)) = −log(1 + e^(z)), both stable;
+            # log σ(z) = min(z, 0) − log(1 + e^(−|z|)), log(1 − σ(z)) = log σ(−z)
+            # = −max(z, 0) − log(1 + e^(−|z|)): stable, one exp and one log1p for both;
             # binary: [log σ(−z), log σ(z)] (1 − σ(z) would round to 0 for z > 37).
-            zero = xp.zeros_like(Z)
-            log_p = -xp.logaddexp(zero, -Z)
+            soft = xp.log1p(xp.exp(-xp.abs(Z)))
+            log_p = xp.minimum(Z, 0.0) - soft
             if Z.shape[1] == 1 and not self._multilabel:
-                log_p = xp.concat([-xp.logaddexp(zero, Z), log_p], axis=1)
+                log_p = xp.concat([-xp.maximum(Z, 0.0) - soft, log_p], axis=1)
         floor = math.log(float(xp.finfo(Z.dtype).smallest_normal))
-        return xp.where(log_p < floor, xp.full_like(log_p, floor), log_p)
+        return xp.maximum(log_p, floor)
 
     def predict(self, X: Any) -> Any:
         """Predicted labels (an indicator matrix for multilabel targets).

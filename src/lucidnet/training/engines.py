@@ -15,7 +15,10 @@ epoch, at the boundary (the rollback point for Ctrl-C and divergence, and the be
 weights), which is cheap next to an epoch of steps.
 
 BLAS threads are chosen by problem size (:func:`blas_threads`): a small layer's products
-run faster on one thread than spread over several.
+run faster on one thread than spread over several. A large θ (≥ ``SPLIT_UPDATE`` entries)
+is updated in pieces, one per core at a time (:class:`SplitUpdate`): the rule is
+element-wise, NumPy releases the GIL in its loops, and each piece takes its gradient
+straight from ``dW[l]``, so the gradients are never copied into one vector.
 
 The same engine runs any Array-API library (PyTorch, CuPy...): where slicing and
 reshaping might copy, the views are taken again after each step.
@@ -39,13 +42,23 @@ from lucidnet.training.minibatch import minibatches
 if TYPE_CHECKING:
     from lucidnet.training.loop import Trainer
 
-__all__ = ["SMALL_PRODUCT", "NumpyEngine", "blas_threads", "clip_vector", "step_products"]
+__all__ = [
+    "SMALL_PRODUCT",
+    "SPLIT_UPDATE",
+    "NumpyEngine",
+    "SplitUpdate",
+    "blas_threads",
+    "clip_vector",
+    "step_products",
+]
 
 Array = Any
 
 # Below this many multiply-adds in a step's largest product, BLAS runs on one thread: the
 # threads' start and synchronisation cost more than they save (benchmarks/NOTES.md §6).
 SMALL_PRODUCT = 2_000_000
+# From this many parameters on, the optimizer's passes over θ run in pieces on every core.
+SPLIT_UPDATE = 1_000_000
 
 
 def step_products(net: Network, batch_size: int) -> int:
@@ -93,6 +106,57 @@ def clip_vector(g: Array, max_norm: float) -> Array:
     return g * xp.where(norm > max_norm, max_norm / norm, xp.ones_like(norm))
 
 
+class SplitUpdate:
+    """``optimizer.update`` on pieces of θ at once, one thread per core (large θ only).
+
+    θ is cut into contiguous pieces of about P / (2 · cores) entries, each inside one
+    parameter array, so piece k reads its gradient from that array's ``dW[l]`` or
+    ``db[l]`` (a view, no copy) and its state from the same slice of each state vector.
+    The rule is element-wise, so the pieces together make exactly the whole update; a
+    scalar of the state (Adam's step count t) advances once.
+    """
+
+    def __init__(self, like: list[Array]) -> None:
+        import os
+
+        self.workers = max(1, os.cpu_count() or 1)
+        sizes = [int(np.prod(p.shape)) for p in like]
+        self.total = sum(sizes)
+        target = max(1, self.total // (2 * self.workers))
+        self.pieces: list[tuple[int, int, int, int]] = []  # (array i, start in it, θ start, stop)
+        start = 0
+        for i, size in enumerate(sizes):
+            for a in range(0, size, target):
+                b = min(a + target, size)
+                self.pieces.append((i, a, start + a, start + b))
+            start += size
+        self._pool: Any = None
+
+    def __call__(
+        self, optimizer: Any, theta: Array, grads: list[Array], state: tuple[Any, ...], lr: float
+    ) -> tuple[Array, tuple[Any, ...]]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="lucidnet-update")
+        flat = [g.reshape(-1) for g in grads]
+        vectors = [hasattr(p, "shape") and p.shape == (self.total,) for p in state]
+
+        def piece(i: int, a: int, s: int, e: int) -> tuple[Any, ...]:
+            part = tuple(p[s:e] if v else p for p, v in zip(state, vectors, strict=True))
+            return optimizer.update(theta[s:e], flat[i][a : a + e - s], part, lr)[1]
+
+        futures = [self._pool.submit(piece, *p) for p in self.pieces]
+        results = [f.result() for f in futures]  # all of them: every piece must finish
+        first = results[0]
+        return theta, tuple(p if v else q for p, q, v in zip(state, first, vectors, strict=True))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
+
+
 class NumpyEngine:
     """Epochs of minibatch steps, in Python, over one flat parameter buffer.
 
@@ -107,6 +171,7 @@ class NumpyEngine:
         self._g: Array | None = None
         self._like: list[Array] = []
         self._views: list[Array] = []
+        self._split: SplitUpdate | None = None
 
     # ------------------------------------------------------------------ state
 
@@ -125,6 +190,17 @@ class NumpyEngine:
         self._like = list(params)
         self.theta = pack(params)  # a new array: the arrays passed in are never changed
         self._g = xp.empty_like(self.theta) if xp is np else None
+        # in pieces: a large θ, no clipping (it needs the whole norm first), and no batch
+        # callback (the pieces use dW[l] itself as scratch, which such a callback may read)
+        split = (
+            xp is np
+            and trainer.net.n_parameters >= SPLIT_UPDATE
+            and trainer.clip_norm is None
+            and not trainer.batch_callbacks()
+        )
+        if self._split is not None:
+            self._split.close()
+        self._split = SplitUpdate(self._like) if split else None
         self._bind(trainer.net)
 
     def load(self, trainer: Trainer, theta: Array) -> None:
@@ -175,7 +251,7 @@ class NumpyEngine:
         state = optimizer.state
         if optimizer.needs_state(state):
             state = optimizer.init_state(self._like)
-        theta, gbuf = self.theta, self._g
+        theta, gbuf, split = self.theta, self._g, self._split
         total = weight = 0.0
         order = minibatches(n_train, trainer.batch_size, rng if trainer.shuffle else None)
         for batch, idx in enumerate(order, start=1):
@@ -204,13 +280,16 @@ class NumpyEngine:
                 trainer.rollback()
                 raise Diverged(epoch, batch, f"the loss became {J}", lr)
             grads = net.backward(cache, Yb, alpha, sample_weight=sb)
-            if fast:
-                g = np.concatenate([d.reshape(-1) for d in gradients(grads)], out=gbuf)
+            if split is not None:
+                theta, state = split(optimizer, theta, gradients(grads), state, lr)
             else:
-                g = pack(gradients(grads))
-            if clip_norm is not None:
-                g = clip_vector(g, clip_norm)
-            theta, state = optimizer.update(theta, g, state, lr)
+                if fast:
+                    g = np.concatenate([d.reshape(-1) for d in gradients(grads)], out=gbuf)
+                else:
+                    g = pack(gradients(grads))
+                if clip_norm is not None:
+                    g = clip_vector(g, clip_norm)
+                theta, state = optimizer.update(theta, g, state, lr)
             if theta is not self.theta or not fast:  # a library without views: bind again
                 self.theta = theta
                 self._bind(net)
