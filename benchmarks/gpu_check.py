@@ -12,11 +12,14 @@ max|a − b| / max|b| < 1e-4 for
 
 - the forward pass (Z[l], A[l]) and the backward pass (dW[l], db[l]) on one minibatch;
 - one epoch of the Trainer with SGD and with Adam (same seed: same shuffle), the weights;
-- ``MLPClassifier(device=...)`` for two epochs on NumPy input: ``predict_proba``.
+- ``MLPClassifier(device=...)`` for two epochs on NumPy input: ``predict_proba``;
+- with JAX installed (a CUDA build of jaxlib for a GPU): one epoch of the Trainer with
+  ``engine="jax"`` (on JAX's default device) against the NumPy engine, the weights.
 
 Speed on the L configuration (20,000 × 784, hidden (1024, 1024), B = 256, one sigmoid
 output, binary cross-entropy, SGD at 0.05, float32): seconds per epoch of lucidnet's Trainer
-on the device against a plain PyTorch loop on the same device (``nn.Sequential``,
+on the device (and, with JAX, of ``engine="jax"`` on JAX's default device) against a plain
+PyTorch loop on the same device (``nn.Sequential``,
 ``BCEWithLogitsLoss``, ``randperm`` + ``index_select`` per minibatch, ``zero_grad``,
 ``backward``, ``step``). One warm-up epoch each, then ``--epochs`` timed epochs
 (synchronised); medians reported. Data: Gaussian inputs labelled by a fixed random tanh
@@ -142,6 +145,38 @@ def time_lucidnet(xt: Any, device: Any, X: Any, Y: Any, cfg: dict[str, Any], epo
     return times
 
 
+def jax_engine_error(cfg: dict[str, Any]) -> float:
+    """One epoch of engine="jax" against the NumPy engine (same seed), float32 weights."""
+    from lucidnet import Network
+    from lucidnet.core.parameters import parameters
+    from lucidnet.training import Trainer
+
+    X, Y = make_data(min(cfg["n"], 4096), cfg["features"], seed=2)
+    weights = []
+    for engine in ("numpy", "jax"):
+        net = Network([cfg["features"], *cfg["hidden"], 1], seed=0, dtype=np.float32)
+        trainer = Trainer(net, optimizer="adam", batch_size=cfg["batch"], seed=0, engine=engine)
+        trainer.fit(X, Y, epochs=1)
+        weights.append(parameters(net))
+    return max(relative_error(a, b) for a, b in zip(weights[1], weights[0], strict=True))
+
+
+def time_lucidnet_jax(X: np.ndarray, Y: np.ndarray, cfg: dict[str, Any], epochs: int) -> list:
+    from lucidnet import Network
+    from lucidnet.training import Trainer
+
+    net = Network([cfg["features"], *cfg["hidden"], 1], seed=0, dtype=np.float32)
+    trainer = Trainer(net, optimizer="sgd", learning_rate=LEARNING_RATE,
+                      batch_size=cfg["batch"], seed=0, engine="jax")  # fmt: skip
+    trainer.fit(X, Y, epochs=1)  # warm-up: compiles the epoch
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        trainer.fit(X, Y, epochs=trainer.epoch + 1)  # returns with the weights on the host
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def time_torch(device: Any, X: Any, Y: Any, cfg: dict[str, Any], epochs: int) -> list:
     import torch
 
@@ -202,6 +237,14 @@ def main(argv: list[str] | None = None) -> int:
         "tolerance": TOLERANCE,
     }
     errors = correctness(xt, device, cfg)
+    try:
+        import jax
+
+        report["jax_devices"] = [str(d) for d in jax.devices()]
+        errors["trainer_jax_engine_adam_epoch"] = jax_engine_error(cfg)
+    except ImportError:
+        jax = None
+        report["jax_devices"] = None  # the JAX engine is not measured without JAX
     report["relative_errors"] = errors
     report["correct"] = all(e < TOLERANCE for e in errors.values())
 
@@ -216,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
         "pytorch_runs": plain,
     }
     report["lucidnet_over_pytorch"] = statistics.median(lucid) / statistics.median(plain)
+    if jax is not None:
+        on_jax = time_lucidnet_jax(X, Y, cfg, args.epochs)
+        report["seconds_per_epoch"]["lucidnet_jax_engine"] = statistics.median(on_jax)
+        report["seconds_per_epoch"]["lucidnet_jax_engine_runs"] = on_jax
+        report["lucidnet_jax_over_pytorch"] = statistics.median(on_jax) / statistics.median(plain)
     print(json.dumps(report, indent=2))
     return 0 if report["correct"] else 1
 

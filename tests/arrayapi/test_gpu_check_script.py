@@ -31,3 +31,7 @@ def test_gpu_check_runs_on_the_cpu_and_agrees_with_numpy():
     assert max(errors.values()) < report["tolerance"] == 1e-4
     speed = report["seconds_per_epoch"]
     assert speed["lucidnet_on_torch"] > 0 and speed["pytorch_loop"] > 0
+    pytest.importorskip("jax")  # the JAX engine: checked and timed when JAX is installed
+    assert report["jax_devices"]
+    assert errors["trainer_jax_engine_adam_epoch"] < 1e-4
+    assert speed["lucidnet_jax_engine"] > 0

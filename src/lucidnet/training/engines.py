@@ -55,8 +55,10 @@ __all__ = [
 Array = Any
 
 # Below this many multiply-adds in a step's largest product, BLAS runs on one thread: the
-# threads' start and synchronisation cost more than they save (benchmarks/NOTES.md §6).
-SMALL_PRODUCT = 2_000_000
+# threads' start and synchronisation cost more than they save, and far more when another
+# process holds a core (benchmarks/NOTES.md, issue 15: equal at 61 k on a quiet machine,
+# 10x slower with two threads under load; two threads win from about 500 k).
+SMALL_PRODUCT = 200_000
 # From this many parameters on, the optimizer's passes over θ run in pieces on every core.
 SPLIT_UPDATE = 1_000_000
 

@@ -53,6 +53,7 @@ __all__ = ["JaxEngine"]
 Array = Any
 
 _COMPILED: dict[tuple[Any, ...], Any] = {}  # one compiled epoch per architecture and setting
+UNROLL = 1  # minibatch steps per iteration of the compiled loop
 
 
 def _import_jax() -> Any:
@@ -243,7 +244,13 @@ class JaxEngine:
 
 
 def _epoch_function(trainer: Trainer, like: list[np.ndarray], weighted: bool) -> Any:
-    """The epoch as a pure function of (θ, state, X, Y, S, rows, valid, lrs, key)."""
+    """The epoch as a pure function of (θ, state, X, Y, S, rows, valid, lrs, key).
+
+    Inside the loop the parameters are carried as the list [W[1], b[1], ..., b[L]] and
+    the state vectors as the matching pieces, and ``optimizer.update`` runs once per
+    array: the rule is element-wise, so this is the same update as on the flat θ, with
+    no concatenation or slicing per step (θ is cut once per epoch, and joined after).
+    """
     import jax
 
     jnp = jax.numpy
@@ -252,40 +259,64 @@ def _epoch_function(trainer: Trainer, like: list[np.ndarray], weighted: bool) ->
     optimizer, alpha = trainer.optimizer, trainer.alpha
     dropout, clip_norm = trainer.dropout, trainer.clip_norm
     shapes = [np.empty(p.shape, dtype=np.bool_) for p in like]  # shapes only, for unpack
+    total = sum(p.size for p in like)
+
+    def cut(state: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """The state as one tuple per parameter array (vectors cut, scalars shared)."""
+        parts = [
+            unpack(p, shapes) if getattr(p, "shape", None) == (total,) else [p] * len(shapes)
+            for p in state
+        ]
+        return [tuple(part[i] for part in parts) for i in range(len(shapes))]
+
+    def join(pieces: list[tuple[Any, ...]], like_state: tuple[Any, ...]) -> tuple[Any, ...]:
+        out = []
+        for k, p in enumerate(like_state):
+            if getattr(p, "shape", None) == (total,):
+                out.append(pack([piece[k] for piece in pieces]))
+            else:
+                out.append(pieces[0][k])  # a scalar (Adam's t): the same in every piece
+        return tuple(out)
 
     def epoch(theta, state, X, Y, S, rows, valid, lrs, key):
         def step(carry: Any, batch: Any) -> Any:
-            theta, state, key = carry
+            params, pieces, key = carry
             rows, valid, lr = batch
             model = copy.copy(template)
             model.W, model.b = {}, {}
-            set_parameters(model, unpack(theta, shapes))
+            set_parameters(model, params)
             A0 = jnp.take(X, rows, axis=0).T
             Yb = jnp.take(Y, rows, axis=0).T
             sb = None
             if weighted:
                 sb = valid if S is None else jnp.take(S, rows) * valid
-            key, sub = jax.random.split(key)
-            masks = _KeyedUniform(sub, theta.dtype) if dropout else None
+            masks = None
+            if dropout:  # the keys advance only when masks are drawn
+                key, sub = jax.random.split(key)
+                masks = _KeyedUniform(sub, A0.dtype)
             cache = model.forward(A0, dropout=dropout, rng=masks)
             J = model.objective(cache, Yb, alpha, sample_weight=sb)
-            g = pack(gradients(model.backward(cache, Yb, alpha, sample_weight=sb)))
+            grads = gradients(model.backward(cache, Yb, alpha, sample_weight=sb))
             if clip_norm is not None:
-                g = clip_vector(g, clip_norm)
-            new_theta, new_state = optimizer.update(theta, g, state, lr)
-            weight = jnp.sum(sb) if sb is not None else jnp.asarray(rows.shape[0], theta.dtype)
+                grads = unpack(clip_vector(pack(grads), clip_norm), shapes)
+            stepped = [
+                optimizer.update(p, g, piece, lr)
+                for p, g, piece in zip(params, grads, pieces, strict=True)
+            ]
+            new = ([p for p, _ in stepped], [piece for _, piece in stepped])
+            weight = jnp.sum(sb) if sb is not None else jnp.asarray(rows.shape[0], A0.dtype)
             if S is not None:  # a batch whose rows all weigh 0 takes no step
                 keep = weight > 0
-                new_theta = jnp.where(keep, new_theta, theta)
-                new_state = jax.tree_util.tree_map(
-                    lambda new, old: jnp.where(keep, new, old), new_state, state
+                new = jax.tree_util.tree_map(
+                    lambda a, b: jnp.where(keep, a, b), new, (params, pieces)
                 )
-            return (new_theta, new_state, key), (J, weight)
+            return (*new, key), (J, weight)
 
-        (theta, state, _), (J, weights) = jax.lax.scan(
-            step, (theta, state, key), (rows, valid, lrs)
+        carry = (unpack(theta, shapes), cut(state), key)
+        (params, pieces, _), (J, weights) = jax.lax.scan(
+            step, carry, (rows, valid, lrs), unroll=UNROLL
         )
-        return theta, state, J, weights
+        return pack(params), join(pieces, state), J, weights
 
     return epoch
 
