@@ -80,6 +80,7 @@ class JaxEngine:
         self._like: list[np.ndarray] = []
         self._data: tuple[Any, ...] = ()
         self._x64 = False
+        self._unused_key: Any = None
 
     # ------------------------------------------------------------------ state
 
@@ -161,7 +162,7 @@ class JaxEngine:
         sizes = np.full(n_batches, B)
         sizes[-1] = n_train - (n_batches - 1) * B
         lrs = self._rates(trainer, sizes)
-        seed = int(rng.integers(2**32)) if trainer.dropout else 0
+        seed = int(rng.integers(2**32)) if trainer.dropout else None
         optimizer = trainer.optimizer
         with jax.enable_x64(self._x64):
             dtype = self._data[0].dtype
@@ -179,7 +180,7 @@ class JaxEngine:
                 jnp.asarray(rows.reshape(n_batches, B)),
                 jnp.asarray(valid.reshape(n_batches, B)),
                 jnp.asarray(lrs, dtype=dtype),
-                jax.random.key(seed),
+                self._key(seed),
             )
             J, weights = np.asarray(J, dtype=np.float64), np.asarray(weights, dtype=np.float64)
         stepped = weights > 0
@@ -199,6 +200,14 @@ class JaxEngine:
             weights = np.where(stepped, sizes, 0.0)
         self._replay(trainer, J, sizes, stepped)
         return float(np.sum(np.where(stepped, J, 0.0) * weights)), float(np.sum(weights))
+
+    def _key(self, seed: int | None) -> Any:
+        """The epoch's dropout key (made once and reused when there is no dropout)."""
+        if seed is not None:
+            return self._jax.random.key(seed)
+        if self._unused_key is None:
+            self._unused_key = self._jax.random.key(0)
+        return self._unused_key
 
     def _rates(self, trainer: Trainer, sizes: np.ndarray) -> np.ndarray:
         """η of every step of the epoch, from the schedule (it depends on counters only)."""
@@ -237,6 +246,7 @@ class JaxEngine:
             trainer.clip_norm,
             weighted,
             tuple(tuple(p.shape) for p in self._like),
+            UNROLL,
         )
         if key not in _COMPILED:
             _COMPILED[key] = self._jax.jit(_epoch_function(trainer, self._like, weighted))
