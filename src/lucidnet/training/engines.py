@@ -59,6 +59,8 @@ Array = Any
 # process holds a core (benchmarks/NOTES.md, issue 15: equal at 61 k on a quiet machine,
 # 10x slower with two threads under load; two threads win from about 500 k).
 SMALL_PRODUCT = 200_000
+_CONTROLLER: Any = None  # threadpoolctl's view of the loaded libraries, made at first use
+
 # From this many parameters on, the optimizer's passes over θ run in pieces on every core.
 SPLIT_UPDATE = 1_000_000
 
@@ -84,9 +86,12 @@ def blas_threads(net: Network, batch_size: int) -> AbstractContextManager[Any]:
         return nullcontext()
     if step_products(net, batch_size) >= SMALL_PRODUCT:
         return nullcontext()
-    from threadpoolctl import threadpool_limits
+    global _CONTROLLER
+    if _CONTROLLER is None:  # finding the loaded BLAS libraries takes milliseconds: once
+        from threadpoolctl import ThreadpoolController
 
-    return threadpool_limits(limits=1, user_api="blas")
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def clip_vector(g: Array, max_norm: float) -> Array:

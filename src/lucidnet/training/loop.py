@@ -32,6 +32,7 @@ import math
 import sys
 import time
 from collections.abc import Iterable
+from contextlib import nullcontext
 from functools import partial
 from typing import Any
 
@@ -394,7 +395,8 @@ class Trainer:
         if self.epoch >= epochs:
             return self.history
         self.checks_finite = any(isinstance(cb, TerminateOnNaN) for cb in self.callbacks)
-        with blas_threads(net, self.batch_size):
+        threads = blas_threads(net, self.batch_size) if self.engine == "numpy" else nullcontext()
+        with threads:
             self._run(X, Y, s, train_idx, val, metrics, epochs, xp)
         return self.history
 
