@@ -161,6 +161,18 @@ def preload(system: str) -> None:
         importlib.import_module("jax").devices()
 
 
+def held_out(runner: Any, cfg: Config, X_test: np.ndarray, y_test: np.ndarray) -> tuple:
+    """(accuracy on the held-out rows, predict_proba samples/s in blocks of PREDICT_BATCH)."""
+    proba = np.concatenate(
+        [
+            runner.predict_proba(X_test[s : s + PREDICT_BATCH])
+            for s in range(0, cfg.n_test, PREDICT_BATCH)
+        ]
+    )
+    accuracy = float(np.mean((proba > 0.5) == (y_test > 0.5)))
+    return accuracy, predict_throughput(runner.predict_proba, X_test, cfg.predict_seconds)
+
+
 def run_training_job(system: str, cfg: Config, optimizer: str, epochs: int, seed: int) -> dict:
     preload(system)
     rss_before_data = current_rss_mb()
@@ -187,14 +199,7 @@ def run_training_job(system: str, cfg: Config, optimizer: str, epochs: int, seed
             times.append(time.perf_counter() - t0)
     train_peak = peak_rss_mb()
 
-    proba = np.concatenate(
-        [
-            runner.predict_proba(X_test[s : s + PREDICT_BATCH])
-            for s in range(0, cfg.n_test, PREDICT_BATCH)
-        ]
-    )
-    accuracy = float(np.mean((proba > 0.5) == (y_test > 0.5)))
-    predict = predict_throughput(runner.predict_proba, X_test, cfg.predict_seconds)
+    accuracy, predict = held_out(runner, cfg, X_test, y_test)
     core = None
     if isinstance(runner, LucidnetRunner):
         core = predict_throughput(runner.core_predict_proba, X_test, cfg.predict_seconds)
@@ -250,14 +255,7 @@ def run_whole_fit_job(system: str, cfg: Config, seed: int) -> dict:
     seconds = time.perf_counter() - t0
     train_peak = peak_rss_mb()
 
-    proba = np.concatenate(
-        [
-            runner.predict_proba(X_test[s : s + PREDICT_BATCH])
-            for s in range(0, cfg.n_test, PREDICT_BATCH)
-        ]
-    )
-    accuracy = float(np.mean((proba > 0.5) == (y_test > 0.5)))
-    predict = predict_throughput(runner.predict_proba, X_test, cfg.predict_seconds)
+    accuracy, predict = held_out(runner, cfg, X_test, y_test)
     return {
         "system": system,
         "kind": "whole_fit",

@@ -301,6 +301,21 @@ def test_binary_predict_proba_keeps_precision_for_confident_predictions():
     np.testing.assert_allclose(np.log(proba), clf.predict_log_proba(X), rtol=1e-10, atol=1e-12)
 
 
+def test_binary_log_proba_is_the_log_sigmoid_of_the_decision_function():
+    from scipy.special import log_expit
+
+    X = np.linspace(-3, 3, 40)[:, None]
+    clf = MLPClassifier((3,), max_iter=2, random_state=0).fit(X, (X[:, 0] > 0).astype(int))
+    clf.network_.W[2] = clf.network_.W[2] * 200.0  # z from about −600 to 600: both tails
+    z = clf.decision_function(X)
+    assert z.min() < -40 and z.max() > 40
+    expected = np.column_stack([log_expit(-z), log_expit(z)])  # [log σ(−z), log σ(z)]
+    floor = np.log(np.finfo(np.float64).smallest_normal)
+    np.testing.assert_allclose(
+        clf.predict_log_proba(X), np.maximum(expected, floor), rtol=1e-12, atol=1e-300
+    )
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_predict_proba_is_exp_of_predict_log_proba(dtype):
     # Issue 13: where softmax underflows predict_proba was exactly 0 (log: -inf) while

@@ -172,3 +172,17 @@ def test_save_state_never_pickles(tmp_path):
     save_file({"a": np.zeros(2)}, str(tmp_path / "plain.safetensors"))
     with pytest.raises(ValueError, match="not a lucidnet training state"):
         load_state(tmp_path / "plain.safetensors")
+
+
+def test_a_state_dict_is_a_copy_that_further_training_leaves_alone(data):
+    X, Y = data
+    trainer = make()
+    trainer.fit(X, Y, epochs=2, validation_fraction=0.25)
+    state = trainer.state_dict()
+    kept = [np.array(a) for a in state["weights"]]
+    moments = np.array(state["optimizer"]["m"])
+    trainer.fit(X, Y, epochs=4, validation_fraction=0.25)  # in place on the trainer's buffer
+    for a, b in zip(state["weights"], kept, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(state["optimizer"]["m"], moments)
+    assert not np.array_equal(trainer.params[0], kept[0])

@@ -110,7 +110,8 @@ class EarlyStopping(Callback):
     wait : int
         Epochs since the last improvement by at least ``min_delta``.
     best_weights : list of arrays or None
-        ``[W[1], b[1], ...]`` of the best epoch (references; the trainer never mutates them).
+        ``[W[1], b[1], ...]`` of the best epoch: the trainer's copy at that epoch's end
+        (``trainer.epoch_params``), which training never changes.
 
     Notes
     -----

@@ -7,7 +7,7 @@ plain update::
     cache          = net.forward(X[idx].T, dropout, rng)    Z[l], A[l]
     J              = net.cost_from_cache(cache, Y[idx].T, alpha, sample_weight)
     dW[l], db[l]   = net.backward(cache, Y[idx].T, alpha, sample_weight)
-    params         = optimizer.step(params, grads, η)       η from the schedule
+    θ, state       = optimizer.update(θ, g, state, η)       in place on the flat θ; η: schedule
 
 Around it the trainer adds what makes a run trustworthy: a seeded Generator for the
 shuffle and the dropout masks (same data + same int seed → bit-identical weights),
@@ -526,7 +526,7 @@ class Trainer:
     # ------------------------------------------------------------------ state
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything a bit-identical resume needs (arrays by reference, not copied).
+        """Everything a bit-identical resume needs (the arrays copied: training goes on in place).
 
         Returns
         -------

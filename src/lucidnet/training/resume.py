@@ -1,8 +1,8 @@
 """Resuming a run bit for bit: the trainer's whole state as a dict, and back.
 
 :meth:`Trainer.state_dict` and :meth:`Trainer.load_state_dict` call these. The state
-holds the arrays by reference (optimizers never change an array in place, so a reference
-is a snapshot); :func:`lucidnet.training.save_state` writes it to a ``.safetensors`` file
+holds copies of the arrays (training updates the parameters in place, so a reference would
+change with it); :func:`lucidnet.training.save_state` writes it to a ``.safetensors`` file
 and :func:`lucidnet.training.load_state` reads it back as NumPy arrays, which
 :func:`load_trainer_state` moves into the network's namespace, dtype and device.
 """
@@ -34,7 +34,7 @@ def trainer_state(trainer: Trainer) -> dict[str, Any]:
         "version": 1,
         "layer_sizes": list(trainer.net.n),
         "activations": trainer.net.activation_names,
-        "weights": trainer._training_params(),
+        "weights": [_copy(a) for a in trainer._training_params()],
         "best_weights": trainer._best_weights,
         "optimizer": trainer.optimizer.state_dict(),
         "schedule": trainer.schedule.state_dict(),
@@ -111,3 +111,7 @@ def _map_arrays(value: Any, fn: Callable[[Array], Array]) -> Any:
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return fn(value)
     return value
+
+
+def _copy(a: Array) -> Array:
+    return namespace(a).asarray(a, copy=True)
