@@ -65,21 +65,6 @@ def system_module(system: str) -> str:
     return MODULES[system]
 
 
-def require_engine(estimator_class: Any) -> None:
-    """Fail with a clear message when this lucidnet's estimator has no ``engine`` parameter."""
-    if "engine" not in estimator_class().get_params():
-        from importlib import metadata
-
-        try:
-            version = metadata.version("lucidnet")
-        except metadata.PackageNotFoundError:
-            version = "unknown version"
-        raise RuntimeError(
-            f"lucidnet.{estimator_class.__name__} ({version}) has no 'engine' parameter: "
-            "engine='jax' cannot be benchmarked with this lucidnet"
-        )
-
-
 def jax_info() -> dict[str, Any]:
     import jax
 
@@ -184,14 +169,6 @@ class LucidnetJaxRunner(LucidnetRunner):
 
     name = "lucidnet_jax"
     implementation = "MLPClassifier(engine='jax').fit"
-
-    def __init__(
-        self, cfg: Config, X: np.ndarray, y: np.ndarray, optimizer: str, lr: float, seed: int
-    ) -> None:
-        from lucidnet import MLPClassifier
-
-        require_engine(MLPClassifier)
-        super().__init__(cfg, X, y, optimizer, lr, seed)
 
     def estimator(self, max_iter: int) -> Any:
         from lucidnet import MLPClassifier
@@ -449,17 +426,11 @@ class TabularRunner(WholeFitRunner):
 
 
 class TabularJaxRunner(TabularRunner):
-    """``lucidnet.TabularClassifier(engine="jax")``; fails clearly without the parameter."""
+    """``lucidnet.TabularClassifier(engine="jax")``."""
 
     name = "lucidnet_tabular_jax"
     implementation = "TabularClassifier(engine='jax').fit"
     engine = "jax"
-
-    def __init__(self, cfg: Config, X: np.ndarray, y: np.ndarray, seed: int) -> None:
-        from lucidnet import TabularClassifier
-
-        require_engine(TabularClassifier)
-        super().__init__(cfg, X, y, seed)
 
     def info(self) -> dict[str, Any]:
         return jax_info()

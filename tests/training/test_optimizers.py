@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from lucidnet.core.parameters import unpack
 from lucidnet.training import (
     SGD,
     Adam,
@@ -226,3 +227,15 @@ def test_matches_scikit_learns_optimizers_bit_for_bit():
             params = ours.step(params, grads, 0.1)
             ref.update_params(theirs_params, grads)
         assert_lists_close(params, theirs_params, rtol=0)
+
+
+def test_an_sgd_state_saved_with_per_array_velocities_still_loads():
+    # states written before the velocity became one vector in θ's layout
+    a = SGD(learning_rate=0.1, momentum=0.9)
+    a.step(PARAMS, GRADS[0], 0.1)
+    old = {k: v for k, v in a.state_dict().items() if k != "velocity"}
+    old["velocities"] = unpack(a.velocity, PARAMS)  # the old format: one array per parameter
+    b = SGD(learning_rate=0.1, momentum=0.9)
+    b.load_state_dict(old)
+    np.testing.assert_array_equal(b.velocity, a.velocity)
+    assert_lists_close(b.step(PARAMS, GRADS[1], 0.1), a.step(PARAMS, GRADS[1], 0.1), rtol=0)
