@@ -421,6 +421,7 @@ class Trainer:
     ) -> None:
         params = self._training_params()
         self._restored = None
+        self._boundary = None  # this fit's first boundary is set once the engine holds θ
         diverged: Diverged | None = None
         failure: Exception | None = None
         try:
@@ -433,7 +434,8 @@ class Trainer:
             if self.stop_training and self.stop_reason is None:
                 self.stop_reason = "stopped by a callback"
         except KeyboardInterrupt:
-            self.rollback()
+            if self._boundary is not None:  # (a Ctrl-C during the engine's start: nothing ran)
+                self.rollback()
             self.interrupted = True
             self.stop_reason = "interrupted"
         except Diverged as error:
