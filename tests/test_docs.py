@@ -8,6 +8,7 @@ links and anchors as GitHub renders them (its heading slugs), for every page.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from pathlib import Path
@@ -39,32 +40,21 @@ def _rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-def prose_lines(path: Path) -> list[str]:
-    """The lines of a Markdown file outside fenced and indented code, code spans removed."""
+def prose_lines(path: Path, *, code_spans: bool = False) -> list[str]:
+    """The lines of a Markdown file, fenced and indented code blanked (line numbers kept).
+
+    Code spans are removed too unless ``code_spans`` (a heading's anchor includes them).
+    """
     lines, in_fence, fence = [], False, ""
     for line in path.read_text(encoding="utf-8").splitlines():
         m = FENCE.match(line)
         if m and (not in_fence or m.group(1) == fence):
             in_fence, fence = not in_fence, m.group(1)
             lines.append("")
-            continue
-        if in_fence or line.startswith("    "):
+        elif in_fence or line.startswith("    "):
             lines.append("")
-            continue
-        lines.append(CODE_SPAN.sub("", line))
-    return lines
-
-
-def prose_lines_keep_code(path: Path) -> list[str]:
-    """The lines outside fenced code blocks, code spans kept (headings may hold them)."""
-    lines, in_fence, fence = [], False, ""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        m = FENCE.match(line)
-        if m and (not in_fence or m.group(1) == fence):
-            in_fence, fence = not in_fence, m.group(1)
-            continue
-        if not in_fence:
-            lines.append(line)
+        else:
+            lines.append(line if code_spans else CODE_SPAN.sub("", line))
     return lines
 
 
@@ -80,7 +70,7 @@ def anchors(path: Path) -> set[str]:
     """Every heading anchor of a Markdown file, duplicates numbered as GitHub numbers them."""
     seen: dict[str, int] = {}
     out = set()
-    for line in prose_lines_keep_code(path):
+    for line in prose_lines(path, code_spans=True):
         m = HEADING.match(line)
         if not m:
             continue
@@ -212,3 +202,30 @@ def test_api_reference_has_a_page_per_public_package(package: str) -> None:
     assert re.search(rf"^::: {re.escape(name)}\s*$", page.read_text(encoding="utf-8"), re.M), (
         f"docs/api/{package}.md does not render ::: {name}"
     )
+
+
+def _notation_hook() -> Any:
+    spec = importlib.util.spec_from_file_location("notation", DOCS / "_hooks" / "notation.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("source", "html"),
+    [
+        ("A[l] = g[l](Z[l])", "<p>A[l] = g[l](Z[l])</p>"),
+        ("ŷ = g^[L](W x + b)", "<p>ŷ = g^[L](W x + b)</p>"),
+        ("see [the lecture](MATH.md)", '<p>see <a href="MATH.md">the lecture</a></p>'),
+        ("![every unit's A[l]](p.png)", '<p><img alt="every unit\'s A[l]" src="p.png" /></p>'),
+        ("(:func:`fit_table`)", "<p>(<code>fit_table</code>)</p>"),
+        (":class:`~lucidnet.core.Network`", "<p><code>Network</code></p>"),
+    ],
+)
+def test_the_notation_hook_keeps_the_lectures_notation_and_real_links(
+    source: str, html: str
+) -> None:
+    markdown = pytest.importorskip("markdown")
+    md = markdown.Markdown(extensions=[_notation_hook().LectureNotation()])
+    assert md.convert(source) == html

@@ -4,9 +4,9 @@ The lecture writes an activation applied to a layer as ``g[l](Z[l])`` and ``g^[L
 Markdown reads ``[l](Z[l])`` as a link to a page named ``Z[l]``: in MATH.md's prose and in
 the docstrings that the API reference renders. A Markdown link never starts straight after
 a letter, a digit, ``_``, ``^`` or ``]`` (``see [MATH.md](MATH.md)``, ``([§1](#1-...))``),
-so a ``[`` in that position is kept as the character it is: ``g[l](Z[l])`` renders as
-written and real links are untouched. Code spans are parsed before this rule and keep
-their text as always.
+so a ``[`` in that position whose bracket closes into ``(`` is kept as the character it
+is: ``g[l](Z[l])`` renders as written and real links are untouched. Code spans are parsed
+before this rule and keep their text as always.
 
 The docstrings are numpydoc and cite names with Sphinx roles (``:func:`fit_table` ``,
 ``:class:`~lucidnet.core.Network` ``): the API reference shows the name as code, without
@@ -26,6 +26,10 @@ from markdown.util import AtomicString
 # Inline patterns by priority: backticks 190, backslash escapes 180, links 160.
 _PRIORITY = 170
 _ROLE_PRIORITY = 195
+# "[" after a symbol, and whose bracket closes into "(": g[l](Z[l]), g^[L](W x + b). A
+# bracket that does not (A[l] inside an image's alt text) is left to the link pattern,
+# which matches brackets in pairs.
+_INDEX_BRACKET = r"(?<=[\w^\]])\[(?=[^\[\]\n]*\]\()"
 _ROLE = r":(?:py:)?(?:func|class|meth|attr|mod|data|obj|exc|const|ref):`(~?)([^`]+)`"
 
 
@@ -55,7 +59,7 @@ class LectureNotation(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.inlinePatterns.register(
-            _IndexBracket(r"(?<=[\w^\]])\[", md), "lecture_index_bracket", _PRIORITY
+            _IndexBracket(_INDEX_BRACKET, md), "lecture_index_bracket", _PRIORITY
         )
         md.inlinePatterns.register(_SphinxRole(_ROLE, md), "sphinx_role", _ROLE_PRIORITY)
 
