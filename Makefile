@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: test demo playground lint bench bench-tables clean torch
+.PHONY: test demo playground lint docs bench bench-tables clean torch
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ demo: $(VENV)/.demo-installed
 # The lecture, live in the browser: serves the page on 127.0.0.1 and opens it.
 playground: $(VENV)/.playground-installed
 	$(VENV)/bin/lucidnet playground
+
+# The documentation site (mkdocs-material, API reference from the docstrings by mkdocstrings,
+# which reads src/ without importing it): built into site/, every warning an error.
+$(VENV)/.docs-installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) -e '.[docs]'
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check src tests

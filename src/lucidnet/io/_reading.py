@@ -18,7 +18,9 @@ from lucidnet._version import __version__
 from lucidnet.core import activation_names, output_names
 
 FORMAT = "lucidnet-mlp"
+"""The ``format`` field of every lucidnet model file's header."""
 FORMAT_VERSION = 1
+"""The newest ``format_version`` this lucidnet writes and reads; a newer file is refused."""
 METADATA_KEY = "lucidnet"
 LAYOUT = "W[l]: (n[l], n[l-1]), b[l]: (n[l], 1)"
 
