@@ -330,3 +330,48 @@ def test_pages_beyond_the_limit_are_turned_away():
             ws.__exit__(None, None, None)
         ws, _ = opened(client)  # the first page's place is free again
         ws.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------------------- where it listens
+
+
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        ("256.1.1.1", "not an IP address or a name"),
+        ("192.0.2.1", "not an address of this computer"),
+    ],
+)
+def test_a_host_it_cannot_listen_on_is_named(host, says):
+    from lucidnet.playground.server import PlaygroundServer
+
+    with pytest.raises(OSError) as info:
+        PlaygroundServer(host)
+    message = str(info.value)
+    assert repr(host) in message and says in message and "--host" in message, message
+    assert "--port" not in message, message
+
+
+def test_a_port_in_use_says_to_choose_another_port():
+    import socket
+
+    from lucidnet.playground.server import PlaygroundServer
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError) as info:
+            PlaygroundServer("127.0.0.1", port)
+    message = str(info.value)
+    assert f"port {port}" in message and "choose another --port" in message, message
+    assert "--host" not in message, message
+
+
+def test_the_command_line_names_the_bad_host(capsys):
+    from lucidnet.cli import main
+
+    assert main(["playground", "--host", "256.1.1.1", "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lucidnet: error: Cannot listen on '256.1.1.1'"), err
+    assert "choose another --host" in err and "unexpected" not in err, err

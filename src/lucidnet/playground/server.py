@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import errno
 import hmac
 import html
 import json
@@ -43,7 +44,7 @@ from lucidnet.playground.datasets import MAX_CSV_BYTES, DataError, csv_columns
 from lucidnet.playground.export import model_file
 from lucidnet.playground.session import Session
 
-__all__ = ["MAX_MESSAGE_BYTES", "create_app", "new_token"]
+__all__ = ["MAX_MESSAGE_BYTES", "ListenError", "create_app", "new_token"]
 
 log = logging.getLogger("lucidnet.playground")
 
@@ -367,6 +368,52 @@ def is_loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
+class ListenError(OSError):
+    """The server cannot listen where it was asked; the message names the host or the port."""
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port``, or a :class:`ListenError` saying what to change.
+
+    An address that is no IP address and no name this computer resolves, or one that is
+    not this computer's, is a bad ``--host``; a port in use or reserved is a bad ``--port``.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else str(exc)
+        raise ListenError(
+            f"Cannot listen on {host!r}: it is not an IP address or a name this computer "
+            f"resolves ({reason}); choose another --host (the default, 127.0.0.1, serves "
+            "this computer only)."
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRNOTAVAIL:
+            message = (
+                f"Cannot listen on {host!r}: it is not an address of this computer; choose "
+                "another --host (the default, 127.0.0.1, serves this computer only; 0.0.0.0 "
+                "serves every network it is on)."
+            )
+        elif exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            why = "in use" if exc.errno == errno.EADDRINUSE else "reserved (below 1024)"
+            message = (
+                f"Cannot listen on port {port} of {host!r}: the port is {why}; choose another "
+                "--port (0 picks a free one)."
+            )
+        else:
+            message = f"Cannot listen on {host!r}, port {port}: {exc.strerror or exc}."
+        raise ListenError(message) from None
+    sock.listen(128)  # a browser opened before uvicorn runs waits, not refused
+    return sock
+
+
 class PlaygroundServer:
     """The playground served by uvicorn in a background thread (or in this one).
 
@@ -391,18 +438,7 @@ class PlaygroundServer:
             raise ValueError(f"port must be an integer in [0, 65535]; got {port!r}.")
         self.token = token or new_token()
         app = create_app(self.token, max_fps=max_fps, max_pages=max_pages)
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.socket(family, socket.SOCK_STREAM)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            self.socket.bind((host, port))
-        except OSError as exc:
-            self.socket.close()
-            raise OSError(
-                f"Cannot listen on {host}:{port} ({exc.strerror}); choose another "
-                "--port (0 picks a free one)."
-            ) from None
-        self.socket.listen(128)  # a browser opened before uvicorn runs waits, not refused
+        self.socket = listen_socket(host, port)
         self.host, self.port = host, int(self.socket.getsockname()[1])
         config = uvicorn.Config(
             app,
