@@ -188,6 +188,24 @@ def test_a_csv_upload_then_its_columns(client):
         ws.__exit__(None, None, None)
 
 
+@pytest.mark.parametrize(
+    ("text", "line"), [("a,b,c\\n1,2,\\ud800\\n3,4,5\\n", 2), ("a,b\\udfff,c\\n1,2,3\\n", 1)]
+)
+def test_a_csv_with_a_lone_surrogate_is_a_data_error(client, text, line):
+    # JSON can carry half of a UTF-16 pair (a lone \ud800 escape); no text file holds one
+    ws, _ = opened(client)
+    try:
+        ws.send_text('{"type": "csv", "name": "t.csv", "text": "' + text + '"}')
+        message = receive_until(ws, "error")["message"]
+        assert "Internal error" not in message, message
+        assert "not valid Unicode" in message and "UTF-8" in message, message
+        assert f"line {line}" in message, message
+        ws.send_text('{"type": "step"}')  # the page carries on
+        assert receive_until(ws, "frame")["steps"] == 1
+    finally:
+        ws.__exit__(None, None, None)
+
+
 # ---------------------------------------------------------------------------- training
 
 
