@@ -66,6 +66,24 @@ def test_a_websocket_needs_the_token(client, token):
     assert info.value.code == 1008
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"authorization": f"token {TOKEN}"},
+        {"authorization": f"Bearer {TOKEN}"},
+        {"cookie": f"token={TOKEN}"},
+        {"x-token": TOKEN},
+    ],
+)
+def test_the_token_counts_in_the_query_only(client, headers):
+    # a header or a cookie would be sent by the browser on its own, to any page's request
+    assert client.get("/", headers=headers).status_code == 403
+    with pytest.raises(WebSocketDisconnect) as info:
+        with client.websocket_connect(f"ws://{LOCAL}/ws", headers=headers) as ws:
+            ws.receive_json()
+    assert info.value.code == 1008
+
+
 def test_the_real_server_refuses_requests_without_the_token(server):
     base = server.url.split("?")[0]
     with pytest.raises(urllib.error.HTTPError) as info:
