@@ -498,6 +498,17 @@ def test_a_host_it_cannot_listen_on_is_named(host, says):
     assert "--port" not in message, message
 
 
+@pytest.mark.parametrize(("host", "bound"), [("", "0.0.0.0"), ("localhost", "127.0.0.1")])
+def test_a_name_or_nothing_listens_where_it_did(host, bound):
+    from lucidnet.playground.server import PlaygroundServer
+
+    server = PlaygroundServer(host)
+    try:
+        assert server.socket.getsockname()[0] == bound
+    finally:
+        server.socket.close()
+
+
 def test_a_port_in_use_says_to_choose_another_port():
     import socket
 
