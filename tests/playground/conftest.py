@@ -20,6 +20,14 @@ pytest.importorskip("starlette", reason='needs the playground extra: pip install
 from lucidnet.playground.server import PlaygroundServer, create_app
 
 TOKEN = "test-token-" + "x" * 24
+LOCAL = "localhost:8000"  # the Host the test client sends: a local name, as a browser would
+
+
+def local_client(app: Any) -> Any:
+    """Starlette's test client, addressing the app as ``http://localhost:8000``."""
+    from starlette.testclient import TestClient
+
+    return TestClient(app, base_url=f"http://{LOCAL}")
 
 
 def chromium_path() -> str | None:
@@ -44,9 +52,7 @@ def app() -> Any:
 
 @pytest.fixture
 def client(app: Any) -> Iterator[Any]:
-    from starlette.testclient import TestClient
-
-    with TestClient(app) as c:
+    with local_client(app) as c:
         yield c
 
 
@@ -56,24 +62,38 @@ def server() -> Iterator[PlaygroundServer]:
         yield s
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def launch_chromium(playwright: Any, *args: str) -> Any:
+    """Debian's Chromium, headless, with extra command-line ``args``; skipped (or failed,
+    under ``LUCIDNET_REQUIRE_BROWSER``) when it cannot start."""
+
     def unavailable(why: str) -> None:
         if browser_required():
             pytest.fail(f"LUCIDNET_REQUIRE_BROWSER is set but {why}")
         pytest.skip(why)
 
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install -e '.[dev]')")
     path = chromium_path()
     if path is None:
         unavailable("no Chromium found (apt-get install chromium)")
+    try:
+        return playwright.chromium.launch(executable_path=path, args=["--no-sandbox", *args])
+    except Exception as exc:
+        unavailable(f"Chromium at {path} did not start: {exc}")
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if browser_required():
+            pytest.fail("LUCIDNET_REQUIRE_BROWSER is set but playwright is not installed")
+        pytest.skip("playwright is not installed (pip install -e '.[dev]')")
     with sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        except Exception as exc:
-            unavailable(f"Chromium at {path} did not start: {exc}")
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    browser = launch_chromium(playwright)
+    yield browser
+    browser.close()

@@ -211,3 +211,33 @@ def test_the_page_obeys_its_own_csp(browser, server):
     wait_for(lambda: page.inner_text("#batch") == "1", 10, "one step")
     context.close()
     assert not [m for m in messages if "Content Security Policy" in m or m.startswith("error")]
+
+
+WEBSOCKET_RESULT = """url => new Promise(done => {
+    const ws = new WebSocket(url);
+    ws.onopen = () => { done("open"); ws.close(); };
+    ws.onclose = event => done("closed " + event.code);
+})"""
+
+
+def test_a_rebound_name_and_a_page_of_another_origin_are_refused(playwright, server):
+    from .conftest import launch_chromium
+
+    # Chromium resolves evil.example to this computer, as a DNS-rebinding attack makes it
+    browser = launch_chromium(playwright, "--host-resolver-rules=MAP evil.example 127.0.0.1")
+    try:
+        context = browser.new_context(bypass_csp=True)  # the page's CSP would stop the socket
+        page = context.new_page()
+        query = f"?token={server.token}"  # the worst case: the other page knows the token
+        response = page.goto(f"http://evil.example:{server.port}/{query}")
+        assert response is not None and response.status == 403
+        assert "not to the Host 'evil.example:" in page.inner_text("body")
+        # a page of another origin (here the same server under the name localhost) opening
+        # a WebSocket to http://127.0.0.1: Chromium sends Origin http://localhost:PORT
+        page.goto(f"http://localhost:{server.port}/{query}")
+        other = f"ws://127.0.0.1:{server.port}/ws{query}"
+        same = f"ws://localhost:{server.port}/ws{query}"
+        assert page.evaluate(WEBSOCKET_RESULT, other) == "closed 1006"
+        assert page.evaluate(WEBSOCKET_RESULT, same) == "open"
+    finally:
+        browser.close()

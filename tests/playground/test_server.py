@@ -10,11 +10,12 @@ import urllib.request
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from .conftest import TOKEN
+from .conftest import LOCAL, TOKEN, local_client
 
 
 def ws_url(token: str = TOKEN) -> str:
-    return f"/ws?token={token}"
+    return f"ws://{LOCAL}/ws?token={token}"  # absolute: the test client's websocket default
+    # host is "testserver", which is no local name
 
 
 def receive_until(ws, kind: str, limit: int = 50) -> dict:
@@ -65,6 +66,24 @@ def test_a_websocket_needs_the_token(client, token):
     assert info.value.code == 1008
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"authorization": f"token {TOKEN}"},
+        {"authorization": f"Bearer {TOKEN}"},
+        {"cookie": f"token={TOKEN}"},
+        {"x-token": TOKEN},
+    ],
+)
+def test_the_token_counts_in_the_query_only(client, headers):
+    # a header or a cookie would be sent by the browser on its own, to any page's request
+    assert client.get("/", headers=headers).status_code == 403
+    with pytest.raises(WebSocketDisconnect) as info:
+        with client.websocket_connect(f"ws://{LOCAL}/ws", headers=headers) as ws:
+            ws.receive_json()
+    assert info.value.code == 1008
+
+
 def test_the_real_server_refuses_requests_without_the_token(server):
     base = server.url.split("?")[0]
     with pytest.raises(urllib.error.HTTPError) as info:
@@ -74,6 +93,119 @@ def test_the_real_server_refuses_requests_without_the_token(server):
     with urllib.request.urlopen(server.url, timeout=5) as response:
         assert "lucidnet" in response.read().decode()
     assert server.host == "127.0.0.1"
+
+
+# ---------------------------------------------------------------------------- Host and Origin
+# A page on another site can point its own name at 127.0.0.1 (DNS rebinding): its requests
+# then carry that name as Host. And any page can open a WebSocket to any address: only the
+# Origin header tells the server whose page it is.
+
+FOREIGN_HOSTS = [
+    "evil.example",
+    "evil.example:8000",
+    "127.0.0.1.evil.example",
+    "localhost.evil.example:8000",
+    "[::2]:8000",
+    "10.0.0.1:8000",
+    "localhost:8000@evil.example",
+    "localhost:http",
+    "",
+]
+
+
+@pytest.mark.parametrize("host", FOREIGN_HOSTS)
+def test_a_foreign_host_is_refused_even_with_the_token(client, host):
+    response = client.get(f"/?token={TOKEN}", headers={"host": host})
+    assert response.status_code == 403, host
+    assert "Host" in response.text and "<title>" not in response.text
+    with pytest.raises(WebSocketDisconnect) as info:
+        with client.websocket_connect(ws_url(), headers={"host": host}) as ws:
+            ws.receive_json()
+    assert info.value.code == 1008 and "Host" in info.value.reason
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["localhost", "localhost:8000", "LocalHost:8000", "127.0.0.1", "127.1.2.3:80", "[::1]:8000"],
+)
+def test_local_host_names_are_served(client, host):
+    assert client.get(f"/?token={TOKEN}", headers={"host": host}).status_code == 200
+    origin = f"http://{host.lower()}"
+    with client.websocket_connect(ws_url(), headers={"host": host, "origin": origin}) as ws:
+        assert ws.receive_json()["type"] == "data"
+
+
+@pytest.mark.parametrize(
+    ("bound", "served", "refused"),
+    [
+        ("192.168.1.5", ["192.168.1.5:8000", "localhost"], ["192.168.1.6:8000", "evil.example"]),
+        ("lab.example", ["lab.example:8000", "LAB.example"], ["evil.example", "10.0.0.1"]),
+        ("::", ["[fe80::1]:8000", "10.0.0.1:8000", "[::1]"], ["evil.example", "lab.example"]),
+        ("0.0.0.0", ["192.168.1.5:8000", "127.0.0.1"], ["evil.example", "localhost.example"]),
+        ("fe80::1", ["[FE80:0::1]:8000", "[::1]"], ["[fe80::2]", "evil.example"]),
+    ],
+)
+def test_the_host_it_was_started_with_is_served(bound, served, refused):
+    from lucidnet.playground.server import create_app
+
+    with local_client(create_app(TOKEN, host=bound)) as c:
+        for host in served:
+            assert c.get(f"/?token={TOKEN}", headers={"host": host}).status_code == 200, host
+        for host in refused:
+            assert c.get(f"/?token={TOKEN}", headers={"host": host}).status_code == 403, host
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.example",
+        f"http://{LOCAL}.evil.example",
+        "http://localhost:8001",  # another port is another origin
+        "http://127.0.0.1:8000",  # another name for this computer, but another origin
+        "https://localhost:8000",
+        "null",  # a sandboxed frame, a file:// page
+        "",
+        "localhost:8000",
+    ],
+)
+def test_a_cross_origin_websocket_is_refused(client, origin):
+    with pytest.raises(WebSocketDisconnect) as info:
+        with client.websocket_connect(ws_url(), headers={"origin": origin}) as ws:
+            ws.receive_json()
+    assert info.value.code == 1008 and "origin" in info.value.reason.lower()
+
+
+def test_a_same_origin_websocket_and_one_without_origin_are_served(client):
+    for headers in ({"origin": f"http://{LOCAL}"}, {"origin": "HTTP://LOCALHOST:8000"}, {}):
+        with client.websocket_connect(ws_url(), headers=headers) as ws:
+            assert ws.receive_json()["type"] == "data"
+
+
+def raw_request(server, lines: list[str]) -> str:
+    """The status line of the real server's answer to a raw HTTP request."""
+    import socket
+
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return sock.makefile("rb").readline().decode()
+
+
+def test_the_real_server_checks_host_and_origin(server):
+    path = f"/?token={server.token}"
+    local = f"127.0.0.1:{server.port}"
+    assert " 200 " in raw_request(server, [f"GET {path} HTTP/1.1", f"Host: {local}"])
+    assert " 403 " in raw_request(server, [f"GET {path} HTTP/1.1", "Host: evil.example"])
+    upgrade = [
+        f"GET /ws?token={server.token} HTTP/1.1",
+        f"Host: {local}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+    ]
+    assert " 101 " in raw_request(server, [*upgrade, f"Origin: http://{local}"])
+    assert " 101 " in raw_request(server, upgrade)  # no Origin: not a browser's page
+    assert " 403 " in raw_request(server, [*upgrade, "Origin: http://evil.example"])
 
 
 # ---------------------------------------------------------------------------- bad messages
@@ -188,16 +320,32 @@ def test_a_csv_upload_then_its_columns(client):
         ws.__exit__(None, None, None)
 
 
+@pytest.mark.parametrize(
+    ("text", "line"), [("a,b,c\\n1,2,\\ud800\\n3,4,5\\n", 2), ("a,b\\udfff,c\\n1,2,3\\n", 1)]
+)
+def test_a_csv_with_a_lone_surrogate_is_a_data_error(client, text, line):
+    # JSON can carry half of a UTF-16 pair (a lone \ud800 escape); no text file holds one
+    ws, _ = opened(client)
+    try:
+        ws.send_text('{"type": "csv", "name": "t.csv", "text": "' + text + '"}')
+        message = receive_until(ws, "error")["message"]
+        assert "Internal error" not in message, message
+        assert "not valid Unicode" in message and "UTF-8" in message, message
+        assert f"line {line}" in message, message
+        ws.send_text('{"type": "step"}')  # the page carries on
+        assert receive_until(ws, "frame")["steps"] == 1
+    finally:
+        ws.__exit__(None, None, None)
+
+
 # ---------------------------------------------------------------------------- training
 
 
 def test_frames_while_playing_come_at_a_bounded_rate(app):
-    from starlette.testclient import TestClient
-
     from lucidnet.playground.server import create_app
 
     slow = create_app(TOKEN, max_fps=5)
-    with TestClient(slow) as client:
+    with local_client(slow) as client:
         ws, _ = opened(client)
         try:
             ws.send_text('{"type": "play"}')
@@ -315,11 +463,9 @@ def test_only_loopback_addresses_pass_without_a_warning():
 
 
 def test_pages_beyond_the_limit_are_turned_away():
-    from starlette.testclient import TestClient
-
     from lucidnet.playground.server import create_app
 
-    with TestClient(create_app(TOKEN, max_pages=1)) as client:
+    with local_client(create_app(TOKEN, max_pages=1)) as client:
         ws, _ = opened(client)
         try:
             with pytest.raises(WebSocketDisconnect) as info:
@@ -330,3 +476,59 @@ def test_pages_beyond_the_limit_are_turned_away():
             ws.__exit__(None, None, None)
         ws, _ = opened(client)  # the first page's place is free again
         ws.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------------------- where it listens
+
+
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        ("256.1.1.1", "not an IP address or a name"),
+        ("192.0.2.1", "not an address of this computer"),
+    ],
+)
+def test_a_host_it_cannot_listen_on_is_named(host, says):
+    from lucidnet.playground.server import PlaygroundServer
+
+    with pytest.raises(OSError) as info:
+        PlaygroundServer(host)
+    message = str(info.value)
+    assert repr(host) in message and says in message and "--host" in message, message
+    assert "--port" not in message, message
+
+
+@pytest.mark.parametrize(("host", "bound"), [("", "0.0.0.0"), ("localhost", "127.0.0.1")])
+def test_a_name_or_nothing_listens_where_it_did(host, bound):
+    from lucidnet.playground.server import PlaygroundServer
+
+    server = PlaygroundServer(host)
+    try:
+        assert server.socket.getsockname()[0] == bound
+    finally:
+        server.socket.close()
+
+
+def test_a_port_in_use_says_to_choose_another_port():
+    import socket
+
+    from lucidnet.playground.server import PlaygroundServer
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError) as info:
+            PlaygroundServer("127.0.0.1", port)
+    message = str(info.value)
+    assert f"port {port}" in message and "choose another --port" in message, message
+    assert "--host" not in message, message
+
+
+def test_the_command_line_names_the_bad_host(capsys):
+    from lucidnet.cli import main
+
+    assert main(["playground", "--host", "256.1.1.1", "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lucidnet: error: Cannot listen on '256.1.1.1'"), err
+    assert "choose another --host" in err and "unexpected" not in err, err

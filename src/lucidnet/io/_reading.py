@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import numpy as np
-import safetensors.numpy
+import safetensors
 
 from lucidnet._version import __version__
 from lucidnet.core import activation_names, output_names
@@ -81,38 +82,56 @@ def _check_tensor(where: str, name: str, a: np.ndarray, dtype: str, shape: list[
         raise ModelFileError(where, f"tensor {name!r} holds NaN or infinite values")
 
 
-def _read(where: str) -> bytes:
+def _read_header(where: str) -> tuple[dict[str, Any], int]:
+    """The safetensors header of a file and the length of the tensor bytes that follow it.
+
+    A safetensors file is an 8-byte little-endian header length n, n bytes of JSON header,
+    then the tensor bytes. Only the first 8 + n bytes are read, and n is checked against
+    the file's size (and safetensors' cap) before they are: a file that is no model file,
+    however large, is refused having cost a few bytes.
+    """
     try:
         with open(where, "rb") as f:
-            return f.read()
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ModelFileError(
+                    where, "it is not a regular file (a device or a pipe?)", "Check the path."
+                )
+            size = info.st_size
+            if size < 8:
+                raise ModelFileError(where, f"it is only {size} bytes long (truncated?)")
+            n = int.from_bytes(f.read(8), "little")
+            if not 2 <= n <= _MAX_HEADER_BYTES:  # at least "{}", at most safetensors' cap
+                raise ModelFileError(
+                    where,
+                    f"its header length field says {n} bytes, which no safetensors header "
+                    f"has (2 to {_MAX_HEADER_BYTES}): it is not a safetensors file",
+                )
+            if n > size - 8:
+                raise ModelFileError(
+                    where,
+                    f"its header length field says {n} bytes but only {size - 8} follow: "
+                    "it is truncated or not a safetensors file",
+                )
+            raw = f.read(n)
     except FileNotFoundError:
         raise ModelFileError(where, "there is no such file", "Check the path.") from None
     except OSError as err:
         raise ModelFileError(
             where, f"it cannot be read ({err.strerror or err})", "Check the path and permissions."
         ) from None
-
-
-def _metadata_text(where: str, data: bytes) -> str:
-    """The ``"lucidnet"`` entry of the safetensors header's ``__metadata__``.
-
-    A safetensors file starts with an 8-byte little-endian header length, then the
-    header (JSON), then the tensor bytes.
-    """
-    if len(data) < 8:
-        raise ModelFileError(where, f"it is only {len(data)} bytes long (truncated?)")
-    n = int.from_bytes(data[:8], "little")
-    if n > min(_MAX_HEADER_BYTES, len(data) - 8):
-        raise ModelFileError(
-            where,
-            f"its header length field says {n} bytes but only {len(data) - 8} follow: "
-            "it is truncated or not a safetensors file",
-        )
     try:
-        st_header = json.loads(data[8 : 8 + n].decode("utf-8"))
+        st_header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as err:
         raise ModelFileError(where, f"its safetensors header is not valid JSON ({err})") from None
-    metadata = st_header.get("__metadata__") if isinstance(st_header, dict) else None
+    if not isinstance(st_header, dict):
+        raise ModelFileError(where, "its safetensors header is not a JSON object")
+    return st_header, size - 8 - n
+
+
+def _metadata_text(where: str, st_header: Mapping[str, Any]) -> str:
+    """The ``"lucidnet"`` entry of the safetensors header's ``__metadata__``."""
+    metadata = st_header.get("__metadata__")
     text = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
     if not isinstance(text, str):
         raise ModelFileError(
@@ -122,6 +141,44 @@ def _metadata_text(where: str, data: bytes) -> str:
             "Open it with safetensors directly, or save the model with lucidnet.io.save_network.",
         )
     return text
+
+
+def _check_layout(where: str, st_header: Mapping[str, Any], data_length: int) -> None:
+    """The tensors' byte ranges, one after the other, cover the bytes after the header exactly.
+
+    Checked before any tensor byte is read (safetensors checks the same when it opens the
+    file, and each range against its tensor's dtype and shape).
+    """
+    spans = []
+    for name, entry in st_header.items():
+        if name == "__metadata__":
+            continue
+        offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
+        if not (
+            isinstance(offsets, list)
+            and len(offsets) == 2
+            and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
+            and 0 <= offsets[0] <= offsets[1]
+        ):
+            raise ModelFileError(
+                where, f"its safetensors header gives tensor {name!r} no valid data_offsets"
+            )
+        spans.append((offsets[0], offsets[1], name))
+    end = 0
+    for begin, stop, name in sorted(spans):
+        if begin != end:
+            raise ModelFileError(
+                where,
+                f"tensor {name!r} starts at byte {begin} of the tensor data, where the "
+                f"previous one ends at {end}",
+            )
+        end = stop
+    if end != data_length:
+        raise ModelFileError(
+            where,
+            f"its tensors take {end} bytes but {data_length} bytes follow its header: it is "
+            "truncated, or has bytes appended",
+        )
 
 
 def _parse_header(where: str, text: str) -> dict[str, Any]:
@@ -203,14 +260,17 @@ def _extra_spec(where: str, header: Mapping[str, Any]) -> dict[str, dict[str, An
     return spec
 
 
-def _read_tensors(where: str, data: bytes) -> dict[str, np.ndarray]:
+def _read_tensors(where: str) -> dict[str, np.ndarray]:
+    """Every tensor of the file, read through safetensors' memory map into its own array."""
     try:
-        tensors = safetensors.numpy.load(data)
+        with safetensors.safe_open(where, framework="numpy") as f:
+            tensors = {name: f.get_tensor(name) for name in f.keys()}
     except Exception as err:  # untrusted bytes: every failure of the reader is the file's
         raise ModelFileError(
             where, f"safetensors cannot read it ({type(err).__name__}: {err})"
         ) from None
-    return {name: np.array(a) for name, a in tensors.items()}  # own, writable copies
+    # each is a copy already; one that is not writable is copied again
+    return {name: a if a.flags.writeable else a.copy() for name, a in tensors.items()}
 
 
 def _activations(where: str, header: Mapping[str, Any], L: int) -> list[str]:

@@ -71,6 +71,7 @@ from lucidnet.io._reading import (
     PathLike,
     T,
     _activations,
+    _check_layout,
     _check_tensor,
     _extra_spec,
     _field,
@@ -78,7 +79,7 @@ from lucidnet.io._reading import (
     _members,
     _metadata_text,
     _parse_header,
-    _read,
+    _read_header,
     _read_tensors,
     _zero_digest,
 )
@@ -333,6 +334,11 @@ def _digest(header_text: str, arrays: Iterable[np.ndarray]) -> str:
 def load_network(path: PathLike) -> LoadedModel:
     """Load and validate a model file written by :func:`save_network`.
 
+    The file's header is read and checked first (the safetensors length prefix against
+    the file's size, the JSON, the lucidnet entry, the tensors' byte ranges against the
+    bytes that follow), so a file that is no model file is refused before its bytes are
+    read; then the tensors are read through safetensors' memory map.
+
     Everything is checked before a network is built: the safetensors layout, the header
     and its format version, the SHA-256 of header and tensors (against corruption, not
     tampering: see the module notes), the set of tensors, the shape chain W[l]
@@ -356,12 +362,13 @@ def load_network(path: PathLike) -> LoadedModel:
         (a higher ``format_version``) is refused with the advice to upgrade.
     """
     where = os.fspath(path)
-    data = _read(where)
-    text = _metadata_text(where, data)
+    st_header, data_length = _read_header(where)  # the file's first bytes only
+    text = _metadata_text(where, st_header)
     header = _parse_header(where, text)
     sizes = _layer_sizes(where, header)
     extra_spec = _extra_spec(where, header)
-    tensors = _read_tensors(where, data)
+    _check_layout(where, st_header, data_length)  # the sizes add up: now read the tensors
+    tensors = _read_tensors(where)
 
     L = len(sizes) - 1
     order = [f"layers.{l}.{p}" for l in range(1, L + 1) for p in ("W", "b")] + sorted(extra_spec)

@@ -203,6 +203,7 @@ def _parse_csv(text: str) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV text, with its size and shape checked."""
     if not isinstance(text, str) or not text.strip():
         raise DataError("The CSV file is empty: it needs a header line and data rows.")
+    _check_unicode(text)
     if len(text.encode("utf-8")) > MAX_CSV_BYTES:
         raise DataError(
             f"The CSV file is larger than {MAX_CSV_BYTES // 1_000_000} MB; "
@@ -242,6 +243,19 @@ def _parse_csv(text: str) -> tuple[list[str], list[list[str]]]:
                 f"Line {i} has {len(row)} fields but the header names {len(header)} columns."
             )
     return header, body
+
+
+def _check_unicode(text: str) -> None:
+    """Refuse a lone UTF-16 surrogate (U+D800..U+DFFF): JSON can carry one, no UTF-8 file can."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = text.count("\n", 0, exc.start) + 1
+        raise DataError(
+            f"The CSV text is not valid Unicode: line {line} holds half of a UTF-16 surrogate "
+            f"pair ({text[exc.start]!r}), which no text file holds. Save the file as UTF-8 "
+            "and upload it again."
+        ) from None
 
 
 def _as_number(text: str) -> float | None:

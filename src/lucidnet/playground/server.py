@@ -1,8 +1,10 @@
 """The web server: the page, its static files and one WebSocket per page (Starlette + uvicorn).
 
-Safe by default, as Jupyter is: it binds 127.0.0.1, and every request and every
-WebSocket must carry the random token printed at start (``?token=...``); without it the
-answer is 403 and nothing runs. Each WebSocket gets its own :class:`Session` (its own
+Safe by default, as Jupyter is: it binds 127.0.0.1, answers only to local Host names
+and the address it was started with, accepts WebSockets from its own page only, and
+every request and every WebSocket must carry the random token printed at start
+(``?token=...``); otherwise the answer is 403 and nothing runs (see
+:mod:`lucidnet.playground.access`). Each WebSocket gets its own :class:`Session` (its own
 data and network). Every message is checked (size, JSON, type, every field's bounds)
 and a bad one is answered with ``{"type": "error", "message": ...}``: the connection,
 the session and the server carry on, and nothing trains on what was refused.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import hmac
+import errno
 import html
 import json
 import logging
@@ -28,22 +30,22 @@ import time
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from lucidnet.playground import views
+from lucidnet.playground.access import SECURITY_HEADERS, HostGate, TokenGate
 from lucidnet.playground.config import ConfigError, parse_config
 from lucidnet.playground.datasets import MAX_CSV_BYTES, DataError, csv_columns
 from lucidnet.playground.export import model_file
 from lucidnet.playground.session import Session
 
-__all__ = ["MAX_MESSAGE_BYTES", "create_app", "new_token"]
+__all__ = ["MAX_MESSAGE_BYTES", "ListenError", "create_app", "new_token"]
 
 log = logging.getLogger("lucidnet.playground")
 
@@ -54,15 +56,6 @@ STATIC_FILES = {
     "panels.js": "text/javascript",
     "style.css": "text/css",
 }
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 
 
 def new_token() -> str:
@@ -70,40 +63,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class TokenGate:
-    """ASGI middleware: refuse any HTTP request or WebSocket without the right token."""
-
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        self.app = app
-        self.token = token.encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        given = (query.get("token") or [""])[0].encode()
-        if hmac.compare_digest(given, self.token):
-            await self.app(scope, receive, send)
-            return
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008, "reason": "token required"})
-            return
-        response = PlainTextResponse(
-            "lucidnet playground: this address needs the token that the server printed when "
-            "it started (open the full URL, ending in ?token=...).\n",
-            status_code=403,
-            headers=SECURITY_HEADERS,
-        )
-        await response(scope, receive, send)
-
-
 def _static(name: str) -> str:
     return (resources.files("lucidnet.playground") / "static" / name).read_text("utf-8")
 
 
-def create_app(token: str, *, max_fps: float = 10.0, max_pages: int = 16) -> ASGIApp:
-    """The playground as an ASGI app behind its token gate.
+def create_app(
+    token: str, *, max_fps: float = 10.0, max_pages: int = 16, host: str = "127.0.0.1"
+) -> ASGIApp:
+    """The playground as an ASGI app behind its gates (see :mod:`lucidnet.playground.access`).
 
     Parameters
     ----------
@@ -113,6 +80,10 @@ def create_app(token: str, *, max_fps: float = 10.0, max_pages: int = 16) -> ASG
         At most this many frames a second per playing page.
     max_pages : int, default=16
         At most this many pages (WebSockets, each with its own network) at once.
+    host : str, default="127.0.0.1"
+        The address the server listens on: requests are served when their Host is a local
+        name (localhost, 127.0.0.0/8, ::1) or this one, and WebSockets when their Origin,
+        if any, is the page's own.
     """
     if not isinstance(token, str) or len(token) < 16:
         raise ValueError("The token must be a string of at least 16 characters.")
@@ -149,7 +120,7 @@ def create_app(token: str, *, max_fps: float = 10.0, max_pages: int = 16) -> ASG
             WebSocketRoute("/ws", websocket),
         ]
     )
-    return TokenGate(app, token)
+    return HostGate(TokenGate(app, token), host)
 
 
 class Connection:
@@ -367,6 +338,56 @@ def is_loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
+class ListenError(OSError):
+    """The server cannot listen where it was asked; the message names the host or the port."""
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port``, or a :class:`ListenError` saying what to change.
+
+    An address that is no IP address and no name this computer resolves, or one that is
+    not this computer's, is a bad ``--host``; a port in use or reserved is a bad ``--port``.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None,  # "": every interface
+            port,
+            family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+            type=socket.SOCK_STREAM,
+            flags=socket.AI_PASSIVE,
+        )[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else str(exc)
+        raise ListenError(
+            f"Cannot listen on {host!r}: it is not an IP address or a name this computer "
+            f"resolves ({reason}); choose another --host (the default, 127.0.0.1, serves "
+            "this computer only)."
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRNOTAVAIL:
+            message = (
+                f"Cannot listen on {host!r}: it is not an address of this computer; choose "
+                "another --host (the default, 127.0.0.1, serves this computer only; 0.0.0.0 "
+                "serves every network it is on)."
+            )
+        elif exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            why = "in use" if exc.errno == errno.EADDRINUSE else "reserved (below 1024)"
+            message = (
+                f"Cannot listen on port {port} of {host!r}: the port is {why}; choose another "
+                "--port (0 picks a free one)."
+            )
+        else:
+            message = f"Cannot listen on {host!r}, port {port}: {exc.strerror or exc}."
+        raise ListenError(message) from None
+    sock.listen(128)  # a browser opened before uvicorn runs waits, not refused
+    return sock
+
+
 class PlaygroundServer:
     """The playground served by uvicorn in a background thread (or in this one).
 
@@ -390,19 +411,8 @@ class PlaygroundServer:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be an integer in [0, 65535]; got {port!r}.")
         self.token = token or new_token()
-        app = create_app(self.token, max_fps=max_fps, max_pages=max_pages)
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.socket(family, socket.SOCK_STREAM)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            self.socket.bind((host, port))
-        except OSError as exc:
-            self.socket.close()
-            raise OSError(
-                f"Cannot listen on {host}:{port} ({exc.strerror}); choose another "
-                "--port (0 picks a free one)."
-            ) from None
-        self.socket.listen(128)  # a browser opened before uvicorn runs waits, not refused
+        app = create_app(self.token, max_fps=max_fps, max_pages=max_pages, host=host)
+        self.socket = listen_socket(host, port)
         self.host, self.port = host, int(self.socket.getsockname()[1])
         config = uvicorn.Config(
             app,
