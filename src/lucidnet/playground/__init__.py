@@ -10,14 +10,14 @@ it exports the trained network as a lucidnet model file.
 
 Modules: ``datasets`` (the data), ``config`` (the page's settings, checked),
 ``session`` (one page's data, network and training state), ``views`` (what the page
-draws, as JSON), ``export`` (the model file), ``server`` (Starlette + uvicorn, token,
+draws, as JSON), ``export`` (the model file), ``access`` (the token, Host and Origin checks), ``server`` (Starlette + uvicorn,
 WebSocket); the page itself is plain HTML, CSS and JavaScript in ``static/``.
 
 Needs the ``playground`` extra: ``pip install "lucidnet[playground]"``.
 
 What it may import: every package of lower rank (``lucidnet.core`` … ``lucidnet.tables``),
 their public names only (nothing starting with ``_``; ``tests/test_layering.py`` checks
-it) — plus NumPy, the standard library, and Starlette / uvicorn in ``server``. Nothing
+it) — plus NumPy, the standard library, and Starlette / uvicorn in ``access`` and ``server``. Nothing
 in lucidnet imports it but the command line.
 """
 
