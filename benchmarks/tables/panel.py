@@ -181,20 +181,11 @@ def _loans() -> tuple[pd.DataFrame, pd.Series]:
     # Dropped: emp_title (free text, 4,741 values), sub_grade / interest_rate / installment
     # (they encode the grade: leakage), and what is only known after the loan was issued
     # (loan_status, balance, paid_*).
-    frame = _rdata("openintro", "loans_full_schema").drop(
-        columns=[
-            "emp_title",
-            "sub_grade",
-            "interest_rate",
-            "installment",
-            "loan_status",
-            "balance",
-            "paid_total",
-            "paid_principal",
-            "paid_interest",
-            "paid_late_fees",
-        ]
-    )
+    encodes_grade = ["sub_grade", "interest_rate", "installment"]
+    paid = [f"paid_{what}" for what in ("total", "principal", "interest", "late_fees")]
+    after_issue = ["loan_status", "balance", *paid]
+    dropped = ["emp_title", *encodes_grade, *after_issue]
+    frame = _rdata("openintro", "loans_full_schema").drop(columns=dropped)
     return _split(frame, "grade")
 
 
@@ -239,24 +230,9 @@ def _randhie() -> tuple[pd.DataFrame, pd.Series]:
     # visits in a year (count target, 31 % zeros, long tail). Dropped: zper (person ID);
     # the other outcomes of the same year (spending *dol, lnmeddol, binexp, tookphys,
     # notmdvis, mentvis, totadm, inpmis): leakage. plan and site are codes: text here.
-    frame = _rdata("sampleSelection", "RandHIE").drop(
-        columns=[
-            "zper",
-            "outpdol",
-            "drugdol",
-            "suppdol",
-            "mentdol",
-            "inpdol",
-            "meddol",
-            "lnmeddol",
-            "binexp",
-            "tookphys",
-            "notmdvis",
-            "mentvis",
-            "totadm",
-            "inpmis",
-        ]
-    )
+    spending = ["outpdol", "drugdol", "suppdol", "mentdol", "inpdol", "meddol", "lnmeddol"]
+    visits = ["binexp", "tookphys", "notmdvis", "mentvis", "totadm", "inpmis"]
+    frame = _rdata("sampleSelection", "RandHIE").drop(columns=["zper", *spending, *visits])
     frame["plan"] = "plan" + frame["plan"].astype(str)
     frame["site"] = "site" + frame["site"].astype(str)
     return _split(frame, "mdvis")
