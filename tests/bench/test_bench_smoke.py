@@ -9,11 +9,6 @@ lucidnet and scikit-learn), and that the models learned something.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
 
 SUMMARY_KEYS = {
     "config",
@@ -35,31 +30,11 @@ SUMMARY_KEYS = {
 }
 
 
-def test_tiny_run_writes_json_and_markdown(tmp_path):
-    out = tmp_path / "results"
-    cmd = [
-        sys.executable,
-        "-m",
-        "benchmarks.run",
-        "--configs",
-        "tiny",
-        "--repeats",
-        "1",
-        "--epochs",
-        "3",
-        "--systems",
-        "lucidnet,sklearn",
-        "--optimizers",
-        "sgd,adam",
-        "--gemm-sizes",
-        "128",
-        "--single-thread",
-        "tiny",
-        "--out",
-        str(out),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+def test_tiny_run_writes_json_and_markdown(tiny_bench):
+    out = tiny_bench(
+        *("--epochs", "3", "--systems", "lucidnet,sklearn", "--optimizers", "sgd,adam"),
+        *("--single-thread", "tiny"),
+    )
 
     report = json.loads((out / "latest.json").read_text())
     for key in (

@@ -136,33 +136,12 @@ def test_jax_runners_pass_engine_jax_to_the_public_estimator(monkeypatch, system
 # ---------------------------------------------------------------------- whole fit, for real
 
 
-def test_whole_fit_systems_are_reported_apart(tmp_path):
-    out = tmp_path / "results"
-    cmd = [
-        sys.executable,
-        "-m",
-        "benchmarks.run",
-        "--configs",
-        "tiny",
-        "--repeats",
-        "1",
-        "--epochs",
-        "1",
-        "--systems",
-        "lucidnet,sklearn,lucidnet_tabular,sklearn_hgb",
-        "--optimizers",
-        "sgd",
-        "--gemm-sizes",
-        "128",
-        "--single-thread",
-        "",
-        "--out",
-        str(out),
-    ]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=600, cwd=ROOT, env=ONE_THREAD
+def test_whole_fit_systems_are_reported_apart(tiny_bench):
+    systems = "lucidnet,sklearn,lucidnet_tabular,sklearn_hgb"
+    out = tiny_bench(
+        *("--epochs", "1", "--systems", systems, "--optimizers", "sgd", "--single-thread", ""),
+        env=ONE_THREAD,
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads((out / "latest.json").read_text())
     assert result["missing_jobs"] == [], result["missing_jobs"]
     assert result["settings"]["whole_fit_systems"] == ["lucidnet_tabular", "sklearn_hgb"]
