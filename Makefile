@@ -52,16 +52,16 @@ docs: $(VENV)/.docs-installed
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 lint: $(VENV)/.dev-installed
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
 
 # Times lucidnet (both engines) against scikit-learn, PyTorch (installed by `make test` from
 # a local wheel, or `make torch`) and hand-written JAX (the [jax] extra, part of [dev]);
-# writes benchmarks/results/latest.{json,md}.
+# writes benchmarks/results/latest.{json,md}. What it measures: docs/performance.md.
 BENCH_ARGS ?=
 bench: $(VENV)/.dev-installed
-	$(PY) benchmarks/run.py $(BENCH_ARGS)
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 # The development panel of real tables (benchmarks/tables): HistGradientBoosting, scikit-learn's
 # MLP and `lucidnet train`'s defaults on 22 tables, 3 seeds; writes
@@ -73,7 +73,7 @@ $(VENV)/.tables-installed: benchmarks/tables/requirements.txt $(VENV)/.dev-insta
 	touch $@
 
 bench-tables: $(VENV)/.tables-installed
-	$(PY) benchmarks/tables/run.py $(BENCH_TABLES_ARGS)
+	$(PY) -m benchmarks.tables.run $(BENCH_TABLES_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,7 @@
-"""lucidnet on a GPU (issue 9): correctness against NumPy and seconds per epoch vs PyTorch.
+"""lucidnet on a GPU: correctness against NumPy and seconds per epoch vs PyTorch.
 
-    python benchmarks/gpu_check.py                          # CUDA, the L configuration
-    python benchmarks/gpu_check.py --device cpu --tiny      # the smoke test (CI, no GPU)
+    python -m benchmarks.gpu_check                          # CUDA, the L configuration
+    python -m benchmarks.gpu_check --device cpu --tiny      # the smoke test (CI, no GPU)
 
 Needs PyTorch (``pip install torch``; a CUDA build for a GPU). Prints one JSON object and
 exits 1 when a correctness check fails.
@@ -29,6 +29,7 @@ teacher, generated with NumPy and moved to the device once.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import itertools
 import json
 import platform
@@ -237,13 +238,13 @@ def main(argv: list[str] | None = None) -> int:
         "tolerance": TOLERANCE,
     }
     errors = correctness(xt, device, cfg)
-    try:
+    has_jax = importlib.util.find_spec("jax") is not None
+    if has_jax:
         import jax
 
         report["jax_devices"] = [str(d) for d in jax.devices()]
         errors["trainer_jax_engine_adam_epoch"] = jax_engine_error(cfg)
-    except ImportError:
-        jax = None
+    else:
         report["jax_devices"] = None  # the JAX engine is not measured without JAX
     report["relative_errors"] = errors
     report["correct"] = all(e < TOLERANCE for e in errors.values())
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         "pytorch_runs": plain,
     }
     report["lucidnet_over_pytorch"] = statistics.median(lucid) / statistics.median(plain)
-    if jax is not None:
+    if has_jax:
         on_jax = time_lucidnet_jax(X, Y, cfg, args.epochs)
         report["seconds_per_epoch"]["lucidnet_jax_engine"] = statistics.median(on_jax)
         report["seconds_per_epoch"]["lucidnet_jax_engine_runs"] = on_jax

@@ -1,8 +1,8 @@
 """One benchmark job per process: train one system on one configuration, print one JSON line.
 
-    python benchmarks/jobs.py --system lucidnet --config S --optimizer sgd --epochs 3
-    python benchmarks/jobs.py --system lucidnet_tabular --config S
-    python benchmarks/jobs.py --system gemm --gemm-sizes 2048,4096
+    python -m benchmarks.jobs --system lucidnet --config S --optimizer sgd --epochs 3
+    python -m benchmarks.jobs --system lucidnet_tabular --config S
+    python -m benchmarks.jobs --system gemm --gemm-sizes 2048,4096
 
 The systems are in ``runners.py``, the configurations and the data in ``workload.py``.
 Every per-epoch system sees the same job: the same synthetic binary data (a fixed random teacher
@@ -61,7 +61,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from runners import (
+
+from benchmarks.runners import (
     PRELOAD,
     SYSTEMS,
     WHOLE_FIT_SYSTEMS,
@@ -71,7 +72,7 @@ from runners import (
     WholeFitRunner,
     make_runner,
 )
-from workload import (
+from benchmarks.workload import (
     CONFIGS,
     LEARNING_RATES,
     PREDICT_BATCH,
@@ -173,12 +174,40 @@ def held_out(runner: Any, cfg: Config, X_test: np.ndarray, y_test: np.ndarray) -
     return accuracy, predict_throughput(runner.predict_proba, X_test, cfg.predict_seconds)
 
 
-def run_training_job(system: str, cfg: Config, optimizer: str, epochs: int, seed: int) -> dict:
+class Memory:
+    """The resident sizes a job's memory figures are measured from (see the module doc)."""
+
+    def __init__(self) -> None:
+        self.before_data = current_rss_mb()
+        self.with_data = self.before_data
+        self.peak_reset = False
+
+    def data_made(self) -> None:
+        """Call once the data exist: resets the high-water mark to the current size."""
+        self.peak_reset = reset_peak_rss()
+        self.with_data = current_rss_mb()
+
+    def figures(self, train_peak: float, X_train: np.ndarray) -> dict[str, Any]:
+        """Peak, training's extra and the data's MB, with ``train_peak`` read after training."""
+        return {
+            "peak_rss_mb": peak_rss_mb() - self.before_data,
+            "train_extra_mb": max(train_peak - self.with_data, 0.0) if self.peak_reset else None,
+            "x_train_mb": X_train.nbytes / 2**20,
+            "data_mb": self.with_data - self.before_data,
+        }
+
+
+def prepared(system: str, cfg: Config) -> tuple[Memory, tuple[np.ndarray, ...]]:
+    """Import what ``system`` needs, then make the data: the memory baselines and the data."""
     preload(system)
-    rss_before_data = current_rss_mb()
-    X_train, y_train, X_test, y_test = make_data(cfg)
-    peak_reset = reset_peak_rss()  # the high-water mark is now the current size
-    rss_with_data = current_rss_mb()
+    memory = Memory()
+    data = make_data(cfg)
+    memory.data_made()
+    return memory, data
+
+
+def run_training_job(system: str, cfg: Config, optimizer: str, epochs: int, seed: int) -> dict:
+    memory, (X_train, y_train, X_test, y_test) = prepared(system, cfg)
     lr = LEARNING_RATES[optimizer]
 
     runner = make_runner(system, cfg, X_train, y_train, optimizer, lr, seed)
@@ -222,11 +251,8 @@ def run_training_job(system: str, cfg: Config, optimizer: str, epochs: int, seed
         "accuracy": accuracy,
         "predict_samples_per_s": predict,
         "core_predict_samples_per_s": core,
-        "peak_rss_mb": peak_rss_mb() - rss_before_data,
-        "train_extra_mb": max(train_peak - rss_with_data, 0.0) if peak_reset else None,
-        "x_train_mb": X_train.nbytes / 2**20,
+        **memory.figures(train_peak, X_train),
         "train_allowance_mb": train_allowance_mb(cfg),
-        "data_mb": rss_with_data - rss_before_data,
         **runner.info(),
     }
 
@@ -239,12 +265,7 @@ def run_whole_fit_job(system: str, cfg: Config, seed: int) -> dict:
     done; JIT compilation, if any, included); ``fit_seconds`` a second, identical fit in
     the same process (what a second model costs a user).
     """
-    preload(system)
-    rss_before_data = current_rss_mb()
-    X_train, y_train, X_test, y_test = make_data(cfg)
-    peak_reset = reset_peak_rss()
-    rss_with_data = current_rss_mb()
-
+    memory, (X_train, y_train, X_test, y_test) = prepared(system, cfg)
     runner = make_runner(system, cfg, X_train, y_train, "own", 0.0, seed)  # no optimizer, lr
     assert isinstance(runner, WholeFitRunner)
     t0 = time.perf_counter()
@@ -267,10 +288,7 @@ def run_whole_fit_job(system: str, cfg: Config, seed: int) -> dict:
         **runner.rounds(),
         "accuracy": accuracy,
         "predict_samples_per_s": predict,
-        "peak_rss_mb": peak_rss_mb() - rss_before_data,
-        "train_extra_mb": max(train_peak - rss_with_data, 0.0) if peak_reset else None,
-        "x_train_mb": X_train.nbytes / 2**20,
-        "data_mb": rss_with_data - rss_before_data,
+        **memory.figures(train_peak, X_train),
         **runner.info(),
     }
 
@@ -281,7 +299,7 @@ def predict_throughput(
     """Median samples/s over passes of the held-out set in PREDICT_BATCH blocks."""
     blocks = [X[s : s + PREDICT_BATCH] for s in range(0, X.shape[0], PREDICT_BATCH)]
     predict(blocks[0])  # warm-up (JIT)
-    rates = []
+    rates: list[float] = []
     start = time.perf_counter()
     while not rates or time.perf_counter() - start < min_seconds:
         t0 = time.perf_counter()

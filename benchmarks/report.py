@@ -1,4 +1,4 @@
-"""The markdown report of ``run.py`` (``latest.md``): the tables the README shows.
+"""The markdown report of ``run.py`` (``latest.md``).
 
 Per-epoch rows (the MLP job on every library) and whole-fit rows (estimators that choose
 their own epochs: the tables recipe, HistGradientBoosting) are in separate tables, and no
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runners import LABELS
-from workload import CONFIGS, LEARNING_RATES, PREDICT_BATCH
+from benchmarks.runners import LABELS
+from benchmarks.workload import CONFIGS, LEARNING_RATES, PREDICT_BATCH
 
 
 def fmt(x: float | None, spec: str = ".3g") -> str:

@@ -1,10 +1,10 @@
 """Benchmark driver: the same training job on lucidnet and its peers, one process per job.
 
-    python benchmarks/run.py                               # S, M, L; 3 repeats; 3 epochs
-    python benchmarks/run.py --configs S --repeats 1 --epochs 1
-    python benchmarks/run.py --configs tiny --systems lucidnet,sklearn --out /tmp/bench
+    python -m benchmarks.run                               # S, M, L; 3 repeats; 3 epochs
+    python -m benchmarks.run --configs S --repeats 1 --epochs 1
+    python -m benchmarks.run --configs tiny --systems lucidnet,sklearn --out /tmp/bench
 
-Each (system, configuration, optimizer) job runs in its own process (``benchmarks/jobs.py``)
+Each (system, configuration, optimizer) job runs in its own process (``benchmarks.jobs``)
 and the jobs are interleaved: every repeat runs every job once, the systems in a rotated
 order, so slow drifts of the machine (other load, thermal state) spread over all systems.
 The machine's float32 GEMM rate is measured in the same run, once per repeat, in its own
@@ -19,7 +19,7 @@ configuration and repeat, timed per fit, in their own table; no per-epoch ratio 
 them. The targets are in ``targets.py``, the markdown in ``report.py``.
 
 Writes ``<out>/latest.json`` (everything, raw runs included) and ``<out>/latest.md`` (the
-tables the README's Performance section shows). Peers that are not installed are skipped
+tables docs/performance.md cites). Peers that are not installed are skipped
 and the reports say so; nothing is installed here.
 """
 
@@ -37,15 +37,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from benchmarks.jobs import RESULT_PREFIX
+from benchmarks.report import markdown
+from benchmarks.runners import PER_EPOCH_SYSTEMS, SYSTEMS, WHOLE_FIT_SYSTEMS, system_module
+from benchmarks.targets import check_targets
+from benchmarks.workload import CONFIGS, LEARNING_RATES, PREDICT_BATCH, Config
 
-# benchmarks/ is not a package: its modules import each other from this folder.
-from jobs import RESULT_PREFIX  # noqa: E402
-from report import markdown  # noqa: E402
-from runners import PER_EPOCH_SYSTEMS, SYSTEMS, WHOLE_FIT_SYSTEMS, system_module  # noqa: E402
-from targets import check_targets  # noqa: E402
-from workload import CONFIGS, LEARNING_RATES, PREDICT_BATCH, Config  # noqa: E402
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent  # the jobs run as ``python -m benchmarks.jobs`` from here
 
 PEER_INSTALL_HINT = {
     "torch": "pip install torch==2.13.0",
@@ -74,10 +73,12 @@ def job_environment(threads: int | None) -> dict[str, str]:
 
 
 def run_job(args: list[str], timeout: float, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run ``jobs.py`` with ``args`` in a fresh interpreter; return its result line."""
-    cmd = [sys.executable, str(HERE / "jobs.py"), *args]
+    """Run ``benchmarks.jobs`` with ``args`` in a fresh interpreter; return its result line."""
+    cmd = [sys.executable, "-m", "benchmarks.jobs", *args]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s: {' '.join(args)}"}
     for line in reversed(proc.stdout.splitlines()):
@@ -105,26 +106,20 @@ def available_systems(requested: list[str]) -> tuple[list[str], dict[str, str]]:
     return usable, skipped
 
 
+def git(*args: str) -> str:
+    """The output of one git command in this checkout."""
+    done = subprocess.run(["git", *args], cwd=HERE, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
 def measured_commit() -> str:
     """The git commit measured (short hash), "+ uncommitted changes" when the tree differs."""
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        head = git("rev-parse", "--short=12", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
-    return head + (" + uncommitted changes" if dirty else "")  # fmt: skip
+    return head + (" + uncommitted changes" if dirty else "")
 
 
 def rotated(items: list[str], k: int) -> list[str]:

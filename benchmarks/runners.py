@@ -19,7 +19,8 @@ import warnings
 from typing import Any
 
 import numpy as np
-from workload import Config
+
+from benchmarks.workload import Config
 
 PER_EPOCH_SYSTEMS = ("lucidnet", "lucidnet_jax", "sklearn", "torch", "jax_jit", "jax_scan")
 WHOLE_FIT_SYSTEMS = ("lucidnet_tabular", "lucidnet_tabular_jax", "sklearn_hgb")
@@ -54,8 +55,8 @@ PRELOAD = {  # imported before the memory baseline, so that imports are not coun
     "torch": ["torch"],
     "jax_jit": ["jax", "jax.numpy"],
     "jax_scan": ["jax", "jax.numpy"],
-    "lucidnet_tabular": ["lucidnet", "lucidnet.tables.tabular", "pandas"],
-    "lucidnet_tabular_jax": ["lucidnet", "lucidnet.tables.tabular", "pandas", "jax"],
+    "lucidnet_tabular": ["lucidnet", "lucidnet.tables", "pandas"],
+    "lucidnet_tabular_jax": ["lucidnet", "lucidnet.tables", "pandas", "jax"],
     "sklearn_hgb": ["sklearn.ensemble"],
 }
 
@@ -108,7 +109,7 @@ class EstimatorRunner(Runner):
     def __init__(
         self, cfg: Config, X: np.ndarray, y: np.ndarray, optimizer: str, lr: float, seed: int
     ) -> None:
-        self.params = {
+        self.params: dict[str, Any] = {
             "hidden_layer_sizes": cfg.hidden,
             "activation": "relu",
             "solver": optimizer,
@@ -324,7 +325,8 @@ class JaxRunner(Runner):
 
         def epoch(params: Any, state: Any, X: Any, Y: Any, perm: Any) -> Any:
             def body(carry: Any, idx: Any) -> Any:
-                return step(*carry, X, Y, idx), None
+                params, state = carry
+                return step(params, state, X, Y, idx), None
 
             full = jnp.reshape(perm[: n_full * self.B], (n_full, self.B))
             (params, state), _ = jax.lax.scan(body, (params, state), full)
@@ -417,7 +419,7 @@ class TabularRunner(WholeFitRunner):
     def estimator(self) -> Any:
         from lucidnet import TabularClassifier
 
-        extra = {} if self.engine is None else {"engine": self.engine}
+        extra: dict[str, Any] = {} if self.engine is None else {"engine": self.engine}
         return TabularClassifier(random_state=self.seed, **extra)
 
     def rounds(self) -> dict[str, Any]:

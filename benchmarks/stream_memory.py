@@ -1,10 +1,10 @@
-"""Peak memory of ``lucidnet train FILE --stream`` against the file's size (issue 8).
+"""Peak memory of ``lucidnet train FILE --stream`` against the file's size.
 
 For each size, a CSV is generated row block by row block in a temporary folder (never
 whole in memory): ten numeric columns, an integer column, a text column with a dozen
 values, and a target from a fixed rule with noise: a yes/no ``label`` or, with ``--targets
-number``, the real-valued score itself in a column ``y`` (a regression target, whose
-distinct values must not be kept: issue 13). Then, in a fresh process::
+number``, the real-valued score itself in a column ``y`` (a regression target, almost
+every row a new value). Then, in a fresh process::
 
     python -m lucidnet train FILE --target label --stream --epochs 1 ...   # or --target y
 
@@ -12,11 +12,12 @@ and the child's peak resident set size is read from ``os.wait4`` (the kernel's
 ``ru_maxrss`` of that one process). For contrast, the smallest file is also read whole
 with ``pandas.read_csv`` in another process. The CSV is deleted afterwards.
 
-    .venv/bin/python benchmarks/stream_memory.py                    # 0.2 GB and 2 GB
-    .venv/bin/python benchmarks/stream_memory.py --sizes-gb 0.01 --out /tmp/x   # smoke
-    .venv/bin/python benchmarks/stream_memory.py --targets label,number   # both targets
+    python -m benchmarks.stream_memory                    # 0.2 GB and 2 GB
+    python -m benchmarks.stream_memory --sizes-gb 0.01 --out /tmp/x   # smoke
+    python -m benchmarks.stream_memory --sizes-gb 0.2 --targets number \\
+        --name stream_memory_regression                   # a regression target
 
-Writes ``results/stream_memory.json`` and ``results/stream_memory.md``.
+Writes ``<out>/<name>.json`` and ``<out>/<name>.md`` (default ``results/stream_memory.*``).
 """
 
 from __future__ import annotations
@@ -129,8 +130,8 @@ def measure(
     return result
 
 
-def write_report(results: list[dict[str, object]], out: Path, args: argparse.Namespace) -> None:
-    out.mkdir(parents=True, exist_ok=True)
+def write_report(results: list[dict[str, object]], args: argparse.Namespace) -> None:
+    args.out.mkdir(parents=True, exist_ok=True)
     meta = {
         "command": "lucidnet train FILE --target label|y --stream "
         f"--epochs {args.epochs} --chunk-rows {args.chunk_rows} --hidden 32 --batch-size 256",
@@ -139,7 +140,7 @@ def write_report(results: list[dict[str, object]], out: Path, args: argparse.Nam
         "cpus": os.cpu_count(),
         "measured": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    (out / "stream_memory.json").write_text(
+    (args.out / f"{args.name}.json").write_text(
         json.dumps({"meta": meta, "results": results}, indent=2) + "\n", encoding="utf-8"
     )
     lines = [
@@ -166,7 +167,7 @@ def write_report(results: list[dict[str, object]], out: Path, args: argparse.Nam
             f"For contrast, `pandas.read_csv` of the whole {r['file_mb']:,.0f} MB file alone "
             f"peaks at {r['read_csv_whole_peak_rss_mib']:,.0f} MiB.",
         ]
-    (out / "stream_memory.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (args.out / f"{args.name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--chunk-rows", type=int, default=50_000)
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--name", default="stream_memory", help="report file stem")
     parser.add_argument("--tmp", type=Path, default=None, help="where to write the CSVs")
     parser.add_argument(
         "--no-compare", dest="compare_in_memory", action="store_false",
@@ -197,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                 compare = args.compare_in_memory and i == 0 and kind == kinds[0]
                 options = argparse.Namespace(**{**vars(args), "compare_in_memory": compare})
                 results.append(measure(size, Path(tmp), options, kind))
-    write_report(results, args.out, args)
-    print(f"wrote {args.out / 'stream_memory.json'} and {args.out / 'stream_memory.md'}")
+    write_report(results, args)
+    print(f"wrote {args.out / args.name}.json and .md")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The issue's targets, evaluated on the medians of one run of ``run.py`` (never asserted).
+"""The speed and memory targets, evaluated on the medians of one run of ``run.py`` (never asserted).
 
 Every target is measured through the public ``fit`` / ``predict_proba``, on the per-epoch
 rows of ``run.py``'s summary (the whole-fit rows of the tables recipe and
@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runners import LABELS
-from workload import CONFIGS
+from benchmarks.runners import LABELS
+from benchmarks.workload import CONFIGS
 
 TARGET_S_JAX_VS_SCAN = 1.2  # lucidnet_jax s/epoch ÷ jax_scan s/epoch, at most
 TARGET_S_JAX_VS_TORCH = 10.0  # torch s/epoch ÷ lucidnet_jax s/epoch, at least
@@ -61,7 +61,8 @@ def check_targets(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for label, base, optimizer in groups:
         if base not in TARGET_SIZES:
             continue
-        row = {s: by.get((label, optimizer, s)) for s in (*ENGINES, "sklearn", "torch", "jax_scan")}
+        systems = (*ENGINES, "sklearn", "torch", "jax_scan")
+        row: dict[str, Any] = {s: by.get((label, optimizer, s)) for s in systems}
         jax_row = row["lucidnet_jax"]
         where = f"{label} {optimizer}"
         if base == "S":

