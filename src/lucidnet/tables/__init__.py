@@ -13,18 +13,21 @@ May import: ``lucidnet.core``, ``lucidnet.io``, ``lucidnet.training``,
 
 from lucidnet.tables.fit import InMemorySource, TableFit, TableSource, Training, fit_table
 from lucidnet.tables.metrics import StreamMetrics, table_metrics
-from lucidnet.tables.model import TabularModel
+from lucidnet.tables.model import TabularModel, TargetScaling
 from lucidnet.tables.persist import export_onnx, load, save
 from lucidnet.tables.preprocess import TablePreprocessor
 from lucidnet.tables.read import TableError, read_chunks, read_table, validation_mask
+from lucidnet.tables.recipe import RECIPE, Recipe
 from lucidnet.tables.stats import Moments, Reservoir, TableStats
 from lucidnet.tables.stream import StreamResult, StreamSource, scan, train_stream
-from lucidnet.tables.tabular import TabularClassifier, TabularRegressor, fit_recipe
+from lucidnet.tables.tabular import TabularClassifier, TabularRegressor
 from lucidnet.tables.task import check_target, choose_task
 
 __all__ = [
+    "RECIPE",
     "InMemorySource",
     "Moments",
+    "Recipe",
     "Reservoir",
     "StreamMetrics",
     "StreamResult",
@@ -37,11 +40,11 @@ __all__ = [
     "TabularClassifier",
     "TabularModel",
     "TabularRegressor",
+    "TargetScaling",
     "Training",
     "check_target",
     "choose_task",
     "export_onnx",
-    "fit_recipe",
     "fit_table",
     "load",
     "read_chunks",

@@ -1,10 +1,13 @@
 """The table model: declarative preprocessing + a fitted estimator + the target's meaning.
 
 What ``lucidnet train`` saves and ``lucidnet predict/evaluate/inspect/export`` load.
+:class:`TargetScaling` is the one standardisation of a regression target, used by every
+way of training (in memory, streamed, on a cluster) and by prediction.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,7 +15,28 @@ import pandas as pd
 
 from lucidnet.tables.preprocess import TablePreprocessor
 
-__all__ = ["TabularModel", "as_probabilities"]
+__all__ = ["TabularModel", "TargetScaling", "as_probabilities"]
+
+
+@dataclass(frozen=True)
+class TargetScaling:
+    """A regression target standardised: the network learns z = (y − mean) / scale.
+
+    ``mean`` and ``scale`` are the mean and the population standard deviation of the
+    training rows' targets (``TableStats.target_scaling``); scale = 1 for a constant
+    target. A classification target keeps mean = 0 and scale = 1.
+    """
+
+    mean: float = 0.0
+    scale: float = 1.0
+
+    def forward(self, y: Any) -> np.ndarray:
+        """z = (y − mean) / scale, in float64."""
+        return (np.asarray(y, dtype=np.float64) - self.mean) / self.scale
+
+    def inverse(self, z: Any) -> Any:
+        """y = z · scale + mean (in z's dtype: float32 predictions stay float32)."""
+        return z * self.scale + self.mean
 
 
 class TabularModel:
@@ -49,8 +73,15 @@ class TabularModel:
         self.target = target
         self.task = task
         self.metrics = dict(metrics or {})
-        self.target_mean = float(target_mean)
-        self.target_scale = float(target_scale)
+        self.scaling = TargetScaling(float(target_mean), float(target_scale))
+
+    @property
+    def target_mean(self) -> float:
+        return self.scaling.mean
+
+    @property
+    def target_scale(self) -> float:
+        return self.scaling.scale
 
     def features(self, frame: pd.DataFrame) -> np.ndarray:
         """The network's input matrix for the rows of ``frame`` (extra columns ignored)."""
@@ -60,7 +91,7 @@ class TabularModel:
         """Predicted labels (classification) or values in the target's units (regression)."""
         prediction = self.estimator.predict(self.features(frame))
         if self.task == "regression":
-            return prediction * self.target_scale + self.target_mean
+            return self.scaling.inverse(prediction)
         return prediction
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
