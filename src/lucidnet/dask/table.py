@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from lucidnet.dask.cluster import delayed, gather, get_client, tree
-from lucidnet.dask.lbfgs import block_rows, check_block, train_on_blocks
-from lucidnet.estimators.lbfgs import refuse_stochastic_only
+from lucidnet.dask.lbfgs import CLUSTER_LBFGS, block_rows, check_block
 from lucidnet.tables.fit import Training, check_columns, fit_table, labelled_rows, refuse_recipe
 from lucidnet.tables.metrics import StreamMetrics
 from lucidnet.tables.model import TabularModel
@@ -179,7 +178,7 @@ class DaskSource:
         est = model.estimator
         est.set_params(solver="lbfgs")
         est._validate_params()
-        refuse_stochastic_only(est)
+        CLUSTER_LBFGS.refuse(est)
         self.kind = (bool(self.stats.target_numeric), self.stats.target_integral)
         n_features = len(model.preprocessor.feature_names_out)
         targets = self.stats.classes() if model.task == "classification" else np.zeros(1)
@@ -197,7 +196,7 @@ class DaskSource:
         )
         sizes = gather(self.client, [self.client.submit(block_rows, b) for b in blocks])
         rows = int(sum(r for r, _ in sizes))
-        train_on_blocks(self.client, est, blocks, rows, self.callback)
+        CLUSTER_LBFGS.fit_blocks(self.client, est, blocks, rows, self.callback)
         extra = {"solver": "lbfgs (dask)", "partitions": len(self.parts)}
         return Training(rows, extra=extra)
 

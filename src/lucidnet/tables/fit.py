@@ -295,6 +295,7 @@ class InMemorySource:
 
         def score(selected: Any) -> None:
             """Score the held-out rows with the model that chose the epochs on them."""
+            assert self.val_frame is not None
             held_out = TabularModel(
                 self.pre,
                 selected,
