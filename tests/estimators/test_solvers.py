@@ -31,7 +31,7 @@ def test_partial_fit_exists_for_the_incremental_solvers_only():
     assert hasattr(MLPRegressor(solver="adam"), "partial_fit")
     assert not hasattr(MLPRegressor(solver="lbfgs"), "partial_fit")
     with pytest.raises(AttributeError, match="has no attribute 'partial_fit'"):
-        MLPClassifier(solver="lbfgs").partial_fit
+        getattr(MLPClassifier(solver="lbfgs"), "partial_fit")  # noqa: B009
 
 
 @pytest.mark.parametrize(
