@@ -43,6 +43,7 @@ from lucidnet.estimators._translate import (
     core_activation,
     intercepts_from_network,
 )
+from lucidnet.estimators.solver import Rows
 from lucidnet.estimators.solvers import solver_of
 
 __all__ = ["BaseMLP"]
@@ -248,17 +249,8 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             )
         solver = solver_of(self)
         solver.refuse(self, xp=xp, resume_from=resume_from)
-        solver.fit(
-            self,
-            X,
-            Y,
-            s,
-            validation_data,
-            dtype,
-            seed=seed,
-            incremental=incremental,
-            resume_from=resume_from,
-        )
+        rows = Rows(X, Y, s, validation_data, dtype)
+        solver.fit(self, rows, seed=seed, incremental=incremental, resume_from=resume_from)
         return self
 
     def _seed(self) -> int:

@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from lucidnet.core.network import Network
-from lucidnet.estimators.solver import Solver
+from lucidnet.estimators.solver import Rows, Solver
 from lucidnet.training.data import class_weights, row_classes
 from lucidnet.training.history import History
 from lucidnet.training.lbfgs import loss_grad, minimize_lbfgs
@@ -68,20 +68,8 @@ class LBFGS(Solver):
                 "Use solver='adam' (or 'sgd', 'adamw'), or set callbacks=None."
             )
 
-    def fit(
-        self,
-        est: Any,
-        X: Any,
-        Y: Any,
-        sample_weight: Any,
-        validation_data: Any,
-        dtype: Any,
-        *,
-        seed: int,
-        incremental: bool = False,
-        resume_from: Any = None,
-    ) -> None:
-        s = sample_weight
+    def fit(self, est: Any, rows: Rows, *, seed: int, incremental: bool, resume_from: Any) -> None:
+        X, Y, dtype, s = rows.X, rows.Y, rows.dtype, rows.sample_weight
         if est._is_classifier and getattr(est, "class_weight", None) is not None:
             n_out = Y.shape[1]
             per_row = class_weights(
@@ -89,8 +77,8 @@ class LBFGS(Solver):
             ).astype(dtype)
             s = per_row if s is None else s * per_row
         validation = None
-        if validation_data is not None:
-            validation = est._validation_arrays(validation_data, dtype)
+        if rows.validation_data is not None:
+            validation = est._validation_arrays(rows.validation_data, dtype)
         alpha = float(est.alpha)
 
         def objective(net: Network) -> tuple[float, np.ndarray]:

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from lucidnet.estimators._translate import optimizer_kwargs, schedule_kwargs
-from lucidnet.estimators.solver import Solver
+from lucidnet.estimators.solver import Rows, Solver
 from lucidnet.training.callbacks import EarlyStopping
 from lucidnet.training.loop import Trainer
 from lucidnet.training.optimizers import get_optimizer
@@ -40,25 +40,14 @@ class Minibatch(Solver):
         if xp is not np:
             self.refuse_jax_engine(est, "data or a device outside NumPy")
 
-    def fit(
-        self,
-        est: Any,
-        X: Any,
-        Y: Any,
-        sample_weight: Any,
-        validation_data: Any,
-        dtype: Any,
-        *,
-        seed: int,
-        incremental: bool = False,
-        resume_from: Any = None,
-    ) -> None:
+    def fit(self, est: Any, rows: Rows, *, seed: int, incremental: bool, resume_from: Any) -> None:
+        X, Y, dtype, validation_data = rows.X, rows.Y, rows.dtype, rows.validation_data
         if not incremental or not hasattr(est, "trainer_"):
             est.trainer_ = self.trainer(est, X.shape[0], seed)
         if resume_from is not None:
             state = resume_from if isinstance(resume_from, dict) else load_state(resume_from)
             est.trainer_.load_state_dict(state)
-        fit_kwargs: dict[str, Any] = {"sample_weight": sample_weight}
+        fit_kwargs: dict[str, Any] = {"sample_weight": rows.sample_weight}
         if est._is_classifier and getattr(est, "class_weight", None) is not None:
             fit_kwargs["class_weight"] = est._class_weight_indices()
         if validation_data is not None:

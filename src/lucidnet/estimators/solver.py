@@ -9,13 +9,37 @@ encoded rows, and the fitted attributes it sets (``n_iter_``, ``loss_``,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from lucidnet.estimators._translate import SKLEARN_OUT_ACTIVATION
 
-__all__ = ["Solver"]
+__all__ = ["Rows", "Solver"]
+
+
+@dataclass
+class Rows:
+    """What a solver trains on: the encoded rows, as the estimator checked them.
+
+    Attributes
+    ----------
+    X : array of shape (n_samples, n_features)
+    Y : array of shape (n_samples, n[L])
+        The targets as the network's output rows (one-hot, smoothed, or a column).
+    sample_weight : array of shape (n_samples,) or None
+    validation_data : tuple or None
+        The ``validation_data`` given to ``fit``, as given.
+    dtype : numpy dtype
+        The network's float type.
+    """
+
+    X: Any
+    Y: Any
+    sample_weight: Any
+    validation_data: Any
+    dtype: Any
 
 
 class Solver:
@@ -35,21 +59,11 @@ class Solver:
     def refuse(self, est: Any, *, xp: Any = np, resume_from: Any = None) -> None:
         """Raise a ValueError for a parameter (or fit argument) this solver cannot honour."""
 
-    def fit(
-        self,
-        est: Any,
-        X: Any,
-        Y: Any,
-        sample_weight: Any,
-        validation_data: Any,
-        dtype: Any,
-        *,
-        seed: int,
-        incremental: bool = False,
-        resume_from: Any = None,
-    ) -> None:
-        """Train ``est.network_`` (built already) on the encoded rows (X, Y); set the
-        fitted attributes."""
+    def fit(self, est: Any, rows: Rows, *, seed: int, incremental: bool, resume_from: Any) -> None:
+        """Train ``est.network_`` (built already) on ``rows``; set the fitted attributes.
+
+        ``incremental``: one more epoch (``partial_fit``); ``resume_from``: a training
+        state to continue from; ``seed``: the run's seed (shuffling, dropout)."""
         raise NotImplementedError
 
     @staticmethod

@@ -163,22 +163,12 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(128, 128)
-    n_members : int, default=4
-        K networks trained at once; predictions are their mean.
-    learning_rate : float, default=2e-3
-        Adam's step size (β₂ = 0.95).
-    max_epochs : int, default=200
-    patience : int, default=16
-        Epochs without improvement of the held-out loss before the first phase stops.
+    hidden_layer_sizes, n_members, learning_rate, max_epochs, patience : see Recipe
+    validation_fraction, refit, time_limit, max_categories : see Recipe
+        The fields of :class:`~lucidnet.tables.recipe.Recipe` of the same names; their
+        defaults are the recipe's (:data:`~lucidnet.tables.recipe.RECIPE`).
     dropout : float, optional
-    validation_fraction : float, default=0.2
-        Rows held out to choose the epoch (then trained on, with ``refit=True``).
-    refit : bool, default=True
-    time_limit : float, optional
-        Seconds; the best model so far is kept when they run out.
-    max_categories : int or None, default=64
-        One-hot columns per text column (the rarest categories share all-zero rows).
+        Dropout rate of the hidden layers.
     random_state : int, RandomState or None
     verbose : int, default=0
     engine : {"numpy", "jax"}, default="numpy"
@@ -187,6 +177,8 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
 
     Attributes
     ----------
+    model_ : TabularModel
+        The fitted table model (what :meth:`table_model` saves).
     preprocessor_ : TablePreprocessor
     estimator_ : MLPClassifier
         The network behind it (an ensemble of ``n_members``).
