@@ -1,11 +1,14 @@
-"""Tables: reading files, preprocessing, the task rule, ONE ``fit_table``, model files.
+"""Tables: reading files, preprocessing, the task rule, the recipe, ONE ``fit_table``.
 
 A table (CSV, TSV, Parquet or a DataFrame) goes in, a fitted table model comes out. The
-same :func:`fit_table` serves the three ways of reading the rows: all in memory, streamed
-in chunks from a file larger than memory, and across a Dask cluster (``lucidnet.dask``
-supplies that source). ``lucidnet.save/load/export_onnx`` live here too, because this is
-the top of the library: they know every kind of model (networks, estimators, table
-models).
+same :func:`fit_table` serves the three ways of reading the rows: all in memory
+(:class:`InMemorySource`; ``TabularClassifier`` / ``TabularRegressor`` too), streamed in
+chunks from a file larger than memory (:class:`StreamSource`), and across a Dask cluster
+(``lucidnet.dask`` supplies that source). The training policy is a :class:`Recipe`
+(:data:`RECIPE` holds its defaults); a regression target is standardised one way
+(:class:`TargetScaling`). ``lucidnet.save/load/export_onnx`` choose among the model
+kinds here, the first rank that knows them all (networks, estimators, table models);
+the file format and the ONNX graph are ``lucidnet.io``'s.
 
 May import: ``lucidnet.core``, ``lucidnet.io``, ``lucidnet.training``,
 ``lucidnet.estimators`` (never their private names), pandas, scikit-learn.
