@@ -223,30 +223,40 @@ class InMemorySource:
         name: str = "the table",
     ) -> None:
         check_columns(frame, target, name)
-        labelled, self.dropped = labelled_rows(frame, target)
+        labelled, dropped = labelled_rows(frame, target)
         labelled = labelled.reset_index(drop=True)
-        self.features = labelled.drop(columns=[target])
-        self.target_values: pd.Series = labelled[target]
-        self.labels: np.ndarray | None = None  # None: from the statistics (TableStats.labels)
-        self.target = target
-        self.validation = validation
-        self.seed = seed
-        self.name = name
-        self.metrics: dict[str, Any] | None = None
-        self.train_frame: pd.DataFrame | None = None
-        self.val_frame: pd.DataFrame | None = None
+        features, values = labelled.drop(columns=[target]), labelled[target]
+        self._hold(
+            features, values, None, target, dropped, validation=validation, seed=seed, name=name
+        )
 
     @classmethod
     def from_arrays(cls, features: pd.DataFrame, y: np.ndarray, target: str) -> InMemorySource:
         """Features and the labels apart (a scikit-learn ``fit(X, y)``): every row trains,
         nothing is held out, and the labels are used as given."""
         source = cls.__new__(cls)
-        source.features, source.dropped = features, 0
-        source.target_values = pd.Series(y, name=target)
-        source.labels = np.asarray(y)
-        source.target, source.validation, source.seed, source.name = target, 0.0, 0, "X"
-        source.metrics = source.train_frame = source.val_frame = None
+        values = pd.Series(y, name=target)
+        source._hold(features, values, np.asarray(y), target, 0, validation=0.0, seed=0, name="X")
         return source
+
+    def _hold(
+        self,
+        features: pd.DataFrame,
+        values: pd.Series,
+        labels: np.ndarray | None,
+        target: str,
+        dropped: int,
+        *,
+        validation: float,
+        seed: int,
+        name: str,
+    ) -> None:
+        self.features, self.target_values, self.labels = features, values, labels
+        self.target, self.dropped = target, dropped
+        self.validation, self.seed, self.name = validation, seed, name
+        self.metrics: dict[str, Any] | None = None
+        self.train_frame: pd.DataFrame | None = None
+        self.val_frame: pd.DataFrame | None = None
 
     def describe(self) -> TableStats:
         stats = TableStats(target=self.target)
