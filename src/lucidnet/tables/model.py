@@ -58,6 +58,11 @@ class TabularModel:
     target_mean, target_scale : float, default 0 and 1
         Regression only: the network predicts (y − target_mean) / target_scale, and
         :meth:`predict` returns values in the target's own units.
+
+    Attributes
+    ----------
+    scaling : TargetScaling
+        ``target_mean`` and ``target_scale`` (also readable under those names).
     """
 
     def __init__(
