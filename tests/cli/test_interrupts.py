@@ -1,6 +1,6 @@
 """A real Ctrl-C (SIGINT) sent to a training process: ``lucidnet train --checkpoint`` and a
 Python script with ``MLPClassifier(callbacks=[ModelCheckpoint(...)])``. The model file and
-the checkpoint stay valid, and resuming ends bit-identical to an uninterrupted run (issue 13).
+the checkpoint stay valid, and resuming ends bit-identical to an uninterrupted run.
 
 Robust on a slow machine: the signal is sent only once the checkpoint file exists (the
 first epoch is over), every wait is generous, and a run is long enough (about 100 epochs

@@ -1,5 +1,5 @@
 """What the command line writes: prediction files in the format their name says, and an
-ONNX export that onnxruntime runs to the model's own probabilities (issue 13)."""
+ONNX export that onnxruntime runs to the model's own probabilities."""
 
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ def test_a_lost_cluster_is_reported_and_leaves_no_model(client, classification, 
 
 
 def test_a_failure_leaves_a_warm_start_model_as_it_was(client, classification, monkeypatch):
-    # Issue 13: any failure deleted a previously fitted model, even with warm_start=True.
+    # A failure leaves a fitted model as it was (with warm_start=True, too).
     X, y = classification
     X_dask = da.from_array(X, chunks=(200, -1))
     est = lucidnet.MLPClassifier(**{**PARAMS, "max_iter": 5, "warm_start": True})

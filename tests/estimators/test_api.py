@@ -200,7 +200,7 @@ def test_partial_fit_and_warm_start(moons):
 
 
 def test_partial_fit_checks_y_against_classes_on_the_first_call(moons):
-    # Issue 13: a label outside `classes` was silently encoded as all zeros.
+    # A label outside `classes` is an error, never silently encoded as all zeros.
     X, y = moons
     labels = np.where(y == 1, "b", "a").astype(object)
     labels[:3] = "z"
@@ -318,8 +318,8 @@ def test_binary_log_proba_is_the_log_sigmoid_of_the_decision_function():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_predict_proba_is_exp_of_predict_log_proba(dtype):
-    # Issue 13: where softmax underflows predict_proba was exactly 0 (log: -inf) while
-    # predict_log_proba was finite; scikit-learn's checks compare the two.
+    # Where softmax underflows, predict_proba agrees with the finite predict_log_proba
+    # (not exactly 0 with a log of -inf); scikit-learn's checks compare the two.
     X, y = load_iris(return_X_y=True)
     X = X.astype(dtype)
     clf = MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y)
@@ -337,8 +337,8 @@ def test_predict_proba_is_exp_of_predict_log_proba(dtype):
 
 @pytest.mark.parametrize("name", ["momentum", "validation_fraction", "beta_1", "beta_2"])
 def test_interval_parameters_are_scikit_learns(name):
-    # Issue 13: validation_fraction refused 0 (scikit-learn accepts it), and momentum=1.0
-    # passed the estimator's check but failed in SGD.
+    # The same intervals as scikit-learn's: validation_fraction accepts 0, and a momentum
+    # the estimator accepts is one SGD accepts.
     from sklearn.neural_network import MLPClassifier as SkMLP
 
     (ours,), (theirs,) = (

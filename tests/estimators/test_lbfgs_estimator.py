@@ -169,9 +169,10 @@ def test_float32_trains_in_float32():
 
 @pytest.mark.parametrize("stop", ["error", "sigint"])
 def test_a_stop_mid_run_keeps_the_last_accepted_iterate(monkeypatch, capsys, stop):
-    # Issue 13: a Ctrl-C or an error inside a line search left network_ at the trial point
-    # being evaluated, with no loss_curve_/n_iter_ to match. The 25th evaluation of J is
-    # deep in the run; it raises (or a real SIGINT arrives) while L-BFGS tries a point.
+    # A Ctrl-C or an error inside a line search leaves network_ at the last accepted
+    # iterate, with loss_curve_/n_iter_ to match (not at the trial point being evaluated).
+    # The 25th evaluation of J is deep in the run; it raises (or a real SIGINT arrives)
+    # while L-BFGS tries a point.
     import signal
 
     import lucidnet.estimators.lbfgs as module

@@ -9,7 +9,32 @@ from typing import Any
 from lucidnet.io.atomic import atomic_path
 from lucidnet.tables import TabularModel, load
 
-__all__ = ["CLIError", "load_model", "load_table_model", "print_epoch_table", "write_frame"]
+__all__ = [
+    "AT_SCALE",
+    "DASK_ITERATIONS",
+    "STREAM_EPOCHS",
+    "CLIError",
+    "load_model",
+    "load_table_model",
+    "print_epoch_table",
+    "widths",
+    "write_frame",
+]
+
+# The plain MLP's defaults with --stream and --dask (the rows are read part by part, so
+# the tabular recipe does not apply; --dask trains full batches, without a batch size).
+AT_SCALE: dict[str, Any] = {
+    "hidden_layer_sizes": (64, 32),
+    "learning_rate_init": 1e-3,
+    "batch_size": 64,
+}
+STREAM_EPOCHS = 10  # passes over the file with --stream
+DASK_ITERATIONS = 200  # L-BFGS iterations at most with --dask
+
+
+def widths(sizes: Any) -> str:
+    """Hidden layer widths as the command line writes them: "128,128"."""
+    return ",".join(str(int(n)) for n in sizes)
 
 
 class CLIError(Exception):

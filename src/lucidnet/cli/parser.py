@@ -6,6 +6,8 @@ import argparse
 import textwrap
 
 from lucidnet._version import __version__
+from lucidnet.cli.common import AT_SCALE, DASK_ITERATIONS, STREAM_EPOCHS, widths
+from lucidnet.tables.recipe import RECIPE
 
 __all__ = ["build_parser"]
 
@@ -142,8 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--hidden",
         type=_int_list,
         default=None,
-        metavar="256,256",
-        help="hidden layer widths (default: 256,256; 64,32 with --stream/--dask)",
+        metavar=widths(RECIPE.hidden_layer_sizes),
+        help=f"hidden layer widths (default: {widths(RECIPE.hidden_layer_sizes)}; "
+        f"{widths(AT_SCALE['hidden_layer_sizes'])} with --stream/--dask)",
     )
     train.add_argument(
         "--activation",
@@ -155,15 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--epochs",
         type=_positive_int,
         default=None,
-        help="train exactly this many epochs (default: chosen automatically, at most 200; 10 "
-        "with --stream; L-BFGS iterations with --dask)",
+        help="train exactly this many epochs (default: chosen automatically, at most "
+        f"{RECIPE.max_epochs}; {STREAM_EPOCHS} with --stream; L-BFGS iterations with --dask, "
+        f"at most {DASK_ITERATIONS})",
     )
     train.add_argument(
         "--batch-size",
         type=_positive_int,
         default=None,
         metavar="B",
-        help="minibatch size (default: 256; 64 with --stream)",
+        help=f"minibatch size (default: {RECIPE.batch_size}; {AT_SCALE['batch_size']} with "
+        "--stream)",
     )
     train.add_argument(
         "--optimizer", choices=["adam", "adamw", "sgd"], default=None, help="default: adam"
@@ -173,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_float,
         default=None,
         metavar="X",
-        help="learning rate (default: 0.002; 0.001 with --stream/--dask)",
+        help=f"learning rate (default: {RECIPE.learning_rate:g}; "
+        f"{AT_SCALE['learning_rate_init']:g} with --stream/--dask)",
     )
     train.add_argument("--alpha", type=float, default=1e-4, help="L2 strength (default: 0.0001)")
     train.add_argument(
@@ -203,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="K",
-        help="networks trained at once, predictions averaged (default: 4)",
+        help=f"networks trained at once, predictions averaged (default: {RECIPE.n_members})",
     )
     train.add_argument(
         "--time-limit",

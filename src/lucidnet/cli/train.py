@@ -14,9 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.cli.common import CLIError, print_epoch_table
+from lucidnet.cli.common import (
+    AT_SCALE,
+    DASK_ITERATIONS,
+    STREAM_EPOCHS,
+    CLIError,
+    print_epoch_table,
+)
 from lucidnet.tables import (
+    RECIPE,
     InMemorySource,
+    Recipe,
     StreamSource,
     TablePreprocessor,
     TableStats,
@@ -50,14 +58,10 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
         )
     params = {k: v for k, v in given.items() if v is not None}
     if at_scale:  # the plain MLP with the command line's classic defaults
-        params = {
-            "hidden_layer_sizes": (64, 32),
-            "learning_rate_init": 1e-3,
-            **({} if args.dask else {"batch_size": 64}),
-            **params,
-        }
+        defaults = {k: v for k, v in AT_SCALE.items() if not (args.dask and k == "batch_size")}
+        params = {**defaults, **params}
         return (
-            {**params, "max_iter": args.epochs or 200}
+            {**params, "max_iter": args.epochs or DASK_ITERATIONS}
             if args.dask
             else {
                 **params,
@@ -66,7 +70,7 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
         )
     if args.epochs or args.early_stopping:  # the user chooses the epochs
         params.update(
-            max_iter=args.epochs or 200,
+            max_iter=args.epochs or RECIPE.max_epochs,
             early_stopping=bool(args.early_stopping),
             n_iter_no_change=args.early_stopping or np.inf,
         )
@@ -158,8 +162,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     params = _params(args)
     on_start = _on_start(args, [])
     client = cluster = None
+    recipe: Recipe | None = None  # a stream or a cluster never holds every row
+    resume_from = None
     if args.stream:
-        epochs = args.epochs or 10
+        epochs = args.epochs or STREAM_EPOCHS
         print(f"streaming {args.data} in chunks of {args.chunk_rows} rows, {epochs} epoch(s)")
         source: Any = StreamSource(
             args.data,
@@ -200,13 +206,23 @@ def cmd_train(args: argparse.Namespace) -> int:
             validation=args.validation,
             seed=args.seed,
             name=str(args.data),
-            resume_from=_read_checkpoint(args.resume) if args.resume else None,
-            automatic=not (args.epochs or args.early_stopping),
+        )
+        recipe = Recipe(
+            choose_epochs=not (args.epochs or args.early_stopping),
             refit=not (args.checkpoint or args.resume),
             time_limit=args.time_limit,
         )
+        resume_from = _read_checkpoint(args.resume) if args.resume else None
     try:
-        fit = fit_table(source, task=args.task, params=params, seed=args.seed, on_start=on_start)
+        fit = fit_table(
+            source,
+            task=args.task,
+            recipe=recipe,
+            params=params,
+            seed=args.seed,
+            resume_from=resume_from,
+            on_start=on_start,
+        )
     finally:
         if client is not None:
             client.close()

@@ -18,16 +18,18 @@ from sklearn.base import is_classifier
 from lucidnet.core.network import Network
 from lucidnet.core.parameters import pack, parameters
 from lucidnet.dask.cluster import FAN_IN, gather, get_client, is_dask, is_frame
-from lucidnet.estimators.lbfgs import refuse_stochastic_only, run_lbfgs
+from lucidnet.estimators.lbfgs import LBFGS
+from lucidnet.estimators.solvers import register_solver
 from lucidnet.training.lbfgs import BlockSums, combine, row_block_sums, with_parameters
 
 __all__ = [
+    "CLUSTER_LBFGS",
+    "ClusterLBFGS",
     "ClusterObjective",
     "as_rows",
     "block_rows",
     "check_block",
     "fit_lbfgs",
-    "train_on_blocks",
 ]
 
 
@@ -111,6 +113,53 @@ class ClusterObjective:
                 for i in range(0, len(parts), FAN_IN)
             ]
         return combine(gather(client, parts), net, self.alpha)
+
+
+# ---------------------------------------------------------------------------- the solver
+
+
+class ClusterLBFGS(LBFGS):
+    """L-BFGS over row blocks on a Dask cluster: the estimators' L-BFGS solver, with its
+    refusals and fitted attributes, and the objective computed on the workers.
+
+    Refuses, besides L-BFGS's own refusals of minibatch options, a ``solver`` other
+    than "lbfgs" and ``class_weight`` (per-row weights go in ``sample_weight``).
+    """
+
+    name = "dask-lbfgs"
+
+    def refuse(self, est: Any, *, xp: Any = np, resume_from: Any = None) -> None:
+        if est.solver != "lbfgs":
+            raise ValueError(
+                f"lucidnet.dask.fit_lbfgs trains full-batch L-BFGS; the estimator has "
+                f"solver={est.solver!r}. Set solver='lbfgs', or train by minibatches with "
+                "dask_ml.wrappers.Incremental(estimator).fit(X, y, classes=...)."
+            )
+        self.refuse_stochastic_only(est)
+        if getattr(est, "class_weight", None) is not None:
+            raise ValueError(
+                "lucidnet.dask does not apply class_weight; pass the per-row weights as "
+                "sample_weight instead."
+            )
+
+    def fit_blocks(
+        self,
+        client: Any,
+        est: Any,
+        blocks: list[Any],
+        n_samples: int,
+        callback: Callable[[int, float], None] | None,
+    ) -> None:
+        """Run L-BFGS on the blocks; on any failure leave ``est`` unfitted, then re-raise."""
+        try:
+            objective = ClusterObjective(client, blocks, est.network_, float(est.alpha))
+            self.run(est, objective, n_samples=n_samples, callback=callback)
+        finally:
+            with suppress(Exception):
+                client.cancel(blocks)
+
+
+CLUSTER_LBFGS = register_solver(ClusterLBFGS.name, ClusterLBFGS())
 
 
 # ---------------------------------------------------------------------------- fitting
@@ -209,18 +258,7 @@ def fit_lbfgs(
     client = get_client(client)
     est = estimator
     est._validate_params()
-    if est.solver != "lbfgs":
-        raise ValueError(
-            f"lucidnet.dask.fit_lbfgs trains full-batch L-BFGS; the estimator has "
-            f"solver={est.solver!r}. Set solver='lbfgs', or train by minibatches with "
-            "dask_ml.wrappers.Incremental(estimator).fit(X, y, classes=...)."
-        )
-    refuse_stochastic_only(est)
-    if getattr(est, "class_weight", None) is not None:
-        raise ValueError(
-            "lucidnet.dask does not apply class_weight; pass the per-row weights as "
-            "sample_weight instead."
-        )
+    CLUSTER_LBFGS.refuse(est)
     names = [str(c) for c in X.columns] if is_frame(X) else None
     X = as_rows(X, "X")
     rows = X.chunks[0]
@@ -233,7 +271,7 @@ def fit_lbfgs(
     try:
         blocks, n_samples = _prepare(client, est, X, y, s, dtype)
         _set_features(est, X.shape[1], names)
-        train_on_blocks(client, est, blocks, n_samples, callback)
+        CLUSTER_LBFGS.fit_blocks(client, est, blocks, n_samples, callback)
     except BaseException:
         _restore(est, fitted)  # a failed fit leaves the estimator as it was
         raise
@@ -290,22 +328,6 @@ def _restore(est: Any, state: dict[str, Any]) -> None:
         delattr(est, key)
     for key, value in state.items():
         setattr(est, key, value)
-
-
-def train_on_blocks(
-    client: Any,
-    est: Any,
-    blocks: list[Any],
-    n_samples: int,
-    callback: Callable[[int, float], None] | None,
-) -> None:
-    """Run L-BFGS on the blocks; on any failure leave ``est`` unfitted, then re-raise."""
-    try:
-        objective = ClusterObjective(client, blocks, est.network_, float(est.alpha))
-        run_lbfgs(est, objective, n_samples=n_samples, callback=callback)
-    finally:
-        with suppress(Exception):
-            client.cancel(blocks)
 
 
 def _unique(y: Any) -> Any:

@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 
 from lucidnet.dask.cluster import delayed, gather, get_client, tree
-from lucidnet.dask.lbfgs import block_rows, check_block, train_on_blocks
-from lucidnet.estimators.lbfgs import refuse_stochastic_only
-from lucidnet.tables.fit import Training, check_columns, fit_table, labelled_rows
+from lucidnet.dask.lbfgs import CLUSTER_LBFGS, block_rows, check_block
+from lucidnet.tables.fit import Training, check_columns, fit_table, labelled_rows, refuse_recipe
 from lucidnet.tables.metrics import StreamMetrics
 from lucidnet.tables.model import TabularModel
 from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
 from lucidnet.tables.read import read_chunks, table_format, validation_mask
+from lucidnet.tables.recipe import Recipe
 from lucidnet.tables.stats import RESERVOIR_SIZE, TableStats, target_labels
 
 __all__ = ["DaskSource", "read_dask_table", "train_table"]
@@ -77,7 +77,7 @@ def _partition_block(
     if model.task == "classification":
         Y = model.estimator.encode_targets(y)
     else:
-        Y = ((y - model.target_mean) / model.target_scale)[:, None]
+        Y = model.scaling.forward(y)[:, None]
     return check_block(X, Y.astype(dtype), None)
 
 
@@ -169,14 +169,16 @@ class DaskSource:
         self.stats: TableStats = tree(self.client, _merge_stats, list(futures))
         return self.stats
 
-    def prepare(self, stats: TableStats, task: str) -> TablePreprocessor:
+    def prepare(self, stats: TableStats, task: str, recipe: Recipe | None) -> TablePreprocessor:
+        refuse_recipe(recipe, "--dask")
         return stats.preprocessor()
 
-    def train(self, model: TabularModel) -> Training:
+    def train(self, model: TabularModel, recipe: Recipe | None, resume_from: Any) -> Training:
+        refuse_recipe(recipe, "--dask", resume_from)
         est = model.estimator
         est.set_params(solver="lbfgs")
         est._validate_params()
-        refuse_stochastic_only(est)
+        CLUSTER_LBFGS.refuse(est)
         self.kind = (bool(self.stats.target_numeric), self.stats.target_integral)
         n_features = len(model.preprocessor.feature_names_out)
         targets = self.stats.classes() if model.task == "classification" else np.zeros(1)
@@ -194,7 +196,7 @@ class DaskSource:
         )
         sizes = gather(self.client, [self.client.submit(block_rows, b) for b in blocks])
         rows = int(sum(r for r, _ in sizes))
-        train_on_blocks(self.client, est, blocks, rows, self.callback)
+        CLUSTER_LBFGS.fit_blocks(self.client, est, blocks, rows, self.callback)
         extra = {"solver": "lbfgs (dask)", "partitions": len(self.parts)}
         return Training(rows, extra=extra)
 

@@ -1,17 +1,30 @@
 """scikit-learn estimators built on the core network and the training loop.
 
 ``MLPClassifier`` and ``MLPRegressor`` translate scikit-learn's words into the lecture's
-objects (``Network``, ``Trainer``) and back. Other packages use them only through their
-public methods: ``prepare_fit`` (a fresh, untrained network for given data shapes and
-classes), ``encode_targets``, the fitted ``trainer_``, ``target_type_``, and
-``estimator_info`` / ``estimator_from_info`` for the model file.
+objects (``Network``, ``Trainer``) and back. The ``solver`` parameter picks one object of
+the solver registry (``lucidnet.estimators.solvers``): minibatch training or full-batch
+L-BFGS, each owning its refusals and its fitted attributes.
+
+Other packages use the estimators only through their public methods: ``prepare_fit`` (a
+fresh, untrained network for given data shapes and classes), ``encode_targets``, the
+fitted ``trainer_``, ``target_type_``; ``estimator_info`` / ``estimator_from_info`` for
+the model file, ``estimator_graph`` for ONNX export, and ``fit_and_refit``
+(``lucidnet.estimators.refit``): the epochs chosen on held-out rows, then a refit on
+every row.
 
 May import: ``lucidnet.core``, ``lucidnet.io``, ``lucidnet.training``, scikit-learn.
 """
 
 from lucidnet.estimators._base import BaseMLP
 from lucidnet.estimators.classifier import MLPClassifier
-from lucidnet.estimators.modelinfo import estimator_from_info, estimator_info
+from lucidnet.estimators.modelinfo import estimator_from_info, estimator_graph, estimator_info
 from lucidnet.estimators.regressor import MLPRegressor
 
-__all__ = ["BaseMLP", "MLPClassifier", "MLPRegressor", "estimator_from_info", "estimator_info"]
+__all__ = [
+    "BaseMLP",
+    "MLPClassifier",
+    "MLPRegressor",
+    "estimator_from_info",
+    "estimator_graph",
+    "estimator_info",
+]

@@ -6,14 +6,12 @@ The estimators translate scikit-learn's words into the lecture's objects (``Netw
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -41,17 +39,12 @@ from lucidnet.estimators._arrays import (
 from lucidnet.estimators._input import check_sample_weight, fit_input
 from lucidnet.estimators._members import forward_rows
 from lucidnet.estimators._translate import (
-    SKLEARN_OUT_ACTIVATION,
     coefs_from_network,
     core_activation,
     intercepts_from_network,
-    optimizer_kwargs,
-    schedule_kwargs,
 )
-from lucidnet.estimators.lbfgs import fit_lbfgs_estimator
-from lucidnet.training.callbacks import EarlyStopping
-from lucidnet.training.loop import Trainer
-from lucidnet.training.state import load_state
+from lucidnet.estimators.solver import Rows
+from lucidnet.estimators.solvers import solver_of
 
 __all__ = ["BaseMLP"]
 
@@ -254,79 +247,11 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 f"{self.network_.n[0]} inputs and {self.network_.n[-1]} outputs, the data "
                 f"{X.shape[1]} and {Y.shape[1]}. Set warm_start=False to start afresh."
             )
-        if self.engine == "jax" and (self.solver == "lbfgs" or xp is not np):
-            where = (
-                "solver='lbfgs' (SciPy's, on NumPy)"
-                if self.solver == "lbfgs"
-                else ("data or a device outside NumPy")
-            )
-            raise ValueError(
-                f"engine='jax' compiles the minibatch solvers ('sgd', 'adam', 'adamw') on "
-                f"NumPy input; this fit has {where}. Use engine='numpy' (the default) here."
-            )
-        if self.solver == "lbfgs":
-            if resume_from is not None:
-                raise ValueError(
-                    "resume_from continues a minibatch run; solver='lbfgs' keeps no training "
-                    "state. Fit again (warm_start=True starts from the current weights)."
-                )
-            fit_lbfgs_estimator(self, X, Y, s, validation_data, dtype)
-            return self
-        if not incremental or not hasattr(self, "trainer_"):
-            self.trainer_ = self._build_trainer(X.shape[0], seed)
-        if resume_from is not None:
-            state = resume_from if isinstance(resume_from, dict) else load_state(resume_from)
-            self.trainer_.load_state_dict(state)
-
-        fit_kwargs: dict[str, Any] = {"sample_weight": s}
-        if self._is_classifier and getattr(self, "class_weight", None) is not None:
-            fit_kwargs["class_weight"] = self._class_weight_indices()
-        if validation_data is not None:
-            fit_kwargs["validation_data"] = self._validation_arrays(validation_data, dtype)
-        elif self.early_stopping and not incremental:
-            fit_kwargs["validation_fraction"] = self.validation_fraction
-            fit_kwargs["stratify"] = self._stratify_labels(Y)
-        if "validation_data" in fit_kwargs or "validation_fraction" in fit_kwargs:
-            fit_kwargs["metrics"] = {"score": self._validation_score}
-        epochs = self.trainer_.epoch + 1 if incremental else self.max_iter
-        self.trainer_.fit(X, Y, epochs=epochs, **fit_kwargs)
-        self._after_fit(incremental)
+        solver = solver_of(self)
+        solver.refuse(self, xp=xp, resume_from=resume_from)
+        rows = Rows(X, Y, s, validation_data, dtype)
+        solver.fit(self, rows, seed=seed, incremental=incremental, resume_from=resume_from)
         return self
-
-    def _after_fit(self, incremental: bool) -> None:
-        trainer = self.trainer_
-        history = trainer.history
-        self.history_ = history
-        self.loss_curve_ = [float(v) for v in history["loss"]]
-        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
-        self.n_iter_ = trainer.epoch
-        self.t_ = trainer.t
-        self.n_layers_ = self.network_.L + 1
-        self.n_outputs_ = self.network_.n[-1]
-        self.out_activation_ = SKLEARN_OUT_ACTIVATION[self.network_.output.name]
-        has_val = bool(history.records) and "val_score" in history.records[-1]
-        if self.early_stopping and has_val:
-            self.validation_scores_ = [float(v) for v in history["val_score"]]
-            self.best_validation_score_ = max(self.validation_scores_)
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = [float(v) for v in history["val_score"]] if has_val else None
-            self.best_validation_score_ = (
-                max(self.validation_scores_) if self.validation_scores_ else None
-            )
-            self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else None
-        if (
-            not incremental
-            and not trainer.interrupted
-            and trainer.stop_reason is None
-            and self.n_iter_ >= self.max_iter
-        ):
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                "optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
 
     def _seed(self) -> int:
         """The run's seed: the first draw from ``random_state`` (network, then Trainer)."""
@@ -390,54 +315,6 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 sizes, self.n_members, activations=activations, seed=seed, dtype=dtype, init=init
             )
         return Network(sizes, activations=activations, seed=seed, dtype=dtype, init=init)
-
-    def _build_trainer(self, n_samples: int, seed: int) -> Trainer:
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    f"Got `batch_size` larger than the sample size ({n_samples}); it is "
-                    "clipped to the sample size.",
-                    UserWarning,
-                    stacklevel=4,
-                )
-            batch_size = min(self.batch_size, n_samples)
-        optimizer, opt_kwargs = optimizer_kwargs(self)
-        schedule, sched_kwargs = schedule_kwargs(self)
-        from lucidnet.training.optimizers import get_optimizer
-        from lucidnet.training.schedules import get_schedule
-
-        callbacks = list(self.callbacks or [])
-        if self.n_iter_no_change != np.inf:
-            if self.early_stopping:
-                monitor, restore = "val_loss", True
-            else:
-                monitor, restore = "loss", False
-            callbacks.append(
-                EarlyStopping(
-                    monitor=monitor,
-                    # scikit-learn stops once more than n_iter_no_change epochs fail
-                    patience=int(self.n_iter_no_change) + 1,
-                    min_delta=self.tol,
-                    restore_best_weights=restore,
-                )
-            )
-        return Trainer(
-            self.network_,
-            optimizer=get_optimizer(optimizer, **opt_kwargs),
-            learning_rate=self.learning_rate_init,
-            schedule=get_schedule(schedule, **sched_kwargs),
-            batch_size=batch_size,
-            alpha=self.alpha,
-            dropout=self._dropout_rates(),
-            clip_norm=self.clip_norm,
-            callbacks=callbacks,
-            shuffle=self.shuffle,
-            seed=seed,
-            verbose=int(self.verbose),
-            engine=self.engine,
-        )
 
     # ------------------------------------------------------------------ parameters
 

@@ -19,7 +19,7 @@ from lucidnet.core.arrays import device_of, namespace, to_numpy
 from lucidnet.core.losses import log_softmax
 from lucidnet.estimators._arrays import score_on_host
 from lucidnet.estimators._base import BaseMLP
-from lucidnet.estimators.lbfgs import has_partial_fit
+from lucidnet.estimators.solvers import has_partial_fit
 
 __all__ = ["MLPClassifier"]
 

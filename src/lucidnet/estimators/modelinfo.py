@@ -1,8 +1,10 @@
-"""An estimator's side of the model file: its JSON ``info`` and back (no pickle).
+"""An estimator's side of the model file and of the ONNX graph (no pickle).
 
-``to_info`` gives what the file stores beside the network's tensors (the parameters,
-the classes, the training history); ``from_info`` rebuilds a fitted estimator from a
-:class:`~lucidnet.io.modelfile.LoadedModel`, checking that the pieces agree.
+:func:`estimator_info` gives what the file stores beside the network's tensors (the
+parameters, the classes, the training history); :func:`estimator_from_info` rebuilds a
+fitted estimator from a :class:`~lucidnet.io.modelfile.LoadedModel`, checking that the
+pieces agree; :func:`estimator_graph` says what ``lucidnet.io.network_to_onnx`` must
+know of the estimator (its classes and task).
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from typing import Any
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 
+from lucidnet.core.network import Network
 from lucidnet.estimators._base import BaseMLP
-from lucidnet.estimators._translate import SKLEARN_OUT_ACTIVATION
 from lucidnet.estimators.classifier import MLPClassifier
 from lucidnet.estimators.regressor import MLPRegressor
+from lucidnet.estimators.solver import Solver
 from lucidnet.io.modelfile import LoadedModel, encode_labels
 from lucidnet.training.history import History
 
-__all__ = ["estimator_from_info", "estimator_info"]
+__all__ = ["estimator_from_info", "estimator_graph", "estimator_info"]
 
 _ESTIMATORS: dict[str, type[BaseMLP]] = {
     "MLPClassifier": MLPClassifier,
@@ -130,7 +133,24 @@ def estimator_from_info(loaded: LoadedModel) -> BaseMLP:
             setattr(est, key, value)
     scores = est.history_["val_score"] if "val_score" in est.history_.keys() else None
     est.validation_scores_ = [float(v) for v in scores] if scores else None
-    est.n_layers_ = net.L + 1
-    est.n_outputs_ = net.n[-1]
-    est.out_activation_ = SKLEARN_OUT_ACTIVATION[net.output.name]
+    Solver.network_attributes(est)
     return est
+
+
+def estimator_graph(est: Any) -> tuple[Network, dict[str, Any]]:
+    """The fitted network, and ``network_to_onnx``'s keyword arguments for ``est``.
+
+    Raises
+    ------
+    TypeError
+        For anything but a fitted MLPClassifier / MLPRegressor.
+    """
+    if not isinstance(est, BaseMLP) or not hasattr(est, "network_"):
+        raise TypeError(
+            "export_onnx takes a fitted MLPClassifier/MLPRegressor, a Network or a table "
+            f"model; got {type(est).__name__}."
+        )
+    if isinstance(est, MLPClassifier):
+        task = {"multilabel-indicator": "multilabel"}.get(est.target_type_, est.target_type_)
+        return est.network_, {"classes": np.asarray(est.classes_), "task": task}
+    return est.network_, {"task": "regression"}

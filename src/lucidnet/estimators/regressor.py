@@ -12,7 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from lucidnet.core.arrays import to_numpy
 from lucidnet.estimators._arrays import score_on_host
 from lucidnet.estimators._base import BaseMLP
-from lucidnet.estimators.lbfgs import has_partial_fit
+from lucidnet.estimators.solvers import has_partial_fit
 
 __all__ = ["MLPRegressor"]
 

@@ -1,11 +1,14 @@
-"""Tables: reading files, preprocessing, the task rule, ONE ``fit_table``, model files.
+"""Tables: reading files, preprocessing, the task rule, the recipe, ONE ``fit_table``.
 
 A table (CSV, TSV, Parquet or a DataFrame) goes in, a fitted table model comes out. The
-same :func:`fit_table` serves the three ways of reading the rows: all in memory, streamed
-in chunks from a file larger than memory, and across a Dask cluster (``lucidnet.dask``
-supplies that source). ``lucidnet.save/load/export_onnx`` live here too, because this is
-the top of the library: they know every kind of model (networks, estimators, table
-models).
+same :func:`fit_table` serves the three ways of reading the rows: all in memory
+(:class:`InMemorySource`; ``TabularClassifier`` / ``TabularRegressor`` too), streamed in
+chunks from a file larger than memory (:class:`StreamSource`), and across a Dask cluster
+(``lucidnet.dask`` supplies that source). The training policy is a :class:`Recipe`
+(:data:`RECIPE` holds its defaults); a regression target is standardised one way
+(:class:`TargetScaling`). ``lucidnet.save/load/export_onnx`` choose among the model
+kinds here, the first rank that knows them all (networks, estimators, table models);
+the file format and the ONNX graph are ``lucidnet.io``'s.
 
 May import: ``lucidnet.core``, ``lucidnet.io``, ``lucidnet.training``,
 ``lucidnet.estimators`` (never their private names), pandas, scikit-learn.
@@ -13,18 +16,21 @@ May import: ``lucidnet.core``, ``lucidnet.io``, ``lucidnet.training``,
 
 from lucidnet.tables.fit import InMemorySource, TableFit, TableSource, Training, fit_table
 from lucidnet.tables.metrics import StreamMetrics, table_metrics
-from lucidnet.tables.model import TabularModel
+from lucidnet.tables.model import TabularModel, TargetScaling
 from lucidnet.tables.persist import export_onnx, load, save
 from lucidnet.tables.preprocess import TablePreprocessor
 from lucidnet.tables.read import TableError, read_chunks, read_table, validation_mask
+from lucidnet.tables.recipe import RECIPE, Recipe
 from lucidnet.tables.stats import Moments, Reservoir, TableStats
 from lucidnet.tables.stream import StreamResult, StreamSource, scan, train_stream
-from lucidnet.tables.tabular import TabularClassifier, TabularRegressor, fit_recipe
+from lucidnet.tables.tabular import TabularClassifier, TabularRegressor
 from lucidnet.tables.task import check_target, choose_task
 
 __all__ = [
+    "RECIPE",
     "InMemorySource",
     "Moments",
+    "Recipe",
     "Reservoir",
     "StreamMetrics",
     "StreamResult",
@@ -37,11 +43,11 @@ __all__ = [
     "TabularClassifier",
     "TabularModel",
     "TabularRegressor",
+    "TargetScaling",
     "Training",
     "check_target",
     "choose_task",
     "export_onnx",
-    "fit_recipe",
     "fit_table",
     "load",
     "read_chunks",

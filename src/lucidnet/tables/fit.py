@@ -5,21 +5,23 @@ The pipeline is the same whatever holds the rows:
 1. the source describes the table (:class:`TableStats`: the target's kind and values,
    and what preprocessing needs), the held-out rows chosen the same way in every pass;
 2. the task rule (:func:`choose_task`) and the target checks (:func:`check_target`);
-3. the source's preprocessor; the estimator (``MLPClassifier`` / ``MLPRegressor``);
-   for regression the network learns the standardised target (y − mean) / scale;
+3. the source's fitted preprocessor; the estimator (``MLPClassifier`` /
+   ``MLPRegressor``: the :class:`~lucidnet.tables.recipe.Recipe`'s, or scikit-learn's
+   defaults without one); for regression the network learns the standardised target
+   (:class:`~lucidnet.tables.model.TargetScaling`);
 4. the source trains the estimator (``fit``, ``partial_fit`` per chunk, or L-BFGS on a
    cluster) and scores the held-out rows;
 5. the metrics are named the same way: ``epochs``, ``rows_trained`` and
    ``validation_<metric>``.
 
-A source implements :class:`TableSource`; :class:`InMemorySource` is the one for a
-DataFrame, ``lucidnet.tables.stream.StreamSource`` reads a file in chunks, and
-``lucidnet.dask.DaskSource`` reads it on a cluster.
+A source implements :class:`TableSource` and says only where the rows come from:
+:class:`InMemorySource` for a DataFrame (or features and labels), ``StreamSource``
+(``lucidnet.tables.stream``) reads a file in chunks, and ``lucidnet.dask.DaskSource``
+reads it on a cluster. The training policy is the ``recipe`` given to :func:`fit_table`.
 """
 
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -30,21 +32,24 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from lucidnet.estimators import MLPClassifier, MLPRegressor
+from lucidnet.estimators.refit import fit_within
 from lucidnet.tables.metrics import table_metrics
 from lucidnet.tables.model import TabularModel
 from lucidnet.tables.preprocess import TablePreprocessor
 from lucidnet.tables.read import TableError
+from lucidnet.tables.recipe import Recipe
 from lucidnet.tables.stats import Moments, TableStats
-from lucidnet.tables.tabular import (
-    TimeLimit,
-    fit_batch,
-    fit_recipe,
-    recipe_estimator,
-    recipe_preprocessor,
-)
 from lucidnet.tables.task import check_target, choose_task
 
-__all__ = ["InMemorySource", "TableFit", "TableSource", "Training", "fit_table", "make_estimator"]
+__all__ = [
+    "InMemorySource",
+    "TableFit",
+    "TableSource",
+    "Training",
+    "fit_table",
+    "make_estimator",
+    "refuse_recipe",
+]
 
 
 @dataclass
@@ -58,18 +63,18 @@ class Training:
 
 
 class TableSource(Protocol):
-    """Where the rows of a table come from, and how an estimator is trained on them."""
+    """Where the rows of a table come from: what :func:`fit_table` asks of a source."""
 
     def describe(self) -> TableStats:
         """Statistics of the labelled rows (target) and of the training rows (features)."""
         ...
 
-    def prepare(self, stats: TableStats, task: str) -> TablePreprocessor:
-        """The fitted preprocessor (and whatever split the source needs) for ``task``."""
+    def prepare(self, stats: TableStats, task: str, recipe: Recipe | None) -> TablePreprocessor:
+        """The preprocessor fitted on the training rows: the recipe's, or standardisation."""
         ...
 
-    def train(self, model: TabularModel) -> Training:
-        """Fit ``model.estimator`` on the training rows."""
+    def train(self, model: TabularModel, recipe: Recipe | None, resume_from: Any) -> Training:
+        """Fit ``model.estimator`` on the training rows (the recipe's way, when given)."""
         ...
 
     def held_out(self, model: TabularModel) -> dict[str, Any]:
@@ -86,19 +91,28 @@ class TableFit:
     training: Training
 
 
-def make_estimator(task: str, params: dict[str, Any] | None, seed: int) -> Any:
-    """The unfitted MLPClassifier / MLPRegressor for ``task``; ``random_state`` defaults to seed."""
+def make_estimator(
+    task: str, recipe: Recipe | None, params: dict[str, Any] | None, seed: int
+) -> Any:
+    """The unfitted estimator for ``task``: the recipe's (or scikit-learn's defaults),
+    ``params`` overriding; ``random_state`` is ``seed`` unless ``params`` sets one."""
+    params = {"random_state": seed, **(params or {})}
+    if recipe is not None:
+        return recipe.estimator(task, params)
     Est = MLPClassifier if task == "classification" else MLPRegressor
-    return Est(**{"random_state": seed, **(params or {})})
+    return Est(**params)
 
 
 def fit_table(
     source: TableSource,
     *,
     task: str = "auto",
+    recipe: Recipe | None = None,
     params: dict[str, Any] | None = None,
     seed: int = 0,
+    resume_from: Any = None,
     on_start: Any = None,
+    warn: bool = False,
 ) -> TableFit:
     """Fit a table model on the rows that ``source`` gives.
 
@@ -108,12 +122,21 @@ def fit_table(
         :class:`InMemorySource`, ``StreamSource`` or ``lucidnet.dask.DaskSource``.
     task : {"auto", "classification", "regression"}
         "auto" applies :func:`~lucidnet.tables.task.choose_task`.
+    recipe : Recipe, optional
+        The training policy for rows in memory (``lucidnet.tables.recipe.RECIPE`` is the
+        default recipe); None: standardisation and the estimator's own parameters (what
+        a source that streams the rows can do).
     params : dict, optional
-        Parameters of the estimator.
+        Parameters of the estimator, over the recipe's.
     seed : int
         The estimator's ``random_state`` unless ``params`` sets one.
+    resume_from : dict, optional
+        A training state to continue from (``Trainer.state_dict()``; rows in memory).
     on_start : callable, optional
         Called as ``on_start(stats, task, preprocessor)`` before training (progress output).
+    warn : bool, default=False
+        Let the estimator's ConvergenceWarning through (scikit-learn's way); by default
+        how training ended is reported in ``TableFit.training`` instead.
 
     Returns
     -------
@@ -122,26 +145,16 @@ def fit_table(
     stats = source.describe()
     task = choose_task(stats, task)
     check_target(stats, task)
-    pre = source.prepare(stats, task)
-    regression = task == "regression"
-    if getattr(source, "recipe", False):
-        est = recipe_estimator(task, {"random_state": seed, **(params or {})})
-    else:
-        est = make_estimator(task, params, seed)
-    model = TabularModel(
-        pre,
-        est,
-        stats.target,
-        task,
-        target_mean=stats.target_mean if regression else 0.0,
-        target_scale=stats.target_scale if regression else 1.0,
-    )
+    pre = source.prepare(stats, task, recipe)
+    est = make_estimator(task, recipe, params, seed)
+    scaling = stats.target_scaling(task)
+    model = TabularModel(pre, est, stats.target, task, None, scaling.mean, scaling.scale)
     if on_start is not None:
         on_start(stats, task, pre)
     with warnings.catch_warnings():
-        # the number of epochs is the user's choice here; how training ended is reported
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        training = source.train(model)
+        if not warn:  # the number of epochs is the caller's choice; how training ended is reported
+            warnings.simplefilter("ignore", ConvergenceWarning)
+        training = source.train(model, recipe, resume_from)
     est = model.estimator
     metrics: dict[str, Any] = {"epochs": int(est.n_iter_), "rows_trained": training.rows_trained}
     metrics.update(training.extra)
@@ -151,6 +164,17 @@ def fit_table(
     )
     model.metrics = metrics
     return TableFit(model, stats, training)
+
+
+def refuse_recipe(recipe: Recipe | None, where: str, resume_from: Any = None) -> None:
+    """Raise a ValueError: a source that never holds every row can follow no recipe."""
+    if recipe is not None:
+        raise ValueError(
+            f"{where} reads the rows part by part; the tabular recipe (robust scaling, the "
+            "epochs chosen on held-out rows, a refit) needs them in memory. Pass recipe=None."
+        )
+    if resume_from is not None:
+        raise ValueError(f"{where} cannot resume from a checkpoint; train without it.")
 
 
 def labelled_rows(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, int]:
@@ -172,33 +196,21 @@ def check_columns(frame: pd.DataFrame, target: str, source: str) -> None:
 
 
 class InMemorySource:
-    """A DataFrame: a (stratified) held-out fraction for honest metrics, and the recipe.
+    """Rows in memory: a DataFrame, with a (stratified) held-out fraction for honest metrics.
 
     Parameters
     ----------
     frame : DataFrame
-        Features and the target column.
+        Features and the target column; rows without a target value are dropped.
     target : str
     validation : float in [0, 1)
         Fraction held out (stratified for classification); the estimator monitors it each
-        epoch (validation loss; early stopping when the estimator asks for it).
+        epoch, a recipe chooses the number of epochs on it, and the held-out metrics are
+        those of the model that never trained on it.
     seed : int
         The split's seed.
     name : str
         How messages name the data (a file name).
-    resume_from : dict, optional
-        A training state to continue from (``Trainer.state_dict()``).
-    recipe : bool, default=True
-        The tabular recipe (``lucidnet.tables.tabular``): robust preprocessing and the
-        recipe's estimator; False: standardisation and scikit-learn's MLP defaults.
-    automatic : bool, default=True
-        The recipe chooses the number of epochs on the held-out rows (on its own split
-        of the rows when ``validation`` is 0), the held-out metrics are those of that
-        model, and the model is then refit on every row (``fit_recipe``); False: the
-        estimator's own ``max_iter`` / early stopping, monitored on the held-out rows.
-    refit : bool, default=True
-    time_limit : float, optional
-        Seconds for training; the best model so far is kept.
     """
 
     def __init__(
@@ -209,22 +221,39 @@ class InMemorySource:
         validation: float = 0.2,
         seed: int = 0,
         name: str = "the table",
-        resume_from: Any = None,
-        recipe: bool = True,
-        automatic: bool = True,
-        refit: bool = True,
-        time_limit: float | None = None,
     ) -> None:
         check_columns(frame, target, name)
-        self.frame, self.dropped = labelled_rows(frame, target)
-        self.frame = self.frame.reset_index(drop=True)
-        self.target = target
-        self.validation = validation
-        self.seed = seed
-        self.name = name
-        self.resume_from = resume_from
-        self.recipe, self.automatic, self.refit = recipe, automatic, refit
-        self.time_limit = time_limit
+        labelled, dropped = labelled_rows(frame, target)
+        labelled = labelled.reset_index(drop=True)
+        features, values = labelled.drop(columns=[target]), labelled[target]
+        self._hold(
+            features, values, None, target, dropped, validation=validation, seed=seed, name=name
+        )
+
+    @classmethod
+    def from_arrays(cls, features: pd.DataFrame, y: np.ndarray, target: str) -> InMemorySource:
+        """Features and the labels apart (a scikit-learn ``fit(X, y)``): every row trains,
+        nothing is held out, and the labels are used as given."""
+        source = cls.__new__(cls)
+        values = pd.Series(y, name=target)
+        source._hold(features, values, np.asarray(y), target, 0, validation=0.0, seed=0, name="X")
+        return source
+
+    def _hold(
+        self,
+        features: pd.DataFrame,
+        values: pd.Series,
+        labels: np.ndarray | None,
+        target: str,
+        dropped: int,
+        *,
+        validation: float,
+        seed: int,
+        name: str,
+    ) -> None:
+        self.features, self.target_values, self.labels = features, values, labels
+        self.target, self.dropped = target, dropped
+        self.validation, self.seed, self.name = validation, seed, name
         self.metrics: dict[str, Any] | None = None
         self.train_frame: pd.DataFrame | None = None
         self.val_frame: pd.DataFrame | None = None
@@ -232,13 +261,13 @@ class InMemorySource:
     def describe(self) -> TableStats:
         stats = TableStats(target=self.target)
         stats.unlabelled_rows = self.dropped
-        stats.update_target(self.frame[self.target])
+        stats.update_target(self.target_values)
         self.stats = stats
         return stats
 
-    def prepare(self, stats: TableStats, task: str) -> TablePreprocessor:
-        features = self.frame.drop(columns=[self.target])
-        y = stats.labels(self.frame[self.target])
+    def prepare(self, stats: TableStats, task: str, recipe: Recipe | None) -> TablePreprocessor:
+        features = self.features
+        y = self.labels if self.labels is not None else stats.labels(self.target_values)
         if self.validation > 0:
             try:
                 f_train, f_val, y_train, y_val = train_test_split(
@@ -258,60 +287,46 @@ class InMemorySource:
         self.train_frame, self.y_train = f_train, y_train
         if task == "regression":  # the target's scaling comes from the training rows only
             stats.target_moments = Moments.of(np.asarray(y_train, dtype=np.float64)[:, None])
-        self.pre = (recipe_preprocessor() if self.recipe else TablePreprocessor()).fit(f_train)
+        self.pre = (recipe.preprocessor() if recipe else TablePreprocessor()).fit(f_train)
         return self.pre
 
-    def _fit_target(self, model: TabularModel, y: np.ndarray) -> np.ndarray:
-        if model.task == "regression":
-            return (np.asarray(y, dtype=np.float64) - model.target_mean) / model.target_scale
-        return y
-
-    def train(self, model: TabularModel) -> Training:
+    def train(self, model: TabularModel, recipe: Recipe | None, resume_from: Any) -> Training:
         assert self.train_frame is not None, "prepare() comes first"
         est = model.estimator
         dtype = np.float32 if est.dtype == "float32" else np.float64
         X = self.pre.transform(self.train_frame, dtype=dtype)
-        y = self._fit_target(model, self.y_train)
+        y = self._network_target(model, self.y_train)
         validation_data = None
         if self.val_frame is not None:
             validation_data = (
                 self.pre.transform(self.val_frame, dtype=dtype),
-                self._fit_target(model, self.y_val),
+                self._network_target(model, self.y_val),
             )
-        if self.recipe and self.automatic and self.resume_from is None:
-            # the held-out rows choose the epoch; they are scored by the model that never
-            # trained on them; then the model is refit on every row, those included
-            def score(selected: Any) -> None:
-                assert self.val_frame is not None
-                held_out = TabularModel(
-                    self.pre,
-                    selected,
-                    model.target,
-                    model.task,
-                    target_mean=model.target_mean,
-                    target_scale=model.target_scale,
-                )
-                self.metrics = table_metrics(held_out, self.val_frame, self.y_val)
 
-            if validation_data is None:
-                est.set_params(early_stopping=True)  # its own split of the rows
-            model.estimator = est = fit_recipe(
+        def score(selected: Any) -> None:
+            """Score the held-out rows with the model that chose the epochs on them."""
+            assert self.val_frame is not None
+            held_out = TabularModel(
+                self.pre,
+                selected,
+                model.target,
+                model.task,
+                target_mean=model.target_mean,
+                target_scale=model.target_scale,
+            )
+            self.metrics = table_metrics(held_out, self.val_frame, self.y_val)
+
+        if recipe is not None:
+            model.estimator = est = recipe.fit(
                 est,
                 X,
                 y,
                 validation_data=validation_data,
-                refit=self.refit,
-                time_limit=self.time_limit,
-                on_selected=score if validation_data is not None else None,
+                on_selected=score,
+                resume_from=resume_from,
             )
         else:
-            if validation_data is None and est.early_stopping:
-                raise TableError("Early stopping needs validation rows; set validation above 0.")
-            fit_batch(est, len(X))
-            if self.time_limit:
-                limit = TimeLimit(self.time_limit, time.monotonic())
-                est.set_params(callbacks=[*(est.callbacks or []), limit])
-            est.fit(X, y, validation_data=validation_data, resume_from=self.resume_from)
+            fit_within(est, X, y, validation_data=validation_data, resume_from=resume_from)
         trainer = getattr(est, "trainer_", None)  # L-BFGS has no Trainer
         stop_reason = trainer.stop_reason if trainer is not None else None
         interrupted = bool(trainer is not None and trainer.interrupted)
@@ -322,6 +337,10 @@ class InMemorySource:
             len(self.y_val) if "refit_epochs" in extra and validation_data else 0
         )
         return Training(rows, stop_reason, interrupted, extra)
+
+    @staticmethod
+    def _network_target(model: TabularModel, y: np.ndarray) -> np.ndarray:
+        return model.scaling.forward(y) if model.task == "regression" else y
 
     def held_out(self, model: TabularModel) -> dict[str, Any]:
         if self.val_frame is None:

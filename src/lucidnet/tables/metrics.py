@@ -89,8 +89,8 @@ class StreamMetrics:
             self.correct += int(np.sum(pred == true))
         else:
             y = np.asarray(y, dtype=np.float64)
-            Y = ((y - model.target_mean) / model.target_scale)[:, None].astype(net.dtype)
-            prediction = cache.A[net.L][0] * model.target_scale + model.target_mean
+            Y = model.scaling.forward(y)[:, None].astype(net.dtype)
+            prediction = model.scaling.inverse(cache.A[net.L][0])
             error = prediction - y
             self.abs_error += float(np.sum(np.abs(error)))
             self.sq_error += float(np.sum(error**2))

@@ -1,18 +1,44 @@
 """The table model: declarative preprocessing + a fitted estimator + the target's meaning.
 
 What ``lucidnet train`` saves and ``lucidnet predict/evaluate/inspect/export`` load.
+:class:`TargetScaling` is the one standardisation of a regression target, used by every
+way of training (in memory, streamed, on a cluster) and by prediction.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from lucidnet.estimators import estimator_from_info, estimator_info
+from lucidnet.io.modelfile import LoadedModel
 from lucidnet.tables.preprocess import TablePreprocessor
 
-__all__ = ["TabularModel", "as_probabilities"]
+__all__ = ["TabularModel", "TargetScaling", "as_probabilities"]
+
+
+@dataclass(frozen=True)
+class TargetScaling:
+    """A regression target standardised: the network learns z = (y − mean) / scale.
+
+    ``mean`` and ``scale`` are the mean and the population standard deviation of the
+    training rows' targets (``TableStats.target_scaling``); scale = 1 for a constant
+    target. A classification target keeps mean = 0 and scale = 1.
+    """
+
+    mean: float = 0.0
+    scale: float = 1.0
+
+    def forward(self, y: Any) -> np.ndarray:
+        """z = (y − mean) / scale, in float64."""
+        return (np.asarray(y, dtype=np.float64) - self.mean) / self.scale
+
+    def inverse(self, z: Any) -> Any:
+        """y = z · scale + mean (in z's dtype: float32 predictions stay float32)."""
+        return z * self.scale + self.mean
 
 
 class TabularModel:
@@ -32,6 +58,11 @@ class TabularModel:
     target_mean, target_scale : float, default 0 and 1
         Regression only: the network predicts (y − target_mean) / target_scale, and
         :meth:`predict` returns values in the target's own units.
+
+    Attributes
+    ----------
+    scaling : TargetScaling
+        ``target_mean`` and ``target_scale`` (also readable under those names).
     """
 
     def __init__(
@@ -49,8 +80,15 @@ class TabularModel:
         self.target = target
         self.task = task
         self.metrics = dict(metrics or {})
-        self.target_mean = float(target_mean)
-        self.target_scale = float(target_scale)
+        self.scaling = TargetScaling(float(target_mean), float(target_scale))
+
+    @property
+    def target_mean(self) -> float:
+        return self.scaling.mean
+
+    @property
+    def target_scale(self) -> float:
+        return self.scaling.scale
 
     def features(self, frame: pd.DataFrame) -> np.ndarray:
         """The network's input matrix for the rows of ``frame`` (extra columns ignored)."""
@@ -60,7 +98,7 @@ class TabularModel:
         """Predicted labels (classification) or values in the target's units (regression)."""
         prediction = self.estimator.predict(self.features(frame))
         if self.task == "regression":
-            return prediction * self.target_scale + self.target_mean
+            return self.scaling.inverse(prediction)
         return prediction
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
@@ -74,6 +112,94 @@ class TabularModel:
     @property
     def classes(self) -> np.ndarray:
         return np.asarray(self.estimator.classes_)
+
+    # ------------------------------------------------------------------ files and graphs
+
+    def file_contents(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """What the model file stores beside the network: the JSON ``info`` (the
+        estimator's, the preprocessing, the target) and the preprocessor's arrays."""
+        info = estimator_info(self.estimator)
+        arrays, pre_meta = self.preprocessor.to_state()
+        info.update(
+            kind="table",
+            preprocessing=pre_meta,
+            target=self.target,
+            task=self.task,
+            metrics=self.metrics,
+            target_mean=self.target_mean,
+            target_scale=self.target_scale,
+        )
+        return info, arrays
+
+    @classmethod
+    def from_file(cls, loaded: LoadedModel) -> TabularModel:
+        """The table model of a file that :meth:`file_contents` filled, checked.
+
+        Raises
+        ------
+        ModelFileError
+            When the preprocessing, the task, the target or its scaling is inconsistent.
+        """
+        estimator = estimator_from_info(loaded)
+        try:
+            pre = TablePreprocessor.from_state(loaded.arrays, loaded.info["preprocessing"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise loaded.error(f"its preprocessing is inconsistent ({exc})") from None
+        if len(pre.feature_names_out) != estimator.n_features_in_:
+            raise loaded.error(
+                f"its preprocessing makes {len(pre.feature_names_out)} inputs but the network "
+                f"takes {estimator.n_features_in_}"
+            )
+        task = loaded.info.get("task")
+        target = loaded.info.get("target")
+        if task not in ("classification", "regression") or not isinstance(target, str):
+            raise loaded.error("its task or target name is missing")
+        try:
+            mean = float(loaded.info.get("target_mean", 0.0))
+            scale = float(loaded.info.get("target_scale", 1.0))
+        except (TypeError, ValueError):
+            raise loaded.error("its target scaling is not a pair of numbers") from None
+        if not (np.isfinite(mean) and np.isfinite(scale) and scale > 0):
+            raise loaded.error("its target scaling is not finite and positive")
+        metrics = loaded.info.get("metrics") or {}
+        return cls(pre, estimator, target, task, metrics, mean, scale)
+
+    def graph_inputs(self) -> tuple[dict[str, Any], list[str]]:
+        """What the ONNX graph of this model takes, and what a user must know about it.
+
+        Returns
+        -------
+        kwargs : dict
+            ``mean`` and ``scale`` for ``network_to_onnx`` when the preprocessing is a
+            plain standardisation of numeric columns (the graph applies it); else empty.
+        notes : list of str
+            What the graph does not do (text columns, robust scaling, missing values,
+            the target's units).
+        """
+        pre = self.preprocessor
+        kwargs: dict[str, Any] = {}
+        notes: list[str] = []
+        if pre.categorical or pre.scaling != "standard" or pre.indicators:
+            why = "text columns" if pre.categorical else "robust scaling"
+            names = pre.feature_names_out
+            notes.append(
+                f"the table's preprocessing ({why}) is not in the graph: it takes the "
+                f"preprocessed matrix ({len(names)} columns: {', '.join(names[:6])}"
+                f"{', …' if len(names) > 6 else ''}); "
+                "compute it with TabularModel.features(frame)"
+            )
+        else:
+            kwargs["mean"], kwargs["scale"] = pre.mean, pre.scale
+            notes.append(
+                "the graph standardises its input itself; fill missing values (the "
+                "training medians are in 'lucidnet inspect') before calling it"
+            )
+        if self.task == "regression" and (self.target_scale != 1 or self.target_mean != 0):
+            notes.append(
+                f"multiply 'predictions' by {self.target_scale:.6g} and add "
+                f"{self.target_mean:.6g} to get the target's units"
+            )
+        return kwargs, notes
 
 
 def as_probabilities(P: Any) -> np.ndarray:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lucidnet.tables.model import TargetScaling
 from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
 from lucidnet.tables.read import TableError
 
@@ -350,7 +351,14 @@ class TableStats:
 
     @property
     def target_scale(self) -> float:
+        """The target's population standard deviation, 1 for a constant target."""
         return float(np.sqrt(self.target_moments.var[0])) or 1.0
+
+    def target_scaling(self, task: str) -> TargetScaling:
+        """How the network sees the target: standardised for regression, as is otherwise."""
+        if task != "regression":
+            return TargetScaling()
+        return TargetScaling(self.target_mean, self.target_scale)
 
 
 def target_labels(y: pd.Series, numeric: bool, integral: bool) -> np.ndarray:

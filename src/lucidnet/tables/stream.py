@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lucidnet.tables.fit import Training, check_columns, fit_table, labelled_rows
+from lucidnet.tables.fit import Training, check_columns, fit_table, labelled_rows, refuse_recipe
 from lucidnet.tables.metrics import StreamMetrics
 from lucidnet.tables.model import TabularModel
 from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
 from lucidnet.tables.read import DEFAULT_CHUNK_ROWS, read_chunks, validation_mask
+from lucidnet.tables.recipe import Recipe
 from lucidnet.tables.stats import RESERVOIR_SIZE, TableStats
 
 __all__ = ["StreamResult", "StreamSource", "scan", "train_stream"]
@@ -131,7 +132,8 @@ class StreamSource:
         )
         return self.stats
 
-    def prepare(self, stats: TableStats, task: str) -> TablePreprocessor:
+    def prepare(self, stats: TableStats, task: str, recipe: Recipe | None) -> TablePreprocessor:
+        refuse_recipe(recipe, "--stream")
         self.pre = stats.preprocessor()
         return self.pre
 
@@ -144,7 +146,8 @@ class StreamSource:
             if len(rows):
                 yield rows.drop(columns=[self.target]), self.stats.labels(rows[self.target])
 
-    def train(self, model: TabularModel) -> Training:
+    def train(self, model: TabularModel, recipe: Recipe | None, resume_from: Any) -> Training:
+        refuse_recipe(recipe, "--stream", resume_from)
         est = model.estimator
         if est.solver == "lbfgs":
             raise ValueError(
@@ -164,7 +167,7 @@ class StreamSource:
                 if model.task == "classification":
                     est.partial_fit(X, y, classes=classes)
                 else:
-                    est.partial_fit(X, (y - model.target_mean) / model.target_scale)
+                    est.partial_fit(X, model.scaling.forward(y))
                 assert est.loss_ is not None  # partial_fit sets it
                 loss_sum += est.loss_ * len(y)
                 rows += len(y)

@@ -19,6 +19,7 @@ from lucidnet.training.callbacks import (
     ModelCheckpoint,
     ProgressBar,
     TerminateOnNaN,
+    TimeLimit,
 )
 from lucidnet.training.history import History
 from lucidnet.training.loop import Trainer
@@ -64,6 +65,7 @@ __all__ = [
     "Schedule",
     "StepDecay",
     "TerminateOnNaN",
+    "TimeLimit",
     "Trainer",
     "clip_by_global_norm",
     "get_optimizer",

@@ -434,3 +434,34 @@ class GradientNormRecorder(Callback):
         norms = {f"grad_norm[{l}]": total / self._count for l, total in self._sums.items()}
         logs.update(norms)
         trainer.history.records[-1].update(norms)
+
+
+class TimeLimit(Callback):
+    """Stop training once ``seconds`` have passed since ``start``.
+
+    Parameters
+    ----------
+    seconds : float
+        The budget.
+    start : float
+        A reading of ``time.monotonic()``: when the budget began.
+
+    Attributes
+    ----------
+    hit : bool
+        Whether the budget ran out (training was stopped by this callback).
+    """
+
+    def __init__(self, seconds: float, start: float) -> None:
+        from time import monotonic
+
+        self._clock = monotonic
+        self.seconds, self.start = float(seconds), float(start)
+        self.hit = False
+
+    def on_batch_end(self, trainer: Trainer, batch: int, logs: dict[str, Any]) -> None:
+        if self._clock() - self.start > self.seconds:
+            self.hit = trainer.stop_training = True
+
+
+__all__ += ["TimeLimit"]

@@ -1,0 +1,109 @@
+"""Choose the number of epochs on held-out rows, then refit on every row for that many.
+
+:func:`fit_and_refit` trains an estimator with early stopping (its own held-out split,
+or rows given apart), remembers the best epoch, and trains a fresh copy — same
+parameters, same seed — on all the rows for exactly that many epochs, so that no row is
+wasted. A time budget covers both phases; when it runs out the best model so far is kept.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+
+from lucidnet.training.callbacks import TimeLimit
+
+__all__ = ["cap_batch_size", "fit_and_refit", "fit_within"]
+
+
+def fit_and_refit(
+    est: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    validation_data: tuple[Any, ...] | None = None,
+    refit: bool = True,
+    time_limit: float | None = None,
+    on_selected: Callable[[Any], None] | None = None,
+) -> Any:
+    """Fit ``est`` choosing the best epoch on held-out rows, then refit on all rows.
+
+    Parameters
+    ----------
+    est : MLPClassifier or MLPRegressor
+        With ``early_stopping=True`` its ``validation_fraction`` of the rows picks the
+        epoch (or ``validation_data``, rows apart from X, when given).
+    X : array of shape (n_samples, n_features)
+    y : array of shape (n_samples,) or (n_samples, n_outputs)
+    validation_data : tuple (X_val, y_val), optional
+        Held-out rows apart from X; they also train the refitted model.
+    refit : bool
+        Train a fresh estimator (same parameters and seed) on all of X for the chosen
+        number of epochs. Skipped when the time limit ran out in the first phase.
+    time_limit : float, optional
+        Seconds for both phases together; training stops when they are spent and the
+        best model so far is kept.
+    on_selected : callable, optional
+        Called with the first phase's estimator (best epoch restored) before the refit:
+        the moment to score rows it never trained on.
+
+    Returns
+    -------
+    The fitted estimator: the refitted one (``selected_epochs_`` set), or ``est``.
+    """
+    start = time.monotonic()
+    cap_batch_size(est, len(X) * (1 - est.validation_fraction) if est.early_stopping else len(X))
+    limit = TimeLimit(time_limit, start) if time_limit else None
+    est.set_params(callbacks=[*(est.callbacks or []), *([limit] if limit else [])] or None)
+    est.fit(X, y, validation_data=validation_data)
+    best = est.trainer_.best_epoch or est.n_iter_
+    if on_selected is not None:
+        on_selected(est)
+    if not refit or (limit is not None and limit.hit) or not est.early_stopping:
+        return est
+    final = clone(est).set_params(early_stopping=False, max_iter=int(best))
+    final.set_params(n_iter_no_change=np.inf)
+    if limit is not None:
+        left = time_limit - (time.monotonic() - start)  # type: ignore[operator]
+        if left <= 0:
+            return est
+        final.set_params(callbacks=[TimeLimit(left, time.monotonic())])
+    X_all, y_all = X, y
+    if validation_data is not None:  # rows apart from X also train the final model
+        X_all = np.concatenate([X, validation_data[0]])
+        y_all = np.concatenate([np.asarray(y), np.asarray(validation_data[1])])
+    with warnings.catch_warnings():  # the refit stops at the chosen epoch by design
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        final.fit(X_all, y_all)
+    final.selected_epochs_ = int(best)
+    return final
+
+
+def fit_within(
+    est: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    validation_data: tuple[Any, ...] | None = None,
+    time_limit: float | None = None,
+    resume_from: Any = None,
+) -> Any:
+    """One plain fit (the estimator's own epochs), within ``time_limit`` seconds if given."""
+    cap_batch_size(est, len(X))
+    if time_limit:
+        limit = TimeLimit(time_limit, time.monotonic())
+        est.set_params(callbacks=[*(est.callbacks or []), limit])
+    return est.fit(X, y, validation_data=validation_data, resume_from=resume_from)
+
+
+def cap_batch_size(est: Any, n_rows: float) -> None:
+    """An integer ``batch_size`` larger than the rows trained on becomes that many rows."""
+    if isinstance(est.batch_size, Integral) and int(est.batch_size) > n_rows:
+        est.set_params(batch_size=max(1, int(n_rows)))

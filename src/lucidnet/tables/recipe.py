@@ -1,0 +1,150 @@
+"""The tabular recipe: how a table is preprocessed and trained, declared once with its defaults.
+
+:class:`Recipe` is a policy object measured on a panel of real tables
+(``benchmarks/tables``):
+
+- numbers: median imputation with missing-value indicators, robust scaling (median,
+  interquartile range) and the smooth clip x / √(1 + (x/3)²); text: one-hot encoding of
+  the ``max_categories`` most frequent categories;
+- an ensemble of ``n_members`` networks trained at once (``lucidnet.core.ensemble``),
+  Adam with β₂ = 0.95, float32;
+- the best epoch chosen on held-out rows, then a refit on ALL the rows for that many
+  epochs, so no row is wasted (``refit``);
+- ``time_limit``: a hard budget in seconds; the best model so far is kept.
+
+``TabularClassifier`` / ``TabularRegressor`` take their parameters' defaults from
+:data:`RECIPE`, ``lucidnet train`` its options' defaults and help texts, and
+:func:`~lucidnet.tables.fit.fit_table` applies it to rows held in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lucidnet.estimators import MLPClassifier, MLPRegressor
+from lucidnet.estimators.refit import fit_and_refit, fit_within
+from lucidnet.tables.preprocess import TablePreprocessor
+from lucidnet.tables.read import TableError
+
+__all__ = ["RECIPE", "Recipe"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a table is preprocessed and trained (the defaults are the recipe's).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(128, 128)
+    n_members : int, default=4
+        K networks trained at once; predictions are their mean.
+    learning_rate : float, default=2e-3
+        Adam's step size.
+    beta_2 : float, default=0.95
+        Adam's second-moment decay.
+    batch_size : int, default=256
+        At most the rows trained on (a small table trains in full batches).
+    max_epochs : int, default=200
+    patience : int, default=16
+        Epochs without improvement of the held-out loss before the first phase stops.
+    validation_fraction : float, default=0.2
+        Rows held out to choose the epoch when no held-out rows are given.
+    max_categories : int or None, default=64
+        One-hot columns per text column (the rarest categories share all-zero rows).
+    choose_epochs : bool, default=True
+        Choose the number of epochs on held-out rows (then refit); False: train the
+        estimator's own ``max_iter`` epochs (or its own early stopping).
+    refit : bool, default=True
+        After choosing the epochs, train afresh on every row for that many epochs.
+    time_limit : float, optional
+        Seconds for training; the best model so far is kept when they run out.
+    dtype : {"float32", "float64"}, default="float32"
+    """
+
+    hidden_layer_sizes: tuple[int, ...] = (128, 128)
+    n_members: int = 4
+    learning_rate: float = 2e-3
+    beta_2: float = 0.95
+    batch_size: int = 256
+    max_epochs: int = 200
+    patience: int = 16
+    validation_fraction: float = 0.2
+    max_categories: int | None = 64
+    choose_epochs: bool = True
+    refit: bool = True
+    time_limit: float | None = None
+    dtype: str = "float32"
+
+    def preprocessor(self) -> TablePreprocessor:
+        """The unfitted preprocessing: robust scaling + smooth clip, indicators, one-hot."""
+        return TablePreprocessor(
+            scaling="robust", missing_indicators=True, max_categories=self.max_categories
+        )
+
+    def estimator_params(self) -> dict[str, Any]:
+        """The recipe as MLPClassifier / MLPRegressor parameters."""
+        return {
+            "hidden_layer_sizes": self.hidden_layer_sizes,
+            "n_members": self.n_members,
+            "learning_rate_init": self.learning_rate,
+            "beta_2": self.beta_2,
+            "batch_size": self.batch_size,
+            "max_iter": self.max_epochs,
+            "early_stopping": True,
+            "validation_fraction": self.validation_fraction,
+            "n_iter_no_change": self.patience,
+            "tol": 0.0,
+            "dtype": self.dtype,
+        }
+
+    def estimator(self, task: str, params: dict[str, Any] | None = None) -> Any:
+        """The unfitted MLPClassifier / MLPRegressor (``params`` override the recipe's)."""
+        Est = MLPClassifier if task == "classification" else MLPRegressor
+        return Est(**{**self.estimator_params(), **(params or {})})
+
+    def fit(
+        self,
+        est: Any,
+        X: np.ndarray,
+        y: np.ndarray,
+        *,
+        validation_data: tuple[Any, ...] | None = None,
+        on_selected: Any = None,
+        resume_from: Any = None,
+    ) -> Any:
+        """Train ``est`` on rows in memory the recipe's way; returns the fitted estimator.
+
+        With ``choose_epochs`` (and no ``resume_from``): the epochs are chosen on
+        ``validation_data`` (or on the estimator's own held-out split when None),
+        ``on_selected`` sees that model, then the refit trains on every row
+        (:func:`~lucidnet.estimators.refit.fit_and_refit`). Otherwise one fit of the
+        estimator's own epochs, continued from ``resume_from`` when given.
+        """
+        if self.choose_epochs and resume_from is None:
+            if validation_data is None:
+                est.set_params(early_stopping=True)  # its own split of the rows
+            return fit_and_refit(
+                est,
+                X,
+                y,
+                validation_data=validation_data,
+                refit=self.refit,
+                time_limit=self.time_limit,
+                on_selected=on_selected if validation_data is not None else None,
+            )
+        if validation_data is None and est.early_stopping:
+            raise TableError("Early stopping needs validation rows; set validation above 0.")
+        return fit_within(
+            est,
+            X,
+            y,
+            validation_data=validation_data,
+            time_limit=self.time_limit,
+            resume_from=resume_from,
+        )
+
+
+RECIPE = Recipe()
