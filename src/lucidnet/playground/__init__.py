@@ -10,15 +10,15 @@ it exports the trained network as a lucidnet model file.
 
 Modules: ``datasets`` (the data), ``config`` (the page's settings, checked),
 ``session`` (one page's data, network and training state), ``views`` (what the page
-draws, as JSON), ``export`` (the model file), ``access`` (the token, Host and Origin checks), ``server`` (Starlette + uvicorn,
-WebSocket); the page itself is plain HTML, CSS and JavaScript in ``static/``.
+draws, as JSON), ``export`` (the model file), ``access`` (the token, Host and Origin
+checks), ``server`` (Starlette + uvicorn, WebSocket); the page itself is plain HTML, CSS and JavaScript in ``static/``.
 
 Needs the ``playground`` extra: ``pip install "lucidnet[playground]"``.
 
 What it may import: every package of lower rank (``lucidnet.core`` … ``lucidnet.tables``),
 their public names only (nothing starting with ``_``; ``tests/test_layering.py`` checks
-it) — plus NumPy, the standard library, and Starlette / uvicorn in ``access`` and ``server``. Nothing
-in lucidnet imports it but the command line.
+it) — plus NumPy, the standard library, and Starlette / uvicorn in ``access`` and
+``server``. Nothing in lucidnet imports it but the command line.
 """
 
 from __future__ import annotations
