@@ -11,7 +11,8 @@ it exports the trained network as a lucidnet model file.
 Modules: ``datasets`` (the data), ``config`` (the page's settings, checked),
 ``session`` (one page's data, network and training state), ``views`` (what the page
 draws, as JSON), ``export`` (the model file), ``access`` (the token, Host and Origin
-checks), ``server`` (Starlette + uvicorn, WebSocket); the page itself is plain HTML, CSS and JavaScript in ``static/``.
+checks), ``server`` (Starlette + uvicorn, WebSocket); the page itself is plain HTML, CSS
+and JavaScript in ``static/``.
 
 Needs the ``playground`` extra: ``pip install "lucidnet[playground]"``.
 
