@@ -8,7 +8,8 @@ from lucidnet import Network
 from lucidnet.core.ensemble import Ensemble
 from lucidnet.core.parameters import pack, parameters
 from lucidnet.training import SGD, Adam, AdamW, Callback, Trainer
-from lucidnet.training.engines import SMALL_PRODUCT, blas_threads, clip_vector, step_products
+from lucidnet.training.engines import SMALL_PRODUCT, blas_threads, step_products
+from lucidnet.training.step import clip_vector
 
 
 def test_the_network_sees_views_of_one_flat_buffer(binary):
