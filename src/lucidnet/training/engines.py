@@ -27,7 +27,6 @@ reshaping might copy, the step takes its views again at each call.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -38,7 +37,7 @@ import numpy as np
 
 from lucidnet.core.arrays import device_of, namespace
 from lucidnet.core.network import Network
-from lucidnet.training.faults import Diverged
+from lucidnet.training.callbacks import TerminateOnNaN
 from lucidnet.training.minibatch import minibatches
 from lucidnet.training.schedules import Schedule
 from lucidnet.training.step import Step, gather
@@ -163,10 +162,12 @@ class Run:
     schedule : Schedule
     batch_size : int
     shuffle : bool
-    check_finite : bool
-        Raise :class:`Diverged` at the first non-finite minibatch loss.
+    guard : TerminateOnNaN or None
+        Checks every minibatch loss (raises :class:`Diverged` at a non-finite one).
     on_batch : callable or None
         ``fn(state, batch, logs) -> stop`` after each step (the batch callbacks).
+    needs_gradients : tuple of str
+        The callbacks that read every step's gradients (the JAX engine refuses them).
     """
 
     step: Step
@@ -177,8 +178,9 @@ class Run:
     schedule: Schedule
     batch_size: int
     shuffle: bool
-    check_finite: bool
+    guard: TerminateOnNaN | None = None
     on_batch: Callable[[TrainState, int, dict[str, Any]], bool] | None = None
+    needs_gradients: tuple[str, ...] = ()
 
     @property
     def n_train(self) -> int:
@@ -221,12 +223,14 @@ class NumpyEngine:
         Raises
         ------
         Diverged
-            When a minibatch loss is not finite (the trainer rolls back to the boundary).
+            From ``run.guard``, at a non-finite minibatch loss (the trainer then rolls back
+            to the boundary).
         """
         step, schedule = self.step, run.schedule
         assert step is not None
         X, Y, s, train_idx = run.X, run.Y, run.s, run.train_idx
         optimizer, rng = step.optimizer, state.rng
+        check_loss = None if run.guard is None else run.guard.check_loss
         xp = namespace(X)
         fast = xp is np
         device = None if fast else device_of(X)
@@ -252,8 +256,8 @@ class NumpyEngine:
             theta, opt_state, cost = step(theta, opt_state, data, lr, rng)
             J = float(cost)
             state.theta, state.opt_state = theta, opt_state
-            if run.check_finite and not math.isfinite(J):
-                raise Diverged(epoch, batch, f"the loss became {J}", lr)
+            if check_loss is not None:
+                check_loss(J, epoch, batch, lr)
             state.advance(len(idx))
             total += J * size
             weight += size

@@ -38,7 +38,6 @@ from typing import Any
 import numpy as np
 
 from lucidnet.training.engines import Run
-from lucidnet.training.faults import Diverged
 from lucidnet.training.step import Step, gather
 from lucidnet.training.train_state import TrainState
 
@@ -77,6 +76,12 @@ class JaxEngine:
         """Put the data on the device once (θ goes there at the first epoch)."""
         jax = self._jax
         X, Y, s = run.X, run.Y, run.s
+        if run.needs_gradients:
+            raise ValueError(
+                f"{', '.join(run.needs_gradients)} reads every step's gradients, which "
+                "engine='jax' keeps inside the compiled epoch; train with engine='numpy' to "
+                "record them."
+            )
         if not isinstance(X, np.ndarray):
             raise TypeError(
                 "engine='jax' takes NumPy data (it moves them to JAX's device itself); got "
@@ -114,7 +119,7 @@ class JaxEngine:
         optimizer = run.step.optimizer
         base = optimizer.learning_rate
         if run.schedule.per_batch:
-            lrs = np.asarray(state.rates(run.schedule, base, sizes))
+            lrs = np.asarray(state.rates(run.schedule, base, sizes), dtype=np.float64)
         else:
             lrs = np.full(n_batches, state.learning_rate)
         seed = int(rng.integers(2**32)) if run.step.dropout else None
@@ -139,10 +144,9 @@ class JaxEngine:
             )
             J, weights = np.asarray(J, dtype=np.float64), np.asarray(weights, dtype=np.float64)
         stepped = weights > 0
-        bad = np.flatnonzero(stepped & ~np.isfinite(J))
-        if run.check_finite and bad.size:
-            k = int(bad[0])
-            raise Diverged(state.epoch + 1, k + 1, f"the loss became {J[k]}", float(lrs[k]))
+        if run.guard is not None:
+            for k in np.flatnonzero(stepped & ~np.isfinite(J))[:1]:  # the first bad step
+                run.guard.check_loss(float(J[k]), state.epoch + 1, int(k) + 1, float(lrs[k]))
         state.theta, state.opt_state = np.array(theta), _to_host(opt_state)
         self._device = (state.theta, state.opt_state, theta, opt_state)
         state.t += int(sizes[stepped].sum())

@@ -62,7 +62,6 @@ from lucidnet.training.data import (
 from lucidnet.training.engines import NumpyEngine, Run, blas_threads
 from lucidnet.training.faults import (
     Diverged,
-    all_finite,
     interruption_note,
     interrupts_deferred,
     run_all,
@@ -79,17 +78,20 @@ __all__ = ["Trainer"]
 Array = Any
 
 
-def _reads(path: str, doc: str) -> Any:
-    """A read-only attribute of the trainer: ``self.state.<path>``."""
-    names = path.split(".")
+def _reads(path: str, doc: str, settable: bool = False) -> Any:
+    """An attribute of the trainer that reads (and, if ``settable``, sets) ``self.state.<path>``."""
+    *owners, name = path.split(".")
 
-    def read(self: Trainer) -> Any:
+    def owner(self: Trainer) -> Any:
         value: Any = self.state
-        for name in names:
-            value = getattr(value, name)
+        for part in owners:
+            value = getattr(value, part)
         return value
 
-    return property(read, doc=doc)
+    def write(self: Trainer, value: Any) -> None:
+        setattr(owner(self), name, value)
+
+    return property(lambda self: getattr(owner(self), name), write if settable else None, doc=doc)
 
 
 class Trainer:
@@ -219,21 +221,12 @@ class Trainer:
         self.state = TrainState.new(seed)
 
         self._auto_early_stopping = early_stopping is True
-        self.early_stopping: EarlyStopping | None
-        if early_stopping is True:
-            self.early_stopping = EarlyStopping()
-        elif early_stopping is False or early_stopping is None:
-            self.early_stopping = None
-        elif isinstance(early_stopping, EarlyStopping):
-            self.early_stopping = early_stopping
-        else:
+        self.early_stopping = EarlyStopping() if early_stopping is True else early_stopping or None
+        if not isinstance(self.early_stopping, (EarlyStopping, type(None))):
             raise invalid(
-                "Trainer",
-                "early_stopping",
-                "True, False or an EarlyStopping",
-                early_stopping,
+                "Trainer", "early_stopping", "True, False or an EarlyStopping", early_stopping,
                 error=TypeError,
-            )
+            )  # fmt: skip
         callbacks = list(callbacks)
         for cb in callbacks:
             if not isinstance(cb, Callback):
@@ -261,7 +254,6 @@ class Trainer:
         self._like: list[Array] = []  # θ's layout in this fit
         self._bound: Any = None  # the θ whose views the network holds
         self.epoch_params: list[Array] | None = None
-        self.checks_finite = terminate_on_nan
 
     # ------------------------------------------------------------------ the state, by name
 
@@ -273,15 +265,7 @@ class Trainer:
     learning_rate_ = _reads("learning_rate", "The rate of the next step.")
     best_epoch = _reads("best.epoch", "The epoch with the best monitored value.")
     best_score = _reads("best.score", "That value.")
-
-    @property
-    def stop_reason(self) -> str | None:
-        """Why the last fit stopped before ``epochs`` (a callback may set it)."""
-        return self.state.stop_reason
-
-    @stop_reason.setter
-    def stop_reason(self, reason: str | None) -> None:
-        self.state.stop_reason = reason
+    stop_reason = _reads("stop_reason", "Why the last fit stopped early (callbacks set it).", True)
 
     # ------------------------------------------------------------------ parameters
 
@@ -293,9 +277,6 @@ class Trainer:
         """
         return parameters(self.net)
 
-    def _set_params(self, params: list[Array]) -> None:
-        set_parameters(self.net, params)
-
     def restore_weights(self, params: list[Array], epoch: int | None = None) -> None:
         """Put ``params`` (e.g. the best epoch's) into the network at the end of training.
 
@@ -304,7 +285,7 @@ class Trainer:
         the weights of the last epoch, so restoring never changes a resumed run.
         """
         training = self._training_params()
-        self._set_params(list(params))
+        set_parameters(self.net, list(params))
         self._restored = (self.params, training)
 
     def _training_params(self) -> list[Array]:
@@ -419,26 +400,13 @@ class Trainer:
         self.stop_reason = None
         if self.epoch >= epochs:
             return self.history
-        self.checks_finite = any(isinstance(cb, TerminateOnNaN) for cb in self.callbacks)
-        if self.engine == "jax":
-            needs = [type(cb).__name__ for cb in self.callbacks if cb.needs_gradients]
-            if needs:
-                raise ValueError(
-                    f"{', '.join(needs)} reads every step's gradients, which engine='jax' "
-                    "keeps inside the compiled epoch; train with engine='numpy' to record them."
-                )
         params = self._training_params()
         run = Run(
             Step(net, params, self.optimizer, self.alpha, self.dropout, self.clip_norm),
-            X,
-            Y,
-            s,
-            train_idx,
-            self.schedule,
-            self.batch_size,
-            self.shuffle,
-            self.checks_finite,
-            self._on_batch if self.batch_callbacks() else None,
+            *(X, Y, s, train_idx, self.schedule, self.batch_size, self.shuffle),
+            guard=self._guard(),
+            on_batch=self._on_batch if self.batch_callbacks() else None,
+            needs_gradients=tuple(type(cb).__name__ for cb in self.callbacks if cb.needs_gradients),
         )
         threads = blas_threads(net, self.batch_size) if self.engine == "numpy" else nullcontext()
         with threads:
@@ -510,9 +478,8 @@ class Trainer:
             self.optimizer.state = state.opt_state
             self._bind()
             lr = state.learning_rate
-            params = self.params
-            if self.checks_finite and not all_finite(params, namespace(*params[:1])):
-                raise Diverged(epoch, self.batches_per_epoch, "the weights became inf or nan", lr)
+            if run.guard is not None:
+                run.guard.check_weights(self.params, epoch, self.batches_per_epoch, lr)
             logs: dict[str, Any] = {"epoch": epoch, "loss": total / weight if weight else math.nan}
             if val is not None:
                 logs.update(evaluate(net, val, metrics))
@@ -528,6 +495,14 @@ class Trainer:
             state.best.offer(epoch, logs, self.epoch_params)
         for cb in self.callbacks:
             cb.on_epoch_end(self, epoch, logs)
+
+    @property
+    def checks_finite(self) -> bool:
+        """Whether a :class:`TerminateOnNaN` callback checks every loss and the weights."""
+        return self._guard() is not None
+
+    def _guard(self) -> TerminateOnNaN | None:
+        return next((cb for cb in self.callbacks if isinstance(cb, TerminateOnNaN)), None)
 
     def batch_callbacks(self) -> list[Callback]:
         """The callbacks that act after every minibatch (``on_batch_end`` overridden)."""

@@ -88,7 +88,7 @@ def clip_vector(g: Array, max_norm: float) -> Array:
     return g * xp.where(norm > max_norm, max_norm / norm, xp.ones_like(norm))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """``step(θ, opt_state, batch, lr, key) -> (θ, opt_state, J)`` with its settings bound.
 
@@ -163,7 +163,8 @@ class Step:
             J is the minibatch cost before the update, a 0-d array.
         """
         A0, Y, s = batch
-        model = self.network(theta)
+        bound = self._bound
+        model = bound[1] if bound[0] is theta else self.network(theta)
         cache = model.forward(A0, dropout=self.dropout, rng=key)
         J = model.objective(cache, Y, self.alpha, sample_weight=s)
         backward = model.backward(cache, Y, self.alpha, sample_weight=s)
@@ -173,7 +174,11 @@ class Step:
         if self.update_in_pieces is not None:
             theta, opt_state = self.update_in_pieces(self.optimizer, theta, grads, opt_state, lr)
             return theta, opt_state, J
-        g = self._flat(grads)
+        buffer = self._g[0]  # set at the first NumPy step: the gradient's one buffer
+        if buffer is not None:
+            g = np.concatenate([d.reshape(-1) for d in grads], out=buffer)
+        else:
+            g = self._flat(grads)
         if self.clip_norm is not None:
             g = clip_vector(g, self.clip_norm)
         theta, opt_state = self.optimizer.update(theta, g, opt_state, lr)
@@ -182,13 +187,13 @@ class Step:
     @property
     def last_grads(self) -> Grads | None:
         """The last call's gradients, with ``keep_grads`` (else None)."""
-        return self._last[0]  # type: ignore[no-any-return]
+        return self._last[0]
 
     def network(self, theta: Array) -> Network:
         """The network with W[l], b[l] = unpack(θ): views of a NumPy θ, taken once per θ."""
         bound = self._bound
         if bound[0] is theta:
-            return bound[1]  # type: ignore[no-any-return]
+            return bound[1]
         model = copy.copy(self.net)
         model.W, model.b = {}, {}
         set_parameters(model, unpack(theta, self.like))
@@ -197,11 +202,9 @@ class Step:
         return model
 
     def _flat(self, grads: list[Array]) -> Array:
-        """g = pack(grads); for NumPy into one buffer reused by every step."""
+        """g = pack(grads); for NumPy into a new buffer that the next steps reuse."""
         if not isinstance(grads[0], np.ndarray):
             return pack(grads)
-        buffer = self._g[0]
-        if buffer is None or buffer.dtype != grads[0].dtype:
-            size = sum(math.prod(p.shape) for p in self.like)
-            buffer = self._g[0] = np.empty(size, dtype=grads[0].dtype)
+        size = sum(math.prod(p.shape) for p in self.like)
+        buffer = self._g[0] = np.empty(size, dtype=grads[0].dtype)
         return np.concatenate([d.reshape(-1) for d in grads], out=buffer)

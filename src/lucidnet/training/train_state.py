@@ -10,9 +10,8 @@ divergence rolls back to; and its dict (:meth:`TrainState.to_dict`) is what
 
 from __future__ import annotations
 
-import copy
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -128,7 +127,7 @@ class TrainState:
         self.t += size
         self.n_batches += 1
 
-    def rates(self, schedule: Schedule, base: float, sizes: Sequence[int]) -> list[float]:
+    def rates(self, schedule: Schedule, base: float, sizes: Iterable[int]) -> list[float]:
         """η of each of the next ``len(sizes)`` steps (the counters themselves stay)."""
         counters = replace(self)
         rates = []
@@ -145,9 +144,9 @@ class TrainState:
         The history and the best epoch are shared: they change only at a boundary.
         """
         theta = None if self.theta is None else namespace(self.theta).asarray(self.theta, copy=True)
-        return replace(
-            self, theta=theta, opt_state=copy_state(self.opt_state), rng=copy.deepcopy(self.rng)
-        )
+        rng = np.random.Generator(type(self.rng.bit_generator)())
+        rng.bit_generator.state = self.rng.bit_generator.state
+        return replace(self, theta=theta, opt_state=copy_state(self.opt_state), rng=rng)
 
     # ------------------------------------------------------------------ resume
 
