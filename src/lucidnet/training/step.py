@@ -175,7 +175,7 @@ class Step:
             theta, opt_state = self.update_in_pieces(self.optimizer, theta, grads, opt_state, lr)
             return theta, opt_state, J
         buffer = self._g[0]  # set at the first NumPy step: the gradient's one buffer
-        if buffer is not None:
+        if type(grads[0]) is np.ndarray and buffer is not None and buffer.dtype == grads[0].dtype:
             g = np.concatenate([d.reshape(-1) for d in grads], out=buffer)
         else:
             g = self._flat(grads)
