@@ -55,7 +55,9 @@ def test_each_member_is_a_network_and_the_cost_is_their_sum():
     ens = Ensemble([4, 6, 3], members=4, output="softmax", seed=2)
     A0, Y = rng.normal(size=(4, 9)), _targets("softmax", 3, 9, rng)
     members = [ens.member(k) for k in range(ens.K)]
-    assert ens.cost(A0, Y, 0.1) == pytest.approx(sum(m.cost(A0, Y, 0.1) for m in members))
+    assert ens.cost(ens.forward(A0), Y, 0.1) == pytest.approx(
+        sum(m.cost(m.forward(A0), Y, 0.1) for m in members)
+    )
     grads = ens.backward(ens.forward(A0), Y)
     for k, m in enumerate(members):
         g = m.backward(m.forward(A0), Y)

@@ -43,7 +43,7 @@ def test_a_step_is_the_lecture_step_by_hand(alpha):
     net = Network([3, 5, 1], hidden_activation="tanh", seed=0)
     A0, Y, _ = batch = batch_of(net)
     like = parameters(net)
-    expected_J = net.objective(net.forward(A0), Y, alpha)
+    expected_J = net.cost(net.forward(A0), Y, alpha)
     grads = gradients(net.backward(net.forward(A0), Y, alpha))
     expected = [p - 0.1 * d for p, d in zip(like, grads, strict=True)]
     theta, _, J = Step(net, like, SGD(0.1), alpha)(pack(like), (None,), batch, 0.1, None)

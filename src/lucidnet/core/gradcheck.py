@@ -104,7 +104,7 @@ def check_gradients(
     grads = net64.backward(net64.forward(A0), Y, alpha, sample_weight=s)
 
     def J() -> float:
-        return net64.cost(A0, Y, alpha, sample_weight=s)
+        return float(net64.cost(net64.forward(A0), Y, alpha, sample_weight=s))
 
     errors: dict[str, float] = {}
     for l in range(1, net64.L + 1):

@@ -330,31 +330,44 @@ class Network:
     # ------------------------------------------------------------------ cost and backward
 
     def cost(
-        self, A0: Array, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
-    ) -> float:
-        """J for the minibatch A0 (n[0], B) with targets Y (n[L], B).
+        self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
+    ) -> Array:
+        """J, the minibatch cost of a forward pass, as a 0-d array of the arrays' library.
+
+        Parameters
+        ----------
+        cache : Cache
+            From :meth:`forward` on the minibatch A0 of shape (n[0], B).
+        Y : array of shape (n[L], B)
+            Targets as columns.
+        alpha : float, default=0.0
+            L2 strength.
+        sample_weight : array of shape (B,), optional
+
+        Returns
+        -------
+        J : 0-d array
+            ``float(J)`` for a Python number; a compiled engine (JAX) traces it as it is.
 
         Notes
         -----
         J = (1/B) Σ_i L(a[L](i), y(i)) + (alpha / 2B) Σ_l ‖W[l]‖²
         with sample weights s: J = Σ_i s_i L_i / Σ_i s_i + (alpha / 2Σs) Σ_l ‖W[l]‖².
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> net = Network([2, 1], seed=0)
+        >>> A0, Y = np.ones((2, 3)), np.ones((1, 3))
+        >>> J = net.cost(net.forward(A0), Y)
+        >>> J.shape, bool(J > 0)
+        ((), True)
         """
-        return self.cost_from_cache(self.forward(A0), Y, alpha, sample_weight=sample_weight)
-
-    def cost_from_cache(
-        self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
-    ) -> float:
-        """J from a forward pass already made (see :meth:`cost`), as a Python float."""
-        return float(self.objective(cache, Y, alpha, sample_weight=sample_weight))
-
-    def objective(
-        self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
-    ) -> Array:
-        """J from a forward pass already made, as a 0-d array of the arrays' library.
-
-        The same J as :meth:`cost` (its formula), without leaving the array library: a
-        compiled engine (JAX) traces it inside an epoch.
-        """
+        if not isinstance(cache, Cache):
+            raise TypeError(
+                f"cost takes the cache of a forward pass, got {type(cache).__name__}: "
+                "write net.cost(net.forward(A0), Y)."
+            )
         if alpha < 0:
             raise ValueError(f"alpha (the L2 strength) must be ≥ 0; got {alpha}.")
         L = self.L

@@ -272,7 +272,7 @@ class Session:
                     out.append(float("nan"))
                     continue
                 A0, Y = self.batch_arrays(part)
-                out.append(self.net.cost(A0, Y))
+                out.append(float(self.net.cost(self.net.forward(A0), Y)))
         return out[0], out[1]
 
     def record(self) -> tuple[float, float]:

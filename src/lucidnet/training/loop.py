@@ -5,7 +5,7 @@ plain update (:mod:`lucidnet.training.step`, written once for both engines)::
 
     idx            = the next B shuffled row indices        (X[idx] only, never a copy of X)
     cache          = net.forward(X[idx].T, dropout, rng)    Z[l], A[l]
-    J              = net.objective(cache, Y[idx].T, alpha, sample_weight)
+    J              = net.cost(cache, Y[idx].T, alpha, sample_weight)
     dW[l], db[l]   = net.backward(cache, Y[idx].T, alpha, sample_weight)
     θ, state       = optimizer.update(θ, g, state, η)       in place on the flat θ; η: schedule
 

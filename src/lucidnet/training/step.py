@@ -166,7 +166,7 @@ class Step:
         bound = self._bound
         model = bound[1] if bound[0] is theta else self.network(theta)
         cache = model.forward(A0, dropout=self.dropout, rng=key)
-        J = model.objective(cache, Y, self.alpha, sample_weight=s)
+        J = model.cost(cache, Y, self.alpha, sample_weight=s)
         backward = model.backward(cache, Y, self.alpha, sample_weight=s)
         if self.keep_grads:
             self._last[0] = backward
