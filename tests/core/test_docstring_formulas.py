@@ -400,3 +400,23 @@ def test_centred_difference_formula():
     )
     result = check_gradients(net, rng.normal(size=(3, 4)), rng.normal(size=(2, 4)), eps=1e-3)
     assert result.max_error < 1e-9
+
+
+def test_sum_over_examples_is_the_sum_of_the_columns():
+    # Σ_columns dZ = dZ @ 1, for one network (n, B) and an ensemble (K, n, B)
+    import array_api_strict as xps
+
+    from lucidnet.core.network import column_of_ones, sum_over_examples
+
+    rng = np.random.default_rng(0)
+    for shape in ((4, 7), (3, 4, 7)):
+        dZ = rng.normal(size=shape)
+        expected = np.sum(dZ, axis=-1, keepdims=True)
+        np.testing.assert_allclose(sum_over_examples(dZ), expected, rtol=1e-14, atol=1e-15)
+        ones = column_of_ones(dZ)
+        assert ones.shape == (*shape[:-2], 7, 1)
+        np.testing.assert_array_equal(sum_over_examples(dZ, ones), sum_over_examples(dZ))
+    strict = xps.asarray(rng.normal(size=(4, 7)))
+    np.testing.assert_allclose(
+        np.asarray(sum_over_examples(strict)), np.asarray(xps.sum(strict, axis=1, keepdims=True))
+    )
