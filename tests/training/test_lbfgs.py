@@ -241,3 +241,10 @@ def test_divergence_keeps_the_starting_weights():
     with pytest.raises(ValueError, match="L-BFGS diverged"):
         fit_lbfgs(net, X, Y, max_iter=5)
     np.testing.assert_array_equal(theta_of(net), start)
+
+
+def test_sample_weights_are_checked_where_they_enter():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    Y = (X[:, :1] > 0) * 1.0
+    with pytest.raises(ValueError, match="non-negative"):
+        fit_lbfgs(Network([2, 1], seed=0), X, Y, sample_weight=-np.ones(10))

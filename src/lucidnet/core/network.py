@@ -24,7 +24,7 @@ import numpy as np
 
 from lucidnet.core.activations import Activation, get_activation
 from lucidnet.core.architecture import check_dtype, check_layer_sizes, layer_activations
-from lucidnet.core.arrays import device_of, is_concrete, move_to, namespace
+from lucidnet.core.arrays import device_of, move_to, namespace
 from lucidnet.core.init import initial_weights
 from lucidnet.core.losses import Output, get_output
 
@@ -343,6 +343,7 @@ class Network:
         alpha : float, default=0.0
             L2 strength.
         sample_weight : array of shape (B,), optional
+            Non-negative with Σ s > 0 (the values are checked where the data enter training).
 
         Returns
         -------
@@ -402,6 +403,8 @@ class Network:
             L2 strength; J gains (alpha / 2B) Σ_l ‖W[l]‖² (biases not penalised).
         sample_weight : array of shape (B,), optional
             J becomes Σ s_i L_i / Σ s_i (+ alpha / 2Σs Σ‖W‖²); B is replaced by Σ s.
+            Non-negative with Σ s > 0: the trainer checks the values once, where the data
+            enter (this method reads none, so a compiled engine traces it).
 
         Returns
         -------
@@ -516,12 +519,7 @@ class Network:
             )
         if s.dtype != AL.dtype:
             s = namespace(s).astype(s, AL.dtype)
-        xp = namespace(s)
-        if is_concrete(s) and (bool(xp.any(s < 0)) or not bool(xp.any(s > 0))):
-            raise ValueError(
-                "sample_weight must be non-negative with at least one positive weight."
-            )
-        return s
+        return s  # its values (≥ 0, Σ > 0) are checked once, where the data enter training
 
     def _dropout_rates(self, dropout: float | dict[int, float] | None) -> dict[int, float]:
         if dropout is None:

@@ -36,6 +36,7 @@ from lucidnet.core.parameters import (
     weight_mask,
 )
 from lucidnet.training.checks import check_int
+from lucidnet.training.data import check_sample_weight
 from lucidnet.training.faults import interrupts_deferred
 
 __all__ = [
@@ -364,6 +365,8 @@ def fit_lbfgs(
         raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}; they must match.")
     if block_rows is not None:
         check_int("fit_lbfgs", "block_rows", block_rows, low=1)
+    if sample_weight is not None:  # checked once here: the core does not read the values
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
 
     def objective(candidate: Network) -> tuple[float, np.ndarray]:
         return loss_grad(candidate, X, Y, sample_weight, alpha, block_rows)
