@@ -24,7 +24,8 @@ import numpy as np
 
 from lucidnet.core.activations import Activation, get_activation
 from lucidnet.core.architecture import check_dtype, check_layer_sizes, layer_activations
-from lucidnet.core.arrays import device_of, move_to, namespace
+from lucidnet.core.arrays import move_to, namespace
+from lucidnet.core.dropout import dropout_mask, dropout_rates
 from lucidnet.core.init import initial_weights
 from lucidnet.core.losses import Output, get_output
 
@@ -93,6 +94,9 @@ class Network:
         W[l] of shape (n[l], n[l-1]) and b[l] of shape (n[l], 1), for l = 1..L.
     g : dict[int, Activation | Output]
         g[l] for l = 1..L; g[L] is the output, which also carries the loss.
+    K : int
+        Networks stacked in the leading axis of W[l] and b[l]: 1 for the lecture's network
+        (an :class:`~lucidnet.core.ensemble.Ensemble` trains K > 1 at once with the same code).
 
     Examples
     --------
@@ -103,6 +107,8 @@ class Network:
     >>> net.forward(np.ones((3, 5))).A[2].shape
     (1, 5)
     """
+
+    K: int = 1
 
     def __init__(
         self,
@@ -115,6 +121,24 @@ class Network:
         dtype: Any = np.float64,
         init: str | None = None,
     ) -> None:
+        self._set_architecture(layer_sizes, hidden_activation, output, activations, dtype, init)
+        n, rng = self.n, np.random.default_rng(seed)
+        self.W: dict[int, Array] = {}
+        self.b: dict[int, Array] = {}
+        for l in range(1, self.L + 1):
+            scheme = self.init_scheme(l, init)
+            self.W[l], self.b[l] = initial_weights(n[l], n[l - 1], scheme, rng, self.dtype)
+
+    def _set_architecture(
+        self,
+        layer_sizes: Sequence[int],
+        hidden_activation: str,
+        output: str,
+        activations: Sequence[str] | None,
+        dtype: Any,
+        init: str | None,
+    ) -> None:
+        """n, L, g and dtype from the constructor's arguments (checked); no parameters."""
         n = check_layer_sizes(layer_sizes)
         if init not in (None, "he", "glorot"):
             raise ValueError(f"init must be None, 'he' or 'glorot'; got {init!r}.")
@@ -127,13 +151,12 @@ class Network:
             l: get_activation(names[l - 1]) for l in range(1, L)
         }
         self.g[L] = get_output(names[L - 1])
-        rng = np.random.default_rng(seed)
-        self.W: dict[int, Array] = {}
-        self.b: dict[int, Array] = {}
-        for l in range(1, L + 1):
-            g_l = self.g[l]
-            scheme = init or (g_l.init if isinstance(g_l, Activation) else "glorot")
-            self.W[l], self.b[l] = initial_weights(n[l], n[l - 1], scheme, rng, self.dtype)
+
+    def init_scheme(self, l: int, init: str | None = None) -> str:
+        """How W[l] is initialised: ``init``, or He for the ReLU family and Glorot for the
+        others (and for the output layer)."""
+        g_l = self.g[l]
+        return init or (g_l.init if isinstance(g_l, Activation) else "glorot")
 
     # ------------------------------------------------------------------ construction
 
@@ -269,7 +292,7 @@ class Network:
         """
         A0 = self._check_input(A0)
         W, b, g, L = self.W, self.b, self.g, self.L
-        rates = self._dropout_rates(dropout)
+        rates = dropout_rates(dropout, L)
         cache = Cache()
         Z, A = cache.Z, cache.A
         A[0] = A0
@@ -277,7 +300,7 @@ class Network:
             Z[l] = W[l] @ A[l - 1] + b[l]
             A[l] = g[l](Z[l])
             if l in rates:
-                cache.M[l] = _dropout_mask(A[l], rates[l], rng)
+                cache.M[l] = dropout_mask(A[l], rates[l], rng)
                 A[l] = A[l] * cache.M[l]
         return cache
 
@@ -490,7 +513,8 @@ class Network:
 
     def _check_input(self, A0: Array) -> Array:
         shape = getattr(A0, "shape", None)
-        if shape is None or len(shape) != 2 or shape[0] != self.n[0]:
+        stacked = shape is not None and len(shape) == 3 and shape[0] == self.K  # one per member
+        if shape is None or not (len(shape) == 2 or stacked) or shape[-2] != self.n[0]:
             raise ValueError(
                 f"A0 must have shape (n[0], B) = ({self.n[0]}, B), examples as columns; "
                 f"got shape {shape}. If X holds one example per row, pass X.T."
@@ -520,22 +544,6 @@ class Network:
         if s.dtype != AL.dtype:
             s = namespace(s).astype(s, AL.dtype)
         return s  # its values (≥ 0, Σ > 0) are checked once, where the data enter training
-
-    def _dropout_rates(self, dropout: float | dict[int, float] | None) -> dict[int, float]:
-        if dropout is None:
-            return {}
-        if isinstance(dropout, dict):
-            rates = {int(l): float(p) for l, p in dropout.items()}
-        else:
-            rates = {l: float(dropout) for l in range(1, self.L)}
-        for l, p in rates.items():
-            if not 1 <= l < self.L:
-                raise ValueError(
-                    f"Dropout applies to hidden layers 1..{self.L - 1}; got layer {l}."
-                )
-            if not 0.0 <= p < 1.0:
-                raise ValueError(f"The dropout rate must be in [0, 1); got {p} for layer {l}.")
-        return {l: p for l, p in rates.items() if p > 0}
 
 
 def sum_over_examples(dZ: Array, ones: Array | None = None) -> Array:
@@ -576,22 +584,6 @@ def _layer_list(P: Sequence[Array] | dict[int, Array], name: str) -> list[Array]
     if sorted(P) != list(range(1, len(P) + 1)):
         raise ValueError(f"{name} must be keyed by the layers 1..L; got keys {sorted(P)}.")
     return [P[l] for l in range(1, len(P) + 1)]
-
-
-def _dropout_mask(A: Array, p: float, rng: Any) -> Array:
-    """M = (U ≥ p) / (1 − p): keep a unit with probability 1 − p and scale it up.
-
-    U = ``rng.random(shape)``: a numpy.random.Generator (reproducible on every array
-    library; its draws move to A's namespace), or any object with that method returning
-    arrays of A's library (a compiled engine's key-based generator).
-    """
-    if rng is None:
-        raise ValueError("Dropout needs a numpy.random.Generator: pass rng=... to forward.")
-    xp = namespace(A)
-    U = rng.random(tuple(A.shape))
-    if isinstance(U, np.ndarray) and xp is not np:
-        U = xp.asarray(U, device=device_of(A))
-    return xp.astype(U >= p, A.dtype) / (1.0 - p)
 
 
 def _numpy_dtype_of(a: Array) -> Any:

@@ -73,8 +73,7 @@ def step_products(net: Network, batch_size: int) -> int:
     -----
     max_l B · n[l] · n[l-1] (times K for an ensemble of K members).
     """
-    members = int(getattr(net, "K", 1))
-    return members * batch_size * max(net.n[l] * net.n[l - 1] for l in range(1, net.L + 1))
+    return net.K * batch_size * max(net.n[l] * net.n[l - 1] for l in range(1, net.L + 1))
 
 
 def blas_threads(net: Network, batch_size: int) -> AbstractContextManager[Any]:
