@@ -528,7 +528,6 @@ class Trainer:
 
     def _set_boundary(self) -> None:
         """Copy everything an epoch changes once (θ, the optimizer state, the rng)."""
-        self.state.opt_state = self.optimizer.state
         self._boundary = self.state.boundary()
         self.epoch_params = unpack(self._boundary.theta, self._like)
 
