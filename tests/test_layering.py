@@ -22,13 +22,39 @@ def module_name(path: Path, src: Path = SRC) -> str:
     return ".".join(parts)
 
 
-def imported_modules(path: Path, src: Path = SRC) -> set[str]:
-    """Absolute names of every module ``path`` imports, at any depth (incl. inside functions)."""
+def is_type_checking(node: ast.AST) -> bool:
+    """Whether ``node`` is ``if TYPE_CHECKING:`` (or ``if typing.TYPE_CHECKING:``)."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def walk(tree: ast.AST, type_checking: bool) -> list[ast.AST]:
+    """Every node of ``tree``; without ``type_checking``, not those under ``if TYPE_CHECKING:``."""
+    nodes, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        if is_type_checking(node) and not type_checking:
+            todo.extend(node.orelse)  # the else branch runs
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
+def imported_modules(path: Path, src: Path = SRC, type_checking: bool = True) -> set[str]:
+    """Absolute names of every module ``path`` imports, at any depth (incl. inside functions).
+
+    ``type_checking=False`` leaves out the imports under ``if TYPE_CHECKING:`` (never run).
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     this = module_name(path, src)
     package = this if path.name == "__init__.py" else this.rpartition(".")[0]
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree, type_checking):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -44,8 +70,9 @@ def imported_modules(path: Path, src: Path = SRC) -> set[str]:
     return names
 
 
-def lucidnet_imports(path: Path, src: Path = SRC) -> set[str]:
-    return {n for n in imported_modules(path, src) if n == "lucidnet" or n.startswith("lucidnet.")}
+def lucidnet_imports(path: Path, src: Path = SRC, type_checking: bool = True) -> set[str]:
+    names = imported_modules(path, src, type_checking)
+    return {n for n in names if n == "lucidnet" or n.startswith("lucidnet.")}
 
 
 def is_under(name: str, package: str) -> bool:
@@ -177,3 +204,121 @@ def test_the_import_reader_sees_relative_and_absolute_imports(tmp_path):
         "lucidnet.training.minibatch_gd",
         "lucidnet.estimators",
     }
+
+
+# ---------------------------------------------------------------------- circles
+
+# Import circles inside one package that are known and owned by another change; each entry
+# names the modules of one circle. The test fails when a listed circle is gone, so the
+# list only shrinks.
+ALLOWED_CIRCLES: dict[str, frozenset[str]] = {}
+
+
+def import_graph(src: Path = SRC) -> dict[str, set[str]]:
+    """Module → the lucidnet modules it imports at run time (``TYPE_CHECKING`` left out).
+
+    ``from P import name`` imports the module ``P.name`` when there is one, else ``P``
+    itself (``from lucidnet.training.loop import Trainer``: ``loop``; ``from
+    lucidnet.training import loop``: ``loop``, not the package's ``__init__``).
+    """
+    paths = sorted((src / "lucidnet").rglob("*.py"))
+    names = {module_name(p, src) for p in paths}
+
+    def module(name: str) -> str:
+        while name not in names:
+            name = name.rpartition(".")[0]
+        return name
+
+    graph: dict[str, set[str]] = {}
+    for path in paths:
+        this = module_name(path, src)
+        package = this if path.name == "__init__.py" else this.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        edges = set()
+        for node in walk(tree, type_checking=False):
+            if isinstance(node, ast.Import):
+                found = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                stem = node.module or ""
+                if node.level:
+                    base = package.split(".")
+                    stem = ".".join(base[: len(base) - (node.level - 1)] + ([stem] if stem else []))
+                found = [
+                    f"{stem}.{alias.name}" if f"{stem}.{alias.name}" in names else stem
+                    for alias in node.names
+                ]
+            else:
+                continue
+            edges.update(module(n) for n in found if is_under(n, "lucidnet"))
+        graph[this] = edges
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[frozenset[str]]:
+    """The import circles inside each package: strongly connected sets of its modules
+    (Tarjan's algorithm over the edges that stay in a package)."""
+
+    def package(name: str) -> str:
+        parts = name.split(".")
+        return ".".join(parts[:2])
+
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[frozenset[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if package(w) != package(v) or w == v:
+                continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            part = set()
+            while True:
+                w = stack.pop()
+                part.add(w)
+                if w == v:
+                    break
+            if len(part) > 1:
+                found.append(frozenset(part))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_circle_inside_a_package():
+    found = set(circles(import_graph()))
+    allowed = set(ALLOWED_CIRCLES.values())
+    unexpected = found - allowed
+    assert not unexpected, f"import circles: {[sorted(c) for c in unexpected]}"
+    stale = [name for name, c in ALLOWED_CIRCLES.items() if c not in found]
+    assert not stale, f"these allowed circles are gone; remove them from ALLOWED_CIRCLES: {stale}"
+
+
+def test_the_circle_finder_can_fail(tmp_path):
+    training = tmp_path / "lucidnet" / "training"
+    training.mkdir(parents=True)
+    (tmp_path / "lucidnet" / "__init__.py").write_text("", encoding="utf-8")
+    (training / "__init__.py").write_text("", encoding="utf-8")
+    (training / "loop.py").write_text(
+        "from lucidnet.training.engines import NumpyEngine\n", encoding="utf-8"
+    )
+    (training / "engines.py").write_text(
+        "def f():\n    from lucidnet.training.loop import Trainer\n", encoding="utf-8"
+    )
+    (training / "callbacks.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from lucidnet.training.loop import Trainer\n",
+        encoding="utf-8",
+    )
+    (training / "data.py").write_text("from lucidnet.training import loop\n", encoding="utf-8")
+    found = circles(import_graph(tmp_path))
+    assert found == [frozenset({"lucidnet.training.engines", "lucidnet.training.loop"})]

@@ -271,8 +271,8 @@ def test_cost_formula():
     B, alpha = A0.shape[1], 0.3
     losses = get_output("softmax").loss(net.forward(A0).Z[3], Y)
     penalty = alpha / (2 * B) * sum(np.sum(net.W[l] ** 2) for l in (1, 2, 3))
-    assert abs(net.cost(A0, Y) - losses.mean()) < 1e-14
-    assert abs(net.cost(A0, Y, alpha) - (losses.mean() + penalty)) < 1e-14
+    assert abs(net.cost(net.forward(A0), Y) - losses.mean()) < 1e-14
+    assert abs(net.cost(net.forward(A0), Y, alpha) - (losses.mean() + penalty)) < 1e-14
 
 
 def test_weighted_cost_formula():
@@ -283,7 +283,7 @@ def test_weighted_cost_formula():
     expected = np.sum(s * losses) / s.sum() + alpha / (2 * s.sum()) * sum(
         np.sum(net.W[l] ** 2) for l in (1, 2, 3)
     )
-    assert abs(net.cost(A0, Y, alpha, sample_weight=s) - expected) < 1e-14
+    assert abs(net.cost(net.forward(A0), Y, alpha, sample_weight=s) - expected) < 1e-14
 
 
 @pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "leaky_relu"])
@@ -400,3 +400,23 @@ def test_centred_difference_formula():
     )
     result = check_gradients(net, rng.normal(size=(3, 4)), rng.normal(size=(2, 4)), eps=1e-3)
     assert result.max_error < 1e-9
+
+
+def test_sum_over_examples_is_the_sum_of_the_columns():
+    # Σ_columns dZ = dZ @ 1, for one network (n, B) and an ensemble (K, n, B)
+    import array_api_strict as xps
+
+    from lucidnet.core.network import column_of_ones, sum_over_examples
+
+    rng = np.random.default_rng(0)
+    for shape in ((4, 7), (3, 4, 7)):
+        dZ = rng.normal(size=shape)
+        expected = np.sum(dZ, axis=-1, keepdims=True)
+        np.testing.assert_allclose(sum_over_examples(dZ), expected, rtol=1e-14, atol=1e-15)
+        ones = column_of_ones(dZ)
+        assert ones.shape == (*shape[:-2], 7, 1)
+        np.testing.assert_array_equal(sum_over_examples(dZ, ones), sum_over_examples(dZ))
+    strict = xps.asarray(rng.normal(size=(4, 7)))
+    np.testing.assert_allclose(
+        np.asarray(sum_over_examples(strict)), np.asarray(xps.sum(strict, axis=1, keepdims=True))
+    )

@@ -76,7 +76,7 @@ def test_backward_matches_finite_differences_under_a_fixed_mask(hidden, output, 
 
     def J() -> float:
         cache = net.forward(A0, dropout=P, rng=np.random.default_rng(SEED))
-        return net.cost_from_cache(cache, Y)
+        return net.cost(cache, Y)
 
     cache = net.forward(A0, dropout=P, rng=np.random.default_rng(SEED))
     assert min(float(np.min(np.abs(cache.Z[l]))) for l in (1, 2)) > 1e-4  # away from kinks

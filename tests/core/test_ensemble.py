@@ -55,7 +55,9 @@ def test_each_member_is_a_network_and_the_cost_is_their_sum():
     ens = Ensemble([4, 6, 3], members=4, output="softmax", seed=2)
     A0, Y = rng.normal(size=(4, 9)), _targets("softmax", 3, 9, rng)
     members = [ens.member(k) for k in range(ens.K)]
-    assert ens.cost(A0, Y, 0.1) == pytest.approx(sum(m.cost(A0, Y, 0.1) for m in members))
+    assert ens.cost(ens.forward(A0), Y, 0.1) == pytest.approx(
+        sum(m.cost(m.forward(A0), Y, 0.1) for m in members)
+    )
     grads = ens.backward(ens.forward(A0), Y)
     for k, m in enumerate(members):
         g = m.backward(m.forward(A0), Y)
@@ -86,3 +88,46 @@ def test_the_trainer_trains_all_members_at_once():
     Trainer(ens, optimizer=Adam(learning_rate=1e-2), batch_size=32, seed=0).fit(X, y, epochs=40)
     accuracy = np.mean((ens.mean_output(X.T)[0] > 0.5) == y[:, 0])
     assert accuracy > 0.9
+
+
+def test_every_network_carries_K():
+    assert Network([2, 3, 1], seed=0).K == 1
+    assert Ensemble([2, 3, 1], members=3, seed=0).K == 3
+
+
+def test_an_ensemble_initialises_only_its_own_weights(monkeypatch):
+    import lucidnet.core.network as network_module
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a single network's weights were drawn and thrown away")
+
+    monkeypatch.setattr(network_module, "initial_weights", refuse)
+    ens = Ensemble([3, 4, 2], members=2, seed=0)
+    assert ens.W[1].shape == (2, 4, 3)
+
+
+def test_member_k_is_a_network_sharing_the_stacked_parameters():
+    rng = np.random.default_rng(0)
+    ens = Ensemble([3, 5, 2], members=3, hidden_activation="tanh", output="softmax", seed=1)
+    A0 = rng.normal(size=(3, 7))
+    stacked = ens.forward(A0).A[2]
+    for k in range(ens.K):
+        member = ens.member(k)
+        assert type(member) is Network and member.K == 1
+        assert np.shares_memory(member.W[1], ens.W[1])
+        np.testing.assert_allclose(member.forward(A0).A[2], stacked[k], rtol=0, atol=1e-15)
+    with pytest.raises(IndexError):
+        ens.member(3)
+
+
+def test_the_head_is_the_members_last_layer_on_their_features():
+    rng = np.random.default_rng(1)
+    ens = Ensemble([3, 5, 4, 2], members=3, hidden_activation="relu", seed=2)
+    A0 = rng.normal(size=(3, 6))
+    head = ens.head
+    assert isinstance(head, Ensemble) and (head.K, head.L, head.n) == (3, 1, [4, 2])
+    assert head.W[1] is ens.W[3] and head.b[1] is ens.b[3]
+    phi = ens.feature_map(A0)  # (K, n[L-1], B)
+    np.testing.assert_allclose(head.forward(phi).A[1], ens.forward(A0).A[3], rtol=0, atol=1e-15)
+    for k in range(ens.K):
+        np.testing.assert_array_equal(head.member(k).W[1], ens.member(k).head.W[1])

@@ -174,3 +174,10 @@ def test_gradient_check_passed_uses_its_tolerance():
     check = GradientCheck({"dW[1]": 1e-7, "db[1]": 5e-7}, tolerance=1e-6)
     assert check.passed and check.max_error == 5e-7
     assert not GradientCheck({"dW[1]": 1e-7, "db[1]": 5e-7}, tolerance=1e-7).passed
+
+
+def test_sample_weights_are_checked_where_they_enter():
+    net = Network([2, 1], seed=0)
+    A0, Y = np.ones((2, 3)), np.ones((1, 3))
+    with pytest.raises(ValueError, match="non-negative"):
+        check_gradients(net, A0, Y, sample_weight=np.zeros(3))

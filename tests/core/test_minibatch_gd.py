@@ -20,12 +20,12 @@ def blobs(n: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def test_decreases_the_cost_on_a_separable_problem():
     X, y = blobs()
     net = Network([2, 4, 1], hidden_activation="tanh", seed=0)
-    J_before = net.cost(X.T, y.reshape(1, -1).astype(float))
+    J_before = net.cost(net.forward(X.T), y.reshape(1, -1).astype(float))
     costs = minibatch_gd(net, X, y, batch_size=8, learning_rate=0.5, epochs=30, seed=0)
     assert len(costs) == 30
     assert all(np.isfinite(costs))
     assert costs[-1] < costs[0]
-    J_after = net.cost(X.T, y.reshape(1, -1).astype(float))
+    J_after = net.cost(net.forward(X.T), y.reshape(1, -1).astype(float))
     assert J_after < 0.2 * J_before
     assert np.all((net.predict_output(X.T)[0] > 0.5) == (y == 1))
 
@@ -77,7 +77,7 @@ def test_the_last_partial_batch_is_a_step_of_its_own():
         idx = order[start : start + 4]
         sizes.append(len(idx))
         cache = by_hand.forward(X[idx].T)
-        weighted_costs += by_hand.cost_from_cache(cache, Y[:, idx], alpha) * len(idx)
+        weighted_costs += by_hand.cost(cache, Y[:, idx], alpha) * len(idx)
         grads = by_hand.backward(cache, Y[:, idx], alpha)
         for l in (1, 2):
             by_hand.W[l] = by_hand.W[l] - lr * grads.dW[l]

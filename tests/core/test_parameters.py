@@ -140,7 +140,7 @@ def test_packed_gradients_are_dJ_dtheta_by_finite_differences():
     def J(t):
         probe = net.copy()
         set_parameters(probe, [p.copy() for p in unpack(t, params)])
-        return probe.cost(A0, Y, alpha)
+        return probe.cost(probe.forward(A0), Y, alpha)
 
     eps = 1e-6
     numeric = np.empty_like(theta)

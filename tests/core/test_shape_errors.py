@@ -36,7 +36,7 @@ def test_backward_and_cost_with_a_wrong_shape_Y(net, shape):
     with pytest.raises(ValueError, match=r"Y must have shape \(n\[L\], B\) = \(2, 5\)"):
         net.backward(cache, Y)
     with pytest.raises(ValueError, match="Y must have shape"):
-        net.cost(A0, Y)
+        net.cost(net.forward(A0), Y)
 
 
 def test_wrong_sample_weight_shape(net):
@@ -44,7 +44,7 @@ def test_wrong_sample_weight_shape(net):
     with pytest.raises(ValueError, match=r"sample_weight must have shape \(B,\) = \(5,\)"):
         net.backward(net.forward(A0), Y, sample_weight=np.ones(4))
     with pytest.raises(ValueError, match="sample_weight"):
-        net.cost(A0, Y, sample_weight=np.ones((5, 1)))
+        net.cost(net.forward(A0), Y, sample_weight=np.ones((5, 1)))
 
 
 @pytest.mark.parametrize("sizes", [[3], [], [3, 0, 1], [3, -2, 1], [2.5, 1]])

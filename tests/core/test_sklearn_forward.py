@@ -82,4 +82,4 @@ def test_cost_equals_sklearn_loss_with_the_same_l2_penalty():
     B = X.shape[0]
     penalty = alpha / (2 * B) * sum(np.sum(c * c) for c in clf.coefs_)
     expected = log_loss(Y.T, clf.predict_proba(X)) + penalty
-    assert abs(net.cost(X.T, Y, alpha) - expected) < 1e-12
+    assert abs(net.cost(net.forward(X.T), Y, alpha) - expected) < 1e-12

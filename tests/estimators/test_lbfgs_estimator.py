@@ -39,7 +39,7 @@ def test_lbfgs_classifies_the_moons_and_sets_the_fitted_attributes():
     assert clf.history_["epoch"] == list(range(1, clf.n_iter_ + 1))
     assert clf.t_ >= clf.n_iter_ * len(X_MOONS)
     net = clf.network_
-    J = net.cost(X_MOONS.T, Y_MOONS[None, :] * 1.0, clf.alpha)
+    J = net.cost(net.forward(X_MOONS.T), Y_MOONS[None, :] * 1.0, clf.alpha)
     assert clf.loss_ == pytest.approx(J, rel=1e-10)
 
 

@@ -88,7 +88,7 @@ def test_early_stopping_restores_the_best_epochs_weights(noisy, same_weights):
     same_weights(trainer.params, recorder.weights[best])
     # The same quantity both ways: the restored network's validation loss (no penalty) is
     # the best epoch's logged val_loss, not the last epoch's.
-    restored = trainer.net.cost(X_val.T, Y_val.T, 0.0)
+    restored = trainer.net.cost(trainer.net.forward(X_val.T), Y_val.T, 0.0)
     assert restored == pytest.approx(val[best - 1], rel=1e-12)
     assert restored != pytest.approx(val[-1], rel=1e-6)
 

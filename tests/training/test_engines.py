@@ -8,7 +8,7 @@ from lucidnet import Network
 from lucidnet.core.ensemble import Ensemble
 from lucidnet.core.parameters import pack, parameters
 from lucidnet.training import SGD, Adam, AdamW, Callback, Trainer
-from lucidnet.training.engines import SMALL_PRODUCT, blas_threads, clip_vector, step_products
+from lucidnet.training.engines import SMALL_PRODUCT, blas_threads, step_products
 
 
 def test_the_network_sees_views_of_one_flat_buffer(binary):
@@ -75,15 +75,6 @@ def test_update_works_in_place_and_matches_step(make):
     for a, b in zip(state, listed.state, strict=True):
         if isinstance(a, np.ndarray):
             np.testing.assert_array_equal(a, b)
-
-
-def test_clip_vector_caps_the_norm_and_keeps_the_direction():
-    g = np.array([3.0, 4.0])  # ‖g‖ = 5
-    np.testing.assert_allclose(clip_vector(g.copy(), 2.0), [1.2, 1.6])
-    np.testing.assert_array_equal(clip_vector(g.copy(), 5.0), g)  # within c: unchanged
-    jax = pytest.importorskip("jax")
-    traced = jax.jit(lambda v: clip_vector(v, 2.0))(jax.numpy.asarray(g))
-    np.testing.assert_allclose(np.asarray(traced), [1.2, 1.6], rtol=1e-6)
 
 
 def test_step_products_is_the_largest_product_of_a_step():

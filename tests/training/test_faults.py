@@ -61,7 +61,7 @@ def test_divergence_stops_with_a_clear_error_and_finite_weights(regression):
     )
     assert caught == []  # no flood of NumPy overflow warnings
     assert all(np.all(np.isfinite(a)) for a in trainer.params)
-    assert np.isfinite(net.cost(X.T * 1e3, Y.T))
+    assert np.isfinite(net.cost(net.forward(X.T * 1e3), Y.T))
     assert trainer.stop_reason == "diverged"
 
 

@@ -97,7 +97,7 @@ def test_blocks_combine_to_the_full_batch_cost_and_backward(output, weights, alp
     expected = np.concatenate(
         [a.ravel() for l in range(1, net.L + 1) for a in (grads.dW[l], grads.db[l])]
     )
-    assert J == pytest.approx(net.cost_from_cache(cache, Y.T, alpha, sample_weight=s), rel=1e-13)
+    assert J == pytest.approx(net.cost(cache, Y.T, alpha, sample_weight=s), rel=1e-13)
     np.testing.assert_allclose(grad, expected, rtol=1e-11, atol=1e-14)
 
 
@@ -105,7 +105,7 @@ def test_block_sums_are_the_block_means_times_the_block_weight():
     net, X, Y, s = _problem("sigmoid", n=10, weights=True)
     loss_sum, grad_sum, weight = block_loss_grad(net, X, Y, s)
     assert weight == pytest.approx(s.sum())
-    assert loss_sum / weight == pytest.approx(net.cost(X.T, Y.T, sample_weight=s))
+    assert loss_sum / weight == pytest.approx(net.cost(net.forward(X.T), Y.T, sample_weight=s))
     grads = net.backward(net.forward(X.T), Y.T, sample_weight=s)
     np.testing.assert_allclose(grad_sum[: net.W[1].size] / weight, grads.dW[1].ravel())
     # A block whose rows all weigh 0 adds nothing (the core would refuse it).
@@ -149,7 +149,7 @@ def test_the_finite_difference_check_catches_a_broken_block_sum(monkeypatch):
     def broken(net, X_block, Y_block, s_block=None):
         cache = net.forward(X_block.T)
         grads = net.backward(cache, Y_block.T)
-        J = net.cost_from_cache(cache, Y_block.T)
+        J = net.cost(cache, Y_block.T)
         w = X_block.shape[0]
         return J * w, pack(gradients(grads), dtype=np.float64), w
 
@@ -178,7 +178,7 @@ def test_fit_lbfgs_converges_and_ends_at_its_reported_cost():
         net, X, Y, alpha=0.1, max_iter=1000, tol=1e-6, callback=lambda k, J: curve.append(J)
     )
     assert result.success, result.message
-    assert result.fun == pytest.approx(net.cost(X.T, Y.T, 0.1), rel=1e-12)
+    assert result.fun == pytest.approx(net.cost(net.forward(X.T), Y.T, 0.1), rel=1e-12)
     assert result.fun < 0.15
     assert np.mean((net.predict_output(X.T)[0] > 0.5) == Y[:, 0]) > 0.95
     assert curve == result.loss_curve and len(curve) == result.nit
@@ -241,3 +241,10 @@ def test_divergence_keeps_the_starting_weights():
     with pytest.raises(ValueError, match="L-BFGS diverged"):
         fit_lbfgs(net, X, Y, max_iter=5)
     np.testing.assert_array_equal(theta_of(net), start)
+
+
+def test_sample_weights_are_checked_where_they_enter():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    Y = (X[:, :1] > 0) * 1.0
+    with pytest.raises(ValueError, match="non-negative"):
+        fit_lbfgs(Network([2, 1], seed=0), X, Y, sample_weight=-np.ones(10))

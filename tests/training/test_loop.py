@@ -217,7 +217,7 @@ def test_validation_data_and_metrics_are_logged(binary):
     assert history["lr"] == [0.05] * 3
     assert all(s >= 0 for s in history["seconds"])
     # the last record describes the final weights
-    assert history["val_loss"][-1] == net.cost(X_val.T, Y_val.T)
+    assert history["val_loss"][-1] == net.cost(net.forward(X_val.T), Y_val.T)
     assert history["val_acc"][-1] == accuracy(Y_val, net.predict_output(X_val.T).T)
 
 
@@ -226,7 +226,7 @@ def test_validation_sample_weights_weight_the_validation_loss(binary):
     s_val = np.linspace(0.5, 2.0, 20)
     net = Network([3, 1], seed=0)
     history = Trainer(net, seed=0).fit(X, Y, epochs=1, validation_data=(X[:20], Y[:20], s_val))
-    assert history["val_loss"][0] == net.cost(X[:20].T, Y[:20].T, sample_weight=s_val)
+    assert history["val_loss"][0] == net.cost(net.forward(X[:20].T), Y[:20].T, sample_weight=s_val)
 
 
 def test_one_epoch_at_a_time_equals_all_at_once(binary, snapshot, same_weights):

@@ -67,7 +67,7 @@ def classification_section(
     if X.shape[1] == 2:
         figures["decision boundary"] = plot.decision_boundary(model, X, y)
     if model.network_.L > 1 and model.target_type_ != "multilabel-indicator":
-        K = getattr(model.network_, "K", 1)
+        K = model.network_.K
         if K > 1:  # an ensemble: the lecture's pictures of one member (a bare network)
             member = model.network_.member(0)
             codes = np.searchsorted(model.classes_, y)

@@ -81,7 +81,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     )
     print(f"  {'layer':<6}{'W shape':>12}{'b shape':>10}  {'activation':<12}{'parameters':>11}")
     print(f"  {'0':<6}{'input':>12}{'':>10}  {f'n[0] = {net.n[0]}':<12}")
-    K = getattr(net, "K", 1)
+    K = net.K
     if K > 1:
         print(f"  an ensemble of {K} networks trained at once (shapes per member)")
     for l in range(1, net.L + 1):

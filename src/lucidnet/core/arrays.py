@@ -18,7 +18,7 @@ import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_cupy_array, is_torch_array
 from array_api_compat import device as _device
 
-__all__ = ["device_of", "is_concrete", "move_to", "namespace", "plain", "to_numpy"]
+__all__ = ["device_of", "move_to", "namespace", "plain", "to_numpy"]
 
 
 def namespace(*arrays: Any) -> Any:
@@ -33,18 +33,6 @@ def namespace(*arrays: Any) -> Any:
         if not isinstance(a, np.ndarray):  # a subclass (numpy.memmap) is NumPy too
             return array_namespace(*arrays)
     return np
-
-
-def is_concrete(array: Any) -> bool:
-    """Whether ``array``'s values can be read now: False only for an abstract value that a
-    compiler traces (a JAX tracer inside ``jax.jit`` or ``lax.scan``).
-
-    The core checks values (``bool(xp.any(s < 0))``) only where they can be read; a compiled
-    engine checks its data before it traces.
-    """
-    if isinstance(array, np.ndarray):
-        return True
-    return not any(cls.__name__.endswith("Tracer") for cls in type(array).__mro__)
 
 
 def device_of(array: Any) -> Any:

@@ -10,6 +10,10 @@ the members' costs, J = Σ_k J_k, so each member's gradient is its own:
 
 The ensemble predicts the mean of its members' outputs, ŷ = (1/K) Σ_k A[L][k] (TabM's
 recipe for tables: Gorishniy et al., ICLR 2025).
+
+An ensemble IS a :class:`Network` whose K is more than 1: every network carries K (1 for
+the lecture's), so the trainer, the engines and the estimators read ``net.K`` and run the
+one forward and backward; none of them asks which kind of network it holds.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from lucidnet.core.activations import Activation
 from lucidnet.core.arrays import namespace
 from lucidnet.core.init import initial_weights
 from lucidnet.core.network import Network
@@ -73,20 +76,12 @@ class Ensemble(Network):
     ) -> None:
         if isinstance(members, bool) or not isinstance(members, int) or members < 1:
             raise ValueError(f"members (K) must be a positive int; got {members!r}.")
-        super().__init__(
-            layer_sizes,
-            hidden_activation,
-            output,
-            activations=activations,
-            seed=0,
-            dtype=dtype,
-            init=init,
-        )
+        self._set_architecture(layer_sizes, hidden_activation, output, activations, dtype, init)
         self.K = members
         rng = np.random.default_rng(seed)
+        self.W, self.b = {}, {}
         for l in range(1, self.L + 1):
-            g_l = self.g[l]
-            scheme = init or (g_l.init if isinstance(g_l, Activation) else "glorot")
+            scheme = self.init_scheme(l, init)
             pairs = [
                 initial_weights(self.n[l], self.n[l - 1], scheme, rng, self.dtype)
                 for _ in range(members)
@@ -111,6 +106,22 @@ class Ensemble(Network):
         """
         A = self.predict_output(A0)
         return namespace(A).mean(A, axis=0)
+
+    @property
+    def head(self) -> Ensemble:
+        """The members' last layers (W[L], b[L], g[L]) as a one-layer ensemble of their own.
+
+        It shares W[L] and b[L] with this ensemble. ``head.forward(ens.feature_map(A0))``
+        gives the same A[L] as ``ens.forward(A0)``: member k's head sees member k's
+        features φ[k] (shape (K, n[L-1], B)), and ``head.member(k)`` is
+        ``ens.member(k).head``.
+        """
+        L = self.L
+        head = Ensemble.__new__(Ensemble)
+        head.n, head.L, head.K, head.dtype = [self.n[L - 1], self.n[L]], 1, self.K, self.dtype
+        head.g = {1: self.output}
+        head.W, head.b = {1: self.W[L]}, {1: self.b[L]}
+        return head
 
     def member(self, k: int) -> Network:
         """Member k as a plain :class:`Network` (its parameters shared, not copied)."""

@@ -6,7 +6,7 @@ Layers l = 1..L live in dicts keyed by l, so the code reads like the lecture::
     A[l] = g[l](Z[l])
     dZ[L] = (A[L] - Y) / B               the canonical-loss shortcut
     dW[l] = dZ[l] @ A[l-1].T + (alpha / B) * W[l]      (.mT in the code: per member too)
-    db[l] = dZ[l] @ 1                    (sum over the B columns)
+    db[l] = Σ_columns dZ[l]              sum_over_examples(dZ[l])
     dZ[l-1] = (W[l].T @ dZ[l]) * g[l-1]′(Z[l-1])
 
 ``d`` always means ∂J/∂•, with J the mean loss over the B columns plus the L2 penalty
@@ -24,11 +24,12 @@ import numpy as np
 
 from lucidnet.core.activations import Activation, get_activation
 from lucidnet.core.architecture import check_dtype, check_layer_sizes, layer_activations
-from lucidnet.core.arrays import device_of, is_concrete, move_to, namespace
+from lucidnet.core.arrays import move_to, namespace
+from lucidnet.core.dropout import dropout_mask, dropout_rates
 from lucidnet.core.init import initial_weights
 from lucidnet.core.losses import Output, get_output
 
-__all__ = ["Cache", "Grads", "Network"]
+__all__ = ["Cache", "Grads", "Network", "column_of_ones", "sum_over_examples"]
 
 Array = Any
 
@@ -93,6 +94,9 @@ class Network:
         W[l] of shape (n[l], n[l-1]) and b[l] of shape (n[l], 1), for l = 1..L.
     g : dict[int, Activation | Output]
         g[l] for l = 1..L; g[L] is the output, which also carries the loss.
+    K : int
+        Networks stacked in the leading axis of W[l] and b[l]: 1 for the lecture's network
+        (an :class:`~lucidnet.core.ensemble.Ensemble` trains K > 1 at once with the same code).
 
     Examples
     --------
@@ -103,6 +107,8 @@ class Network:
     >>> net.forward(np.ones((3, 5))).A[2].shape
     (1, 5)
     """
+
+    K: int = 1
 
     def __init__(
         self,
@@ -115,6 +121,24 @@ class Network:
         dtype: Any = np.float64,
         init: str | None = None,
     ) -> None:
+        self._set_architecture(layer_sizes, hidden_activation, output, activations, dtype, init)
+        n, rng = self.n, np.random.default_rng(seed)
+        self.W: dict[int, Array] = {}
+        self.b: dict[int, Array] = {}
+        for l in range(1, self.L + 1):
+            scheme = self.init_scheme(l, init)
+            self.W[l], self.b[l] = initial_weights(n[l], n[l - 1], scheme, rng, self.dtype)
+
+    def _set_architecture(
+        self,
+        layer_sizes: Sequence[int],
+        hidden_activation: str,
+        output: str,
+        activations: Sequence[str] | None,
+        dtype: Any,
+        init: str | None,
+    ) -> None:
+        """n, L, g and dtype from the constructor's arguments (checked); no parameters."""
         n = check_layer_sizes(layer_sizes)
         if init not in (None, "he", "glorot"):
             raise ValueError(f"init must be None, 'he' or 'glorot'; got {init!r}.")
@@ -127,13 +151,12 @@ class Network:
             l: get_activation(names[l - 1]) for l in range(1, L)
         }
         self.g[L] = get_output(names[L - 1])
-        rng = np.random.default_rng(seed)
-        self.W: dict[int, Array] = {}
-        self.b: dict[int, Array] = {}
-        for l in range(1, L + 1):
-            g_l = self.g[l]
-            scheme = init or (g_l.init if isinstance(g_l, Activation) else "glorot")
-            self.W[l], self.b[l] = initial_weights(n[l], n[l - 1], scheme, rng, self.dtype)
+
+    def init_scheme(self, l: int, init: str | None = None) -> str:
+        """How W[l] is initialised: ``init``, or He for the ReLU family and Glorot for the
+        others (and for the output layer)."""
+        g_l = self.g[l]
+        return init or (g_l.init if isinstance(g_l, Activation) else "glorot")
 
     # ------------------------------------------------------------------ construction
 
@@ -269,7 +292,7 @@ class Network:
         """
         A0 = self._check_input(A0)
         W, b, g, L = self.W, self.b, self.g, self.L
-        rates = self._dropout_rates(dropout)
+        rates = dropout_rates(dropout, L)
         cache = Cache()
         Z, A = cache.Z, cache.A
         A[0] = A0
@@ -277,7 +300,7 @@ class Network:
             Z[l] = W[l] @ A[l - 1] + b[l]
             A[l] = g[l](Z[l])
             if l in rates:
-                cache.M[l] = _dropout_mask(A[l], rates[l], rng)
+                cache.M[l] = dropout_mask(A[l], rates[l], rng)
                 A[l] = A[l] * cache.M[l]
         return cache
 
@@ -330,31 +353,45 @@ class Network:
     # ------------------------------------------------------------------ cost and backward
 
     def cost(
-        self, A0: Array, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
-    ) -> float:
-        """J for the minibatch A0 (n[0], B) with targets Y (n[L], B).
+        self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
+    ) -> Array:
+        """J, the minibatch cost of a forward pass, as a 0-d array of the arrays' library.
+
+        Parameters
+        ----------
+        cache : Cache
+            From :meth:`forward` on the minibatch A0 of shape (n[0], B).
+        Y : array of shape (n[L], B)
+            Targets as columns.
+        alpha : float, default=0.0
+            L2 strength.
+        sample_weight : array of shape (B,), optional
+            Non-negative with Σ s > 0 (the values are checked where the data enter training).
+
+        Returns
+        -------
+        J : 0-d array
+            ``float(J)`` for a Python number; a compiled engine (JAX) traces it as it is.
 
         Notes
         -----
         J = (1/B) Σ_i L(a[L](i), y(i)) + (alpha / 2B) Σ_l ‖W[l]‖²
         with sample weights s: J = Σ_i s_i L_i / Σ_i s_i + (alpha / 2Σs) Σ_l ‖W[l]‖².
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> net = Network([2, 1], seed=0)
+        >>> A0, Y = np.ones((2, 3)), np.ones((1, 3))
+        >>> J = net.cost(net.forward(A0), Y)
+        >>> J.shape, bool(J > 0)
+        ((), True)
         """
-        return self.cost_from_cache(self.forward(A0), Y, alpha, sample_weight=sample_weight)
-
-    def cost_from_cache(
-        self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
-    ) -> float:
-        """J from a forward pass already made (see :meth:`cost`), as a Python float."""
-        return float(self.objective(cache, Y, alpha, sample_weight=sample_weight))
-
-    def objective(
-        self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
-    ) -> Array:
-        """J from a forward pass already made, as a 0-d array of the arrays' library.
-
-        The same J as :meth:`cost` (its formula), without leaving the array library: a
-        compiled engine (JAX) traces it inside an epoch.
-        """
+        if not isinstance(cache, Cache):
+            raise TypeError(
+                f"cost takes the cache of a forward pass, got {type(cache).__name__}: "
+                "write net.cost(net.forward(A0), Y)."
+            )
         if alpha < 0:
             raise ValueError(f"alpha (the L2 strength) must be ≥ 0; got {alpha}.")
         L = self.L
@@ -389,6 +426,8 @@ class Network:
             L2 strength; J gains (alpha / 2B) Σ_l ‖W[l]‖² (biases not penalised).
         sample_weight : array of shape (B,), optional
             J becomes Σ s_i L_i / Σ s_i (+ alpha / 2Σs Σ‖W‖²); B is replaced by Σ s.
+            Non-negative with Σ s > 0: the trainer checks the values once, where the data
+            enter (this method reads none, so a compiled engine traces it).
 
         Returns
         -------
@@ -419,12 +458,12 @@ class Network:
             s = self._check_sample_weight(sample_weight, A[L])
             B = xp.sum(s)  # the total weight Σ s plays the role of B
             dZ[L] = (A[L] - Y) * (s / B)
-        ones = xp.ones_like(dZ[L][..., :1, :]).mT  # the column 1 of B ones, (B, 1)
+        ones = column_of_ones(dZ[L])  # made once for every layer's db[l]
         for l in reversed(range(1, L + 1)):
             dW[l] = dZ[l] @ A[l - 1].mT  # mT: .T of the last two axes (per member)
             if alpha:
                 dW[l] = dW[l] + (alpha / B) * W[l]
-            db[l] = dZ[l] @ ones  # Σ over the B columns, as one matrix-vector product
+            db[l] = sum_over_examples(dZ[l], ones)  # Σ_columns dZ[l]
             if l > 1:
                 dA = W[l].mT @ dZ[l]
                 if l - 1 in M:
@@ -474,7 +513,8 @@ class Network:
 
     def _check_input(self, A0: Array) -> Array:
         shape = getattr(A0, "shape", None)
-        if shape is None or len(shape) != 2 or shape[0] != self.n[0]:
+        stacked = shape is not None and len(shape) == 3 and shape[0] == self.K  # one per member
+        if shape is None or not (len(shape) == 2 or stacked) or shape[-2] != self.n[0]:
             raise ValueError(
                 f"A0 must have shape (n[0], B) = ({self.n[0]}, B), examples as columns; "
                 f"got shape {shape}. If X holds one example per row, pass X.T."
@@ -503,28 +543,38 @@ class Network:
             )
         if s.dtype != AL.dtype:
             s = namespace(s).astype(s, AL.dtype)
-        xp = namespace(s)
-        if is_concrete(s) and (bool(xp.any(s < 0)) or not bool(xp.any(s > 0))):
-            raise ValueError(
-                "sample_weight must be non-negative with at least one positive weight."
-            )
-        return s
+        return s  # its values (≥ 0, Σ > 0) are checked once, where the data enter training
 
-    def _dropout_rates(self, dropout: float | dict[int, float] | None) -> dict[int, float]:
-        if dropout is None:
-            return {}
-        if isinstance(dropout, dict):
-            rates = {int(l): float(p) for l, p in dropout.items()}
-        else:
-            rates = {l: float(dropout) for l in range(1, self.L)}
-        for l, p in rates.items():
-            if not 1 <= l < self.L:
-                raise ValueError(
-                    f"Dropout applies to hidden layers 1..{self.L - 1}; got layer {l}."
-                )
-            if not 0.0 <= p < 1.0:
-                raise ValueError(f"The dropout rate must be in [0, 1); got {p} for layer {l}.")
-        return {l: p for l, p in rates.items() if p > 0}
+
+def sum_over_examples(dZ: Array, ones: Array | None = None) -> Array:
+    """Σ_columns dZ: the sum over the B examples (the columns), shape (n, 1).
+
+    Parameters
+    ----------
+    dZ : array of shape (n, B), or (K, n, B) for an ensemble
+    ones : array of shape (B, 1) (or (K, B, 1)), optional
+        :func:`column_of_ones` of ``dZ``, made once and reused for every layer.
+
+    Returns
+    -------
+    array of shape (n, 1), or (K, n, 1)
+
+    Notes
+    -----
+    Σ_columns dZ = dZ @ 1, with 1 the column of B ones (docs/MATH.md §5: db[l]).
+    Written as the matrix-vector product because BLAS computes it several times faster
+    than ``xp.sum(dZ, axis=-1, keepdims=True)``, for small and large layers alike; the
+    value is the same sum.
+    """
+    return dZ @ (column_of_ones(dZ) if ones is None else ones)
+
+
+def column_of_ones(dZ: Array) -> Array:
+    """1, the column of B ones for :func:`sum_over_examples`, in dZ's dtype and on its device.
+
+    Shape (B, 1) for dZ of shape (n, B); (K, B, 1) for an ensemble's (K, n, B).
+    """
+    return namespace(dZ).ones_like(dZ[..., :1, :]).mT
 
 
 def _layer_list(P: Sequence[Array] | dict[int, Array], name: str) -> list[Array]:
@@ -534,22 +584,6 @@ def _layer_list(P: Sequence[Array] | dict[int, Array], name: str) -> list[Array]
     if sorted(P) != list(range(1, len(P) + 1)):
         raise ValueError(f"{name} must be keyed by the layers 1..L; got keys {sorted(P)}.")
     return [P[l] for l in range(1, len(P) + 1)]
-
-
-def _dropout_mask(A: Array, p: float, rng: Any) -> Array:
-    """M = (U ≥ p) / (1 − p): keep a unit with probability 1 − p and scale it up.
-
-    U = ``rng.random(shape)``: a numpy.random.Generator (reproducible on every array
-    library; its draws move to A's namespace), or any object with that method returning
-    arrays of A's library (a compiled engine's key-based generator).
-    """
-    if rng is None:
-        raise ValueError("Dropout needs a numpy.random.Generator: pass rng=... to forward.")
-    xp = namespace(A)
-    U = rng.random(tuple(A.shape))
-    if isinstance(U, np.ndarray) and xp is not np:
-        U = xp.asarray(U, device=device_of(A))
-    return xp.astype(U >= p, A.dtype) / (1.0 - p)
 
 
 def _numpy_dtype_of(a: Array) -> Any:

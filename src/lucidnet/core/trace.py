@@ -51,7 +51,7 @@ def trace_rows(
             )
         )
         forward.append((f"A[{l}] = {net.g[l].name}(Z[{l}])", f"({_shape(A[l])})", _peek(A[l])))
-    J = net.cost_from_cache(cache, Y, alpha)
+    J = float(net.cost(cache, Y, alpha))
     grads = net.backward(cache, Y, alpha)
     dW, db, dZ = grads.dW, grads.db, grads.dZ
     backward: list[Row] = [(f"dZ[{L}] = (A[{L}] - Y) / B", f"({_shape(dZ[L])})", _peek(dZ[L]))]

@@ -438,7 +438,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _n_features_out(self) -> int:
         """Width of ``transform``'s output, n[L-1] (names: ``get_feature_names_out``)."""
         net = self._fitted_network()
-        return net.n[net.L - 1] * getattr(net, "K", 1)  # an ensemble: members side by side
+        return net.n[net.L - 1] * net.K  # an ensemble: members side by side
 
     @property
     def coefs_(self) -> list[np.ndarray]:

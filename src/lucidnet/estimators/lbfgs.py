@@ -184,7 +184,7 @@ def _evaluate(est: Any, net: Network, validation: tuple[Any, ...]) -> dict[str, 
     X_val, Y_val = validation[0], validation[1]
     s_val = validation[2] if len(validation) == 3 else None
     cache = net.forward(X_val.T)
-    val_loss = net.cost_from_cache(cache, Y_val.T, 0.0, sample_weight=s_val)
+    val_loss = float(net.cost(cache, Y_val.T, 0.0, sample_weight=s_val))
     return {
         "val_loss": float(val_loss),
         "val_score": float(est._validation_score(Y_val, cache.A[net.L].T)),

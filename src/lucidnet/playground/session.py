@@ -1,11 +1,12 @@
 """One page's training session: its data, its network and where training stands.
 
-The network is lucidnet's own :class:`~lucidnet.core.Network`, stepped by lucidnet's own
-optimizers: one call of :meth:`Session.step` is one minibatch of the lecture's loop,
+The network is lucidnet's own :class:`~lucidnet.core.Network`, stepped by the trainer's
+own step (:class:`lucidnet.training.step.Step`): one call of :meth:`Session.step` is one
+minibatch of the lecture's loop,
 
     cache = net.forward(A0)                       Z[l] = W[l] A[l-1] + b[l],  A[l] = g[l](Z[l])
     grads = net.backward(cache, Y, alpha)         dZ[L] = (A[L] − Y) / B, ... dW[l], db[l]
-    params = optimizer.step(params, grads, lr)    W[l] := W[l] − lr dW[l]  (SGD)
+    θ, state = optimizer.update(θ, g, state, lr)  W[l] := W[l] − lr dW[l]  (SGD)
 
 The network sees the input features of ``u = (x − mean) / scale`` (u on about [-2, 2]²):
 u1, u2, u1², u2², u1·u2, sin(3 u1), sin(3 u2); on the generated sets u = x / 3, so
@@ -19,10 +20,11 @@ import time
 
 import numpy as np
 
-from lucidnet.core import Network
+from lucidnet.core import Network, pack, parameters, set_parameters, unpack
 from lucidnet.playground.config import DATA_FIELDS, NETWORK_FIELDS, Config, ConfigError
 from lucidnet.playground.datasets import DATASETS, DataError, Dataset, csv_dataset, generate
 from lucidnet.training import SGD, Adam, Optimizer
+from lucidnet.training.step import Step
 
 __all__ = ["FEATURE_LABELS", "Session", "input_features"]
 
@@ -218,23 +220,26 @@ class Session:
         FloatingPointError
             When the step made a parameter non-finite; the step is undone.
         """
-        c, net = self.config, self.net
+        c, net, optimizer = self.config, self.net, self.optimizer
         idx = self.next_batch()
         A0, Y = self.batch_arrays(idx)
-        before = self.params()
+        like = self.params()
+        dropout = c.dropout if c.dropout > 0 and net.L > 1 else None
+        step = Step(net, like, optimizer, c.l2, dropout)
+        optimizer.learning_rate = c.learningRate
+        state = optimizer.state
+        if optimizer.needs_state(state):
+            state = optimizer.init_state(like)
         with np.errstate(all="ignore"):
-            dropout = c.dropout if c.dropout > 0 and net.L > 1 else None
-            cache = net.forward(A0, dropout=dropout, rng=self.rng if dropout else None)
-            grads = net.backward(cache, Y, c.l2)
-            grad_list = [g for l in range(1, net.L + 1) for g in (grads.dW[l], grads.db[l])]
-            self.optimizer.learning_rate = c.learningRate
-            new = self.optimizer.step(before, grad_list, c.learningRate)
-        if not all(np.all(np.isfinite(p)) for p in new):
+            theta, optimizer.state, _ = step(
+                pack(like), state, (A0, Y, None), c.learningRate, self.rng
+            )
+        if not np.all(np.isfinite(theta)):
             raise FloatingPointError(
                 "Training diverged (a weight became infinite or NaN), so it was paused and the "
                 "last step undone: lower the learning rate, then press play again."
             )
-        self._set_params(new)
+        set_parameters(net, unpack(theta, like))
         self.last_batch = idx
         self._position += len(idx)
         self.steps += 1
@@ -253,12 +258,8 @@ class Session:
         return done
 
     def params(self) -> list[np.ndarray]:
-        """[W[1], b[1], ..., W[L], b[L]], the optimizers' order."""
-        return [p for l in range(1, self.net.L + 1) for p in (self.net.W[l], self.net.b[l])]
-
-    def _set_params(self, params: list[np.ndarray]) -> None:
-        for l in range(1, self.net.L + 1):
-            self.net.W[l], self.net.b[l] = params[2 * l - 2], params[2 * l - 1]
+        """[W[1], b[1], ..., W[L], b[L]], the optimizers' order (``core.parameters``)."""
+        return parameters(self.net)
 
     # ------------------------------------------------------------------ losses
 
@@ -271,7 +272,7 @@ class Session:
                     out.append(float("nan"))
                     continue
                 A0, Y = self.batch_arrays(part)
-                out.append(self.net.cost(A0, Y))
+                out.append(float(self.net.cost(self.net.forward(A0), Y)))
         return out[0], out[1]
 
     def record(self) -> tuple[float, float]:

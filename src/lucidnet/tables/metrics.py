@@ -95,7 +95,7 @@ class StreamMetrics:
             self.abs_error += float(np.sum(np.abs(error)))
             self.sq_error += float(np.sum(error**2))
             self.y = self.y.merge(Moments.of(y[:, None]))
-        self.loss += net.cost_from_cache(cache, Y.T) * len(frame)
+        self.loss += float(net.cost(cache, Y.T)) * len(frame)
         self.n += len(frame)
 
     def merge(self, other: StreamMetrics) -> StreamMetrics:

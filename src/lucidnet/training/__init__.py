@@ -1,10 +1,13 @@
 """Training: turning a ``Network`` into a trained one, by minibatches or by L-BFGS.
 
-The ``Trainer`` runs the epoch loop (``loop``) with an optimizer (``optimizers``: SGD,
-Adam, AdamW, all stepping the core's one parameter list), a learning-rate schedule
-(``schedules``) and callbacks (``callbacks``: early stopping, checkpoints, progress),
-checks and holds out its data (``data``, ``validation``), stops cleanly on divergence or
-Ctrl-C (``faults``) and resumes bit for bit (``resume``, ``state``); ``lbfgs`` is
+The ``Trainer`` runs the epoch loop (``loop``): one minibatch step (``step``) written
+once and run by two engines (``engines``: NumPy, ``jax_engine``: JAX), with an optimizer
+(``optimizers``: SGD, Adam, AdamW, all stepping the core's one parameter vector θ), a
+learning-rate schedule (``schedules``) and callbacks (``callbacks``: early stopping,
+checkpoints, progress); it checks and holds out its data (``data``, ``validation``),
+stops cleanly on divergence or Ctrl-C (``faults``), keeps where training stands in one
+``TrainState`` (``train_state``) and resumes bit for bit from its dict (``state``: the
+file on disk); ``lbfgs`` is
 full-batch L-BFGS over row blocks, and ``checks`` gives every parameter error one
 sentence. May import ``lucidnet.core`` and ``lucidnet.io`` (atomic file writes); never
 the interfaces above it (estimators, tables, Dask, plots, CLI).

@@ -19,6 +19,7 @@ displays last. Only callbacks that override ``on_batch_end`` cost anything per b
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 from lucidnet.core.arrays import namespace
 from lucidnet.training._monitor import initial_best, is_better, is_improvement, resolve_mode
 from lucidnet.training.checks import check_float, check_int, invalid
+from lucidnet.training.faults import Diverged, all_finite
 from lucidnet.training.state import save_state
 
 if TYPE_CHECKING:
@@ -259,14 +261,25 @@ class ModelCheckpoint(Callback):
 class TerminateOnNaN(Callback):
     """Stop at the first minibatch whose loss is not finite (on by default in the Trainer).
 
-    The check itself runs inside the trainer's loop, on the minibatch cost before the
-    update, so that a bad batch never reaches the weights; this callback switches it on
-    (``Trainer(terminate_on_nan=True)`` adds it). On a non-finite loss (or non-finite
-    weights at an epoch's end) the trainer restores the last finite weights and raises a
-    ``ValueError`` naming the epoch and batch.
+    The engines call :meth:`check_loss` after every step (the JAX engine after each
+    compiled epoch, for its first non-finite step) and the trainer calls
+    :meth:`check_weights` at every epoch's end (``Trainer(terminate_on_nan=True)`` adds
+    this callback). On a non-finite value the trainer goes back to the last epoch
+    boundary, the last finite weights, and raises a ``ValueError`` naming the epoch and
+    batch.
     """
 
     order = 0
+
+    def check_loss(self, J: float, epoch: int, batch: int, lr: float) -> None:
+        """Raise :class:`~lucidnet.training.faults.Diverged` when the loss J is not finite."""
+        if not math.isfinite(J):
+            raise Diverged(epoch, batch, f"the loss became {J}", lr)
+
+    def check_weights(self, params: list[Any], epoch: int, batch: int, lr: float) -> None:
+        """Raise :class:`~lucidnet.training.faults.Diverged` when a weight is inf or nan."""
+        if not all_finite(params, namespace(*params[:1])):
+            raise Diverged(epoch, batch, "the weights became inf or nan", lr)
 
 
 class ProgressBar(Callback):

@@ -1,14 +1,15 @@
-"""The NumPy engine: the trainer's minibatch loop over ONE flat parameter buffer.
+"""The NumPy engine: a Python loop over the one step, on ONE flat parameter buffer.
 
 The lecture's code keeps ``W[l]`` and ``b[l]`` per layer; an optimizer wants them all at
-once. This engine owns one vector θ = pack([W[1], b[1], ..., W[L], b[L]]) for the length
-of a ``fit`` and gives the network *views* of it, so the core reads and writes ``W[l]``
-as always while :meth:`Optimizer.update` changes θ in place in a few vectorised passes::
+once. The trainer's :class:`~lucidnet.training.train_state.TrainState` holds one vector
+θ = pack([W[1], b[1], ..., W[L], b[L]]) for the length of a ``fit`` and the network holds
+*views* of it, so the core reads ``W[l]`` as always while :meth:`Optimizer.update` changes
+θ in place in a few vectorised passes. An epoch is::
 
-    θ = pack(params)                         one buffer (a copy made at the start of fit)
-    W[l], b[l] = views of θ                  what Network.forward / backward see
-    g = concat(dW[1], db[1], ..., db[L])     into a second preallocated buffer
-    θ, state = optimizer.update(θ, g, state, η)        in place: W[l] changes with θ
+    for each shuffled minibatch (rows):
+        batch = gather(X, Y, s, rows)                   A0 = X[rows].T, ...
+        η = state.rate(schedule)                        per-batch schedules only
+        θ, opt_state, J = step(θ, opt_state, batch, η, rng)     lucidnet.training.step
 
 Nothing keeps an old θ alive: the trainer copies θ and the optimizer state once per
 epoch, at the boundary (the rollback point for Ctrl-C and divergence, and the best
@@ -21,34 +22,34 @@ element-wise, NumPy releases the GIL in its loops, and each piece takes its grad
 straight from ``dW[l]``, so the gradients are never copied into one vector.
 
 The same engine runs any Array-API library (PyTorch, CuPy...): where slicing and
-reshaping might copy, the views are taken again after each step.
+reshaping might copy, the step takes its views again at each call.
 """
 
 from __future__ import annotations
 
-import math
 import os
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from lucidnet.core.arrays import device_of, is_concrete, namespace
+from lucidnet.core.arrays import device_of, namespace
 from lucidnet.core.network import Network
-from lucidnet.core.parameters import gradients, pack, set_parameters, unpack
-from lucidnet.training.faults import Diverged
+from lucidnet.training.callbacks import TerminateOnNaN
 from lucidnet.training.minibatch import minibatches
-
-if TYPE_CHECKING:
-    from lucidnet.training.loop import Trainer
+from lucidnet.training.schedules import Schedule
+from lucidnet.training.step import Step, gather
+from lucidnet.training.train_state import TrainState
 
 __all__ = [
     "SMALL_PRODUCT",
     "SPLIT_UPDATE",
     "NumpyEngine",
+    "Run",
     "SplitUpdate",
     "blas_threads",
-    "clip_vector",
     "step_products",
 ]
 
@@ -72,8 +73,7 @@ def step_products(net: Network, batch_size: int) -> int:
     -----
     max_l B · n[l] · n[l-1] (times K for an ensemble of K members).
     """
-    members = int(getattr(net, "K", 1))
-    return members * batch_size * max(net.n[l] * net.n[l - 1] for l in range(1, net.L + 1))
+    return net.K * batch_size * max(net.n[l] * net.n[l - 1] for l in range(1, net.L + 1))
 
 
 def blas_threads(net: Network, batch_size: int) -> AbstractContextManager[Any]:
@@ -92,25 +92,6 @@ def blas_threads(net: Network, batch_size: int) -> AbstractContextManager[Any]:
 
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=1, user_api="blas")
-
-
-def clip_vector(g: Array, max_norm: float) -> Array:
-    """Scale the flat gradient so that its norm is at most ``max_norm``.
-
-    Notes
-    -----
-    ‖g‖ = √(Σ_i g_i²);  if ‖g‖ > c:  g ← g · c / ‖g‖ (the direction kept, the length capped).
-    Inside a compiled epoch (values not readable) the same rule is
-    g ← g · where(‖g‖ > c, c / ‖g‖, 1).
-    """
-    xp = namespace(g)
-    norm = xp.sqrt(xp.sum(g * g))
-    if is_concrete(norm):
-        value = float(norm)
-        if value > max_norm:
-            g *= max_norm / value
-        return g
-    return g * xp.where(norm > max_norm, max_norm / norm, xp.ones_like(norm))
 
 
 class SplitUpdate:
@@ -164,152 +145,124 @@ class SplitUpdate:
             self._pool = None
 
 
+@dataclass(frozen=True)
+class Run:
+    """What an engine needs for one fit: the step, the data and the loop's settings.
+
+    Attributes
+    ----------
+    step : Step
+        The minibatch step, its settings bound (``like``: the fit's parameters).
+    X, Y : arrays of shape (n_samples, n[0]) and (n_samples, n[L])
+    s : array of shape (n_samples,) or None
+        Sample weights.
+    train_idx : integer ndarray or None
+        The training rows (None: all of them).
+    schedule : Schedule
+    batch_size : int
+    shuffle : bool
+    guard : TerminateOnNaN or None
+        Checks every minibatch loss (raises :class:`Diverged` at a non-finite one).
+    on_batch : callable or None
+        ``fn(state, batch, logs) -> stop`` after each step (the batch callbacks).
+    needs_gradients : tuple of str
+        The callbacks that read every step's gradients (the JAX engine refuses them).
+    """
+
+    step: Step
+    X: Any
+    Y: Any
+    s: Any
+    train_idx: np.ndarray | None
+    schedule: Schedule
+    batch_size: int
+    shuffle: bool
+    guard: TerminateOnNaN | None = None
+    on_batch: Callable[[TrainState, int, dict[str, Any]], bool] | None = None
+    needs_gradients: tuple[str, ...] = ()
+
+    @property
+    def n_train(self) -> int:
+        return int(self.X.shape[0] if self.train_idx is None else len(self.train_idx))
+
+
 class NumpyEngine:
     """Epochs of minibatch steps, in Python, over one flat parameter buffer.
 
-    One object per trainer; :meth:`start` at the beginning of each ``fit`` takes the
-    network's current parameters into a fresh buffer.
+    One object per trainer; :meth:`start` at the beginning of each ``fit`` prepares the
+    step (the threaded update of a large θ, the kept gradients for batch callbacks).
     """
 
     name = "numpy"
 
     def __init__(self) -> None:
-        self.theta: Array | None = None
-        self._g: Array | None = None
-        self._like: list[Array] = []
-        self._views: list[Array] = []
+        self.step: Step | None = None
         self._split: SplitUpdate | None = None
 
-    # ------------------------------------------------------------------ state
-
-    def start(
-        self,
-        trainer: Trainer,
-        params: list[Array],
-        X: Array,
-        Y: Array,
-        s: Array | None,
-        train_idx: np.ndarray | None,
-    ) -> None:
-        """Copy ``params`` into a new θ and give the network views of it (the data stay
-        where they are: each step gathers its minibatch)."""
-        xp = namespace(*params)
-        self._like = list(params)
-        self.theta = pack(params)  # a new array: the arrays passed in are never changed
-        self._g = xp.empty_like(self.theta) if xp is np else None
+    def start(self, run: Run) -> None:
+        """Prepare this fit's step (the data stay where they are: each step gathers its rows)."""
+        step = run.step
+        xp = namespace(*step.like)
         # in pieces: a large θ, no clipping (it needs the whole norm first), and no batch
         # callback (the pieces use dW[l] itself as scratch, which such a callback may read)
         split = (
             xp is np
-            and trainer.net.n_parameters >= SPLIT_UPDATE
-            and trainer.clip_norm is None
-            and not trainer.batch_callbacks()
+            and step.net.n_parameters >= SPLIT_UPDATE
+            and step.clip_norm is None
+            and run.on_batch is None
         )
         if self._split is not None:
             self._split.close()
-        self._split = SplitUpdate(self._like) if split else None
-        self._bind(trainer.net)
+        self._split = SplitUpdate(step.like) if split else None
+        self.step = replace(step, update_in_pieces=self._split, keep_grads=run.on_batch is not None)
 
-    def load(self, trainer: Trainer, theta: Array) -> None:
-        """Continue from ``theta`` (copied): the rollback to an epoch boundary."""
-        self.theta = namespace(theta).asarray(theta, copy=True)
-        self._bind(trainer.net)
-
-    def _bind(self, net: Network) -> None:
-        assert self.theta is not None
-        self._views = unpack(self.theta, self._like)
-        set_parameters(net, self._views)
-
-    @property
-    def params(self) -> list[Array]:
-        """``[W[1], b[1], ..., W[L], b[L]]`` as views of θ."""
-        return self._views
-
-    # ------------------------------------------------------------------ one epoch
-
-    def epoch(
-        self,
-        trainer: Trainer,
-        X: Array,
-        Y: Array,
-        s: Array | None,
-        train_idx: np.ndarray | None,
-        epoch: int,
-    ) -> tuple[float, float]:
-        """Run one epoch of steps; return (Σ J · size, Σ size) over its minibatches.
+    def epoch(self, run: Run, state: TrainState) -> tuple[TrainState, float, float]:
+        """Run one epoch of steps from ``state``; return it advanced, Σ J · size and Σ size.
 
         Raises
         ------
         Diverged
-            After rolling back to the last epoch boundary, when a minibatch loss is not
-            finite.
+            From ``run.guard``, at a non-finite minibatch loss (the trainer then rolls back
+            to the boundary).
         """
-        net, optimizer, schedule = trainer.net, trainer.optimizer, trainer.schedule
-        rng = trainer.rng
-        alpha, dropout, clip_norm = trainer.alpha, trainer.dropout, trainer.clip_norm
-        batch_callbacks = trainer.batch_callbacks()
-        check, per_batch = trainer.checks_finite, schedule.per_batch
+        step, schedule = self.step, run.schedule
+        assert step is not None
+        X, Y, s, train_idx = run.X, run.Y, run.s, run.train_idx
+        optimizer, rng = step.optimizer, state.rng
+        check_loss = None if run.guard is None else run.guard.check_loss
         xp = namespace(X)
         fast = xp is np
         device = None if fast else device_of(X)
-        n_train = X.shape[0] if train_idx is None else len(train_idx)
-        base = optimizer.learning_rate
-        lr = trainer.learning_rate_
-        state = optimizer.state
-        if optimizer.needs_state(state):
-            state = optimizer.init_state(self._like)
-        theta, gbuf, split = self.theta, self._g, self._split
+        base, per_batch = optimizer.learning_rate, schedule.per_batch
+        lr = state.learning_rate
+        theta, opt_state = state.theta, state.opt_state
+        if optimizer.needs_state(opt_state):
+            opt_state = optimizer.init_state(step.like)
+        epoch = state.epoch + 1
         total = weight = 0.0
-        order = minibatches(n_train, trainer.batch_size, rng if trainer.shuffle else None)
+        order = minibatches(run.n_train, run.batch_size, rng if run.shuffle else None)
         for batch, idx in enumerate(order, start=1):
             if train_idx is not None:
                 idx = train_idx[idx]
+            data = gather(X, Y, s, idx if fast else xp.asarray(idx, device=device))
             size: float = len(idx)
-            if fast:
-                A0, Yb = X[idx].T, Y[idx].T
-                sb = None if s is None else s[idx]
-            else:
-                take = xp.asarray(idx, device=device)
-                A0, Yb = xp.take(X, take, axis=0).T, xp.take(Y, take, axis=0).T
-                sb = None if s is None else xp.take(s, take)
-            if sb is not None:
-                size = float(xp.sum(sb))
+            if s is not None:
+                size = float(xp.sum(data[2]))
                 if size == 0:
                     continue  # every row weighs 0: nothing to learn from this batch
             if per_batch:
-                lr = trainer.learning_rate_ = schedule.rate(
-                    base, trainer.epoch, trainer.n_batches, trainer.t
-                )
-            cache = net.forward(A0, dropout=dropout, rng=rng)
-            J = net.cost_from_cache(cache, Yb, alpha, sample_weight=sb)
-            if check and not math.isfinite(J):
-                optimizer.state = state
-                trainer.rollback()
-                raise Diverged(epoch, batch, f"the loss became {J}", lr)
-            grads = net.backward(cache, Yb, alpha, sample_weight=sb)
-            if split is not None:
-                theta, state = split(optimizer, theta, gradients(grads), state, lr)
-            else:
-                if fast:
-                    g = np.concatenate([d.reshape(-1) for d in gradients(grads)], out=gbuf)
-                else:
-                    g = pack(gradients(grads))
-                if clip_norm is not None:
-                    g = clip_vector(g, clip_norm)
-                theta, state = optimizer.update(theta, g, state, lr)
-            if theta is not self.theta or not fast:  # a library without views: bind again
-                self.theta = theta
-                self._bind(net)
-            trainer.t += len(idx)
-            trainer.n_batches += 1
+                lr = state.learning_rate = state.rate(schedule, base)
+            theta, opt_state, cost = step(theta, opt_state, data, lr, rng)
+            J = float(cost)
+            state.theta, state.opt_state = theta, opt_state
+            if check_loss is not None:
+                check_loss(J, epoch, batch, lr)
+            state.advance(len(idx))
             total += J * size
             weight += size
-            if batch_callbacks:
-                optimizer.state = state
-                batch_logs = {"batch": batch, "size": len(idx), "loss": J, "grads": grads}
-                for cb in batch_callbacks:
-                    cb.on_batch_end(trainer, batch, batch_logs)
-                if trainer.stop_training:
+            if run.on_batch is not None:
+                logs = {"batch": batch, "size": len(idx), "loss": J, "grads": step.last_grads}
+                if run.on_batch(state, batch, logs):
                     break
-        optimizer.state = state
-        return total, weight
+        state.opt_state = opt_state
+        return state, total, weight

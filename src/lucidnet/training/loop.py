@@ -1,11 +1,11 @@
 """The training loop: epochs of shuffled minibatches through the core's forward and backward.
 
 One minibatch step is the lecture's (docs/MATH.md §6), with the optimizer in place of the
-plain update::
+plain update (:mod:`lucidnet.training.step`, written once for both engines)::
 
     idx            = the next B shuffled row indices        (X[idx] only, never a copy of X)
     cache          = net.forward(X[idx].T, dropout, rng)    Z[l], A[l]
-    J              = net.cost_from_cache(cache, Y[idx].T, alpha, sample_weight)
+    J              = net.cost(cache, Y[idx].T, alpha, sample_weight)
     dW[l], db[l]   = net.backward(cache, Y[idx].T, alpha, sample_weight)
     θ, state       = optimizer.update(θ, g, state, η)       in place on the flat θ; η: schedule
 
@@ -14,16 +14,19 @@ shuffle and the dropout masks (same data + same int seed → bit-identical weigh
 validation after each epoch, early stopping, callbacks, a guard against divergence, a
 clean stop on Ctrl-C, and a state that resumes a run bit for bit.
 
-Two engines run the epochs (``engine=``): "numpy" (:mod:`lucidnet.training.engines`: the
-loop above in Python, over one flat parameter buffer updated in place) and "jax"
-(:mod:`lucidnet.training.jax_engine`: the same core and the same optimizer rule traced and
-compiled, a whole epoch per call). Everything around the epochs is shared: at each epoch
-boundary the trainer copies θ and the optimizer state once, the point that Ctrl-C and a
-divergence roll back to and where the best weights are kept.
+Two engines run the epochs (``engine=``): "numpy" (:mod:`lucidnet.training.engines`: a
+Python loop over the step, on one flat parameter buffer updated in place) and "jax"
+(:mod:`lucidnet.training.jax_engine`: a ``lax.scan`` over the same step, compiled, a
+whole epoch per call). Each takes a :class:`~lucidnet.training.train_state.TrainState`
+(θ, the optimizer state, the counters, the rng) and returns it one epoch on. Everything
+around the epochs is shared: at each epoch boundary the trainer copies the state's
+arrays once, the point that Ctrl-C and a divergence roll back to and where the best
+weights are kept.
 
 This module is the loop; its neighbours hold the rest of ``fit``: ``data`` and
 ``validation`` (the rows it checks, weights and holds out), ``faults`` (divergence and
-Ctrl-C) and ``resume`` (the state behind :meth:`Trainer.state_dict`).
+Ctrl-C) and ``train_state`` (what training changes, and the dict behind
+:meth:`Trainer.state_dict`).
 """
 
 from __future__ import annotations
@@ -40,8 +43,7 @@ import numpy as np
 
 from lucidnet.core.arrays import device_of, move_to, namespace
 from lucidnet.core.network import Network
-from lucidnet.core.parameters import parameters, set_parameters, unpack, weight_mask
-from lucidnet.training._monitor import initial_best, is_better
+from lucidnet.core.parameters import pack, parameters, set_parameters, unpack, weight_mask
 from lucidnet.training.callbacks import (
     Callback,
     EarlyStopping,
@@ -57,23 +59,39 @@ from lucidnet.training.data import (
     on_device,
     with_class_weights,
 )
-from lucidnet.training.engines import NumpyEngine, blas_threads
+from lucidnet.training.engines import NumpyEngine, Run, blas_threads
 from lucidnet.training.faults import (
     Diverged,
-    all_finite,
     interruption_note,
     interrupts_deferred,
     run_all,
 )
 from lucidnet.training.history import History
 from lucidnet.training.optimizers import AdamW, Optimizer, get_optimizer
-from lucidnet.training.resume import load_trainer_state, trainer_state
 from lucidnet.training.schedules import Schedule, get_schedule
+from lucidnet.training.step import Step
+from lucidnet.training.train_state import TrainState, load_state_dict, state_dict
 from lucidnet.training.validation import Metric, Validation, check_metrics, evaluate, held_out
 
 __all__ = ["Trainer"]
 
 Array = Any
+
+
+def _reads(path: str, doc: str, settable: bool = False) -> Any:
+    """An attribute of the trainer that reads (and, if ``settable``, sets) ``self.state.<path>``."""
+    *owners, name = path.split(".")
+
+    def owner(self: Trainer) -> Any:
+        value: Any = self.state
+        for part in owners:
+            value = getattr(value, part)
+        return value
+
+    def write(self: Trainer, value: Any) -> None:
+        setattr(owner(self), name, value)
+
+    return property(lambda self: getattr(owner(self), name), write if settable else None, doc=doc)
 
 
 class Trainer:
@@ -121,6 +139,9 @@ class Trainer:
 
     Attributes
     ----------
+    state : TrainState
+        Where training stands (θ, optimizer state, counters, best epoch, rng); the
+        attributes below read it.
     history : History
         One record per epoch (see :class:`History`).
     epoch : int
@@ -197,25 +218,15 @@ class Trainer:
         self.schedule = get_schedule(schedule)
         self.dropout = dropout
         self.shuffle = bool(shuffle)
-        self.rng = np.random.default_rng(seed)
-        self._split_seed = int(self.rng.integers(2**63))
+        self.state = TrainState.new(seed)
 
         self._auto_early_stopping = early_stopping is True
-        self.early_stopping: EarlyStopping | None
-        if early_stopping is True:
-            self.early_stopping = EarlyStopping()
-        elif early_stopping is False or early_stopping is None:
-            self.early_stopping = None
-        elif isinstance(early_stopping, EarlyStopping):
-            self.early_stopping = early_stopping
-        else:
+        self.early_stopping = EarlyStopping() if early_stopping is True else early_stopping or None
+        if not isinstance(self.early_stopping, (EarlyStopping, type(None))):
             raise invalid(
-                "Trainer",
-                "early_stopping",
-                "True, False or an EarlyStopping",
-                early_stopping,
+                "Trainer", "early_stopping", "True, False or an EarlyStopping", early_stopping,
                 error=TypeError,
-            )
+            )  # fmt: skip
         callbacks = list(callbacks)
         for cb in callbacks:
             if not isinstance(cb, Callback):
@@ -232,27 +243,29 @@ class Trainer:
             callbacks.append(EpochTable())
         self.callbacks: list[Callback] = sorted(callbacks, key=lambda cb: cb.order)
 
-        self.history = History()
-        self.epoch = 0
-        self.t = 0
-        self.n_batches = 0
-        self.best_epoch: int | None = None
-        self.best_score: float | None = None
-        self._monitor: str | None = None
-        self._mode = "min"
-        self._best_value = math.inf
-        self._best_weights: list[Array] | None = None
         self.stop_training = False
         self.interrupted = False
-        self.stop_reason: str | None = None
-        self.learning_rate_ = self.schedule.rate(self.optimizer.learning_rate, 0, 0, 0)
+        self.state.learning_rate = self.state.rate(self.schedule, self.optimizer.learning_rate)
         self.log_keys: list[str] = ["epoch", "loss", "lr", "seconds"]
         self.epochs_target = 0
         self.batches_per_epoch = 0
         self._restored: tuple[list[Array], list[Array]] | None = None
-        self._boundary: tuple[Any, ...] | None = None  # the state at the last epoch's end
+        self._boundary: TrainState | None = None  # the state at the last epoch's end
+        self._like: list[Array] = []  # θ's layout in this fit
+        self._bound: Any = None  # the θ whose views the network holds
         self.epoch_params: list[Array] | None = None
-        self.checks_finite = terminate_on_nan
+
+    # ------------------------------------------------------------------ the state, by name
+
+    history = _reads("history", "The epoch records (History).")
+    rng = _reads("rng", "The Generator of the shuffles and the dropout masks.")
+    epoch = _reads("epoch", "Epochs completed (over every ``fit`` call).")
+    t = _reads("t", "Training examples processed.")
+    n_batches = _reads("n_batches", "Optimizer steps taken.")
+    learning_rate_ = _reads("learning_rate", "The rate of the next step.")
+    best_epoch = _reads("best.epoch", "The epoch with the best monitored value.")
+    best_score = _reads("best.score", "That value.")
+    stop_reason = _reads("stop_reason", "Why the last fit stopped early (callbacks set it).", True)
 
     # ------------------------------------------------------------------ parameters
 
@@ -264,9 +277,6 @@ class Trainer:
         """
         return parameters(self.net)
 
-    def _set_params(self, params: list[Array]) -> None:
-        set_parameters(self.net, params)
-
     def restore_weights(self, params: list[Array], epoch: int | None = None) -> None:
         """Put ``params`` (e.g. the best epoch's) into the network at the end of training.
 
@@ -275,7 +285,7 @@ class Trainer:
         the weights of the last epoch, so restoring never changes a resumed run.
         """
         training = self._training_params()
-        self._set_params(list(params))
+        set_parameters(self.net, list(params))
         self._restored = (self.params, training)
 
     def _training_params(self) -> list[Array]:
@@ -367,7 +377,7 @@ class Trainer:
         sw = None if sample_weight is None else check_sample_weight(sample_weight, n)
 
         train_idx, val = held_out(
-            X, Y, sw, validation_data, validation_fraction, stratify, seed=self._split_seed
+            X, Y, sw, validation_data, validation_fraction, stratify, seed=self.state.split_seed
         )
         n_train = n if train_idx is None else len(train_idx)
         if class_weight is not None:
@@ -381,11 +391,7 @@ class Trainer:
         if self._auto_early_stopping and self.early_stopping is not None:
             self.early_stopping.monitor = "val_loss" if val is not None else "loss"
         self.require_log(self.schedule.monitor, "The schedule")
-        monitor, self._mode = self._choose_monitor()
-        if monitor != self._monitor:  # a new monitored value: the best so far starts afresh
-            self._monitor = monitor
-            self._best_value = initial_best(self._mode)
-            self.best_epoch = self.best_score = self._best_weights = None
+        self.state.best.follow(*self._choose_monitor())  # a new monitor starts afresh
 
         self.epochs_target = epochs
         self.batches_per_epoch = math.ceil(n_train / self.batch_size)
@@ -394,10 +400,17 @@ class Trainer:
         self.stop_reason = None
         if self.epoch >= epochs:
             return self.history
-        self.checks_finite = any(isinstance(cb, TerminateOnNaN) for cb in self.callbacks)
+        params = self._training_params()
+        run = Run(
+            Step(net, params, self.optimizer, self.alpha, self.dropout, self.clip_norm),
+            *(X, Y, s, train_idx, self.schedule, self.batch_size, self.shuffle),
+            guard=self._guard(),
+            on_batch=self._on_batch if self.batch_callbacks() else None,
+            needs_gradients=tuple(type(cb).__name__ for cb in self.callbacks if cb.needs_gradients),
+        )
         threads = blas_threads(net, self.batch_size) if self.engine == "numpy" else nullcontext()
         with threads:
-            self._run(X, Y, s, train_idx, val, metrics, epochs, xp)
+            self._run(run, val, metrics, epochs)
         return self.history
 
     def _choose_monitor(self) -> tuple[str, str]:
@@ -409,28 +422,24 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
 
     def _run(
-        self,
-        X: Array,
-        Y: Array,
-        s: Array | None,
-        train_idx: np.ndarray | None,
-        val: Validation | None,
-        metrics: dict[str, Metric],
-        epochs: int,
-        xp: Any,
+        self, run: Run, val: Validation | None, metrics: dict[str, Metric], epochs: int
     ) -> None:
-        params = self._training_params()
+        params = list(run.step.like)
         self._restored = None
         self._boundary = None  # this fit's first boundary is set once the engine holds θ
         diverged: Diverged | None = None
         failure: Exception | None = None
         try:
-            self._engine.start(self, params, X, Y, s, train_idx)
-            self._boundary = self._snapshot()
+            self._engine.start(run)
+            self._like = params
+            self.state.theta = pack(params)  # a new array: the arrays passed in never change
+            self.state.opt_state = self.optimizer.state
+            self._bind()
+            self._set_boundary()
             for cb in self.callbacks:
                 cb.on_train_begin(self)
             while self.epoch < epochs and not self.stop_training:
-                self._epoch(X, Y, s, train_idx, val, metrics)
+                self._epoch(run, val, metrics)
             if self.stop_training and self.stop_reason is None:
                 self.stop_reason = "stopped by a callback"
         except KeyboardInterrupt:
@@ -439,6 +448,7 @@ class Trainer:
             self.interrupted = True
             self.stop_reason = "interrupted"
         except Diverged as error:
+            self.rollback()
             diverged = error
             self.stop_reason = "diverged"
         except Exception as error:  # a writer's OSError, a failing metric: end, then raise
@@ -455,29 +465,21 @@ class Trainer:
         if diverged is not None:
             raise diverged.error(self.best_epoch, restored)
 
-    def _epoch(
-        self,
-        X: Array,
-        Y: Array,
-        s: Array | None,
-        train_idx: np.ndarray | None,
-        val: Validation | None,
-        metrics: dict[str, Metric],
-    ) -> None:
-        net, schedule = self.net, self.schedule
-        epoch = self.epoch + 1
+    def _epoch(self, run: Run, val: Validation | None, metrics: dict[str, Metric]) -> None:
+        net, schedule, state = self.net, self.schedule, self.state
+        epoch = state.epoch + 1
         base = self.optimizer.learning_rate
-        lr = self.learning_rate_ = schedule.rate(base, self.epoch, self.n_batches, self.t)
+        state.learning_rate = state.rate(schedule, base)
         for cb in self.callbacks:
             cb.on_epoch_begin(self, epoch)
         start = time.perf_counter()
         with np.errstate(all="ignore"):
-            total, weight = self._engine.epoch(self, X, Y, s, train_idx, epoch)
-            lr = self.learning_rate_
-            params = self.params
-            if self.checks_finite and not all_finite(params, namespace(*params[:1])):
-                self.rollback()
-                raise Diverged(epoch, self.batches_per_epoch, "the weights became inf or nan", lr)
+            state, total, weight = self._engine.epoch(run, state)
+            self.optimizer.state = state.opt_state
+            self._bind()
+            lr = state.learning_rate
+            if run.guard is not None:
+                run.guard.check_weights(self.params, epoch, self.batches_per_epoch, lr)
             logs: dict[str, Any] = {"epoch": epoch, "loss": total / weight if weight else math.nan}
             if val is not None:
                 logs.update(evaluate(net, val, metrics))
@@ -485,45 +487,56 @@ class Trainer:
         logs["seconds"] = time.perf_counter() - start
 
         with interrupts_deferred():  # the epoch boundary: one step, whole or not at all
-            self.epoch = epoch
-            self.history.append(logs)
+            state.epoch = epoch
+            state.history.append(logs)
             schedule.on_epoch_end(logs[schedule.monitor])
-            self.learning_rate_ = schedule.rate(base, self.epoch, self.n_batches, self.t)
-            self._boundary = self._snapshot()
-            value = logs.get(self._monitor or "loss")
-            if value is not None and is_better(value, self._best_value, self._mode):
-                self._best_value = value
-                self.best_epoch, self.best_score = epoch, value
-                self._best_weights = self.epoch_params
+            state.learning_rate = state.rate(schedule, base)
+            self._set_boundary()
+            state.best.offer(epoch, logs, self.epoch_params)
         for cb in self.callbacks:
             cb.on_epoch_end(self, epoch, logs)
+
+    @property
+    def checks_finite(self) -> bool:
+        """Whether a :class:`TerminateOnNaN` callback checks every loss and the weights."""
+        return self._guard() is not None
+
+    def _guard(self) -> TerminateOnNaN | None:
+        return next((cb for cb in self.callbacks if isinstance(cb, TerminateOnNaN)), None)
 
     def batch_callbacks(self) -> list[Callback]:
         """The callbacks that act after every minibatch (``on_batch_end`` overridden)."""
         return [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
 
+    def _on_batch(self, state: TrainState, batch: int, logs: dict[str, Any]) -> bool:
+        """The batch callbacks after one step; whether one of them stops training."""
+        self.state = state
+        self.optimizer.state = state.opt_state
+        self._bind()
+        for cb in self.batch_callbacks():
+            cb.on_batch_end(self, batch, logs)
+        return self.stop_training
+
     # ------------------------------------------------------------------ faults
 
-    def _snapshot(self) -> tuple[Any, ...]:
-        """Everything an epoch changes, copied once (θ and the optimizer state)."""
-        theta = self._engine.theta
-        theta = namespace(theta).asarray(theta, copy=True)
-        self.epoch_params = unpack(theta, self.params)
-        return (
-            theta,
-            self.optimizer.snapshot(),
-            self.rng.bit_generator.state,
-            self.t,
-            self.n_batches,
-        )
+    def _bind(self) -> None:
+        """Give the network views of the state's θ (again where the library may copy)."""
+        theta = self.state.theta
+        if theta is not self._bound or not isinstance(theta, np.ndarray):
+            set_parameters(self.net, unpack(theta, self._like))
+            self._bound = theta
+
+    def _set_boundary(self) -> None:
+        """Copy everything an epoch changes once (θ, the optimizer state, the rng)."""
+        self._boundary = self.state.boundary()
+        self.epoch_params = unpack(self._boundary.theta, self._like)
 
     def rollback(self) -> None:
         """Go back to the last epoch boundary (after a Ctrl-C or a divergence mid-epoch)."""
         assert self._boundary is not None
-        theta, opt_state, rng_state, self.t, self.n_batches = self._boundary
-        self._engine.load(self, theta)
-        self.optimizer.restore(opt_state)
-        self.rng.bit_generator.state = rng_state
+        self.state = self._boundary.boundary()  # copied again: the boundary stays reusable
+        self.optimizer.state = self.state.opt_state
+        self._bind()
 
     # ------------------------------------------------------------------ state
 
@@ -542,7 +555,9 @@ class Trainer:
 
         Save it with :func:`lucidnet.training.save_state`.
         """
-        return trainer_state(self)
+        weights = [_copy(a) for a in self._training_params()]
+        parts = (self.net, weights, self.optimizer, self.schedule, self.callbacks)
+        return state_dict(self.state, *parts)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from :meth:`state_dict`: the network gets ``state["weights"]``.
@@ -555,7 +570,8 @@ class Trainer:
         ValueError
             When the network's layer sizes or activations differ from the saved ones.
         """
-        load_trainer_state(self, state)
+        self._restored = None
+        load_state_dict(state, self.state, self.net, self.optimizer, self.schedule, self.callbacks)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -563,6 +579,10 @@ class Trainer:
 
 def _overrides(cb: Callback, hook: str) -> bool:
     return getattr(type(cb), hook) is not getattr(Callback, hook)
+
+
+def _copy(a: Array) -> Array:
+    return namespace(a).asarray(a, copy=True)
 
 
 def _jax_engine() -> Any:

@@ -9,7 +9,10 @@ import numpy as np
 
 from lucidnet.core.arrays import device_of, namespace
 from lucidnet.core.network import Network
+from lucidnet.core.parameters import pack, parameters, set_parameters, unpack
 from lucidnet.training.checks import check_float, check_int
+from lucidnet.training.optimizers import SGD
+from lucidnet.training.step import Step, gather
 
 __all__ = ["minibatch_gd", "minibatches", "targets_as_columns"]
 
@@ -94,7 +97,8 @@ def minibatch_gd(
 
     Notes
     -----
-    For each epoch, for each minibatch (A0, Y) of a shuffled split:
+    For each epoch, for each minibatch (A0, Y) of a shuffled split, one
+    :class:`~lucidnet.training.step.Step` with plain SGD:
     W[l] := W[l] − learning_rate · dW[l],  b[l] := b[l] − learning_rate · db[l].
     """
     batch_size = check_int("minibatch_gd", "batch_size", batch_size, low=1)
@@ -107,22 +111,20 @@ def minibatch_gd(
             f"X must have shape (n_samples, {net.n[0]}) and y n_samples rows; got X "
             f"{tuple(X.shape)} and y {tuple(y.shape)}."
         )
-    Y = targets_as_columns(net, y)
+    Y = targets_as_columns(net, y).T  # one example per row, as X
     rng = np.random.default_rng(seed)
     n_samples = X.shape[0]
     device = None if xp is np else device_of(X)  # the row indices go where X is
+    like = parameters(net)
+    step = Step(net, like, SGD(learning_rate), alpha)  # plain SGD: θ ← θ − η g
+    theta, state = pack(like), (None,)
     costs = []
     for _ in range(epochs):
         total = 0.0
         for idx in minibatches(n_samples, batch_size, rng):
-            take = xp.asarray(idx, device=device)
-            A0 = xp.take(X, take, axis=0).T
-            Yb = xp.take(Y, take, axis=1)
-            cache = net.forward(A0)
-            total += net.cost_from_cache(cache, Yb, alpha) * len(idx)
-            grads = net.backward(cache, Yb, alpha)
-            for l in range(1, net.L + 1):
-                net.W[l] = net.W[l] - learning_rate * grads.dW[l]
-                net.b[l] = net.b[l] - learning_rate * grads.db[l]
+            batch = gather(X, Y, None, xp.asarray(idx, device=device))
+            theta, state, J = step(theta, state, batch, learning_rate, None)
+            total += float(J) * len(idx)
         costs.append(total / n_samples)
+    set_parameters(net, unpack(theta, like))
     return costs

@@ -36,6 +36,7 @@ __all__ = [
     "AdamW",
     "Optimizer",
     "clip_by_global_norm",
+    "copy_state",
     "get_optimizer",
     "optimizer_names",
 ]
@@ -148,11 +149,11 @@ class Optimizer:
 
     def snapshot(self) -> tuple[Any, ...]:
         """Copies of the current state: :meth:`update` changes it in place."""
-        return tuple(_copy(part) for part in self.state)
+        return copy_state(self.state)
 
     def restore(self, snapshot: tuple[Any, ...]) -> None:
         """Put back a state taken by :meth:`snapshot` (copied again: it stays reusable)."""
-        self.state = tuple(_copy(part) for part in snapshot)
+        self.state = copy_state(snapshot)
 
     def reset(self) -> None:
         """Forget the state (velocities, moments, step count), keeping the hyperparameters."""
@@ -498,6 +499,11 @@ def _zeros(params: Sequence[Array]) -> Array:
     """A zero vector in θ's layout for ``params``."""
     xp = namespace(*params)
     return xp.zeros_like(pack(params))
+
+
+def copy_state(state: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A copy of an optimizer state: its arrays copied, its numbers and Nones as they are."""
+    return tuple(_copy(part) for part in state)
 
 
 def _copy(part: Any) -> Any:

@@ -109,7 +109,7 @@ def evaluate(net: Network, val: Validation, metrics: dict[str, Metric]) -> dict[
     """
     X_val, Y_val, s_val = val
     cache = net.forward(X_val.T)
-    logs = {"val_loss": net.cost_from_cache(cache, Y_val.T, 0.0, sample_weight=s_val)}
+    logs = {"val_loss": float(net.cost(cache, Y_val.T, 0.0, sample_weight=s_val))}
     if metrics:
         A_rows = cache.A[net.L].T
         for name, fn in metrics.items():
