@@ -198,7 +198,7 @@ def test_an_ensemble_exports_the_mean_of_its_members(output, n_out, task, opset)
 @pytest.mark.parametrize("labels", [np.array([0, 1]), np.array(["no", "yes"], dtype=object)])
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_binary_estimator_predict_proba_matches_onnxruntime(labels: np.ndarray) -> None:
-    # Issue 13: a fitted binary classifier's predict_proba ([σ(−z), σ(z)], issue 13's
+    # A fitted binary classifier's predict_proba ([σ(−z), σ(z)], computed as
     # exp(predict_log_proba)) against the exported graph, confident rows included.
     from lucidnet import MLPClassifier
 

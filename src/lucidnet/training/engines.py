@@ -57,8 +57,8 @@ Array = Any
 
 # Below this many multiply-adds in a step's largest product, BLAS runs on one thread: the
 # threads' start and synchronisation cost more than they save, and far more when another
-# process holds a core (benchmarks/NOTES.md, issue 15: equal at 61 k on a quiet machine,
-# 10x slower with two threads under load; two threads win from about 500 k).
+# process holds a core (docs/performance.md: equal at 61 k on a quiet machine, 10x slower
+# with two threads under load; two threads win from about 500 k).
 SMALL_PRODUCT = 200_000
 _CONTROLLER: Any = None  # threadpoolctl's view of the loaded libraries, made at first use
 
