@@ -484,9 +484,8 @@ class Network:
         W : array of shape (n[L], n[0])
             W = W[L] ··· W[2] W[1].
         b : array of shape (n[L], 1)
-            b = W[L] ··· W[2] b[1] + ... + W[L] b[L-1] + b[L].
-
-        ``g[L](W @ A0 + b)`` equals ``predict_output(A0)``.
+            b = W[L] ··· W[2] b[1] + ... + W[L] b[L-1] + b[L];
+            ``g[L](W @ A0 + b)`` equals ``predict_output(A0)``.
 
         Raises
         ------

@@ -56,7 +56,8 @@ def fit_and_refit(
 
     Returns
     -------
-    The fitted estimator: the refitted one (``selected_epochs_`` set), or ``est``.
+    estimator
+        The fitted estimator: the refitted one (``selected_epochs_`` set), or ``est``.
     """
     start = time.monotonic()
     cap_batch_size(est, len(X) * (1 - est.validation_fraction) if est.early_stopping else len(X))

@@ -32,10 +32,10 @@ MISSING = "missing"
 class TablePreprocessor:
     """Impute + standardise numeric columns, impute + one-hot encode the others.
 
-    Attributes (after ``fit``)
-    --------------------------
+    Attributes
+    ----------
     columns : list of str
-        The input columns, in order.
+        The input columns, in order (set by ``fit``, like the attributes below).
     numeric : list of str
     categorical : list of str
     median, mean, scale : ndarray of shape (n_numeric,)

@@ -543,6 +543,8 @@ class Trainer:
     def state_dict(self) -> dict[str, Any]:
         """Everything a bit-identical resume needs (the arrays copied: training goes on in place).
 
+        Save it with :func:`lucidnet.training.save_state`.
+
         Returns
         -------
         dict
@@ -552,8 +554,6 @@ class Trainer:
             "learning_rate_", "best_epoch", "best_score", "best_value", "monitor",
             "stop_reason", "history" (columns), "callbacks" (each callback's state),
             "layer_sizes" and "activations" (checked on load).
-
-        Save it with :func:`lucidnet.training.save_state`.
         """
         weights = [_copy(a) for a in self._training_params()]
         parts = (self.net, weights, self.optimizer, self.schedule, self.callbacks)
