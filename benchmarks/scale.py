@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -173,6 +174,14 @@ def extrapolate(summary: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the run
 
 
+def load_average() -> float | None:
+    """The machine's 1-minute load average (None where the system has none)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
 def parse_limits(text: str) -> dict[int, float]:
     """``"1000000:600"`` → {1000000: 600.0}: the recipe's time limit from a size on."""
     limits = {}
@@ -236,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     skip = {tuple(p.split(":")) for p in args.skip.split(",") if p.strip()}
     limits = parse_limits(args.recipe_time_limit)
     threads = None if args.threads == 0 else args.threads
-    started = time.perf_counter()
+    started, load_start = time.perf_counter(), load_average()
     runs: list[dict[str, Any]] = []
     for rows in sizes:
         for seed in range(args.seeds):
@@ -288,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         "step": step,
         "runs": runs,
         "total_s": time.perf_counter() - started,
+        "load_average": {"start": load_start, "end": load_average()},
     }
     report = markdown(result)
     write(args.out / f"{args.name}.json", json.dumps(result, indent=1, default=float) + "\n")

@@ -237,5 +237,10 @@ def markdown(result: dict[str, Any]) -> str:
     step = step_table(result.get("step"))
     if step:
         lines += ["", "## The training step alone", "", *step]
-    lines += ["", f"Total run time: {result['total_s']:.0f} s."]
+    load = result.get("load_average") or {}
+    lines += [
+        "",
+        f"Total run time: {result['total_s']:.0f} s; load average "
+        f"{_num(load.get('start'))} at the start, {_num(load.get('end'))} at the end.",
+    ]
     return "\n".join(lines)

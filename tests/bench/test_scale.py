@@ -55,6 +55,7 @@ def test_table_is_seeded_with_20_mixed_columns_and_missing_cells():
 
 def test_every_size_and_system_has_consistent_figures(report):
     summary = report["summary"]
+    assert set(report["load_average"]) == {"start", "end"}
     assert list(summary) == [str(s) for s in SIZES]
     for size in SIZES:
         runs = [r for r in report["runs"] if r["rows"] == size]
