@@ -97,7 +97,8 @@ def summarise(runs: list[dict[str, Any]], sizes: list[int], systems: list[str]) 
                 "errors": [r["error"] for r in mine if "error" in r],
                 "skipped": any(r.get("skipped") for r in mine),
             }
-            for key in ("fit_s", "s_per_1k_rows", "accuracy", "r2", "log_loss", "peak_rss_mb"):
+            figures = ("fit_s", "s_per_1k_rows", "accuracy", "r2", "log_loss", "peak_rss_mb")
+            for key in (*figures, "iterations"):
                 entry[key] = median(done, key)
             if system == "lucidnet" and done:
                 keys = (

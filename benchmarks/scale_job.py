@@ -213,6 +213,17 @@ def fit_lucidnet_probed(
 # --------------------------------------------------------------------------- one job
 
 
+def iterations(model: Any) -> int | None:
+    """Epochs (scikit-learn's MLP) or boosting rounds (HGB) of a fitted pipeline.
+
+    None for the recipe: its two phases' epochs are in the probe's facts."""
+    if hasattr(model, "estimator_"):
+        return None
+    last = model[-1] if hasattr(model, "steps") else model
+    n = getattr(last, "n_iter_", None)
+    return None if n is None else int(n)
+
+
 def fit_job(
     system: str, rows: int, task: str, seed: int, profile: bool, limit: float | None
 ) -> dict[str, Any]:
@@ -242,7 +253,7 @@ def fit_job(
         fit_extra_mb=max(fit_peak - memory.with_data, 0.0) if memory.peak_reset else None,
         profiled=bool(profile and probe is not None),
     )
-    result.update(score(model, X_test, y_test, task))
+    result.update(score(model, X_test, y_test, task), iterations=iterations(model))
     if probe is not None and profile:
         from benchmarks.scale_profile import breakdown
 

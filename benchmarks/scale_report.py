@@ -50,11 +50,19 @@ def _note(entry: dict[str, Any], limit_s: float) -> str:
     return "profiled" if entry.get("profiled") else ""
 
 
+def _iterations(entry: dict[str, Any]) -> str:
+    r = entry.get("recipe")
+    if r:  # the recipe: selection epochs + refit epochs
+        return f"{_num(r.get('selection_epochs'), 0)} + {_num(r.get('refit_epochs'), 0)}"
+    return _num(entry.get("iterations"), 0)
+
+
 def scale_table(result: dict[str, Any]) -> list[str]:
     task = result["config"]["task"]
     score = "accuracy" if task == "classification" else "r2"
     limit = result["config"]["time_limit_s"]
     head = ["rows (training)", "system", "fit s", "s / 1k rows", score, "log-loss", "peak RSS MB"]
+    head.append("epochs / rounds")
     rows = []
     for size, s in result["summary"].items():
         n_train = int(int(size) * 0.75)
@@ -69,6 +77,7 @@ def scale_table(result: dict[str, Any]) -> list[str]:
                     _num(e.get(score), 4),
                     _num(e.get("log_loss"), 4),
                     _num(e.get("peak_rss_mb"), 0),
+                    _iterations(e),
                 ]
             )
     ratio_rows = [
@@ -124,7 +133,7 @@ def recipe_table(result: dict[str, Any]) -> list[str]:
 
 def profile_table(result: dict[str, Any]) -> list[str]:
     """Per size and phase: the share of each group, and per-step milliseconds."""
-    head = ["rows", "phase", "wall s", *GROUPS, "ms / step (fwd, bwd, upd, loop)"]
+    head = ["rows", "phase", "wall s", *GROUPS, "ms / step (fwd, bwd, upd, loop)", "val s / epoch"]
     rows = []
     for run in result["runs"]:
         profile = run.get("profile")
@@ -137,7 +146,7 @@ def profile_table(result: dict[str, Any]) -> list[str]:
                 [_rows(run["rows"]), "preprocessing", _num(pre["wall_s"], 1)]
                 + [f"({100 * pre['wall_s'] / total:.0f} % of the fit)"]
                 + [""] * (len(GROUPS) - 1)
-                + [""]
+                + ["", ""]
             )
         for phase in ("selection", "refit"):
             p = profile.get(phase)
@@ -151,7 +160,7 @@ def profile_table(result: dict[str, Any]) -> list[str]:
             rows.append(
                 [_rows(run["rows"]), phase + share, _num(p["wall_s"], 1)]
                 + [f"{100 * fr.get(g, 0.0):.0f} %" for g in GROUPS]
-                + [step]
+                + [step, _num(p.get("validation_per_epoch_s"), 2)]
             )
     return _table(head, rows) if rows else []
 

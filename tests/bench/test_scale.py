@@ -67,6 +67,10 @@ def test_every_size_and_system_has_consistent_figures(report):
             assert math.isclose(r["s_per_1k_rows"], 1000 * r["fit_s"] / r["n_train"])
             assert 0.0 <= r["accuracy"] <= 1.0 and r["log_loss"] > 0
             assert r["peak_rss_mb"] > r["data_mb"] > 0
+            if r["system"] == "lucidnet":  # its epochs are the probe's (next test)
+                assert r["iterations"] is None
+            else:
+                assert r["iterations"] >= 1
         systems = summary[str(size)]["systems"]
         for ref in ("sk-mlp", "hgb"):
             ratio = summary[str(size)]["ratios"][f"lucidnet/{ref}"]
