@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.jobs import RESULT_PREFIX, machine_info, versions
-from benchmarks.run import job_environment, measured_commit
+from benchmarks.jobs import machine_info, versions
+from benchmarks.run import job_environment, measured_commit, result_of
 from benchmarks.scale_job import SYSTEM_NAMES, TASKS
 from benchmarks.scale_report import markdown
 
@@ -57,13 +57,7 @@ def run_job(args: list[str], timeout: float, threads: int | None) -> dict[str, A
         )
     except subprocess.TimeoutExpired:
         return {"cut": True, "wall_s": time.perf_counter() - start}
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith(RESULT_PREFIX):
-            result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
-            if "error" in result:
-                result["stderr_tail"] = proc.stderr[-2000:]
-            return result
-    return {"error": f"no result line (exit code {proc.returncode})", "stderr": proc.stderr[-2000:]}
+    return result_of(proc, args)
 
 
 def write(path: Path, text: str) -> None:
