@@ -14,9 +14,10 @@ Gaussian mixed through a random matrix (correlated), x12–x14 made skewed (exp)
 count (Poisson); 2 text columns, c0 (6 levels, unequal shares) and c1 (40 levels, Zipf-like
 shares). The signal f = x00 − 0.8 x01 + 0.6 x02·x03 + sin(2 x04) + 0.5 |x05|
 + 0.4 tanh(x06·x07) + 0.3 log(1 + x12) + a(c0) + b(c1), with a and b random level
-effects; x08–x11 and x15–x17 are noise. Then 5 % of the cells of x08–x11, x12 and c0 are
-emptied (missing at random). Classification: y = 1 when f + 0.5·std(f)·logistic noise is
-above f's median (balanced classes); regression: y = f + Gaussian noise of 0.5·std(f).
+effects; the other nine numbers (x08–x11, x13–x17) carry no signal. Then 5 % of the
+cells of x08–x11, x12 and c0 are emptied (missing at random). Classification: y = 1
+when f + 0.5·std(f)·logistic noise is above f's median (balanced classes); regression:
+y = f + Gaussian noise of 0.5·std(f).
 
 The systems
 -----------
@@ -26,7 +27,7 @@ one-hot; the recipe's ``TabularClassifier`` / ``TabularRegressor`` defaults), fi
 75 % split (stratified for classification) and scored on the 25 %. ``recipe_time_limit``
 passes the recipe's own ``time_limit=`` (a time-limited fit, reported as such).
 
-For lucidnet, :func:`probe` wraps ``lucidnet.tables.tabular.fit_recipe`` (the recipe's
+For lucidnet, :class:`Probe` wraps ``lucidnet.tables.tabular.fit_recipe`` (the recipe's
 training step) without changing what it does: it records when the selection phase ends
 (its ``on_selected`` hook), the epochs run, the best epoch, the refit's epochs and the
 steps, so the fit's seconds split into preprocessing, selection and refit. With
@@ -196,12 +197,15 @@ def fit_lucidnet_probed(
     finally:
         tabular.fit_recipe = real
     marks = probe.marks
-    sel, refit = marks.get("selection", end), marks.get("refit", marks.get("end", end))
+    if "selection" not in marks:  # the recipe no longer trains through fit_recipe
+        raise RuntimeError("the probe saw no call of lucidnet.tables.tabular.fit_recipe")
+    sel, done = marks["selection"], marks.get("end", end)
+    refit = marks.get("refit", done)
     phases = {
         "preprocess_s": sel - start,
         "selection_s": refit - sel,
-        "refit_s": marks.get("end", end) - refit,
-        "after_s": end - marks.get("end", end),
+        "refit_s": done - refit,
+        "after_s": end - done,
     }
     facts = {**probe.facts, **phases, "recipe_time_limit": limit}
     # the recipe's limit counts from fit_recipe's start: spent means it cut the fit
