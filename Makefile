@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: test demo playground lint docs bench bench-tables clean torch
+.PHONY: test demo playground lint docs bench bench-tables bench-scale clean torch
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,14 @@ $(VENV)/.tables-installed: benchmarks/tables/requirements.txt $(VENV)/.dev-insta
 
 bench-tables: $(VENV)/.tables-installed
 	$(PY) -m benchmarks.tables.run $(BENCH_TABLES_ARGS)
+
+# Cost against the number of rows (benchmarks/scale.py): a generated table of 10 k, 100 k and
+# 1 M rows, lucidnet's recipe (profiled; a 600 s time_limit at 1 M, extrapolated), scikit-learn's
+# MLP and HistGradientBoosting; writes benchmarks/results/scale.{json,md}. Smoke run:
+# make bench-scale BENCH_SCALE_ARGS="--sizes 600 --out /tmp/scale"
+BENCH_SCALE_ARGS ?= --profile --step
+bench-scale: $(VENV)/.dev-installed
+	$(PY) -m benchmarks.scale $(BENCH_SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -81,6 +81,11 @@ def run_job(args: list[str], timeout: float, env: dict[str, str] | None = None) 
         )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s: {' '.join(args)}"}
+    return result_of(proc, args)
+
+
+def result_of(proc: subprocess.CompletedProcess[str], args: list[str]) -> dict[str, Any]:
+    """A finished job's ``RESULT_PREFIX`` line, with its stderr's tail when it failed."""
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_PREFIX):
             result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
