@@ -27,7 +27,7 @@ one-hot; the recipe's ``TabularClassifier`` / ``TabularRegressor`` defaults), fi
 75 % split (stratified for classification) and scored on the 25 %. ``recipe_time_limit``
 passes the recipe's own ``time_limit=`` (a time-limited fit, reported as such).
 
-For lucidnet, :class:`Probe` wraps ``lucidnet.tables.tabular.fit_recipe`` (the recipe's
+For lucidnet, :class:`Probe` wraps ``fit_and_refit`` as the Recipe calls it (the recipe's
 training step) without changing what it does: it records when the selection phase ends
 (its ``on_selected`` hook), the epochs run, the best epoch, the refit's epochs and the
 steps, so the fit's seconds split into preprocessing, selection and refit. With
@@ -110,7 +110,7 @@ def split(rows: int, task: str, seed: int) -> tuple[Any, ...]:
 
 
 class Probe:
-    """What the recipe's fit did, read through a wrapper around ``fit_recipe``.
+    """What the recipe's fit did, read through a wrapper around ``fit_and_refit``.
 
     ``profile`` runs preprocessing, selection and refit each under its own profiler.
     """
@@ -131,7 +131,8 @@ class Probe:
             self.profilers[phase].enable()
 
     def wrap(self, real: Any) -> Any:
-        def fit_recipe(est: Any, X: Any, y: Any, **kwargs: Any) -> Any:
+        def fit_and_refit(est: Any, X: Any, y: Any, **kwargs: Any) -> Any:
+            theirs = kwargs.pop("on_selected", None)
             self.marks["selection"] = time.perf_counter()
             self.switch("selection")
             self.facts.update(train_rows=len(X), features=int(X.shape[1]))
@@ -143,6 +144,8 @@ class Probe:
                 self.switch("refit")
                 self.marks["refit"] = time.perf_counter()
                 self.facts.update(selection_facts(first))
+                if theirs is not None:
+                    theirs(first)
 
             final = real(est, X, y, on_selected=on_selected, **kwargs)
             self.switch(None)
@@ -156,7 +159,7 @@ class Probe:
                 )
             return final
 
-        return fit_recipe
+        return fit_and_refit
 
 
 def selection_facts(est: Any) -> dict[str, Any]:
@@ -181,12 +184,12 @@ def fit_lucidnet_probed(
     X: pd.DataFrame, y: pd.Series, task: str, seed: int, profile: bool, limit: float | None
 ) -> tuple[Any, dict[str, Any], Probe]:
     """The recipe's fit (``systems.fit_lucidnet``) with :class:`Probe` watching it."""
-    import lucidnet.tables.tabular as tabular
+    import lucidnet.tables.recipe as recipe
     from benchmarks.tables.systems import fit_lucidnet
 
     probe = Probe(profile)
-    real = tabular.fit_recipe
-    tabular.fit_recipe = probe.wrap(real)
+    real = recipe.fit_and_refit
+    recipe.fit_and_refit = probe.wrap(real)
     try:
         probe.switch("pre")
         start = time.perf_counter()
@@ -195,10 +198,10 @@ def fit_lucidnet_probed(
         end = time.perf_counter()
         probe.switch(None)
     finally:
-        tabular.fit_recipe = real
+        recipe.fit_and_refit = real
     marks = probe.marks
-    if "selection" not in marks:  # the recipe no longer trains through fit_recipe
-        raise RuntimeError("the probe saw no call of lucidnet.tables.tabular.fit_recipe")
+    if "selection" not in marks:  # the recipe no longer trains through fit_and_refit
+        raise RuntimeError("the probe saw no call of fit_and_refit in lucidnet.tables.recipe")
     sel, done = marks["selection"], marks.get("end", end)
     refit = marks.get("refit", done)
     phases = {
@@ -208,7 +211,7 @@ def fit_lucidnet_probed(
         "after_s": end - done,
     }
     facts = {**probe.facts, **phases, "recipe_time_limit": limit}
-    # the recipe's limit counts from fit_recipe's start: spent means it cut the fit
+    # the recipe's limit counts from fit_and_refit's start: spent means it cut the fit
     spent = phases["selection_s"] + phases["refit_s"]
     facts["time_limit_hit"] = limit is not None and spent >= 0.999 * limit
     return model, facts, probe
@@ -232,7 +235,7 @@ def fit_job(
     system: str, rows: int, task: str, seed: int, profile: bool, limit: float | None
 ) -> dict[str, Any]:
     """Fit ``system`` on the table's training rows, score it on the test rows."""
-    import lucidnet.tables.tabular  # noqa: F401  (imports out of the memory measured)
+    import lucidnet.tables.recipe  # noqa: F401  (imports out of the memory measured)
     from benchmarks.tables.run import score
     from benchmarks.tables.systems import SYSTEMS
 

@@ -3,13 +3,13 @@
 :func:`breakdown` reads the three ``cProfile`` profiles of ``scale_job.Probe``
 (preprocessing, selection phase, refit) and sorts each phase's seconds into groups:
 
-* ``forward``, ``loss``, ``backward``: ``Network.forward``, ``cost_from_cache`` and
-  ``Network.backward`` called from the training epoch (``NumpyEngine.epoch``);
+* ``forward``, ``loss``, ``backward``: ``Network.forward``, ``Network.cost`` and
+  ``Network.backward`` called from the training step (``Step.__call__``);
 * ``update``: the gradients flattened into one vector and the optimizer's update;
 * ``validation``: ``evaluate`` (the held-out rows scored after every epoch);
-* ``step loop``: what ``NumpyEngine.epoch`` spends itself: the minibatch gather
-  ``X[idx]`` (indexing is no function call, so it lands here), transposes and the
-  per-step Python lines; with the batch order and per-step callbacks;
+* ``step loop``: what ``NumpyEngine.epoch`` and the step spend themselves: the minibatch
+  gather, transposes and the per-step Python lines; with the batch order and per-step
+  callbacks;
 * ``other``: the phase's wall time less the groups: epoch boundaries (weight snapshots,
   finiteness checks), input checks, model set-up.
 
@@ -80,14 +80,18 @@ def top_entries(stats: dict[Key, Any], n: int = 15, by: int = 2) -> list[dict[st
 def phase_groups(stats: dict[Key, Any], wall: float, steps: int) -> dict[str, Any]:
     """A training phase's seconds in :data:`GROUPS`, and per-step milliseconds."""
     epoch = ("training/engines.py", "epoch")
-    forward, _ = _time(stats, "core/network.py", "forward", epoch)
-    loss, _ = _time(stats, "core/network.py", "cost_from_cache", epoch)
-    backward, _ = _time(stats, "core/network.py", "backward", epoch)
-    packing, _ = _time(stats, "core/parameters.py", "gradients", epoch)
-    packing += _time(stats, "~", "concatenate", epoch)[0]
-    update = packing + _time(stats, "training/optimizers.py", "update", epoch)[0]
-    update += _time(stats, "training/engines.py", "__call__", epoch)[0]  # the split update
+    step = ("training/step.py", "__call__")
+    forward, _ = _time(stats, "core/network.py", "forward", step)
+    loss, _ = _time(stats, "core/network.py", "cost", step)
+    backward, _ = _time(stats, "core/network.py", "backward", step)
+    packing, _ = _time(stats, "core/parameters.py", "gradients", step)
+    packing += _time(stats, "~", "concatenate", ("training/step.py", "_flat"))[0]
+    update = packing + _time(stats, "training/optimizers.py", "update", step)[0]
+    update += _time(stats, "training/engines.py", "__call__", step)[0]  # the split update
     loop = _self_time(stats, "training/engines.py", "epoch")
+    loop += _self_time(stats, "training/step.py", "__call__")
+    loop += _self_time(stats, "training/step.py", "_flat")
+    loop += _time(stats, "training/step.py", "gather", epoch)[0]
     loop += _time(stats, "training/minibatch.py", "minibatches", epoch)[0]
     loop += _time(stats, "", "on_batch_end", epoch)[0]
     validation, evaluations = _time(stats, "training/validation.py", "evaluate")
@@ -156,10 +160,10 @@ def _best_seconds(fn: Any, repeats: int) -> float:
 def recipe_width(task: str) -> int:
     """Columns the recipe's preprocessing makes of the generated table."""
     from benchmarks.scale_job import make_table
-    from lucidnet.tables.tabular import recipe_preprocessor
+    from lucidnet.tables.recipe import RECIPE
 
     X, _ = make_table(5000, task, 0)
-    return int(recipe_preprocessor().fit(X).transform(X, dtype=np.float32).shape[1])
+    return int(RECIPE.preprocessor().fit(X).transform(X, dtype=np.float32).shape[1])
 
 
 def step_flops(n: list[int], members: int, batch: int) -> float:
@@ -216,9 +220,7 @@ def _time_step(
     grads = net.backward(cache, Yb, 1e-4)
     parts = {
         "gather": _best_seconds(lambda: (X[idx].T, Y[idx].T), repeats),
-        "forward+loss": _best_seconds(
-            lambda: net.cost_from_cache(net.forward(A0), Yb, 1e-4), repeats
-        ),
+        "forward+loss": _best_seconds(lambda: net.cost(net.forward(A0), Yb, 1e-4), repeats),
         "backward": _best_seconds(lambda: net.backward(cache, Yb, 1e-4), repeats),
         "flatten": _best_seconds(
             lambda: np.concatenate([d.reshape(-1) for d in gradients(grads)], out=gbuf),
