@@ -33,6 +33,7 @@ from lucidnet.tables import (
     read_table,
     save,
 )
+from lucidnet.tables.model import ABSENT
 from lucidnet.training import GradientNormRecorder, ModelCheckpoint, load_state
 
 __all__ = ["cmd_train"]
@@ -247,7 +248,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"stopped: {training.stop_reason}")
     save(model, args.output)
     held_out = {k: v for k, v in model.metrics.items() if k.startswith("validation_")}
-    if held_out:
+    absent = [k for k in model.metrics.get(ABSENT, []) if k.startswith("validation_")]
+    if held_out or absent:
         print(
             "held-out metrics (validation rows, scored before the refit, by the model that "
             "had not seen them):"
@@ -256,6 +258,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         for key, value in held_out.items():
             print(f"  {key[len('validation_') :]:<10} {value:.4f}")
+        for key in absent:
+            print(f"  {key[len('validation_') :]:<10} absent: the held-out rows cannot give it")
     print(f"saved: {args.output}")
     if args.report:
         _write_train_report(args, model, source)

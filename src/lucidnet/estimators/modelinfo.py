@@ -53,6 +53,14 @@ def _json_params(est: BaseMLP) -> dict[str, Any]:
     return params
 
 
+def _finite_or_none(value: Any) -> Any:
+    """None for a NaN or infinite number (a score that could not be computed, such as
+    the R² of one held-out row): the file records it as absent."""
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        return None
+    return value
+
+
 def estimator_info(est: BaseMLP) -> dict[str, Any]:
     if "network_" not in est.__dict__:
         raise ValueError(f"This {type(est).__name__} is not fitted yet; fit it before saving.")
@@ -64,8 +72,12 @@ def estimator_info(est: BaseMLP) -> dict[str, Any]:
         "feature_names_in": (
             [str(f) for f in est.feature_names_in_] if hasattr(est, "feature_names_in_") else None
         ),
-        "history": est.history_.to_dict() if hasattr(est, "history_") else {},
-        "summary": {k: getattr(est, k, None) for k in _SUMMARY},
+        "history": (
+            {k: [_finite_or_none(v) for v in col] for k, col in est.history_.to_dict().items()}
+            if hasattr(est, "history_")
+            else {}
+        ),
+        "summary": {k: _finite_or_none(getattr(est, k, None)) for k in _SUMMARY},
     }
     if isinstance(est, MLPClassifier):
         info["classes"] = encode_labels(np.asarray(est.classes_))

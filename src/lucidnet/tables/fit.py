@@ -12,7 +12,8 @@ The pipeline is the same whatever holds the rows:
 4. the source trains the estimator (``fit``, ``partial_fit`` per chunk, or L-BFGS on a
    cluster) and scores the held-out rows;
 5. the metrics are named the same way: ``epochs``, ``rows_trained`` and
-   ``validation_<metric>``.
+   ``validation_<metric>``; one the held-out rows cannot give (R² of one row) is
+   listed under ``absent`` instead (:func:`~lucidnet.tables.model.recorded_metrics`).
 
 A source implements :class:`TableSource` and says only where the rows come from:
 :class:`InMemorySource` for a DataFrame (or features and labels), ``StreamSource``
@@ -34,7 +35,7 @@ from sklearn.model_selection import train_test_split
 from lucidnet.estimators import MLPClassifier, MLPRegressor
 from lucidnet.estimators.refit import fit_within
 from lucidnet.tables.metrics import table_metrics
-from lucidnet.tables.model import TabularModel
+from lucidnet.tables.model import TabularModel, recorded_metrics
 from lucidnet.tables.preprocess import TablePreprocessor
 from lucidnet.tables.read import TableError
 from lucidnet.tables.recipe import Recipe
@@ -162,7 +163,7 @@ def fit_table(
     metrics.update(
         {f"validation_{k}": v for k, v in held_out.items() if not isinstance(v, (list, dict))}
     )
-    model.metrics = metrics
+    model.metrics = recorded_metrics(metrics)  # what cannot be computed is listed as absent
     return TableFit(model, stats, training)
 
 

@@ -17,7 +17,10 @@ from lucidnet.estimators import estimator_from_info, estimator_info
 from lucidnet.io.modelfile import LoadedModel
 from lucidnet.tables.preprocess import TablePreprocessor
 
-__all__ = ["TabularModel", "TargetScaling", "as_probabilities"]
+__all__ = ["ABSENT", "TabularModel", "TargetScaling", "as_probabilities", "recorded_metrics"]
+
+ABSENT = "absent"
+"""The key of a training summary that lists the metrics which could not be computed."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,9 @@ class TabularModel:
         The name of the target column.
     task : {"classification", "regression"}
     metrics : dict, optional
-        A training summary shown by ``inspect`` (held-out metrics, epochs, ...).
+        A training summary shown by ``inspect`` (held-out metrics, epochs, ...); a
+        metric that could not be computed (NaN or infinite) is saved as absent, its
+        name listed under ``metrics["absent"]`` (:func:`recorded_metrics`).
     target_mean, target_scale : float, default 0 and 1
         Regression only: the network predicts (y − target_mean) / target_scale, and
         :meth:`predict` returns values in the target's own units.
@@ -125,7 +130,7 @@ class TabularModel:
             preprocessing=pre_meta,
             target=self.target,
             task=self.task,
-            metrics=self.metrics,
+            metrics=recorded_metrics(self.metrics),
             target_mean=self.target_mean,
             target_scale=self.target_scale,
         )
@@ -200,6 +205,25 @@ class TabularModel:
                 f"{self.target_mean:.6g} to get the target's units"
             )
         return kwargs, notes
+
+
+def recorded_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """A training summary as it is kept: every number finite, the others absent.
+
+    A metric that cannot be computed on the rows at hand (R² of one row, say) comes as
+    NaN or ±inf; it is left out and its name added to the list ``metrics["absent"]``,
+    so that the summary says so instead of holding a number that is none.
+    """
+    absent = list(metrics.get(ABSENT, []))
+    kept: dict[str, Any] = {}
+    for key, value in metrics.items():
+        if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+            absent.append(key)
+        elif key != ABSENT:
+            kept[key] = value
+    if absent:
+        kept[ABSENT] = absent
+    return kept
 
 
 def as_probabilities(P: Any) -> np.ndarray:

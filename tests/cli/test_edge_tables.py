@@ -1,0 +1,21 @@
+"""The command line on tables at the edges: a few rows, non-finite cells, duplicate headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .conftest import run
+
+
+def test_a_small_regression_table_is_saved_and_says_what_is_absent(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [2.0, 3, 5, 1], "y": [3.5, 5.1, 8.2, 2.7]})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    out = run("train", "t.csv", "--target", "y", "--epochs", "3", "--quiet", cwd=tmp_path).stdout
+    assert "r2         absent: the held-out rows cannot give it" in out
+    assert (tmp_path / "model.safetensors").exists()
+    one_row = frame.iloc[:1]
+    one_row.to_csv(tmp_path / "one.csv", index=False)
+    evaluated = run("evaluate", "model.safetensors", "one.csv", cwd=tmp_path).stdout
+    assert "r2         absent" in evaluated and "nan" not in evaluated
