@@ -19,3 +19,10 @@ def test_a_small_regression_table_is_saved_and_says_what_is_absent(tmp_path: Pat
     one_row.to_csv(tmp_path / "one.csv", index=False)
     evaluated = run("evaluate", "model.safetensors", "one.csv", cwd=tmp_path).stdout
     assert "r2         absent" in evaluated and "nan" not in evaluated
+
+
+def test_a_csv_with_duplicate_headers_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("a,a,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
+    result = run("train", "d.csv", "--target", "y", cwd=tmp_path, ok=False)
+    assert result.returncode != 0
+    assert "duplicate column name(s) 'a' (2 times)" in result.stderr

@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from lucidnet.tables.read import TableError
+from lucidnet.tables.read import TableError, unique_columns
 
 __all__ = ["MISSING", "TablePreprocessor", "is_numeric", "shorten", "smooth_clip"]
 
@@ -55,8 +55,15 @@ class TablePreprocessor:
     missing_indicators: bool = False
 
     def fit(self, frame: pd.DataFrame) -> TablePreprocessor:
-        """Choose the transformer of every column and learn its statistics."""
-        self.columns = [str(c) for c in frame.columns]
+        """Choose the transformer of every column and learn its statistics.
+
+        Raises
+        ------
+        TableError
+            When two columns have the same name as text (``"a"`` twice, or ``0`` and
+            ``"0"``), or a numeric column has no values at all.
+        """
+        self.columns = unique_columns(frame.columns)
         self.numeric = [c for c in self.columns if is_numeric(frame[c])]
         self.categorical = [c for c in self.columns if c not in self.numeric]
         if self.numeric:
@@ -105,7 +112,9 @@ class TablePreprocessor:
         return np.asarray(imputed, dtype=object)
 
     def check_columns(self, frame: pd.DataFrame, source: str = "the data") -> None:
-        """Raise TableError when ``frame`` lacks columns the model was trained on."""
+        """Raise TableError when ``frame`` lacks columns the model was trained on, or
+        repeats a column name."""
+        unique_columns(frame.columns, source)
         missing = [c for c in self.columns if c not in frame.columns]
         if missing:
             raise TableError(

@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from lucidnet.tables.fit import InMemorySource, fit_table
 from lucidnet.tables.model import TabularModel, as_probabilities
+from lucidnet.tables.read import unique_columns
 from lucidnet.tables.recipe import RECIPE, Recipe
 
 __all__ = ["TabularClassifier", "TabularRegressor"]
@@ -95,7 +96,7 @@ class _TabularBase(BaseEstimator):
 
     def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
-        frame = frame.rename(columns=str)
+        frame = frame.set_axis(unique_columns(frame.columns, "X"), axis=1)
         if reset:
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
             self.n_features_in_ = frame.shape[1]
