@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .conftest import run
@@ -26,3 +27,17 @@ def test_a_csv_with_duplicate_headers_is_refused_by_name(tmp_path: Path) -> None
     result = run("train", "d.csv", "--target", "y", cwd=tmp_path, ok=False)
     assert result.returncode != 0
     assert "duplicate column name(s) 'a' (2 times)" in result.stderr
+
+
+def test_an_infinite_cell_is_missing_at_training_and_prediction(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    frame["y"] = np.where(frame["a"] > 0, "p", "q")
+    frame.loc[3, "a"] = np.inf
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    run("train", "t.csv", "--target", "y", "--epochs", "3", "--quiet", cwd=tmp_path)
+    new = frame.drop(columns="y")
+    new.loc[5, "b"] = -np.inf
+    new.to_csv(tmp_path / "new.csv", index=False)
+    run("predict", "model.safetensors", "new.csv", "-o", "out.csv", cwd=tmp_path)
+    assert len(pd.read_csv(tmp_path / "out.csv")) == 60

@@ -13,6 +13,7 @@ import pandas as pd
 from lucidnet.cli.common import CLIError, load_model, load_table_model, write_frame
 from lucidnet.core import Network
 from lucidnet.tables import TabularModel, export_onnx, read_table, table_metrics
+from lucidnet.tables.fit import labelled_rows
 from lucidnet.tables.model import ABSENT, recorded_metrics
 
 __all__ = ["cmd_evaluate", "cmd_export", "cmd_inspect", "cmd_predict"]
@@ -47,8 +48,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"{args.data} has no column {target!r} to evaluate against; give --target COL."
         )
     model.preprocessor.check_columns(frame, source=args.data)
-    labelled = frame[target].notna()
-    frame = frame.loc[labelled]
+    frame, _ = labelled_rows(frame, target)  # an empty or non-finite target is missing
     result = recorded_metrics(table_metrics(model, frame, frame[target].to_numpy()))
     result["rows"] = len(frame)
     if args.json:

@@ -36,7 +36,7 @@ from lucidnet.estimators import MLPClassifier, MLPRegressor
 from lucidnet.estimators.refit import fit_within
 from lucidnet.tables.metrics import table_metrics
 from lucidnet.tables.model import TabularModel, recorded_metrics
-from lucidnet.tables.preprocess import TablePreprocessor
+from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
 from lucidnet.tables.read import TableError
 from lucidnet.tables.recipe import Recipe
 from lucidnet.tables.stats import Moments, TableStats
@@ -179,8 +179,12 @@ def refuse_recipe(recipe: Recipe | None, where: str, resume_from: Any = None) ->
 
 
 def labelled_rows(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, int]:
-    """The rows with a target value, and how many were dropped."""
-    missing = frame[target].isna()
+    """The rows with a target value, and how many were dropped (an empty or non-finite
+    target cell is missing, as a feature cell is)."""
+    y = frame[target]
+    missing = y.isna()
+    if is_numeric(y):
+        missing |= ~np.isfinite(y.to_numpy(dtype=np.float64, na_value=np.nan))
     dropped = int(missing.sum())
     return (frame.loc[~missing] if dropped else frame), dropped
 

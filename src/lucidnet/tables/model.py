@@ -196,8 +196,9 @@ class TabularModel:
         else:
             kwargs["mean"], kwargs["scale"] = pre.mean, pre.scale
             notes.append(
-                "the graph standardises its input itself; fill missing values (the "
-                "training medians are in 'lucidnet inspect') before calling it"
+                "the graph standardises its input itself; fill missing values (empty, "
+                "NaN or ±inf cells; the training medians are in 'lucidnet inspect') "
+                "before calling it"
             )
         if self.task == "regression" and (self.target_scale != 1 or self.target_mean != 0):
             notes.append(

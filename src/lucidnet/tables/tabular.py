@@ -135,6 +135,12 @@ class _TabularBase(BaseEstimator):
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != n:
             raise ValueError(f"y must be 1-D with one value per row of X ({n}); got {y.shape}.")
+        if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
+            row = int(np.argmax(~np.isfinite(y)))
+            raise ValueError(
+                f"y holds {y[row]} at row {row}; every target must be a finite number: "
+                "drop the rows without one."
+            )
         return y
 
     def _fitted(self, y: np.ndarray) -> None:
