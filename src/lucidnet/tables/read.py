@@ -79,10 +79,11 @@ def read_table(path: str | Path) -> pd.DataFrame:
             frame = pd.read_parquet(path)
         else:
             kind = table_format(path)
-            options: dict[str, Any] = {
+            separators: dict[str, dict[str, Any]] = {
                 "tsv": {"sep": "\t"},
                 "txt": {"sep": None, "engine": "python"},
-            }.get(kind, {})
+            }
+            options = separators.get(kind, {})
             _csv_header(path, **options)
             frame = pd.read_csv(path, **options)
     except TableError:
