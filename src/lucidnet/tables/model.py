@@ -13,14 +13,48 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lucidnet.estimators import estimator_from_info, estimator_info
+from lucidnet.estimators import MLPClassifier, estimator_from_info, estimator_info
+from lucidnet.estimators.modelinfo import ESTIMATOR_INFO
 from lucidnet.io.modelfile import LoadedModel
+from lucidnet.io.schema import BOOL, NULL, NUMBER, STR, Choice, ListOf, OneOf, Record
 from lucidnet.tables.preprocess import TablePreprocessor
 
-__all__ = ["ABSENT", "TabularModel", "TargetScaling", "as_probabilities", "recorded_metrics"]
+__all__ = [
+    "ABSENT",
+    "TABLE_INFO",
+    "TabularModel",
+    "TargetScaling",
+    "as_probabilities",
+    "recorded_metrics",
+]
 
 ABSENT = "absent"
 """The key of a training summary that lists the metrics which could not be computed."""
+
+TABLE_INFO = ESTIMATOR_INFO.extend(
+    {
+        "preprocessing": Record(
+            {
+                "columns": ListOf(STR),
+                "numeric": ListOf(STR),
+                "categorical": ListOf(STR),
+                "categories": Record(rest=ListOf(STR)),
+                "imputer_numeric": STR,
+                "imputer_categorical": STR,
+                "scaling": Choice(("standard", "robust")),
+                "indicators": ListOf(STR),
+            },
+            optional=("imputer_numeric", "imputer_categorical", "scaling", "indicators"),
+        ),
+        "target": STR,
+        "task": Choice(("classification", "regression")),
+        "metrics": Record(rest=OneOf(NUMBER, STR, BOOL, NULL, ListOf(STR))),
+        "target_mean": NUMBER,
+        "target_scale": NUMBER,
+    },
+    optional=("metrics", "target_mean", "target_scale"),
+)
+"""The schema of a table model's ``info``: the estimator's and the table's fields."""
 
 
 @dataclass(frozen=True)
@@ -143,22 +177,29 @@ class TabularModel:
         Raises
         ------
         ModelFileError
-            When the preprocessing, the task, the target or its scaling is inconsistent.
+            When ``info`` does not fit :data:`TABLE_INFO` (naming the field), or the
+            preprocessing, the task, the target or its scaling disagree with the network.
         """
+        loaded.check_info(TABLE_INFO)
         estimator = estimator_from_info(loaded)
         try:
             pre = TablePreprocessor.from_state(loaded.arrays, loaded.info["preprocessing"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise loaded.error(f"its preprocessing is inconsistent ({exc})") from None
+            raise loaded.error(
+                f"its header entry info['preprocessing'] is inconsistent ({exc})"
+            ) from None
         if len(pre.feature_names_out) != estimator.n_features_in_:
             raise loaded.error(
                 f"its preprocessing makes {len(pre.feature_names_out)} inputs but the network "
                 f"takes {estimator.n_features_in_}"
             )
-        task = loaded.info.get("task")
-        target = loaded.info.get("target")
-        if task not in ("classification", "regression") or not isinstance(target, str):
-            raise loaded.error("its task or target name is missing")
+        task, target = loaded.info["task"], loaded.info["target"]
+        kind = "classification" if isinstance(estimator, MLPClassifier) else "regression"
+        if task != kind:
+            raise loaded.error(
+                f"its header entry info['task'] is {task!r}, but its network is an "
+                f"{type(estimator).__name__} ({kind})"
+            )
         try:
             mean = float(loaded.info.get("target_mean", 0.0))
             scale = float(loaded.info.get("target_scale", 1.0))

@@ -226,13 +226,22 @@ class TablePreprocessor:
             scaling=str(meta.get("scaling", "standard")),
             indicators=[str(c) for c in meta.get("indicators", [])],
         )
-        if pre.scaling not in ("standard", "robust") or not set(pre.indicators) <= set(pre.numeric):
-            raise ValueError("the preprocessing's scaling or missing indicators are unknown")
+        if pre.scaling not in ("standard", "robust"):
+            raise ValueError(f"['scaling'] is {pre.scaling!r}, not 'standard' or 'robust'")
+        if not set(pre.indicators) <= set(pre.numeric):
+            unknown = sorted(set(pre.indicators) - set(pre.numeric))
+            raise ValueError(f"['indicators'] names {unknown}, which are not numeric columns")
         n = len(pre.numeric)
         if not (pre.median.shape == pre.mean.shape == pre.scale.shape == (n,)):
             raise ValueError("the preprocessing arrays do not match the numeric columns")
-        if set(pre.categories) != set(pre.categorical) or set(pre.numeric) & set(pre.categorical):
-            raise ValueError("the preprocessing columns are inconsistent")
+        both = pre.numeric + pre.categorical
+        if len(set(both)) != len(both) or sorted(both) != sorted(pre.columns):
+            raise ValueError(
+                f"['columns'] {pre.columns} are not its numeric {pre.numeric} and "
+                f"categorical {pre.categorical} columns, each once"
+            )
+        if set(pre.categories) != set(pre.categorical):
+            raise ValueError("['categories'] are not those of its categorical columns")
         if not (np.all(np.isfinite(pre.mean)) and np.all(pre.scale > 0)):
             raise ValueError("the preprocessing statistics are not finite and positive")
         return pre
@@ -261,8 +270,8 @@ def numeric_values(
         for c in columns:
             text = frame[c].notna() & pd.to_numeric(frame[c], errors="coerce").isna()
             if text.any():
-                row = text.idxmax()
-                where.append(f"{c!r}: {frame[c][row]!r} in row {row}")
+                row = int(np.argmax(text.to_numpy()))
+                where.append(f"{c!r}: {frame[c].iloc[row]!r} in row {frame.index[row]}")
         bad = [c for c in columns if not is_numeric(frame[c])]
         raise TableError(f"Column(s) {bad} {why} ({'; '.join(where)}); fix those values.") from None
     return np.where(np.isfinite(values), values, np.nan)
