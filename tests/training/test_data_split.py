@@ -19,5 +19,5 @@ def test_many_rare_classes_name_the_per_class_rounding():
 
 
 def test_a_split_without_classes_still_names_the_rows():
-    with pytest.raises(ValueError, match="validation_fraction=0.1 of 3 rows"):
+    with pytest.raises(ValueError, match=r"validation_fraction=0\.1 of 3 rows"):
         validation_split(3, 0.1, np.random.default_rng(0))

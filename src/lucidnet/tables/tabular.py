@@ -128,6 +128,7 @@ class _TabularBase(BaseEstimator):
         self.preprocessor_ = fit.model.preprocessor
         self.estimator_ = fit.model.estimator
         self.n_iter_ = self.estimator_.n_iter_
+        self.selected_epochs_ = _selected_epochs(self.estimator_)
         self._fitted(y)
         return self
 
@@ -165,6 +166,15 @@ class _TabularBase(BaseEstimator):
         )
 
 
+def _selected_epochs(est: Any) -> int:
+    """The epochs chosen in the first phase: the refit's count, else the best epoch kept."""
+    if hasattr(est, "selected_epochs_"):
+        return int(est.selected_epochs_)
+    trainer = getattr(est, "trainer_", None)
+    best = trainer.best_epoch if trainer is not None else None
+    return int(best or est.n_iter_)
+
+
 class TabularClassifier(ClassifierMixin, _TabularBase):
     """A classifier for tables, strong by default (see the module docstring).
 
@@ -189,6 +199,13 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     preprocessor_ : TablePreprocessor
     estimator_ : MLPClassifier
         The network behind it (an ensemble of ``n_members``).
+    selected_epochs_ : int
+        The number of epochs chosen in the first phase, on the held-out rows (the best
+        held-out loss); the refit trains that many epochs on every row. Without the
+        refit (``refit=False``, or the ``time_limit`` reached), the epoch whose weights
+        the model kept.
+    n_iter_ : int
+        The epochs the final model trained.
     classes_ : ndarray
     """
 
@@ -216,6 +233,13 @@ class TabularRegressor(RegressorMixin, _TabularBase):
 
     The network learns the standardised target (y − mean) / std; predictions come back
     in the target's units.
+
+    Attributes
+    ----------
+    model_, preprocessor_, selected_epochs_, n_iter_ : see TabularClassifier
+    estimator_ : MLPRegressor
+    target_mean_, target_scale_ : float
+        The target's standardisation, learned on the training rows.
     """
 
     _task = "regression"
