@@ -271,16 +271,27 @@ def _write_train_report(args: argparse.Namespace, model: TabularModel, source: A
     import lucidnet.plot as plot
     from lucidnet.cli.demo import classification_section
 
+    refit = "refit_epochs" in model.metrics  # the final model trained on every row
     if source.val_frame is not None:
         frame, y = source.val_frame, source.y_val
+        rows = (
+            (
+                "training rows",
+                "validation rows: they chose the number of epochs, then the final model was "
+                "refit on them and every other row, so it has trained on them",
+            )
+            if refit
+            else ("held-out rows", "held-out rows, which the model never trained on")
+        )
     else:
         frame, y = source.train_frame, source.y_train
+        rows = ("training rows", "training rows (no row was held out)")
     est = model.estimator
     X = model.features(frame)
     metrics = {k: v for k, v in model.metrics.items() if isinstance(v, (int, float))}
     title = f"{Path(args.data).name}: predicting {model.target!r}"
     if model.task == "classification" and est.target_type_ != "multilabel-indicator":
-        section = classification_section(title, est, X, np.asarray(y), metrics)
+        section = classification_section(title, est, X, np.asarray(y), metrics, rows)
     else:
         section = {
             "heading": title,
