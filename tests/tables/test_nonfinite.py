@@ -87,3 +87,11 @@ def test_text_in_a_numeric_column_names_the_column_and_row():
     bad.loc[4, "b"] = "oops"
     with pytest.raises(TableError, match=r"\['b'\].*'oops' in row 4"):
         model.predict(bad)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_graph_that_standardises_itself_says_to_fill_infinities_too():
+    frame = _frame().drop(columns="c")
+    model = fit_table(InMemorySource(frame, "y"), params={"max_iter": 2}).model
+    _, notes = model.graph_inputs()
+    assert any("NaN or ±inf" in note for note in notes)
