@@ -381,6 +381,8 @@ def test_newer_format_is_refused_before_anything_else(saved: Path) -> None:
         ("dtype", "float16", "not float32 or float64"),
         ("extra_arrays", [], "not a JSON object"),
         ("info", [1, 2], "'info' is \\[1, 2\\], not a JSON object"),
+        ("lucidnet_version", 5, "entry lucidnet_version is 5, not a string"),
+        ("numpy_version", None, "entry numpy_version is None, not a string"),
     ],
 )
 def test_bad_header_entries(saved: Path, key: str, value: Any, match: str) -> None:

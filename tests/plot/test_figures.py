@@ -103,6 +103,11 @@ def test_feature_map_moons_head_line_is_the_heads_boundary(moons, tmp_path, png_
     assert png_shape(save_figure(fig, tmp_path / "fm.png")) == (600, 1200)
 
 
+def test_feature_map_captions_what_it_draws(moons):
+    fig = feature_map(moons.net, moons.X, moons.y, resolution=20, caption="Points: held out.")
+    assert fig.get_supxlabel() == "Points: held out."
+
+
 def test_feature_map_says_a_line_is_not_enough_only_when_clearly_worse(moons, blobs):
     moons_title = feature_map(moons.net, moons.X, moons.y, resolution=20).axes[0].get_title()
     assert "a straight line is not enough here" in moons_title

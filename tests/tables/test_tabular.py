@@ -47,6 +47,7 @@ def test_the_classifier_learns_a_mixed_table_and_refits_on_all_rows():
     assert isinstance(est.network_, Ensemble) and est.network_.K == 3
     # the refit ran the chosen number of epochs on every row, without a held-out part
     assert est.n_iter_ == est.selected_epochs_ and not est.early_stopping
+    assert clf.selected_epochs_ == est.selected_epochs_ == clf.model_.metrics["refit_epochs"]
     assert est.trainer_.history.records[-1].get("val_loss") is None
     np.testing.assert_allclose(
         np.exp(clf.predict_log_proba(frame[450:])), proba, rtol=1e-5, atol=1e-7
@@ -57,6 +58,8 @@ def test_without_refit_the_held_out_rows_stay_out():
     frame, label, _ = _table()
     clf = TabularClassifier(refit=False, random_state=0, **FAST).fit(frame, label)
     assert clf.estimator_.early_stopping and not hasattr(clf.estimator_, "selected_epochs_")
+    # the epochs chosen in the first phase: that model's best epoch, its weights restored
+    assert clf.selected_epochs_ == clf.estimator_.trainer_.best_epoch >= 1
 
 
 def test_the_regressor_predicts_in_the_targets_units():

@@ -58,9 +58,18 @@ def held_out_metrics(model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, floa
 
 
 def classification_section(
-    title: str, model: Any, X: np.ndarray, y: np.ndarray, metrics: dict[str, Any]
+    title: str,
+    model: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    metrics: dict[str, Any],
+    rows: tuple[str, str] = ("held-out rows", "held-out rows, which the model never trained on"),
 ) -> dict[str, Any]:
-    """A report section for a fitted classifier on preprocessed (X, y): metrics, pictures."""
+    """A report section for a fitted classifier on preprocessed (X, y): metrics, pictures.
+
+    ``rows`` says which rows (X, y) are, short (in the figures' names) and in full (in
+    the feature map's caption): held out, or rows the model trained on.
+    """
     import lucidnet.plot as plot
 
     figures: dict[str, Any] = {"learning curves": plot.learning_curves(model)}
@@ -68,13 +77,20 @@ def classification_section(
         figures["decision boundary"] = plot.decision_boundary(model, X, y)
     if model.network_.L > 1 and model.target_type_ != "multilabel-indicator":
         K = model.network_.K
+        caption = f"Points: the {len(y)} {rows[1]}."
         if K > 1:  # an ensemble: the lecture's pictures of one member (a bare network)
             member = model.network_.member(0)
             codes = np.searchsorted(model.classes_, y)
-            figures[f"feature map (member 1 of {K})"] = plot.feature_map(member, X, codes)
+            caption += (
+                f" Member 1 of the ensemble's {K} networks: each member learns its own "
+                f"features φ; the ensemble predicts the mean of the {K} members' probabilities."
+            )
+            figures[f"feature map (member 1 of {K}, {rows[0]})"] = plot.feature_map(
+                member, X, codes, caption=caption
+            )
             figures[f"layer diagnostics (member 1 of {K})"] = plot.layer_diagnostics(member, X)
         else:
-            figures["feature map"] = plot.feature_map(model, X, y)
+            figures[f"feature map ({rows[0]})"] = plot.feature_map(model, X, y, caption=caption)
             figures["layer diagnostics"] = plot.layer_diagnostics(model, X)
     if "grad_norm[1]" in model.history_.keys():
         figures["gradient norms"] = plot.gradient_norms(model.history_)

@@ -33,6 +33,7 @@ from lucidnet.tables import (
     read_table,
     save,
 )
+from lucidnet.tables.model import ABSENT
 from lucidnet.training import GradientNormRecorder, ModelCheckpoint, load_state
 
 __all__ = ["cmd_train"]
@@ -247,7 +248,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"stopped: {training.stop_reason}")
     save(model, args.output)
     held_out = {k: v for k, v in model.metrics.items() if k.startswith("validation_")}
-    if held_out:
+    absent = [k for k in model.metrics.get(ABSENT, []) if k.startswith("validation_")]
+    if held_out or absent:
         print(
             "held-out metrics (validation rows, scored before the refit, by the model that "
             "had not seen them):"
@@ -256,6 +258,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         for key, value in held_out.items():
             print(f"  {key[len('validation_') :]:<10} {value:.4f}")
+        for key in absent:
+            print(f"  {key[len('validation_') :]:<10} absent: the held-out rows cannot give it")
     print(f"saved: {args.output}")
     if args.report:
         _write_train_report(args, model, source)
@@ -267,16 +271,27 @@ def _write_train_report(args: argparse.Namespace, model: TabularModel, source: A
     import lucidnet.plot as plot
     from lucidnet.cli.demo import classification_section
 
+    refit = "refit_epochs" in model.metrics  # the final model trained on every row
     if source.val_frame is not None:
         frame, y = source.val_frame, source.y_val
+        rows = (
+            (
+                "training rows",
+                "validation rows: they chose the number of epochs, then the final model was "
+                "refit on them and every other row, so it has trained on them",
+            )
+            if refit
+            else ("held-out rows", "held-out rows, which the model never trained on")
+        )
     else:
         frame, y = source.train_frame, source.y_train
+        rows = ("training rows", "training rows (no row was held out)")
     est = model.estimator
     X = model.features(frame)
     metrics = {k: v for k, v in model.metrics.items() if isinstance(v, (int, float))}
     title = f"{Path(args.data).name}: predicting {model.target!r}"
     if model.task == "classification" and est.target_type_ != "multilabel-indicator":
-        section = classification_section(title, est, X, np.asarray(y), metrics)
+        section = classification_section(title, est, X, np.asarray(y), metrics, rows)
     else:
         section = {
             "heading": title,

@@ -13,6 +13,8 @@ import pandas as pd
 from lucidnet.cli.common import CLIError, load_model, load_table_model, write_frame
 from lucidnet.core import Network
 from lucidnet.tables import TabularModel, export_onnx, read_table, table_metrics
+from lucidnet.tables.fit import labelled_rows
+from lucidnet.tables.model import ABSENT, recorded_metrics
 
 __all__ = ["cmd_evaluate", "cmd_export", "cmd_inspect", "cmd_predict"]
 
@@ -46,17 +48,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"{args.data} has no column {target!r} to evaluate against; give --target COL."
         )
     model.preprocessor.check_columns(frame, source=args.data)
-    labelled = frame[target].notna()
-    frame = frame.loc[labelled]
-    result = table_metrics(model, frame, frame[target].to_numpy())
+    frame, _ = labelled_rows(frame, target)  # an empty or non-finite target is missing
+    result = recorded_metrics(table_metrics(model, frame, frame[target].to_numpy()))
     result["rows"] = len(frame)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     print(f"{model.task} metrics on {args.data} ({len(frame)} rows):")
     for key, value in result.items():
-        if key not in ("confusion_matrix", "rows"):
+        if key not in ("confusion_matrix", "rows", ABSENT):
             print(f"  {key:<10} {value:.4f}")
+    for key in result.get(ABSENT, []):
+        print(f"  {key:<10} absent: these rows cannot give it")
     if "confusion_matrix" in result:
         labels = result["confusion_matrix"]["labels"]
         matrix = result["confusion_matrix"]["matrix"]

@@ -21,9 +21,10 @@ from lucidnet.estimators.classifier import MLPClassifier
 from lucidnet.estimators.regressor import MLPRegressor
 from lucidnet.estimators.solver import Solver
 from lucidnet.io.modelfile import LoadedModel, encode_labels
+from lucidnet.io.schema import BOOL, INT, JSON, NULL, NUMBER, STR, ListOf, OneOf, Record
 from lucidnet.training.history import History
 
-__all__ = ["estimator_from_info", "estimator_graph", "estimator_info"]
+__all__ = ["ESTIMATOR_INFO", "estimator_from_info", "estimator_graph", "estimator_info"]
 
 _ESTIMATORS: dict[str, type[BaseMLP]] = {
     "MLPClassifier": MLPClassifier,
@@ -31,6 +32,32 @@ _ESTIMATORS: dict[str, type[BaseMLP]] = {
 }
 # Fitted attributes restored from the file's training summary.
 _SUMMARY = ("n_iter_", "t_", "loss_", "best_loss_", "best_validation_score_")
+_HISTORY = ("epoch", "loss", "val_loss", "val_score", "lr", "seconds")
+_SCALAR = OneOf(NUMBER, STR, BOOL, NULL)
+
+ESTIMATOR_INFO = Record(
+    {
+        "kind": STR,
+        "estimator": STR,
+        "params": Record(),
+        "n_features_in": INT,
+        "feature_names_in": OneOf(NULL, ListOf(STR)),
+        "history": Record(
+            {key: ListOf(OneOf(NUMBER, NULL)) for key in _HISTORY},
+            optional=_HISTORY,
+            rest=ListOf(_SCALAR),
+        ),
+        "summary": Record(
+            {key: OneOf(INT if key in ("n_iter_", "t_") else NUMBER, NULL) for key in _SUMMARY},
+            optional=_SUMMARY,
+        ),
+        "classes": Record({"dtype": STR, "values": ListOf(JSON)}),
+        "multilabel": BOOL,
+        "y_1d": BOOL,
+    },
+    optional=("feature_names_in", "history", "summary", "classes", "multilabel", "y_1d"),
+)
+"""The schema of an estimator's ``info`` (what :func:`estimator_info` writes)."""
 
 
 def _json_params(est: BaseMLP) -> dict[str, Any]:
@@ -53,6 +80,14 @@ def _json_params(est: BaseMLP) -> dict[str, Any]:
     return params
 
 
+def _finite_or_none(value: Any) -> Any:
+    """None for a NaN or infinite number (a score that could not be computed, such as
+    the R² of one held-out row): the file records it as absent."""
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        return None
+    return value
+
+
 def estimator_info(est: BaseMLP) -> dict[str, Any]:
     if "network_" not in est.__dict__:
         raise ValueError(f"This {type(est).__name__} is not fitted yet; fit it before saving.")
@@ -64,8 +99,12 @@ def estimator_info(est: BaseMLP) -> dict[str, Any]:
         "feature_names_in": (
             [str(f) for f in est.feature_names_in_] if hasattr(est, "feature_names_in_") else None
         ),
-        "history": est.history_.to_dict() if hasattr(est, "history_") else {},
-        "summary": {k: getattr(est, k, None) for k in _SUMMARY},
+        "history": (
+            {k: [_finite_or_none(v) for v in col] for k, col in est.history_.to_dict().items()}
+            if hasattr(est, "history_")
+            else {}
+        ),
+        "summary": {k: _finite_or_none(getattr(est, k, None)) for k in _SUMMARY},
     }
     if isinstance(est, MLPClassifier):
         info["classes"] = encode_labels(np.asarray(est.classes_))
@@ -76,6 +115,15 @@ def estimator_info(est: BaseMLP) -> dict[str, Any]:
 
 
 def estimator_from_info(loaded: LoadedModel) -> BaseMLP:
+    """The fitted estimator of a file that :func:`estimator_info` filled, checked.
+
+    Raises
+    ------
+    ModelFileError
+        When ``info`` does not fit :data:`ESTIMATOR_INFO` (naming the field) or its parts
+        disagree with each other or with the network.
+    """
+    loaded.check_info(ESTIMATOR_INFO)
     cls = loaded.estimator_class(_ESTIMATORS)
     info = loaded.info
     try:
@@ -97,7 +145,10 @@ def estimator_from_info(loaded: LoadedModel) -> BaseMLP:
     names = info.get("feature_names_in")
     if names is not None:
         if len(names) != n_features:
-            raise loaded.error("it lists a different number of feature names than inputs")
+            raise loaded.error(
+                f"its header entry info['feature_names_in'] lists {len(names)} names for "
+                f"{n_features} inputs"
+            )
         est.feature_names_in_ = np.asarray(names, dtype=object)
     if isinstance(est, MLPClassifier):
         classes = loaded.labels("classes")

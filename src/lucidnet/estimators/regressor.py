@@ -63,10 +63,13 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return None
 
     def _validation_score(self, Y_true: Any, A_out: Any) -> float:
-        """R² of the rows A_out against Y_true (averaged over outputs)."""
+        """R² of the rows A_out against Y_true (averaged over outputs); NaN for one row,
+        whose R² is undefined (it has no variance to compare with)."""
         A_out = to_numpy(A_out)  # once per epoch, any device
         if A_out.ndim == 3:  # an ensemble's rows (B, n[L], K): the members' mean
             A_out = A_out.mean(axis=-1)
+        if len(A_out) < 2:
+            return float("nan")
         return float(r2_score(to_numpy(Y_true), A_out))
 
     @available_if(has_partial_fit)

@@ -85,6 +85,7 @@ from lucidnet.io._reading import (
 )
 from lucidnet.io.atomic import atomic_write_bytes
 from lucidnet.io.labels import decode_labels, encode_labels
+from lucidnet.io.schema import HEADER, SchemaMismatch, check
 
 __all__ = [
     "FORMAT",
@@ -131,6 +132,20 @@ class LoadedModel:
         ``raise loaded.error("info has no 'params'")``
         """
         return ModelFileError(self.path, problem, fix)
+
+    def check_info(self, schema: Any) -> None:
+        """Check ``info`` against the schema its kind of model declares
+        (:mod:`lucidnet.io.schema`).
+
+        Raises
+        ------
+        ModelFileError
+            Naming the first field that does not fit, e.g. ``info['summary']``.
+        """
+        try:
+            check(self.info, schema, "info")
+        except SchemaMismatch as exc:
+            raise self.error(str(exc)) from None
 
     def labels(self, key: str = "classes") -> np.ndarray:
         """Decode the labels saved under ``info[key]`` with :func:`encode_labels`.
@@ -402,6 +417,10 @@ def load_network(path: PathLike) -> LoadedModel:
         _check_tensor(where, name, tensors[name], *expected[name])
 
     info = _field(where, header, "info", dict)
+    try:  # what the checks above left: every other field's type
+        check(header, HEADER)
+    except SchemaMismatch as exc:
+        raise ModelFileError(where, str(exc)) from None
     W = [tensors[f"layers.{l}.W"] for l in range(1, L + 1)]
     b = [tensors[f"layers.{l}.b"] for l in range(1, L + 1)]
     if K is None:

@@ -59,15 +59,16 @@ class Model:
     ----------
     network : Network
         The fitted network.
-    head : Network
-        Its last layer as a one-layer network: ŷ = g[L](W[L] φ + b[L]).
+    head : Network or None
+        Its last layer as a one-layer network: ŷ = g[L](W[L] φ + b[L]); None for an
+        ensemble, whose members each have their own (``network_.member(k)``).
     classes : array of shape (K,) or None
         The class labels (None for a network that is not a classifier).
     feature_names : list of str or None
     """
 
     network: Network
-    head: Network
+    head: Network | None
     classes: np.ndarray | None
     feature_names: list[str] | None
     _proba: Callable[[np.ndarray], Any] | None
@@ -105,6 +106,11 @@ class Model:
         return self.classes
 
 
+def _single_head(net: Network) -> Network | None:
+    """The last layer of a single network; None for an ensemble (K members)."""
+    return None if getattr(net, "K", 1) > 1 else net.head
+
+
 def as_model(obj: Any) -> Model:
     """Wrap a Network or a fitted estimator (anything with ``network_``) as a :class:`Model`."""
     if isinstance(obj, Model):
@@ -113,12 +119,15 @@ def as_model(obj: Any) -> Model:
         return Model(obj, obj.head, _network_classes(obj), None, None, None)
     net = getattr(obj, "network_", None)
     if isinstance(net, Network):
-        head = getattr(obj, "head_", None)
+        try:
+            head = getattr(obj, "head_", None)
+        except ValueError:  # an ensemble has no one head; its probabilities still draw
+            head = None
         classes = getattr(obj, "classes_", None)
         names = getattr(obj, "feature_names_in_", None)
         return Model(
             network=net,
-            head=head if isinstance(head, Network) else net.head,
+            head=head if isinstance(head, Network) else _single_head(net),
             classes=_estimator_classes(net, classes),
             feature_names=None if names is None else [str(s) for s in names],
             _proba=getattr(obj, "predict_proba", None),

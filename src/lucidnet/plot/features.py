@@ -155,7 +155,7 @@ def _logistic_regression(X: np.ndarray, k: np.ndarray) -> Any:
         return LogisticRegression(max_iter=2000).fit(X, k)
 
 
-def feature_map(model: Any, X: Any, y: Any, *, resolution: int = 150) -> Figure:
+def feature_map(model: Any, X: Any, y: Any, *, resolution: int = 150, caption: str = "") -> Figure:
     """Input space beside the learned feature space φ = A[L-1], each with a straight boundary.
 
     Parameters
@@ -168,6 +168,9 @@ def feature_map(model: Any, X: Any, y: Any, *, resolution: int = 150) -> Figure:
         Class labels.
     resolution : int, default=150
         Grid points per axis for the shading.
+    caption : str, optional
+        A line under the panels saying what is drawn: which rows (held out, or
+        trained on), which network (one member of an ensemble).
 
     Returns
     -------
@@ -191,6 +194,11 @@ def feature_map(model: Any, X: Any, y: Any, *, resolution: int = 150) -> Figure:
     m = as_model(model)
     classes = m.require_classifier()
     net = m.network
+    if m.head is None:
+        raise ValueError(
+            "feature_map draws one network's learned features; an ensemble's members each "
+            "learn their own: pass one, e.g. model.network_.member(0)."
+        )
     if net.L < 2:
         raise ValueError(
             f"feature_map needs a hidden layer, so that φ = A[L-1] is learned; this network "
@@ -270,4 +278,6 @@ def feature_map(model: Any, X: Any, y: Any, *, resolution: int = 150) -> Figure:
     fig.suptitle(
         "A network is a learnable feature map plus a linear model (docs/MATH.md §7)", fontsize=13
     )
+    if caption:  # below the panels, where the constrained layout makes room for it
+        fig.supxlabel(textwrap.fill(caption, 160), fontsize=9.5)
     return fig

@@ -12,7 +12,8 @@ The pipeline is the same whatever holds the rows:
 4. the source trains the estimator (``fit``, ``partial_fit`` per chunk, or L-BFGS on a
    cluster) and scores the held-out rows;
 5. the metrics are named the same way: ``epochs``, ``rows_trained`` and
-   ``validation_<metric>``.
+   ``validation_<metric>``; one the held-out rows cannot give (R² of one row) is
+   listed under ``absent`` instead (:func:`~lucidnet.tables.model.recorded_metrics`).
 
 A source implements :class:`TableSource` and says only where the rows come from:
 :class:`InMemorySource` for a DataFrame (or features and labels), ``StreamSource``
@@ -34,8 +35,8 @@ from sklearn.model_selection import train_test_split
 from lucidnet.estimators import MLPClassifier, MLPRegressor
 from lucidnet.estimators.refit import fit_within
 from lucidnet.tables.metrics import table_metrics
-from lucidnet.tables.model import TabularModel
-from lucidnet.tables.preprocess import TablePreprocessor
+from lucidnet.tables.model import TabularModel, recorded_metrics
+from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
 from lucidnet.tables.read import TableError
 from lucidnet.tables.recipe import Recipe
 from lucidnet.tables.stats import Moments, TableStats
@@ -162,7 +163,7 @@ def fit_table(
     metrics.update(
         {f"validation_{k}": v for k, v in held_out.items() if not isinstance(v, (list, dict))}
     )
-    model.metrics = metrics
+    model.metrics = recorded_metrics(metrics)  # what cannot be computed is listed as absent
     return TableFit(model, stats, training)
 
 
@@ -178,8 +179,12 @@ def refuse_recipe(recipe: Recipe | None, where: str, resume_from: Any = None) ->
 
 
 def labelled_rows(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, int]:
-    """The rows with a target value, and how many were dropped."""
-    missing = frame[target].isna()
+    """The rows with a target value, and how many were dropped (an empty or non-finite
+    target cell is missing, as a feature cell is)."""
+    y = frame[target]
+    missing = y.isna()
+    if is_numeric(y):
+        missing |= ~np.isfinite(y.to_numpy(dtype=np.float64, na_value=np.nan))
     dropped = int(missing.sum())
     return (frame.loc[~missing] if dropped else frame), dropped
 

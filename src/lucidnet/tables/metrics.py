@@ -19,15 +19,19 @@ def table_metrics(model: TabularModel, frame: pd.DataFrame, y: Any) -> dict[str,
 
     Classification: accuracy, log_loss and roc_auc (when every class is present; macro
     one-vs-rest beyond two) and the confusion matrix; regression: r2, mae, rmse in the
-    target's units.
+    target's units. A metric these rows cannot give is NaN (R² of one row; ROC-AUC when
+    a class is missing; log-loss and ROC-AUC with labels the model never saw), which
+    :func:`~lucidnet.tables.model.recorded_metrics` lists as absent; no rows give ``{}``.
     """
     from sklearn import metrics as skm
 
+    if len(frame) == 0:
+        return {}
     if model.task == "regression":
         pred = model.predict(frame)
         y = np.asarray(y, dtype=float)
-        return {
-            "r2": float(skm.r2_score(y, pred)),
+        return {  # R² compares with the rows' own variance: one row has none
+            "r2": float(skm.r2_score(y, pred)) if len(y) >= 2 else math.nan,
             "mae": float(skm.mean_absolute_error(y, pred)),
             "rmse": float(np.sqrt(skm.mean_squared_error(y, pred))),
         }
@@ -39,6 +43,7 @@ def table_metrics(model: TabularModel, frame: pd.DataFrame, y: Any) -> dict[str,
     pred = classes[np.argmax(proba, axis=1)] if proba.shape[1] > 1 else model.predict(frame)
     out: dict[str, Any] = {"accuracy": float(skm.accuracy_score(y, pred))}
     known = np.isin(y, classes)
+    out["log_loss"] = out["roc_auc"] = math.nan
     if known.all():
         out["log_loss"] = float(skm.log_loss(y, proba, labels=classes))
         present = np.unique(y)
@@ -62,7 +67,7 @@ class StreamMetrics:
 
     Classification: val_loss (the network's mean cross-entropy, i.e. log-loss) and
     accuracy. Regression: val_loss (the network's cost on the standardised target), and
-    r2, mae, rmse in the target's units.
+    r2 (NaN when the targets do not vary), mae, rmse in the target's units.
     """
 
     def __init__(self, task: str) -> None:

@@ -13,11 +13,48 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lucidnet.estimators import estimator_from_info, estimator_info
+from lucidnet.estimators import MLPClassifier, estimator_from_info, estimator_info
+from lucidnet.estimators.modelinfo import ESTIMATOR_INFO
 from lucidnet.io.modelfile import LoadedModel
+from lucidnet.io.schema import BOOL, NULL, NUMBER, STR, Choice, ListOf, OneOf, Record
 from lucidnet.tables.preprocess import TablePreprocessor
 
-__all__ = ["TabularModel", "TargetScaling", "as_probabilities"]
+__all__ = [
+    "ABSENT",
+    "TABLE_INFO",
+    "TabularModel",
+    "TargetScaling",
+    "as_probabilities",
+    "recorded_metrics",
+]
+
+ABSENT = "absent"
+"""The key of a training summary that lists the metrics which could not be computed."""
+
+TABLE_INFO = ESTIMATOR_INFO.extend(
+    {
+        "preprocessing": Record(
+            {
+                "columns": ListOf(STR),
+                "numeric": ListOf(STR),
+                "categorical": ListOf(STR),
+                "categories": Record(rest=ListOf(STR)),
+                "imputer_numeric": STR,
+                "imputer_categorical": STR,
+                "scaling": Choice(("standard", "robust")),
+                "indicators": ListOf(STR),
+            },
+            optional=("imputer_numeric", "imputer_categorical", "scaling", "indicators"),
+        ),
+        "target": STR,
+        "task": Choice(("classification", "regression")),
+        "metrics": Record(rest=OneOf(NUMBER, STR, BOOL, NULL, ListOf(STR))),
+        "target_mean": NUMBER,
+        "target_scale": NUMBER,
+    },
+    optional=("metrics", "target_mean", "target_scale"),
+)
+"""The schema of a table model's ``info``: the estimator's and the table's fields."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +91,9 @@ class TabularModel:
         The name of the target column.
     task : {"classification", "regression"}
     metrics : dict, optional
-        A training summary shown by ``inspect`` (held-out metrics, epochs, ...).
+        A training summary shown by ``inspect`` (held-out metrics, epochs, ...); a
+        metric that could not be computed (NaN or infinite) is saved as absent, its
+        name listed under ``metrics["absent"]`` (:func:`recorded_metrics`).
     target_mean, target_scale : float, default 0 and 1
         Regression only: the network predicts (y − target_mean) / target_scale, and
         :meth:`predict` returns values in the target's own units.
@@ -125,7 +164,7 @@ class TabularModel:
             preprocessing=pre_meta,
             target=self.target,
             task=self.task,
-            metrics=self.metrics,
+            metrics=recorded_metrics(self.metrics),
             target_mean=self.target_mean,
             target_scale=self.target_scale,
         )
@@ -138,22 +177,29 @@ class TabularModel:
         Raises
         ------
         ModelFileError
-            When the preprocessing, the task, the target or its scaling is inconsistent.
+            When ``info`` does not fit :data:`TABLE_INFO` (naming the field), or the
+            preprocessing, the task, the target or its scaling disagree with the network.
         """
+        loaded.check_info(TABLE_INFO)
         estimator = estimator_from_info(loaded)
         try:
             pre = TablePreprocessor.from_state(loaded.arrays, loaded.info["preprocessing"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise loaded.error(f"its preprocessing is inconsistent ({exc})") from None
+            raise loaded.error(
+                f"its header entry info['preprocessing'] is inconsistent ({exc})"
+            ) from None
         if len(pre.feature_names_out) != estimator.n_features_in_:
             raise loaded.error(
                 f"its preprocessing makes {len(pre.feature_names_out)} inputs but the network "
                 f"takes {estimator.n_features_in_}"
             )
-        task = loaded.info.get("task")
-        target = loaded.info.get("target")
-        if task not in ("classification", "regression") or not isinstance(target, str):
-            raise loaded.error("its task or target name is missing")
+        task, target = loaded.info["task"], loaded.info["target"]
+        kind = "classification" if isinstance(estimator, MLPClassifier) else "regression"
+        if task != kind:
+            raise loaded.error(
+                f"its header entry info['task'] is {task!r}, but its network is an "
+                f"{type(estimator).__name__} ({kind})"
+            )
         try:
             mean = float(loaded.info.get("target_mean", 0.0))
             scale = float(loaded.info.get("target_scale", 1.0))
@@ -191,8 +237,9 @@ class TabularModel:
         else:
             kwargs["mean"], kwargs["scale"] = pre.mean, pre.scale
             notes.append(
-                "the graph standardises its input itself; fill missing values (the "
-                "training medians are in 'lucidnet inspect') before calling it"
+                "the graph standardises its input itself; fill missing values (empty, "
+                "NaN or ±inf cells; the training medians are in 'lucidnet inspect') "
+                "before calling it"
             )
         if self.task == "regression" and (self.target_scale != 1 or self.target_mean != 0):
             notes.append(
@@ -200,6 +247,25 @@ class TabularModel:
                 f"{self.target_mean:.6g} to get the target's units"
             )
         return kwargs, notes
+
+
+def recorded_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """A training summary as it is kept: every number finite, the others absent.
+
+    A metric that cannot be computed on the rows at hand (R² of one row, say) comes as
+    NaN or ±inf; it is left out and its name added to the list ``metrics["absent"]``,
+    so that the summary says so instead of holding a number that is none.
+    """
+    absent = list(metrics.get(ABSENT, []))
+    kept: dict[str, Any] = {}
+    for key, value in metrics.items():
+        if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+            absent.append(key)
+        elif key != ABSENT:
+            kept[key] = value
+    if absent:
+        kept[ABSENT] = absent
+    return kept
 
 
 def as_probabilities(P: Any) -> np.ndarray:

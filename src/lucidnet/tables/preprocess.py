@@ -1,12 +1,13 @@
 """Declarative preprocessing of a table's feature columns.
 
-Numeric columns are imputed with their median and standardised (or, the tabular
-estimators' recipe, robustly scaled and smoothly clipped, with missing-value indicators);
-text/categorical columns are imputed with the constant "missing" and one-hot encoded
-(categories unseen at fit time, or infrequent ones, become all-zero rows). The statistics
-are learned with scikit-learn's
-``SimpleImputer``, ``StandardScaler`` and ``OneHotEncoder`` and then kept as plain arrays
-and JSON, so that a model file stores them declaratively (never pickled) and applies
+A numeric cell that is empty or not finite (NaN, +inf, −inf) is missing, at training
+and at prediction alike (:func:`numeric_values`). Numeric columns are imputed with their
+median and standardised (or, the tabular estimators' recipe, robustly scaled and smoothly
+clipped, with missing-value indicators); text/categorical columns are imputed with the
+constant "missing" and one-hot encoded (categories unseen at fit time, or infrequent ones,
+become all-zero rows). The statistics are learned with scikit-learn's ``SimpleImputer``,
+``StandardScaler`` and ``OneHotEncoder`` and then kept as plain arrays and JSON, so that a
+model file stores them declaratively (never pickled) and applies
 them with a few lines of NumPy.
 """
 
@@ -21,9 +22,16 @@ import pandas as pd
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from lucidnet.tables.read import TableError
+from lucidnet.tables.read import TableError, unique_columns
 
-__all__ = ["MISSING", "TablePreprocessor", "is_numeric", "shorten", "smooth_clip"]
+__all__ = [
+    "MISSING",
+    "TablePreprocessor",
+    "is_numeric",
+    "numeric_values",
+    "shorten",
+    "smooth_clip",
+]
 
 MISSING = "missing"
 
@@ -55,12 +63,19 @@ class TablePreprocessor:
     missing_indicators: bool = False
 
     def fit(self, frame: pd.DataFrame) -> TablePreprocessor:
-        """Choose the transformer of every column and learn its statistics."""
-        self.columns = [str(c) for c in frame.columns]
+        """Choose the transformer of every column and learn its statistics.
+
+        Raises
+        ------
+        TableError
+            When two columns have the same name as text (``"a"`` twice, or ``0`` and
+            ``"0"``), or a numeric column has no values at all.
+        """
+        self.columns = unique_columns(frame.columns)
         self.numeric = [c for c in self.columns if is_numeric(frame[c])]
         self.categorical = [c for c in self.columns if c not in self.numeric]
         if self.numeric:
-            values = frame[self.numeric].to_numpy(dtype=np.float64, na_value=np.nan)
+            values = numeric_values(frame, self.numeric)
             empty = [
                 c for c, col in zip(self.numeric, values.T, strict=True) if np.all(np.isnan(col))
             ]
@@ -105,7 +120,9 @@ class TablePreprocessor:
         return np.asarray(imputed, dtype=object)
 
     def check_columns(self, frame: pd.DataFrame, source: str = "the data") -> None:
-        """Raise TableError when ``frame`` lacks columns the model was trained on."""
+        """Raise TableError when ``frame`` lacks columns the model was trained on, or
+        repeats a column name."""
+        unique_columns(frame.columns, source)
         missing = [c for c in self.columns if c not in frame.columns]
         if missing:
             raise TableError(
@@ -118,7 +135,7 @@ class TablePreprocessor:
 
         Notes
         -----
-        numeric: x ← (x if present else median − mean) / scale
+        numeric: x ← (x if present and finite else median − mean) / scale
         robust scaling: mean is the median, scale the interquartile range, then the
         smooth clip x ← x / √(1 + (x/3)²), which bounds |x| by 3
         missing indicators: one 0/1 column per numeric column that had missing values
@@ -128,14 +145,9 @@ class TablePreprocessor:
         self.check_columns(frame)
         blocks = []
         if self.numeric:
-            try:
-                values = frame[self.numeric].to_numpy(dtype=np.float64, na_value=np.nan)
-            except (TypeError, ValueError):
-                bad = [c for c in self.numeric if not is_numeric(frame[c])]
-                raise TableError(
-                    f"Column(s) {bad} held numbers when the model was trained but hold text "
-                    "now; fix those values."
-                ) from None
+            values = numeric_values(
+                frame, self.numeric, "held numbers when the model was trained but hold text now"
+            )
             missing = np.isnan(values)
             values = (np.where(missing, self.median, values) - self.mean) / self.scale
             if self.scaling == "robust":
@@ -214,13 +226,22 @@ class TablePreprocessor:
             scaling=str(meta.get("scaling", "standard")),
             indicators=[str(c) for c in meta.get("indicators", [])],
         )
-        if pre.scaling not in ("standard", "robust") or not set(pre.indicators) <= set(pre.numeric):
-            raise ValueError("the preprocessing's scaling or missing indicators are unknown")
+        if pre.scaling not in ("standard", "robust"):
+            raise ValueError(f"['scaling'] is {pre.scaling!r}, not 'standard' or 'robust'")
+        if not set(pre.indicators) <= set(pre.numeric):
+            unknown = sorted(set(pre.indicators) - set(pre.numeric))
+            raise ValueError(f"['indicators'] names {unknown}, which are not numeric columns")
         n = len(pre.numeric)
         if not (pre.median.shape == pre.mean.shape == pre.scale.shape == (n,)):
             raise ValueError("the preprocessing arrays do not match the numeric columns")
-        if set(pre.categories) != set(pre.categorical) or set(pre.numeric) & set(pre.categorical):
-            raise ValueError("the preprocessing columns are inconsistent")
+        both = pre.numeric + pre.categorical
+        if len(set(both)) != len(both) or sorted(both) != sorted(pre.columns):
+            raise ValueError(
+                f"['columns'] {pre.columns} are not its numeric {pre.numeric} and "
+                f"categorical {pre.categorical} columns, each once"
+            )
+        if set(pre.categories) != set(pre.categorical):
+            raise ValueError("['categories'] are not those of its categorical columns")
         if not (np.all(np.isfinite(pre.mean)) and np.all(pre.scale > 0)):
             raise ValueError("the preprocessing statistics are not finite and positive")
         return pre
@@ -228,6 +249,32 @@ class TablePreprocessor:
     def __repr__(self) -> str:
         columns = {"numeric": self.numeric, "categorical": self.categorical}
         return f"TablePreprocessor({json.dumps(columns)})"
+
+
+def numeric_values(
+    frame: pd.DataFrame, columns: list[str], why: str = "hold text among their numbers"
+) -> np.ndarray:
+    """The numeric ``columns`` of ``frame`` as float64 (n, len(columns)); a cell that is
+    empty or not finite (NaN, ±inf) is NaN: missing.
+
+    Raises
+    ------
+    TableError
+        When a column holds text, naming the column and the first row (``frame``'s
+        index label) with its value; ``why`` ends the sentence.
+    """
+    try:
+        values = frame[columns].to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        where = []
+        for c in columns:
+            text = frame[c].notna() & pd.to_numeric(frame[c], errors="coerce").isna()
+            if text.any():
+                row = int(np.argmax(text.to_numpy()))
+                where.append(f"{c!r}: {frame[c].iloc[row]!r} in row {frame.index[row]}")
+        bad = [c for c in columns if not is_numeric(frame[c])]
+        raise TableError(f"Column(s) {bad} {why} ({'; '.join(where)}); fix those values.") from None
+    return np.where(np.isfinite(values), values, np.nan)
 
 
 def smooth_clip(x: np.ndarray, bound: float = 3.0) -> np.ndarray:

@@ -5,7 +5,7 @@ Every problem with a file is a :class:`TableError` whose message says how to fix
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ __all__ = [
     "read_chunks",
     "read_table",
     "table_format",
+    "unique_columns",
     "validation_mask",
 ]
 
@@ -28,13 +29,44 @@ class TableError(ValueError):
     """A data file that cannot be used, with a message that says how to fix it."""
 
 
+def unique_columns(columns: Iterable[Any], source: str = "the table") -> list[str]:
+    """The column names as strings, which must be unique: TableError names the duplicates.
+
+    ``0`` and ``"0"`` are duplicates too: a table's columns are named by their text.
+    """
+    names = [str(c) for c in columns]
+    seen: dict[str, list[Any]] = {}
+    for original, name in zip(columns, names, strict=True):
+        seen.setdefault(name, []).append(original)
+    duplicates = {name: found for name, found in seen.items() if len(found) > 1}
+    if duplicates:
+        listed = "; ".join(
+            f"{name!r} ({len(found)} times"
+            + (f": {found!r})" if len(set(map(repr, found))) > 1 else ")")
+            for name, found in duplicates.items()
+        )
+        raise TableError(
+            f"{source} has duplicate column name(s) {listed}; each column needs its own name: "
+            "rename or drop the duplicates."
+        )
+    return names
+
+
+def _csv_header(path: Path, **options: Any) -> None:
+    """Refuse a CSV/TSV whose header repeats a name (pandas would rename the repeats
+    ``a.1``, ``a.2``, silently)."""
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **options)
+    unique_columns(header.iloc[0].tolist() if len(header) else [], str(path))
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV (also .csv.gz), TSV or Parquet file into a DataFrame.
 
     Raises
     ------
     TableError
-        Missing file, unknown format, empty file, or a header without rows.
+        Missing file, unknown format, empty file, a header without rows, or a header
+        that repeats a column name.
     """
     path = Path(path)
     if not path.exists():
@@ -45,14 +77,17 @@ def read_table(path: str | Path) -> pd.DataFrame:
     try:
         if ".parquet" in suffixes or ".pq" in suffixes:
             frame = pd.read_parquet(path)
-        elif ".tsv" in suffixes or ".tab" in suffixes:
-            frame = pd.read_csv(path, sep="\t")
         else:
-            frame = (
-                pd.read_csv(path, sep=None, engine="python")
-                if ".txt" in suffixes
-                else pd.read_csv(path)
-            )
+            kind = table_format(path)
+            separators: dict[str, dict[str, Any]] = {
+                "tsv": {"sep": "\t"},
+                "txt": {"sep": None, "engine": "python"},
+            }
+            options = separators.get(kind, {})
+            _csv_header(path, **options)
+            frame = pd.read_csv(path, **options)
+    except TableError:
+        raise
     except pd.errors.EmptyDataError:
         raise TableError(f"{path} is empty: it needs a header line and at least one row.") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
@@ -66,7 +101,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise TableError(f"{path} has no columns: it needs a header line naming them.")
     if frame.shape[0] == 0:
         raise TableError(f"{path} has a header but no rows: add data rows below the header.")
-    frame.columns = [str(c) for c in frame.columns]
+    frame.columns = unique_columns(frame.columns, str(path))
     return frame
 
 
@@ -114,7 +149,7 @@ def read_chunks(
             for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
                 frame = batch.to_pandas()
                 any_rows = any_rows or len(frame) > 0
-                frame.columns = [str(c) for c in frame.columns]
+                frame.columns = unique_columns(frame.columns, str(path))
                 yield frame
         else:
             options: dict[str, Any] = {"chunksize": chunk_rows, "dtype": dtype}
@@ -122,6 +157,7 @@ def read_chunks(
                 options["sep"] = "\t"
             elif kind == "txt":
                 options.update(sep=None, engine="python")
+            _csv_header(path, **{k: v for k, v in options.items() if k in ("sep", "engine")})
             with pd.read_csv(path, **options) as reader:
                 for frame in reader:
                     any_rows = any_rows or len(frame) > 0

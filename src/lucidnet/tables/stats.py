@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lucidnet.tables.model import TargetScaling
-from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
+from lucidnet.tables.preprocess import TablePreprocessor, is_numeric, numeric_values
 from lucidnet.tables.read import TableError
 
 __all__ = [
@@ -370,11 +370,11 @@ def target_labels(y: pd.Series, numeric: bool, integral: bool) -> np.ndarray:
 
 
 def _numeric_values(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    try:
-        return frame[columns].to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError):
-        bad = [c for c in columns if not is_numeric(frame[c])]
-        raise TableError(
-            f"Column(s) {bad} held numbers in the first chunk but hold text further down; "
-            "fix those values, or raise --chunk-rows so that the first chunk shows the text."
-        ) from None
+    """:func:`~lucidnet.tables.preprocess.numeric_values` (non-finite cells are missing),
+    with the advice of a file read in chunks."""
+    return numeric_values(
+        frame,
+        columns,
+        "held numbers in the first chunk but hold text further down (raise --chunk-rows "
+        "so that the first chunk shows the text)",
+    )

@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from lucidnet.tables.fit import InMemorySource, fit_table
 from lucidnet.tables.model import TabularModel, as_probabilities
+from lucidnet.tables.read import unique_columns
 from lucidnet.tables.recipe import RECIPE, Recipe
 
 __all__ = ["TabularClassifier", "TabularRegressor"]
@@ -95,7 +96,7 @@ class _TabularBase(BaseEstimator):
 
     def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
-        frame = frame.rename(columns=str)
+        frame = frame.set_axis(unique_columns(frame.columns, "X"), axis=1)
         if reset:
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
             self.n_features_in_ = frame.shape[1]
@@ -127,6 +128,7 @@ class _TabularBase(BaseEstimator):
         self.preprocessor_ = fit.model.preprocessor
         self.estimator_ = fit.model.estimator
         self.n_iter_ = self.estimator_.n_iter_
+        self.selected_epochs_ = _selected_epochs(self.estimator_)
         self._fitted(y)
         return self
 
@@ -134,6 +136,12 @@ class _TabularBase(BaseEstimator):
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != n:
             raise ValueError(f"y must be 1-D with one value per row of X ({n}); got {y.shape}.")
+        if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
+            row = int(np.argmax(~np.isfinite(y)))
+            raise ValueError(
+                f"y holds {y[row]} at row {row}; every target must be a finite number: "
+                "drop the rows without one."
+            )
         return y
 
     def _fitted(self, y: np.ndarray) -> None:
@@ -156,6 +164,15 @@ class _TabularBase(BaseEstimator):
             scaling.mean,
             scaling.scale,
         )
+
+
+def _selected_epochs(est: Any) -> int:
+    """The epochs chosen in the first phase: the refit's count, else the best epoch kept."""
+    if hasattr(est, "selected_epochs_"):
+        return int(est.selected_epochs_)
+    trainer = getattr(est, "trainer_", None)
+    best = trainer.best_epoch if trainer is not None else None
+    return int(best or est.n_iter_)
 
 
 class TabularClassifier(ClassifierMixin, _TabularBase):
@@ -182,6 +199,13 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     preprocessor_ : TablePreprocessor
     estimator_ : MLPClassifier
         The network behind it (an ensemble of ``n_members``).
+    selected_epochs_ : int
+        The number of epochs chosen in the first phase, on the held-out rows (the best
+        held-out loss); the refit trains that many epochs on every row. Without the
+        refit (``refit=False``, or the ``time_limit`` reached), the epoch whose weights
+        the model kept.
+    n_iter_ : int
+        The epochs the final model trained.
     classes_ : ndarray
     """
 
@@ -209,6 +233,13 @@ class TabularRegressor(RegressorMixin, _TabularBase):
 
     The network learns the standardised target (y − mean) / std; predictions come back
     in the target's units.
+
+    Attributes
+    ----------
+    model_, preprocessor_, selected_epochs_, n_iter_ : see TabularClassifier
+    estimator_ : MLPRegressor
+    target_mean_, target_scale_ : float
+        The target's standardisation, learned on the training rows.
     """
 
     _task = "regression"

@@ -244,6 +244,21 @@ def validation_split(
             members = rng.permutation(np.flatnonzero(inverse == c))
             parts.append(members[: round(fraction * len(members))])
         val = np.concatenate(parts)
+        if len(val) in (0, n_rows):  # the cause is the rounding of each class's share
+            k, most = len(parts), int(np.bincount(inverse).max())
+            empty = len(val) == 0
+            raise ValueError(
+                f"validation_fraction={fraction}, stratified by class, holds out "
+                f"round({fraction} × count) rows of each class; with {k} classes of at most "
+                f"{most} rows (round({fraction} × {most}) = {0 if empty else most}) that "
+                + (
+                    f"is no row at all. Use validation_fraction above {0.5 / most:.3g}"
+                    if empty
+                    else f"leaves no training row. Use validation_fraction below "
+                    f"{1 - 0.5 / most:.3g}"
+                )
+                + ", merge the rare classes, or pass validation rows of your own."
+            )
     if len(val) == 0 or len(val) == n_rows:
         raise ValueError(
             f"validation_fraction={fraction} of {n_rows} rows leaves an empty training or "
