@@ -108,7 +108,7 @@ class Model:
 
 def _single_head(net: Network) -> Network | None:
     """The last layer of a single network; None for an ensemble (K members)."""
-    return None if getattr(net, "K", 1) > 1 else net.head
+    return None if net.K > 1 else net.head
 
 
 def as_model(obj: Any) -> Model:
