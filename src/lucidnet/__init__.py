@@ -62,28 +62,29 @@ __all__ = [
     "save",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "lucidnet.core": (
-            "Activation",
-            "Cache",
-            "GradientCheck",
-            "Grads",
-            "Network",
-            "Output",
-            "activation_names",
-            "check_gradients",
-            "get_activation",
-            "get_output",
-            "output_names",
-            "register_activation",
-        ),
-        "lucidnet.estimators": ("MLPClassifier", "MLPRegressor"),
-        "lucidnet.io.modelfile": ("ModelFileError",),
-        "lucidnet.tables": ("export_onnx", "load", "save"),
-        "lucidnet.tables.tabular": ("TabularClassifier", "TabularRegressor"),
-        "lucidnet.training": ("minibatch_gd",),
-    },
-    submodules=("io", "training", "estimators", "tables"),
-)
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "lucidnet.core": (
+                "Activation",
+                "Cache",
+                "GradientCheck",
+                "Grads",
+                "Network",
+                "Output",
+                "activation_names",
+                "check_gradients",
+                "get_activation",
+                "get_output",
+                "output_names",
+                "register_activation",
+            ),
+            "lucidnet.estimators": ("MLPClassifier", "MLPRegressor"),
+            "lucidnet.io.modelfile": ("ModelFileError",),
+            "lucidnet.tables": ("export_onnx", "load", "save"),
+            "lucidnet.tables.tabular": ("TabularClassifier", "TabularRegressor"),
+            "lucidnet.training": ("minibatch_gd",),
+        },
+        submodules=("io", "training", "estimators", "tables"),
+    )

@@ -3,9 +3,14 @@
 A package's ``__init__`` names what it exports and where each name lives; the modules are
 imported when a name is first read, so ``import lucidnet`` and ``lucidnet --help`` do not
 pay for pandas, scikit-learn or SciPy. The same imports, written out under ``if
-TYPE_CHECKING:``, let type checkers, IDEs and the layering test see every name::
+TYPE_CHECKING:``, let type checkers, IDEs and the layering test see every name; type
+checkers do not see the ``__getattr__``, so a misspelt name stays an error::
 
-    __getattr__, __dir__ = attach(__name__, {"lucidnet.tables.fit": ("fit_table",)})
+    if TYPE_CHECKING:
+        from lucidnet.tables.fit import fit_table
+
+    if not TYPE_CHECKING:
+        __getattr__, __dir__ = attach(__name__, {"lucidnet.tables.fit": ("fit_table",)})
 
 (the pattern of scientific Python's ``lazy_loader.attach``, without the dependency).
 """

@@ -34,16 +34,17 @@ __all__ = [
     "estimator_info",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "lucidnet.estimators._base": ("BaseMLP",),
-        "lucidnet.estimators.classifier": ("MLPClassifier",),
-        "lucidnet.estimators.modelinfo": (
-            "estimator_from_info",
-            "estimator_graph",
-            "estimator_info",
-        ),
-        "lucidnet.estimators.regressor": ("MLPRegressor",),
-    },
-)
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "lucidnet.estimators._base": ("BaseMLP",),
+            "lucidnet.estimators.classifier": ("MLPClassifier",),
+            "lucidnet.estimators.modelinfo": (
+                "estimator_from_info",
+                "estimator_graph",
+                "estimator_info",
+            ),
+            "lucidnet.estimators.regressor": ("MLPRegressor",),
+        },
+    )

@@ -38,20 +38,21 @@ __all__ = [
     "save_onnx",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "lucidnet.io.atomic": ("atomic_path", "atomic_write_bytes"),
-        "lucidnet.io.modelfile": (
-            "FORMAT",
-            "FORMAT_VERSION",
-            "LoadedModel",
-            "ModelFileError",
-            "decode_labels",
-            "encode_labels",
-            "load_network",
-            "save_network",
-        ),
-        "lucidnet.io.onnx_export": ("network_to_onnx", "save_onnx"),
-    },
-)
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "lucidnet.io.atomic": ("atomic_path", "atomic_write_bytes"),
+            "lucidnet.io.modelfile": (
+                "FORMAT",
+                "FORMAT_VERSION",
+                "LoadedModel",
+                "ModelFileError",
+                "decode_labels",
+                "encode_labels",
+                "load_network",
+                "save_network",
+            ),
+            "lucidnet.io.onnx_export": ("network_to_onnx", "save_onnx"),
+        },
+    )

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["PlaygroundServer", "serve"]
 
 # imported on use: it needs the optional web packages
-__getattr__, __dir__ = attach(__name__, {"lucidnet.playground.server": ("PlaygroundServer",)})
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(__name__, {"lucidnet.playground.server": ("PlaygroundServer",)})
 
 
 def serve(

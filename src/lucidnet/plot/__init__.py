@@ -48,14 +48,15 @@ __all__ = [
     "write_report",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "lucidnet.plot._figure": ("save_figure",),
-        "lucidnet.plot.boundary": ("collapse_comparison", "decision_boundary"),
-        "lucidnet.plot.curves": ("gradient_norms", "learning_curves"),
-        "lucidnet.plot.features": ("feature_map",),
-        "lucidnet.plot.layers": ("layer_diagnostics",),
-        "lucidnet.plot.report": ("Section", "write_report"),
-    },
-)
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "lucidnet.plot._figure": ("save_figure",),
+            "lucidnet.plot.boundary": ("collapse_comparison", "decision_boundary"),
+            "lucidnet.plot.curves": ("gradient_norms", "learning_curves"),
+            "lucidnet.plot.features": ("feature_map",),
+            "lucidnet.plot.layers": ("layer_diagnostics",),
+            "lucidnet.plot.report": ("Section", "write_report"),
+        },
+    )

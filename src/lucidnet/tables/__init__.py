@@ -64,25 +64,26 @@ __all__ = [
     "validation_mask",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "lucidnet.tables.fit": (
-            "InMemorySource",
-            "TableFit",
-            "TableSource",
-            "Training",
-            "fit_table",
-        ),
-        "lucidnet.tables.metrics": ("StreamMetrics", "table_metrics"),
-        "lucidnet.tables.model": ("TabularModel", "TargetScaling"),
-        "lucidnet.tables.persist": ("export_onnx", "load", "save"),
-        "lucidnet.tables.preprocess": ("TablePreprocessor",),
-        "lucidnet.tables.read": ("TableError", "read_chunks", "read_table", "validation_mask"),
-        "lucidnet.tables.recipe": ("RECIPE", "Recipe"),
-        "lucidnet.tables.stats": ("Moments", "Reservoir", "TableStats"),
-        "lucidnet.tables.stream": ("StreamResult", "StreamSource", "scan", "train_stream"),
-        "lucidnet.tables.tabular": ("TabularClassifier", "TabularRegressor"),
-        "lucidnet.tables.task": ("check_target", "choose_task"),
-    },
-)
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "lucidnet.tables.fit": (
+                "InMemorySource",
+                "TableFit",
+                "TableSource",
+                "Training",
+                "fit_table",
+            ),
+            "lucidnet.tables.metrics": ("StreamMetrics", "table_metrics"),
+            "lucidnet.tables.model": ("TabularModel", "TargetScaling"),
+            "lucidnet.tables.persist": ("export_onnx", "load", "save"),
+            "lucidnet.tables.preprocess": ("TablePreprocessor",),
+            "lucidnet.tables.read": ("TableError", "read_chunks", "read_table", "validation_mask"),
+            "lucidnet.tables.recipe": ("RECIPE", "Recipe"),
+            "lucidnet.tables.stats": ("Moments", "Reservoir", "TableStats"),
+            "lucidnet.tables.stream": ("StreamResult", "StreamSource", "scan", "train_stream"),
+            "lucidnet.tables.tabular": ("TabularClassifier", "TabularRegressor"),
+            "lucidnet.tables.task": ("check_target", "choose_task"),
+        },
+    )

@@ -87,42 +87,43 @@ __all__ = [
     "targets_as_columns",
 ]
 
-__getattr__, __dir__ = attach(
-    __name__,
-    {
-        "lucidnet.training.callbacks": (
-            "Callback",
-            "EarlyStopping",
-            "EpochTable",
-            "GradientNormRecorder",
-            "HistoryLogger",
-            "ModelCheckpoint",
-            "ProgressBar",
-            "TerminateOnNaN",
-            "TimeLimit",
-        ),
-        "lucidnet.training.history": ("History",),
-        "lucidnet.training.loop": ("Trainer",),
-        "lucidnet.training.minibatch": ("minibatch_gd", "minibatches", "targets_as_columns"),
-        "lucidnet.training.optimizers": (
-            "SGD",
-            "Adam",
-            "AdamW",
-            "Optimizer",
-            "clip_by_global_norm",
-            "get_optimizer",
-            "optimizer_names",
-        ),
-        "lucidnet.training.schedules": (
-            "Constant",
-            "Cosine",
-            "InverseScaling",
-            "ReduceOnPlateau",
-            "Schedule",
-            "StepDecay",
-            "get_schedule",
-            "schedule_names",
-        ),
-        "lucidnet.training.state": ("load_state", "save_state"),
-    },
-)
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "lucidnet.training.callbacks": (
+                "Callback",
+                "EarlyStopping",
+                "EpochTable",
+                "GradientNormRecorder",
+                "HistoryLogger",
+                "ModelCheckpoint",
+                "ProgressBar",
+                "TerminateOnNaN",
+                "TimeLimit",
+            ),
+            "lucidnet.training.history": ("History",),
+            "lucidnet.training.loop": ("Trainer",),
+            "lucidnet.training.minibatch": ("minibatch_gd", "minibatches", "targets_as_columns"),
+            "lucidnet.training.optimizers": (
+                "SGD",
+                "Adam",
+                "AdamW",
+                "Optimizer",
+                "clip_by_global_norm",
+                "get_optimizer",
+                "optimizer_names",
+            ),
+            "lucidnet.training.schedules": (
+                "Constant",
+                "Cosine",
+                "InverseScaling",
+                "ReduceOnPlateau",
+                "Schedule",
+                "StepDecay",
+                "get_schedule",
+                "schedule_names",
+            ),
+            "lucidnet.training.state": ("load_state", "save_state"),
+        },
+    )
