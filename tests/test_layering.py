@@ -91,6 +91,7 @@ def ids(paths: list[Path]) -> list[str]:
 # its own package). Leaf modules (rank -1) import nothing of lucidnet and may be used anywhere.
 RANKS = {
     "lucidnet._version": -1,
+    "lucidnet._lazy": -1,  # the lazy-export helper of the packages' __init__
     "lucidnet.core": 0,  # the lecture: Network, activations, losses, gradcheck, trace
     "lucidnet.io": 1,  # atomic writes, the model file, ONNX
     "lucidnet.training": 2,  # optimizers, schedules, callbacks, Trainer, L-BFGS

@@ -5,6 +5,10 @@ library, and prints. May import every package of the library.
 
 Every user error is one or two lines on stderr (what is wrong, how to fix it) and exit
 code 2; ``--debug`` shows the traceback instead.
+
+Building the parser imports only the standard library and the recipe's defaults; each
+command's module, and pandas, scikit-learn or NumPy with it, is imported when that
+command runs, so ``lucidnet --help`` answers at once.
 """
 
 from __future__ import annotations
@@ -16,28 +20,36 @@ from collections.abc import Callable, Sequence
 
 from lucidnet.cli.common import CLIError
 from lucidnet.cli.parser import build_parser
-from lucidnet.cli.playground import cmd_playground
-from lucidnet.cli.teach import cmd_demo, cmd_gradcheck, cmd_trace
-from lucidnet.cli.train import cmd_train
-from lucidnet.cli.use import cmd_evaluate, cmd_export, cmd_inspect, cmd_predict
-from lucidnet.io.modelfile import ModelFileError
-from lucidnet.tables import TableError
 
 __all__ = ["CLIError", "main"]
 
 EXIT_USAGE = 2
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "train": cmd_train,
-    "predict": cmd_predict,
-    "evaluate": cmd_evaluate,
-    "inspect": cmd_inspect,
-    "export": cmd_export,
-    "gradcheck": cmd_gradcheck,
-    "trace": cmd_trace,
-    "demo": cmd_demo,
-    "playground": cmd_playground,
-}
+
+def command(name: str) -> Callable[[argparse.Namespace], int]:
+    """The function that runs the command ``name``; its module is imported now."""
+    if name == "train":
+        from lucidnet.cli.train import cmd_train
+
+        return cmd_train
+    if name == "playground":
+        from lucidnet.cli.playground import cmd_playground
+
+        return cmd_playground
+    if name in ("gradcheck", "trace", "demo"):
+        from lucidnet.cli import teach
+
+        return {"gradcheck": teach.cmd_gradcheck, "trace": teach.cmd_trace, "demo": teach.cmd_demo}[
+            name
+        ]
+    from lucidnet.cli import use
+
+    return {
+        "predict": use.cmd_predict,
+        "evaluate": use.cmd_evaluate,
+        "inspect": use.cmd_inspect,
+        "export": use.cmd_export,
+    }[name]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return _COMMANDS[args.command](args)
+        return command(args.command)(args)
     except BrokenPipeError:
         # The reader went away (e.g. `lucidnet trace | head`): not an error.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -61,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report_error(exc: BaseException) -> int:
+    from lucidnet.io.modelfile import ModelFileError
+    from lucidnet.tables.read import TableError
+
     if isinstance(exc, (CLIError, TableError, ModelFileError)):
         message = str(exc)
     elif isinstance(exc, (ValueError, TypeError)):

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from lucidnet.io.atomic import atomic_path
-from lucidnet.tables import TabularModel, load
 
 __all__ = [
     "AT_SCALE",
@@ -46,10 +45,14 @@ def load_model(path: str) -> Any:
         raise CLIError(
             f"{path}: no such model file. Check the path, or train one with 'lucidnet train'."
         )
+    from lucidnet.tables.persist import load
+
     return load(path)
 
 
 def load_table_model(path: str) -> Any:
+    from lucidnet.tables.model import TabularModel
+
     model = load_model(path)
     if not isinstance(model, TabularModel):
         raise CLIError(

@@ -15,10 +15,15 @@ every row.
 May import: ``lucidnet.core``, ``lucidnet.io``, ``lucidnet.training``, scikit-learn.
 """
 
-from lucidnet.estimators._base import BaseMLP
-from lucidnet.estimators.classifier import MLPClassifier
-from lucidnet.estimators.modelinfo import estimator_from_info, estimator_graph, estimator_info
-from lucidnet.estimators.regressor import MLPRegressor
+from typing import TYPE_CHECKING
+
+from lucidnet._lazy import attach
+
+if TYPE_CHECKING:
+    from lucidnet.estimators._base import BaseMLP
+    from lucidnet.estimators.classifier import MLPClassifier
+    from lucidnet.estimators.modelinfo import estimator_from_info, estimator_graph, estimator_info
+    from lucidnet.estimators.regressor import MLPRegressor
 
 __all__ = [
     "BaseMLP",
@@ -28,3 +33,18 @@ __all__ = [
     "estimator_graph",
     "estimator_info",
 ]
+
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "lucidnet.estimators._base": ("BaseMLP",),
+            "lucidnet.estimators.classifier": ("MLPClassifier",),
+            "lucidnet.estimators.modelinfo": (
+                "estimator_from_info",
+                "estimator_graph",
+                "estimator_info",
+            ),
+            "lucidnet.estimators.regressor": ("MLPRegressor",),
+        },
+    )

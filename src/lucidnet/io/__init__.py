@@ -2,25 +2,26 @@
 
 ``lucidnet.io`` sits on top of the math core (it imports ``lucidnet.core``; the core never
 imports it). ONNX export needs the optional ``onnx`` package (``pip install
-'lucidnet[onnx]'``), so :func:`network_to_onnx` and :func:`save_onnx` are imported on
-first use.
+'lucidnet[onnx]'``). Every public name here is imported on first use.
 """
 
-from __future__ import annotations
+from typing import TYPE_CHECKING
 
-from typing import Any
+from lucidnet._lazy import attach
 
-from lucidnet.io.atomic import atomic_path, atomic_write_bytes
-from lucidnet.io.modelfile import (
-    FORMAT,
-    FORMAT_VERSION,
-    LoadedModel,
-    ModelFileError,
-    decode_labels,
-    encode_labels,
-    load_network,
-    save_network,
-)
+if TYPE_CHECKING:
+    from lucidnet.io.atomic import atomic_path, atomic_write_bytes
+    from lucidnet.io.modelfile import (
+        FORMAT,
+        FORMAT_VERSION,
+        LoadedModel,
+        ModelFileError,
+        decode_labels,
+        encode_labels,
+        load_network,
+        save_network,
+    )
+    from lucidnet.io.onnx_export import network_to_onnx, save_onnx
 
 __all__ = [
     "FORMAT",
@@ -37,12 +38,21 @@ __all__ = [
     "save_onnx",
 ]
 
-_ONNX_NAMES = ("network_to_onnx", "save_onnx")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _ONNX_NAMES:
-        from lucidnet.io import onnx_export
-
-        return getattr(onnx_export, name)
-    raise AttributeError(f"module 'lucidnet.io' has no attribute {name!r}")
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "lucidnet.io.atomic": ("atomic_path", "atomic_write_bytes"),
+            "lucidnet.io.modelfile": (
+                "FORMAT",
+                "FORMAT_VERSION",
+                "LoadedModel",
+                "ModelFileError",
+                "decode_labels",
+                "encode_labels",
+                "load_network",
+                "save_network",
+            ),
+            "lucidnet.io.onnx_export": ("network_to_onnx", "save_onnx"),
+        },
+    )

@@ -26,17 +26,18 @@ from __future__ import annotations
 
 import sys
 import webbrowser
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+from lucidnet._lazy import attach
+
+if TYPE_CHECKING:
+    from lucidnet.playground.server import PlaygroundServer
 
 __all__ = ["PlaygroundServer", "serve"]
 
-
-def __getattr__(name: str) -> object:
-    if name == "PlaygroundServer":  # imported on use: it needs the optional web packages
-        from lucidnet.playground.server import PlaygroundServer
-
-        return PlaygroundServer
-    raise AttributeError(f"module 'lucidnet.playground' has no attribute {name!r}")
+# imported on use: it needs the optional web packages
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(__name__, {"lucidnet.playground.server": ("PlaygroundServer",)})
 
 
 def serve(

@@ -24,12 +24,17 @@ a figure is first drawn (install it with ``pip install lucidnet[plot]``).
 May import: ``lucidnet.core``, ``lucidnet.io``, ``lucidnet.training``, matplotlib.
 """
 
-from lucidnet.plot._figure import save_figure
-from lucidnet.plot.boundary import collapse_comparison, decision_boundary
-from lucidnet.plot.curves import gradient_norms, learning_curves
-from lucidnet.plot.features import feature_map
-from lucidnet.plot.layers import layer_diagnostics
-from lucidnet.plot.report import Section, write_report
+from typing import TYPE_CHECKING
+
+from lucidnet._lazy import attach
+
+if TYPE_CHECKING:
+    from lucidnet.plot._figure import save_figure
+    from lucidnet.plot.boundary import collapse_comparison, decision_boundary
+    from lucidnet.plot.curves import gradient_norms, learning_curves
+    from lucidnet.plot.features import feature_map
+    from lucidnet.plot.layers import layer_diagnostics
+    from lucidnet.plot.report import Section, write_report
 
 __all__ = [
     "Section",
@@ -42,3 +47,16 @@ __all__ = [
     "save_figure",
     "write_report",
 ]
+
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "lucidnet.plot._figure": ("save_figure",),
+            "lucidnet.plot.boundary": ("collapse_comparison", "decision_boundary"),
+            "lucidnet.plot.curves": ("gradient_norms", "learning_curves"),
+            "lucidnet.plot.features": ("feature_map",),
+            "lucidnet.plot.layers": ("layer_diagnostics",),
+            "lucidnet.plot.report": ("Section", "write_report"),
+        },
+    )

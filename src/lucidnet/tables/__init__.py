@@ -14,17 +14,22 @@ May import: ``lucidnet.core``, ``lucidnet.io``, ``lucidnet.training``,
 ``lucidnet.estimators`` (never their private names), pandas, scikit-learn.
 """
 
-from lucidnet.tables.fit import InMemorySource, TableFit, TableSource, Training, fit_table
-from lucidnet.tables.metrics import StreamMetrics, table_metrics
-from lucidnet.tables.model import TabularModel, TargetScaling
-from lucidnet.tables.persist import export_onnx, load, save
-from lucidnet.tables.preprocess import TablePreprocessor
-from lucidnet.tables.read import TableError, read_chunks, read_table, validation_mask
-from lucidnet.tables.recipe import RECIPE, Recipe
-from lucidnet.tables.stats import Moments, Reservoir, TableStats
-from lucidnet.tables.stream import StreamResult, StreamSource, scan, train_stream
-from lucidnet.tables.tabular import TabularClassifier, TabularRegressor
-from lucidnet.tables.task import check_target, choose_task
+from typing import TYPE_CHECKING
+
+from lucidnet._lazy import attach
+
+if TYPE_CHECKING:
+    from lucidnet.tables.fit import InMemorySource, TableFit, TableSource, Training, fit_table
+    from lucidnet.tables.metrics import StreamMetrics, table_metrics
+    from lucidnet.tables.model import TabularModel, TargetScaling
+    from lucidnet.tables.persist import export_onnx, load, save
+    from lucidnet.tables.preprocess import TablePreprocessor
+    from lucidnet.tables.read import TableError, read_chunks, read_table, validation_mask
+    from lucidnet.tables.recipe import RECIPE, Recipe
+    from lucidnet.tables.stats import Moments, Reservoir, TableStats
+    from lucidnet.tables.stream import StreamResult, StreamSource, scan, train_stream
+    from lucidnet.tables.tabular import TabularClassifier, TabularRegressor
+    from lucidnet.tables.task import check_target, choose_task
 
 __all__ = [
     "RECIPE",
@@ -58,3 +63,27 @@ __all__ = [
     "train_stream",
     "validation_mask",
 ]
+
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "lucidnet.tables.fit": (
+                "InMemorySource",
+                "TableFit",
+                "TableSource",
+                "Training",
+                "fit_table",
+            ),
+            "lucidnet.tables.metrics": ("StreamMetrics", "table_metrics"),
+            "lucidnet.tables.model": ("TabularModel", "TargetScaling"),
+            "lucidnet.tables.persist": ("export_onnx", "load", "save"),
+            "lucidnet.tables.preprocess": ("TablePreprocessor",),
+            "lucidnet.tables.read": ("TableError", "read_chunks", "read_table", "validation_mask"),
+            "lucidnet.tables.recipe": ("RECIPE", "Recipe"),
+            "lucidnet.tables.stats": ("Moments", "Reservoir", "TableStats"),
+            "lucidnet.tables.stream": ("StreamResult", "StreamSource", "scan", "train_stream"),
+            "lucidnet.tables.tabular": ("TabularClassifier", "TabularRegressor"),
+            "lucidnet.tables.task": ("check_target", "choose_task"),
+        },
+    )

@@ -20,14 +20,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # the defaults are read without NumPy, pandas or scikit-learn
+    import numpy as np
 
-from lucidnet.estimators import MLPClassifier, MLPRegressor
-from lucidnet.estimators.refit import fit_and_refit, fit_within
-from lucidnet.tables.preprocess import TablePreprocessor
-from lucidnet.tables.read import TableError
+    from lucidnet.tables.preprocess import TablePreprocessor
 
 __all__ = ["RECIPE", "Recipe"]
 
@@ -80,6 +78,8 @@ class Recipe:
 
     def preprocessor(self) -> TablePreprocessor:
         """The unfitted preprocessing: robust scaling + smooth clip, indicators, one-hot."""
+        from lucidnet.tables.preprocess import TablePreprocessor
+
         return TablePreprocessor(
             scaling="robust", missing_indicators=True, max_categories=self.max_categories
         )
@@ -102,6 +102,8 @@ class Recipe:
 
     def estimator(self, task: str, params: dict[str, Any] | None = None) -> Any:
         """The unfitted MLPClassifier / MLPRegressor (``params`` override the recipe's)."""
+        from lucidnet.estimators import MLPClassifier, MLPRegressor
+
         Est = MLPClassifier if task == "classification" else MLPRegressor
         return Est(**{**self.estimator_params(), **(params or {})})
 
@@ -123,6 +125,9 @@ class Recipe:
         (:func:`~lucidnet.estimators.refit.fit_and_refit`). Otherwise one fit of the
         estimator's own epochs, continued from ``resume_from`` when given.
         """
+        from lucidnet.estimators.refit import fit_and_refit, fit_within
+        from lucidnet.tables.read import TableError
+
         if self.choose_epochs and resume_from is None:
             if validation_data is None:
                 est.set_params(early_stopping=True)  # its own split of the rows

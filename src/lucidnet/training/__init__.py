@@ -13,40 +13,45 @@ sentence. May import ``lucidnet.core`` and ``lucidnet.io`` (atomic file writes);
 the interfaces above it (estimators, tables, Dask, plots, CLI).
 """
 
-from lucidnet.training.callbacks import (
-    Callback,
-    EarlyStopping,
-    EpochTable,
-    GradientNormRecorder,
-    HistoryLogger,
-    ModelCheckpoint,
-    ProgressBar,
-    TerminateOnNaN,
-    TimeLimit,
-)
-from lucidnet.training.history import History
-from lucidnet.training.loop import Trainer
-from lucidnet.training.minibatch import minibatch_gd, minibatches, targets_as_columns
-from lucidnet.training.optimizers import (
-    SGD,
-    Adam,
-    AdamW,
-    Optimizer,
-    clip_by_global_norm,
-    get_optimizer,
-    optimizer_names,
-)
-from lucidnet.training.schedules import (
-    Constant,
-    Cosine,
-    InverseScaling,
-    ReduceOnPlateau,
-    Schedule,
-    StepDecay,
-    get_schedule,
-    schedule_names,
-)
-from lucidnet.training.state import load_state, save_state
+from typing import TYPE_CHECKING
+
+from lucidnet._lazy import attach
+
+if TYPE_CHECKING:
+    from lucidnet.training.callbacks import (
+        Callback,
+        EarlyStopping,
+        EpochTable,
+        GradientNormRecorder,
+        HistoryLogger,
+        ModelCheckpoint,
+        ProgressBar,
+        TerminateOnNaN,
+        TimeLimit,
+    )
+    from lucidnet.training.history import History
+    from lucidnet.training.loop import Trainer
+    from lucidnet.training.minibatch import minibatch_gd, minibatches, targets_as_columns
+    from lucidnet.training.optimizers import (
+        SGD,
+        Adam,
+        AdamW,
+        Optimizer,
+        clip_by_global_norm,
+        get_optimizer,
+        optimizer_names,
+    )
+    from lucidnet.training.schedules import (
+        Constant,
+        Cosine,
+        InverseScaling,
+        ReduceOnPlateau,
+        Schedule,
+        StepDecay,
+        get_schedule,
+        schedule_names,
+    )
+    from lucidnet.training.state import load_state, save_state
 
 __all__ = [
     "SGD",
@@ -81,3 +86,44 @@ __all__ = [
     "schedule_names",
     "targets_as_columns",
 ]
+
+if not TYPE_CHECKING:  # type checkers read the imports above
+    __getattr__, __dir__ = attach(
+        __name__,
+        {
+            "lucidnet.training.callbacks": (
+                "Callback",
+                "EarlyStopping",
+                "EpochTable",
+                "GradientNormRecorder",
+                "HistoryLogger",
+                "ModelCheckpoint",
+                "ProgressBar",
+                "TerminateOnNaN",
+                "TimeLimit",
+            ),
+            "lucidnet.training.history": ("History",),
+            "lucidnet.training.loop": ("Trainer",),
+            "lucidnet.training.minibatch": ("minibatch_gd", "minibatches", "targets_as_columns"),
+            "lucidnet.training.optimizers": (
+                "SGD",
+                "Adam",
+                "AdamW",
+                "Optimizer",
+                "clip_by_global_norm",
+                "get_optimizer",
+                "optimizer_names",
+            ),
+            "lucidnet.training.schedules": (
+                "Constant",
+                "Cosine",
+                "InverseScaling",
+                "ReduceOnPlateau",
+                "Schedule",
+                "StepDecay",
+                "get_schedule",
+                "schedule_names",
+            ),
+            "lucidnet.training.state": ("load_state", "save_state"),
+        },
+    )
