@@ -345,7 +345,7 @@ def test_a_client_that_never_reads_keeps_the_servers_memory_flat():
         stalled.send('{"type": "play"}')
         time.sleep(2)
         before = resident_mb(proc.pid)
-        seconds = 10
+        seconds = min(30.0, max(10.0, 48e6 / rate))  # long enough to offer about 48 MB
         time.sleep(seconds)
         grew = resident_mb(proc.pid) - before
         would_be = rate * seconds / 1e6
