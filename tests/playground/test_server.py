@@ -532,3 +532,55 @@ def test_the_command_line_names_the_bad_host(capsys):
     err = capsys.readouterr().err
     assert err.startswith("lucidnet: error: Cannot listen on '256.1.1.1'"), err
     assert "choose another --host" in err and "unexpected" not in err, err
+
+
+def huge_csv() -> str:
+    """60 rows whose column 'a' holds ±1e308, the largest floats' size."""
+    rows = ["a,b,c"] + [f"{(-1) ** i * 1e308!r},{i % 5},{'xy'[i % 2]}" for i in range(60)]
+    return "\n".join(rows)
+
+
+def use_csv(ws, text: str) -> None:
+    ws.send_text(json.dumps({"type": "csv", "name": "huge.csv", "text": text}))
+    receive_until(ws, "csv-columns")
+    choice = {"x1": "a", "x2": "b", "target": "c", "task": "classification"}
+    ws.send_text(json.dumps({"type": "use-csv", **choice}))
+
+
+def test_a_csv_column_of_huge_numbers_is_refused_and_the_page_carries_on(client):
+    ws, _ = opened(client)
+    try:
+        use_csv(ws, huge_csv())
+        message = receive_until(ws, "error")["message"]
+        assert "Column 'a' holds '1e+308' on line 2" in message and "rescale" in message
+        ws.send_text('{"type": "step"}')
+        frame = receive_until(ws, "frame")
+        assert frame["steps"] == 1 and frame["trainLoss"] is not None
+    finally:
+        ws.__exit__(None, None, None)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflows themselves
+def test_reset_recovers_even_from_data_that_overflow(client, monkeypatch):
+    # were such data let through, every frame would overflow, a fresh network's too:
+    # reset then goes back to the default data set, and says so
+    from lucidnet.playground import datasets
+
+    monkeypatch.setattr(datasets, "MAX_CSV_MAGNITUDE", float("inf"), raising=False)
+    ws, _ = opened(client)
+    try:
+        use_csv(ws, huge_csv())
+        assert "no longer finite" in receive_until(ws, "error")["message"]  # the points
+        assert receive_until(ws, "state")["config"]["dataset"] == "csv"
+        assert "no longer finite" in receive_until(ws, "error")["message"]  # the frame
+        ws.send_text('{"type": "reset"}')
+        message = receive_until(ws, "error")["message"]
+        assert "went back to the 'circle' data" in message and "reset" not in message, message
+        assert receive_until(ws, "data")["names"] == ["x1", "x2", "y"]
+        assert receive_until(ws, "state")["config"]["dataset"] == "circle"
+        frame = receive_until(ws, "frame")
+        assert frame["steps"] == 0 and frame["trainLoss"] is not None
+        ws.send_text('{"type": "step"}')
+        assert receive_until(ws, "frame")["steps"] == 1
+    finally:
+        ws.__exit__(None, None, None)

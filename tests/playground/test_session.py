@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import warnings
 
 import numpy as np
 import pytest
@@ -168,6 +170,60 @@ def test_csv_checks():
         csv_dataset("a,b,c\n1,1,1\n2,1,0\n", "a", "b", "c", "classification")
     with pytest.raises(DataError, match="at most 5000"):
         csv_columns("a,b,c\n" + "1,2,3\n" * 5001)
+
+
+def huge_csv(column="a"):
+    """60 rows: x1 = a, x2 = b, targets c (class) and t (real); ``column`` holds ±1e308."""
+    rows = ["a,b,c,t"]
+    for i in range(60):
+        cells = {"a": float(i % 7), "b": float((i * 3) % 11), "t": i / 10}
+        cells[column] = (-1) ** i * 1e308
+        rows.append(f"{cells['a']!r},{cells['b']!r},{'xy'[i % 2]},{cells['t']!r}")
+    return "\n".join(rows)
+
+
+@pytest.mark.parametrize(("column", "task"), [("a", "classification"), ("t", "regression")])
+def test_a_csv_column_of_huge_numbers_is_refused_by_name(column, task):
+    # ±1e308 overflows the plane's arithmetic (the range, the pictures, the target's
+    # spread): the column is refused with its name, the line and the fix
+    text = huge_csv(column)
+    target = "t" if task == "regression" else "c"
+    with pytest.raises(DataError) as refused:
+        csv_dataset(text, "a", "b", target, task)
+    message = str(refused.value)
+    assert f"Column {column!r} holds '1e+308' on line 2" in message, message
+    assert "1e+100" in message and "rescale" in message and "missing" in message, message
+    s = Session()
+    with pytest.raises(DataError, match=f"Column {column!r}"):
+        s.use_csv(text, "a", "b", target, task)
+    assert s.config.dataset == "circle" and s.csv_text is None  # the page keeps its data
+    assert csv_dataset(text, "b", "t" if column == "a" else "a", "c", "classification")
+
+
+def test_numbers_up_to_the_limit_train_and_draw(recwarn):
+    size = [1e100 * (i % 5) / 4 for i in range(40)]  # up to 1e100 itself
+    rows = ["a,b,t"] + [f"{(-1) ** i * v!r},{i % 3},{v!r}" for i, v in enumerate(size)]
+    s = Session()
+    s.use_csv("\n".join(rows), "a", "b", "t", "regression")
+    for _ in range(20):
+        s.step()
+    s.record()
+    json.dumps([views.data_points(s), views.frame(s)], allow_nan=False)  # every number finite
+    assert not recwarn.list
+
+
+def test_reset_recovers_from_any_state_the_network_reached():
+    s = Session(Config(dataset="reg-plane", output="identity", activation="identity"))
+    for l in range(1, s.net.L + 1):
+        s.net.W[l][...] = 1e300  # finite weights whose outputs overflow
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the views of a non-finite state
+        s.record()
+        with pytest.raises(ValueError, match="Out of range float values"):
+            json.dumps(views.frame(s), allow_nan=False)
+    s.reset()
+    json.dumps(views.frame(s), allow_nan=False)
+    assert s.steps == 0 and len(s.history) == 1
 
 
 def test_a_csv_regression_predicts_in_the_targets_units(tmp_path):

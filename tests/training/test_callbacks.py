@@ -17,6 +17,7 @@ from lucidnet.training import (
     ModelCheckpoint,
     ProgressBar,
     TerminateOnNaN,
+    TimeLimit,
     Trainer,
     load_state,
 )
@@ -264,3 +265,32 @@ def test_gradient_norm_recorder_matches_the_batch_gradients():
     for l in (1, 2):
         expected = np.sqrt(np.sum(grads.dW[l] ** 2))
         assert trainer.history[f"grad_norm[{l}]"][0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_time_limit_leaves_out_each_fits_engine_start_up():
+    class Fit:  # what TimeLimit reads of a trainer
+        def __init__(self, startup):
+            self.startup, self.stop_training = startup, False
+
+    limit = TimeLimit(10.0, start=5.0)
+    limit._clock = lambda: 20.0
+    limit.on_train_begin(Fit((0.0, 8.0)))  # max(0, t1 − max(t0, start)) = 8 − 5
+    assert limit.left_out == 3.0 and limit.elapsed() == 20.0 - 5.0 - 3.0
+    fit = Fit((12.0, 15.0))  # a second fit (a refit) starts its engine: 3 s more
+    limit.on_train_begin(fit)
+    limit.on_batch_end(fit, 1, {})
+    assert limit.elapsed() == 9.0 and not limit.hit and not fit.stop_training
+    limit.on_train_begin(Fit((1.0, 2.0)))  # all before the budget began: nothing
+    limit._clock = lambda: 21.5
+    limit.on_batch_end(fit, 2, {})
+    assert limit.left_out == 6.0 and limit.hit and fit.stop_training
+
+
+def test_time_limit_on_the_numpy_engine_counts_from_its_start(noisy):
+    X, Y = noisy
+    limit = TimeLimit(0.0, 0.0)  # spent before the fit began
+    trainer = Trainer(Network([3, 4, 1], seed=0), batch_size=8, callbacks=[limit])
+    trainer.fit(X, Y, epochs=5)
+    began, ready = trainer.startup
+    assert limit.hit and trainer.n_batches == 1 and 0 < began <= ready
+    assert limit.left_out == ready - began

@@ -16,7 +16,10 @@ from lucidnet.training import (
     EarlyStopping,
     GradientNormRecorder,
     Schedule,
+    TimeLimit,
     Trainer,
+    jax_engine,
+    loop,
 )
 
 jax = pytest.importorskip("jax")
@@ -268,6 +271,61 @@ def test_a_missing_jax_is_named_with_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "jax", None)
     with pytest.raises(ImportError, match=r'pip install "lucidnet\[jax\]"'):
         Trainer(Network([2, 1]), engine="jax")
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_compilation_comes_before_the_time_limits_clock(data32, monkeypatch):
+    # a compilation that takes 100 (fake) seconds leaves a 10-second budget untouched:
+    # the engine compiles while it starts, and the budget counts training only
+    clock = FakeClock()
+    times = type("FakeTime", (), {"monotonic": clock, "perf_counter": clock})
+    monkeypatch.setattr(loop, "time", times)
+    compiled = jax_engine.JaxEngine._compiled
+
+    def slow(self, *args, **kwargs):
+        clock.now += 100.0
+        return compiled(self, *args, **kwargs)
+
+    monkeypatch.setattr(jax_engine.JaxEngine, "_compiled", slow)
+    limit = TimeLimit(10.0, clock())
+    limit._clock = clock
+    X, Y = data32
+    trainer = Trainer(Network([4, 6, 1], seed=0, dtype=np.float32), engine="jax", callbacks=[limit])
+    trainer.fit(X, Y, epochs=3)
+    assert trainer.epoch == 3 and not limit.hit and limit.elapsed() == 0.0
+    assert trainer.startup == (1000.0, 1100.0)
+
+
+def test_the_epochs_compile_nothing_once_the_engine_has_started(data32):
+    events = []
+
+    def listen(event, seconds, **kwargs):
+        if event.endswith("backend_compile_duration"):
+            events.append(kwargs.get("fun_name"))
+
+    class Mark(Callback):
+        def on_train_begin(self, trainer):
+            events.append("started")
+
+    X, Y = data32
+    net = Network([4, 5, 3, 1], seed=0, dtype=np.float32)  # an architecture of its own
+    trainer = Trainer(net, engine="jax", batch_size=12, dropout=0.2, callbacks=[Mark()])
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    try:  # the epoch, the transfers of its rows and rates, the dropout keys: all at start
+        trainer.fit(X, Y, epochs=2, sample_weight=np.linspace(0.5, 1.0, len(X)))
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listen)
+    started = events.index("started")
+    assert "jit(epoch)" in events[:started] and events[started + 1 :] == []
 
 
 def test_the_update_rule_is_pure_under_jax():

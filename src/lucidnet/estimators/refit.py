@@ -48,8 +48,9 @@ def fit_and_refit(
         Train a fresh estimator (same parameters and seed) on all of X for the chosen
         number of epochs. Skipped when the time limit ran out in the first phase.
     time_limit : float, optional
-        Seconds for both phases together; training stops when they are spent and the
-        best model so far is kept.
+        Seconds of training for both phases together (each fit's engine start-up, JAX's
+        compilation, is left out: :class:`~lucidnet.training.TimeLimit`); training stops
+        when they are spent and the best model so far is kept.
     on_selected : callable, optional
         Called with the first phase's estimator (best epoch restored) before the refit:
         the moment to score rows it never trained on.
@@ -72,7 +73,7 @@ def fit_and_refit(
     final = clone(est).set_params(early_stopping=False, max_iter=int(best))
     final.set_params(n_iter_no_change=np.inf)
     if limit is not None:
-        left = time_limit - (time.monotonic() - start)  # type: ignore[operator]
+        left = time_limit - limit.elapsed()  # type: ignore[operator]
         if left <= 0:
             return est
         final.set_params(callbacks=[TimeLimit(left, time.monotonic())])

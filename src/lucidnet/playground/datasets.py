@@ -7,6 +7,10 @@ the two regression surfaces.
 
 A CSV upload is parsed with the standard library's ``csv`` module and checked cell by
 cell: the page gets a :class:`DataError` with a message it can show, never a traceback.
+The columns it trains on hold numbers up to :data:`MAX_CSV_MAGNITUDE` in size: a column
+holding ±1e308 is refused by name rather than standardised, because its range overflows
+the plane's arithmetic, and because such a number is nearly always a stand-in for a
+missing value, next to which every real point would be squeezed onto one pixel.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 __all__ = [
     "DATASETS",
     "MAX_CSV_BYTES",
+    "MAX_CSV_MAGNITUDE",
     "MAX_CSV_ROWS",
     "PLANE",
     "DataError",
@@ -35,6 +40,9 @@ MAX_CSV_BYTES = 2_000_000
 MAX_CSV_ROWS = 5_000
 MAX_CSV_COLUMNS = 100
 MAX_CLASSES = 8
+# The largest |number| of a column the page trains on: far beyond any measurement, far
+# below what overflows (the range and pictures of x1, x2; a regression target's spread).
+MAX_CSV_MAGNITUDE = 1e100
 
 # name -> (task, description)
 DATASETS: dict[str, tuple[str, str]] = {
@@ -306,6 +314,8 @@ def csv_dataset(text: str, x1: str, x2: str, target: str, task: str) -> Dataset:
                     "finite numbers."
                 )
             X[i, k] = value
+    for k, j in enumerate((j1, j2)):
+        _check_magnitude(header[j], [row[j] for row in body], X[:, k])
     raw = [row[jt].strip() for row in body]
     lo, hi = X.min(axis=0), X.max(axis=0)
     mean, scale = (lo + hi) / 2, (hi - lo) / 4  # the data's range becomes [-2, 2], like the plane's
@@ -319,6 +329,7 @@ def csv_dataset(text: str, x1: str, x2: str, target: str, task: str) -> Dataset:
                 "(or choose classification)."
             )
         y = np.asarray(values, dtype=np.float64)
+        _check_magnitude(target, raw, y)
         classes: list[str] = []
         kind = "regression"
     else:
@@ -344,6 +355,21 @@ def csv_dataset(text: str, x1: str, x2: str, target: str, task: str) -> Dataset:
         mean=(float(mean[0]), float(mean[1])),
         scale=(float(scale[0]), float(scale[1])),
     )
+
+
+def _check_magnitude(name: str, cells: list[str], values: np.ndarray) -> None:
+    """Refuse a column holding a number larger than MAX_CSV_MAGNITUDE in size, naming the
+    column, the first such cell and its line."""
+    large = np.flatnonzero(np.abs(values) > MAX_CSV_MAGNITUDE)
+    if len(large):
+        i = int(large[0])
+        raise DataError(
+            f"Column {name!r} holds {cells[i].strip()!r} on line {i + 2}: the playground takes "
+            f"numbers up to {MAX_CSV_MAGNITUDE:g} in size (beyond, drawing and training on the "
+            "column overflow). A number this large often stands for a missing value: remove "
+            "those rows, or rescale the column (divide it by a power of ten), and upload the "
+            "file again."
+        )
 
 
 def _label_order(label: str) -> tuple[int, float, str]:

@@ -149,9 +149,8 @@ class Connection:
             await self.stop_training()
 
     async def send(self, payload: dict[str, Any]) -> None:
-        try:
-            text = json.dumps(payload, allow_nan=False)
-        except ValueError:
+        text = as_json(payload)
+        if text is None:
             text = json.dumps(
                 {
                     "type": "error",
@@ -239,7 +238,18 @@ class Connection:
     async def on_reset(self, msg: dict[str, Any]) -> None:
         await self.stop_training()
         self.session.reset()
-        await self.send(views.frame(self.session))
+        frame = views.frame(self.session)
+        if as_json(frame) is None:  # a fresh network, so the data themselves overflow
+            self.session.use_generated()
+            await self.error(
+                "Even a fresh network gives numbers that are not finite on these data, so the "
+                f"page went back to the {self.session.config.dataset!r} data set. Check the "
+                "uploaded columns for numbers too large to compute with."
+            )
+            await self.send(views.data_points(self.session))
+            await self.send_state()
+            frame = views.frame(self.session)
+        await self.send(frame)
 
     async def on_trace(self, msg: dict[str, Any]) -> None:
         await self.send(views.trace_rows(self.session))
@@ -314,6 +324,14 @@ class Connection:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task  # also collects an exception it ended with
+
+
+def as_json(payload: dict[str, Any]) -> str | None:
+    """The payload as JSON text; None when it holds a NaN or an infinity."""
+    try:
+        return json.dumps(payload, allow_nan=False)
+    except ValueError:
+        return None
 
 
 MESSAGE_TYPES = (

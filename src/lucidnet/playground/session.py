@@ -122,6 +122,17 @@ class Session:
         self._set_data(data)
         self.reset()
 
+    def use_generated(self) -> None:
+        """Train on the default generated set again, the CSV dropped (resets training)."""
+        default = Config()  # a binary set: a regression's identity output becomes the default
+        output = default.output if self.config.output == "identity" else self.config.output
+        self.config = Config(
+            **{**self.config.as_dict(), "dataset": default.dataset, "output": output}
+        )
+        self.csv_text = self.csv_choice = None
+        self._make_data()
+        self.reset()
+
     def _check_output(self, config: Config, task: str | None) -> None:
         if task is None:
             task = self.data.task if config.dataset == "csv" else DATASETS[config.dataset][0]

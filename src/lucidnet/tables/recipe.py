@@ -10,7 +10,8 @@
   Adam with β₂ = 0.95, float32;
 - the best epoch chosen on held-out rows, then a refit on ALL the rows for that many
   epochs, so no row is wasted (``refit``);
-- ``time_limit``: a hard budget in seconds; the best model so far is kept.
+- ``time_limit``: a hard budget in seconds of training (JAX's compilation comes before
+  the clock: :class:`~lucidnet.training.TimeLimit`); the best model so far is kept.
 
 ``TabularClassifier`` / ``TabularRegressor`` take their parameters' defaults from
 :data:`RECIPE`, ``lucidnet train`` its options' defaults and help texts, and
@@ -58,7 +59,9 @@ class Recipe:
     refit : bool, default=True
         After choosing the epochs, train afresh on every row for that many epochs.
     time_limit : float, optional
-        Seconds for training; the best model so far is kept when they run out.
+        Seconds for training (each fit's engine start-up, JAX's compilation, is left
+        out: :class:`~lucidnet.training.TimeLimit`); the best model so far is kept when
+        they run out.
     dtype : {"float32", "float64"}, default="float32"
     """
 

@@ -450,7 +450,17 @@ class GradientNormRecorder(Callback):
 
 
 class TimeLimit(Callback):
-    """Stop training once ``seconds`` have passed since ``start``.
+    """Stop training once ``seconds`` of it have passed since ``start``.
+
+    The budget counts training, not the engine's start-up: the seconds each ``fit``
+    spends starting its engine (``trainer.startup``) are left out. With
+    ``engine="numpy"`` the start-up takes no time, so the budget is the wall clock from
+    ``start``; with ``engine="jax"`` it is JAX's one-time work (its import, the data
+    moved to the device, the epoch compiled: a second or two the first time a network,
+    setting and data shape are trained in a process): it comes before the clock runs, so
+    such a fit's wall time is its compilation plus the budget. A short budget then buys
+    the same training on the first fit as on later ones, and compiling (which cannot be
+    cut short) never uses the budget up before a single epoch has run.
 
     Parameters
     ----------
@@ -463,6 +473,15 @@ class TimeLimit(Callback):
     ----------
     hit : bool
         Whether the budget ran out (training was stopped by this callback).
+    left_out : float
+        The seconds of engine start-up since ``start``, not counted.
+
+    Notes
+    -----
+    The check runs after every minibatch: at least one step is taken, and with
+    ``engine="jax"`` (whose batch hooks run after each compiled epoch) at least one epoch.
+    elapsed = now − start − left_out, where each fit adds to left_out the part of its
+    start-up span (t0, t1) after ``start``: max(0, t1 − max(t0, start)).
     """
 
     def __init__(self, seconds: float, start: float) -> None:
@@ -471,9 +490,18 @@ class TimeLimit(Callback):
         self._clock = monotonic
         self.seconds, self.start = float(seconds), float(start)
         self.hit = False
+        self.left_out = 0.0
+
+    def elapsed(self) -> float:
+        """The seconds of the budget spent so far."""
+        return self._clock() - self.start - self.left_out
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        began, ready = trainer.startup
+        self.left_out += max(0.0, ready - max(began, self.start))
 
     def on_batch_end(self, trainer: Trainer, batch: int, logs: dict[str, Any]) -> None:
-        if self._clock() - self.start > self.seconds:
+        if self.elapsed() > self.seconds:
             self.hit = trainer.stop_training = True
 
 

@@ -1,7 +1,8 @@
 """The JAX engine: a whole epoch compiled from the same core and the same optimizer rule.
 
 ``Trainer(..., engine="jax")`` (``pip install "lucidnet[jax]"``) runs each epoch as ONE
-call of a function that JAX compiles once per architecture and setting::
+call of a function that JAX compiles once per architecture, setting and data shape, when
+the engine starts (before the first epoch, outside a :class:`TimeLimit`'s budget)::
 
     for each minibatch k (lax.scan over the epoch's index matrix):
         batch            = gather(X, Y, S, rows_k)              the NumPy engine's gather
@@ -32,11 +33,13 @@ Generator: seeded and resumable, but not the NumPy engine's masks.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from lucidnet.core.parameters import pack
 from lucidnet.training.engines import Run
 from lucidnet.training.step import Step, gather
 from lucidnet.training.train_state import TrainState
@@ -49,47 +52,63 @@ _COMPILED: dict[tuple[Any, ...], Any] = {}  # one compiled epoch per architectur
 UNROLL = 1  # minibatch steps per iteration of the compiled loop
 
 
+NO_JAX = (
+    "engine='jax' needs JAX: pip install \"lucidnet[jax]\" (or pip install jax), "
+    "or train with engine='numpy' (the default)."
+)
+
+
 def _import_jax() -> Any:
     try:
         import jax
     except ImportError:
-        raise ImportError(
-            "engine='jax' needs JAX: pip install \"lucidnet[jax]\" (or pip install jax), "
-            "or train with engine='numpy' (the default)."
-        ) from None
+        raise ImportError(NO_JAX) from None
     return jax
 
 
 class JaxEngine:
-    """Epochs compiled by JAX; the data live on JAX's default device for the whole fit."""
+    """Epochs compiled by JAX; the data live on JAX's default device for the whole fit.
+
+    The engine's start does all of JAX's one-time work: it imports JAX (made sure of at
+    construction), moves the data to the device and compiles the fit's epoch, so the
+    epochs compile nothing and a time budget that excludes the start-up
+    (:class:`~lucidnet.training.TimeLimit`) counts training only.
+    """
 
     name = "jax"
 
     def __init__(self) -> None:
-        self._jax = _import_jax()
+        if importlib.util.find_spec("jax") is None:  # found, not imported: see start
+            raise ImportError(NO_JAX)
+        self._jax: Any = None
         self._data: tuple[Any, ...] = ()
         self._x64 = False
-        self._unused_key: Any = None
+        self._key0: Any = None
+        self._epoch: Any = None
         self._device: tuple[Any, ...] = (None, None, None, None)  # host θ, state; device θ, state
 
     def start(self, run: Run) -> None:
-        """Put the data on the device once (θ goes there at the first epoch)."""
-        jax = self._jax
-        X, Y, s = run.X, run.Y, run.s
+        """Import JAX, put the data on the device and compile the fit's epoch (θ goes to
+        the device at the first epoch)."""
         if run.needs_gradients:
             raise ValueError(
                 f"{', '.join(run.needs_gradients)} reads every step's gradients, which "
                 "engine='jax' keeps inside the compiled epoch; train with engine='numpy' to "
                 "record them."
             )
+        X, Y, s = run.X, run.Y, run.s
         if not isinstance(X, np.ndarray):
             raise TypeError(
                 "engine='jax' takes NumPy data (it moves them to JAX's device itself); got "
                 f"{type(X).__module__}.{type(X).__name__}. Pass numpy arrays, or use "
                 "engine='numpy' to train where your arrays live."
             )
+        jax = self._jax = _import_jax()
         dtype = np.dtype(run.step.net.dtype)
         self._x64 = dtype == np.float64
+        B, n_train = run.batch_size, run.n_train
+        n_batches = -(-n_train // B)
+        weighted = s is not None or n_batches * B != n_train
         with jax.enable_x64(self._x64):
             jnp = jax.numpy
             self._data = (
@@ -97,6 +116,22 @@ class JaxEngine:
                 jnp.asarray(Y, dtype=dtype),
                 None if s is None else jnp.asarray(s, dtype=dtype),
             )
+            self._key0 = jax.random.key(0)
+            like = run.step.like
+            first = (  # the first epoch's arguments, the shapes the compilation is for
+                jnp.asarray(pack(like, dtype)),
+                _to_device(jnp, run.step.optimizer.init_state(like), dtype),
+                *self._data,
+                *_epoch_inputs(
+                    jnp,
+                    np.zeros((n_batches, B), dtype=np.int32),
+                    np.zeros((n_batches, B), dtype=dtype),
+                    np.zeros(n_batches),
+                    dtype,
+                ),
+                self._key0,
+            )
+            self._epoch = self._compiled(run.step, weighted, first)
         self._device = (None, None, None, None)
 
     def epoch(self, run: Run, state: TrainState) -> tuple[TrainState, float, float]:
@@ -109,7 +144,6 @@ class JaxEngine:
             order = run.train_idx[order]
         n_batches = -(-n_train // B)
         padded = n_batches * B
-        weighted = run.s is not None or padded != n_train
         rows = np.zeros(padded, dtype=np.int32)
         rows[:n_train] = order
         valid = np.zeros(padded, dtype=run.step.net.dtype)
@@ -132,14 +166,13 @@ class JaxEngine:
                     opt_state = optimizer.init_state(run.step.like)
                 theta = jnp.asarray(state.theta)
                 opt_state = _to_device(jnp, opt_state, dtype)
-            compiled = self._compiled(run.step, weighted)
-            theta, opt_state, J, weights = compiled(
+            theta, opt_state, J, weights = self._epoch(
                 theta,
                 opt_state,
                 *self._data,
-                jnp.asarray(rows.reshape(n_batches, B)),
-                jnp.asarray(valid.reshape(n_batches, B)),
-                jnp.asarray(lrs, dtype=dtype),
+                *_epoch_inputs(
+                    jnp, rows.reshape(n_batches, B), valid.reshape(n_batches, B), lrs, dtype
+                ),
                 self._key(seed),
             )
             J, weights = np.asarray(J, dtype=np.float64), np.asarray(weights, dtype=np.float64)
@@ -162,13 +195,10 @@ class JaxEngine:
 
     def _key(self, seed: int | None) -> Any:
         """The epoch's dropout key (made once and reused when there is no dropout)."""
-        if seed is not None:
-            return self._jax.random.key(seed)
-        if self._unused_key is None:
-            self._unused_key = self._jax.random.key(0)
-        return self._unused_key
+        return self._key0 if seed is None else self._jax.random.key(seed)
 
-    def _compiled(self, step: Step, weighted: bool) -> Any:
+    def _compiled(self, step: Step, weighted: bool, first: tuple[Any, ...]) -> Any:
+        """The epoch compiled for the arguments ``first`` (their shapes and dtypes)."""
         net, optimizer = step.net, step.optimizer
         like = [np.empty(p.shape, dtype=np.bool_) for p in step.like]  # shapes only
         key = (
@@ -184,9 +214,11 @@ class JaxEngine:
             weighted,
             tuple(p.shape for p in like),
             UNROLL,
+            tuple((a.shape, str(a.dtype)) for a in first[2:8] if a is not None),
         )
         if key not in _COMPILED:
-            _COMPILED[key] = self._jax.jit(_epoch_function(replace(step, like=like), weighted))
+            epoch = self._jax.jit(_epoch_function(replace(step, like=like), weighted))
+            _COMPILED[key] = epoch.lower(*first).compile()
         return _COMPILED[key]
 
 
@@ -238,6 +270,14 @@ class _KeyedUniform:
 
         self.key, sub = jax.random.split(self.key)
         return jax.random.uniform(sub, shape, dtype=self.dtype)
+
+
+def _epoch_inputs(
+    jnp: Any, rows: np.ndarray, valid: np.ndarray, lrs: np.ndarray, dtype: Any
+) -> tuple[Any, ...]:
+    """An epoch's minibatch rows (n_batches, B), their 0/1 weights and the rates, on the
+    device (the same calls at the start and at every epoch: they compile once)."""
+    return jnp.asarray(rows), jnp.asarray(valid), jnp.asarray(lrs, dtype=dtype)
 
 
 def _to_device(jnp: Any, state: tuple[Any, ...], dtype: Any) -> tuple[Any, ...]:

@@ -166,6 +166,10 @@ class Trainer:
         Why the last fit stopped before ``epochs`` (early stopping, interruption...).
     learning_rate_ : float
         The rate of the next step.
+    startup : tuple of float
+        ``time.monotonic()`` before and after the engine's start in the last fit (the
+        JAX engine: JAX's import, the data moved to the device, the epoch compiled);
+        :class:`TimeLimit` leaves this span out of its budget.
     log_keys : list of str
         The keys of this fit's epoch records.
 
@@ -245,6 +249,7 @@ class Trainer:
 
         self.stop_training = False
         self.interrupted = False
+        self.startup = (0.0, 0.0)
         self.state.learning_rate = self.state.rate(self.schedule, self.optimizer.learning_rate)
         self.log_keys: list[str] = ["epoch", "loss", "lr", "seconds"]
         self.epochs_target = 0
@@ -430,7 +435,9 @@ class Trainer:
         diverged: Diverged | None = None
         failure: Exception | None = None
         try:
+            began = time.monotonic()
             self._engine.start(run)
+            self.startup = (began, time.monotonic())
             self._like = params
             self.state.theta = pack(params)  # a new array: the arrays passed in never change
             self.state.opt_state = self.optimizer.state
