@@ -69,11 +69,12 @@ class Recipe:
     validation_fraction : float, default=0.2
         Rows held out to choose the epoch when no held-out rows are given.
     max_validation_rows : int or None, default=20000
-        At most this many of them (the rest train; None: no cap). The held-out log-loss
-        of 20,000 rows has a standard error near 0.004, and the difference between two
-        epochs, measured on the same rows, a far smaller one; more rows cost a pass over
-        them after every epoch and take rows from training. Applies from 100,000 rows on
-        at the default fraction.
+        At most this many of them (the rest train; None: no cap); of held-out rows given
+        apart, at most this many (a seeded sample) are scored after each epoch. The
+        held-out log-loss of 20,000 rows has a standard error near 0.004, and the
+        difference between two epochs, measured on the same rows, a far smaller one;
+        more rows cost a pass over them after every epoch and take rows from training.
+        Applies from 100,000 rows on at the default fraction.
     max_categories : int or None, default=64
         One-hot columns per text column (the rarest categories share all-zero rows).
     choose_epochs : bool, default=True
@@ -205,6 +206,7 @@ class Recipe:
                 refit=self.refit and n_val >= self.min_refit_share * n_rows,
                 time_limit=self.time_limit,
                 on_selected=on_selected if validation_data is not None else None,
+                max_validation_rows=self.max_validation_rows,
             )
         if validation_data is None and est.early_stopping:
             raise TableError("Early stopping needs validation rows; set validation above 0.")
