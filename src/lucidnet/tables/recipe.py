@@ -60,7 +60,7 @@ class Recipe:
         ``min(patience, max(min_patience, ⌈patience_steps / steps per epoch⌉))`` epochs
         (None: always ``patience``). 1000 steps keep 16 epochs up to 66 steps per epoch
         (16,896 training rows at batch 256: every table of ≤ 20,000 rows with 20 % held
-        out); a 100 k-row table waits 4–5 epochs, a million-row table ``min_patience``.
+        out); a 100 k-row table waits 4–5 epochs, one of over 110 k rows ``min_patience``.
         Safe there: an epoch of a large table is thousands of steps, so the held-out
         loss moves by its trend from one epoch to the next, not by noise, and the
         held-out rows (up to ``max_validation_rows``) are 5× those of a 20 k-row table.
