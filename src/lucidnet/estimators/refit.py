@@ -114,7 +114,7 @@ def sample_rows(
     """``data`` (arrays of equal length, or None) cut to ``n_rows`` rows seeded by ``est``."""
     if data is None or n_rows is None or len(data[0]) <= n_rows:
         return data
-    seed = est.random_state if isinstance(est.random_state, Integral) else 0
+    seed = int(est.random_state) if isinstance(est.random_state, Integral) else 0
     keep = np.sort(np.random.default_rng(seed).choice(len(data[0]), n_rows, replace=False))
     return tuple(None if a is None else np.asarray(a)[keep] for a in data)
 
