@@ -154,6 +154,8 @@ def profile_table(result: dict[str, Any]) -> list[str]:
             p = profile.get(phase)
             if not p or not p.get("wall_s"):
                 continue
+            if phase == "refit" and not run.get("lucidnet", {}).get("refit_ran"):
+                continue  # the recipe kept the selection phase's model
             fr, ms = p["fractions"], p["per_step_ms"]
             step = ", ".join(
                 _num(ms.get(k), 2) for k in ("forward", "backward", "update", "step loop")
