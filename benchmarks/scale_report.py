@@ -97,6 +97,7 @@ def recipe_table(result: dict[str, Any]) -> list[str]:
     head = [
         "rows",
         "batch",
+        "held-out rows",
         "selection epochs",
         "best epoch",
         "patience spent",
@@ -118,6 +119,7 @@ def recipe_table(result: dict[str, Any]) -> list[str]:
             [
                 _rows(int(size)),
                 _num(r.get("batch_size"), 0),
+                _num(r.get("validation_rows"), 0),
                 _num(r.get("selection_epochs"), 0),
                 _num(r.get("best_epoch"), 0),
                 _num(r.get("patience_epochs"), 0),
@@ -152,6 +154,8 @@ def profile_table(result: dict[str, Any]) -> list[str]:
             p = profile.get(phase)
             if not p or not p.get("wall_s"):
                 continue
+            if phase == "refit" and not run.get("lucidnet", {}).get("refit_ran"):
+                continue  # the recipe kept the selection phase's model
             fr, ms = p["fractions"], p["per_step_ms"]
             step = ", ".join(
                 _num(ms.get(k), 2) for k in ("forward", "backward", "update", "step loop")

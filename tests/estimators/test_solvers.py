@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
 from lucidnet import MLPClassifier, MLPRegressor
 from lucidnet.estimators.lbfgs import LBFGS
 from lucidnet.estimators.minibatch import Minibatch
-from lucidnet.estimators.refit import cap_batch_size, fit_and_refit
+from lucidnet.estimators.refit import cap_batch_size, fit_and_refit, sample_rows
 from lucidnet.estimators.solvers import SOLVERS, Solver, register_solver, solver_of
 from lucidnet.training import TimeLimit
 
@@ -79,6 +80,21 @@ def test_fit_and_refit_chooses_the_epochs_then_trains_on_every_row():
     assert final.selected_epochs_ == (est.trainer_.best_epoch or est.n_iter_)
     kept = fit_and_refit(est, X, y, refit=False)
     assert kept is est and not hasattr(kept, "selected_epochs_")
+
+
+def test_held_out_rows_given_apart_are_sampled_for_scoring_and_all_train_the_refit():
+    X, y = make_classification(200, 4, random_state=0)
+    val = (X[140:], y[140:], None)
+    est = MLPClassifier((4,), early_stopping=True, n_iter_no_change=2, max_iter=10, tol=0.0)
+    est.set_params(random_state=0)
+    few = sample_rows(val, 20, est)
+    assert len(few[0]) == len(few[1]) == 20 and few[2] is None
+    rows = [int(np.flatnonzero((X[140:] == row).all(axis=1))[0]) for row in few[0]]
+    assert rows == sorted(rows) and (y[140:][rows] == few[1]).all()  # whole rows, in order
+    assert np.array_equal(sample_rows(val, 20, est)[0], few[0])  # seeded by random_state
+    assert sample_rows(val, 60, est) is val and sample_rows(val, None, est) is val
+    final = fit_and_refit(est, X[:140], y[:140], validation_data=val[:2], max_validation_rows=20)
+    assert final is not est and final.trainer_.t == final.n_iter_ * 200  # 140 + all 60 rows
 
 
 def test_a_time_limit_stops_training_and_says_so():

@@ -194,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_fraction,
         default=0.2,
         metavar="FRACTION",
-        help="held-out fraction for validation loss and final metrics (default: 0.2; 0 = none)",
+        help="held-out fraction for validation loss and final metrics (default: 0.2; 0 = none;"
+        f" the recipe holds out at most {RECIPE.max_validation_rows:,} rows)",
     )
     train.add_argument(
         "--early-stopping",

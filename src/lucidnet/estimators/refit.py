@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from lucidnet.training.callbacks import TimeLimit
 
-__all__ = ["cap_batch_size", "fit_and_refit", "fit_within"]
+__all__ = ["cap_batch_size", "fit_and_refit", "fit_within", "sample_rows"]
 
 
 def fit_and_refit(
@@ -32,6 +32,7 @@ def fit_and_refit(
     refit: bool = True,
     time_limit: float | None = None,
     on_selected: Callable[[Any], None] | None = None,
+    max_validation_rows: int | None = None,
 ) -> Any:
     """Fit ``est`` choosing the best epoch on held-out rows, then refit on all rows.
 
@@ -54,6 +55,9 @@ def fit_and_refit(
     on_selected : callable, optional
         Called with the first phase's estimator (best epoch restored) before the refit:
         the moment to score rows it never trained on.
+    max_validation_rows : int, optional
+        Score at most this many of ``validation_data``'s rows after each epoch (a sample
+        seeded by ``random_state``); every one of them still trains the refit.
 
     Returns
     -------
@@ -64,7 +68,7 @@ def fit_and_refit(
     cap_batch_size(est, len(X) * (1 - est.validation_fraction) if est.early_stopping else len(X))
     limit = TimeLimit(time_limit, start) if time_limit else None
     est.set_params(callbacks=[*(est.callbacks or []), *([limit] if limit else [])] or None)
-    est.fit(X, y, validation_data=validation_data)
+    est.fit(X, y, validation_data=sample_rows(validation_data, max_validation_rows, est))
     best = est.trainer_.best_epoch or est.n_iter_
     if on_selected is not None:
         on_selected(est)
@@ -103,6 +107,17 @@ def fit_within(
         limit = TimeLimit(time_limit, time.monotonic())
         est.set_params(callbacks=[*(est.callbacks or []), limit])
     return est.fit(X, y, validation_data=validation_data, resume_from=resume_from)
+
+
+def sample_rows(
+    data: tuple[Any, ...] | None, n_rows: int | None, est: Any
+) -> tuple[Any, ...] | None:
+    """``data`` (arrays of equal length, or None) cut to ``n_rows`` rows seeded by ``est``."""
+    if data is None or n_rows is None or len(data[0]) <= n_rows:
+        return data
+    seed = int(est.random_state) if isinstance(est.random_state, Integral) else 0
+    keep = np.sort(np.random.default_rng(seed).choice(len(data[0]), n_rows, replace=False))
+    return tuple(None if a is None else np.asarray(a)[keep] for a in data)
 
 
 def cap_batch_size(est: Any, n_rows: float) -> None:

@@ -278,7 +278,11 @@ class InMemorySource:
                 f_train, f_val, y_train, y_val = train_test_split(
                     features,
                     y,
-                    test_size=self.validation,
+                    test_size=(
+                        recipe.held_out_fraction(len(y), self.validation)
+                        if recipe
+                        else self.validation
+                    ),
                     random_state=self.seed,
                     stratify=y if task == "classification" else None,
                 )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from lucidnet.core.arrays import device_of, move_to, namespace
-from lucidnet.core.network import Network
+from lucidnet.core.network import Cache, Network
 from lucidnet.training.checks import check_float
 from lucidnet.training.data import as_rows, check_sample_weight, on_device, validation_split
 
@@ -106,9 +106,13 @@ def evaluate(net: Network, val: Validation, metrics: dict[str, Metric]) -> dict[
     -----
     val_loss = Σ_i s_i L(a[L](i), y(i)) / Σ_i s_i    (s_i = 1 without weights)
     val_<name> = name(Y_val, A[L].T)
+
+    The forward pass is :meth:`~lucidnet.core.network.Network.predict_logits`: only the
+    output layer's Z[L] and A[L] exist for all the rows at once, never every layer's.
     """
     X_val, Y_val, s_val = val
-    cache = net.forward(X_val.T)
+    Z_out = net.predict_logits(X_val.T)  # no cache of the hidden layers for all the rows
+    cache = Cache(Z={net.L: Z_out}, A={net.L: net.g[net.L](Z_out)})
     logs = {"val_loss": float(net.cost(cache, Y_val.T, 0.0, sample_weight=s_val))}
     if metrics:
         A_rows = cache.A[net.L].T
