@@ -11,7 +11,7 @@ from lucidnet import Network
 from lucidnet.estimators import MLPRegressor
 from lucidnet.estimators.refit import fit_and_refit
 from lucidnet.training import EarlyStopping, FitProgress, Trainer
-from lucidnet.training.progress import duration
+from lucidnet.training.progress import duration, epochs
 
 
 class FakeClock:
@@ -69,7 +69,7 @@ def test_choosing_the_epochs_shows_best_epoch_patience_and_bounds_from_measured_
             f"choosing the epochs: epoch {k}/50 | best epoch {best} "
             f"(val_loss {val[best - 1]:.4f}) | patience {left}/3 | "
             f"{duration(2 * k)} elapsed, 2 s/epoch | left if no new best: {duration(2 * left)}, "
-            f"then about {duration(best * 2 * 1.25)} of refit ({best} epochs) | "
+            f"then about {duration(best * 2 * 1.25)} of refit ({epochs(best)}) | "
             f"at most {duration(2 * (50 - k))} before the refit"
         )
         assert line == expected
@@ -77,7 +77,7 @@ def test_choosing_the_epochs_shows_best_epoch_patience_and_bounds_from_measured_
     assert lines[-1] == (
         f"choosing the epochs: stopped at epoch {len(val)} (early stopping), "
         f"{duration(2 * (len(val) + 1))} | best epoch {best} (val_loss {val[best - 1]:.4f}) | "
-        f"next: the refit, {best} epochs, about {duration(best * 2 * 1.25)}"
+        f"next: the refit, {epochs(best)}, about {duration(best * 2 * 1.25)}"
     )
     assert cb.chosen_epochs == best
 
@@ -112,15 +112,18 @@ def test_the_refit_phase_follows_the_chosen_epochs_on_the_same_stream(noisy):
     phases = [line.split(":")[0] for line in lines]
     first = phases.count("choosing the epochs")
     assert phases == ["choosing the epochs"] * first + ["refit on all rows"] * (chosen + 1)
-    assert f"next: the refit, {chosen} epochs, about {duration(chosen * 2 / 0.75)}" in lines[
-        first - 1
-    ]
+    assert (
+        f"next: the refit, {epochs(chosen)}, about {duration(chosen * 2 / 0.75)}"
+        in lines[first - 1]
+    )
     for k, line in enumerate(lines[first:-1], start=1):
         assert line == (
             f"refit on all rows: epoch {k}/{chosen} | {duration(2 * k)} elapsed, 2 s/epoch | "
             f"about {duration(2 * (chosen - k))} left"
         )
-    assert lines[-1] == f"refit on all rows: {chosen}/{chosen} epochs done, {duration(2 * chosen + 2)}"
+    assert (
+        lines[-1] == f"refit on all rows: {chosen}/{chosen} epochs done, {duration(2 * chosen + 2)}"
+    )
 
 
 def test_refit_phase_is_kept_under_a_time_limit(noisy):

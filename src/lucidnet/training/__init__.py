@@ -31,7 +31,6 @@ if TYPE_CHECKING:
         TimeLimit,
     )
     from lucidnet.training.history import History
-    from lucidnet.training.progress import FitProgress
     from lucidnet.training.loop import Trainer
     from lucidnet.training.minibatch import minibatch_gd, minibatches, targets_as_columns
     from lucidnet.training.optimizers import (
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
         get_optimizer,
         optimizer_names,
     )
+    from lucidnet.training.progress import FitProgress
     from lucidnet.training.schedules import (
         Constant,
         Cosine,

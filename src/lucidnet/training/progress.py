@@ -20,7 +20,7 @@ from lucidnet.training.callbacks import Callback, EarlyStopping
 if TYPE_CHECKING:
     from lucidnet.training.loop import Trainer
 
-__all__ = ["FitProgress", "duration"]
+__all__ = ["FitProgress", "duration", "epochs"]
 
 
 class FitProgress(Callback):
@@ -99,6 +99,7 @@ class FitProgress(Callback):
         self._phase = ""
         self._start = self._last = self._ended = 0.0
         self._done = 0
+        self._status_text = ""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FitProgress:
         new = copy.copy(self)  # the same stream and clock
@@ -132,20 +133,24 @@ class FitProgress(Callback):
             if known
             else trainer.batches_per_epoch,
             unit="batch",
-            desc=f"{self._phase}: epoch {trainer.epoch + 1}/{trainer.epochs_target}",
+            desc=self._head(trainer, trainer.epoch + 1),
             file=self._stream(),
             leave=True,
             dynamic_ncols=True,
-            bar_format=None if known else "{desc} {bar:8} {postfix}",
+            # choosing the epochs: the bar over the epoch's batches, then the text
+            bar_format=None if known else "{bar:6} {desc}",
         )
+        self._status_text = ""
 
     def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
-        if self._bar is not None:
-            if self._es is not None:
-                self._bar.reset()  # the bar follows the epoch's batches
-            self._bar.set_description(
-                f"{self._phase}: epoch {epoch}/{trainer.epochs_target}", refresh=False
-            )
+        if self._bar is None:
+            return
+        if self._es is None:
+            self._bar.set_description(self._head(trainer, epoch), refresh=False)
+            return
+        self._bar.reset()  # the bar follows the epoch's batches
+        status = f" | {self._status_text}" if self._status_text else ""
+        self._bar.set_description_str(self._head(trainer, epoch) + status, refresh=False)
 
     def on_batch_end(self, trainer: Trainer, batch: int, logs: dict[str, Any]) -> None:
         if self._bar is not None:
@@ -158,11 +163,10 @@ class FitProgress(Callback):
             if self._es is None:
                 shown = {k: f"{v:.4g}" for k, v in logs.items() if k == "loss" or k[:4] == "val_"}
                 self._bar.set_postfix(shown, refresh=False)
-            else:
-                self._bar.set_postfix_str(self._status(trainer, epoch, now), refresh=False)
+            else:  # shown from the next epoch's start on
+                self._status_text = self._status(trainer, epoch, now)
         elif now - self._last >= self.interval:
-            self._print(f"{self._phase}: epoch {epoch}/{trainer.epochs_target} | "
-                        + self._status(trainer, epoch, now))  # fmt: skip
+            self._print(f"{self._head(trainer, epoch)} | {self._status(trainer, epoch, now)}")
             self._last = now
 
     def on_train_end(self, trainer: Trainer) -> None:
@@ -173,17 +177,19 @@ class FitProgress(Callback):
         line = self._summary(trainer, now, seconds)
         if self._bar is not None:
             if self._es is not None:
-                self._bar.set_postfix_str(line, refresh=False)
+                self._bar.set_description_str(line, refresh=False)
             elif trainer.epoch < trainer.epochs_target:
                 reason = (trainer.stop_reason or "stopped").split(":")[0]
                 self._bar.set_description(
-                    f"{self._phase}: epoch {trainer.epoch}/{trainer.epochs_target} ({reason})",
-                    refresh=False,
+                    f"{self._head(trainer, trainer.epoch)} ({reason})", refresh=False
                 )
             self._bar.close()
             self._bar = None
         elif self._done or trainer.stop_reason:
             self._print(line)
+
+    def _head(self, trainer: Trainer, epoch: int) -> str:
+        return f"{self._phase}: epoch {epoch}/{trainer.epochs_target}"
 
     # ------------------------------------------------------------------ the text
 
@@ -201,7 +207,7 @@ class FitProgress(Callback):
         left = f"left if no new best: {duration(if_none * s)}"
         if self.refit and es.best_epoch is not None:
             refit = es.best_epoch * s * self.refit_scale
-            left += f", then about {duration(refit)} of refit ({es.best_epoch} epochs)"
+            left += f", then about {duration(refit)} of refit ({epochs(es.best_epoch)})"
         bound = f"at most {duration(most * s)}" + (" before the refit" if self.refit else "")
         return f"{best} | {patience} | {elapsed} | {left} | {bound}"
 
@@ -219,7 +225,7 @@ class FitProgress(Callback):
         line = f"{stopped} | best epoch {es.best_epoch} ({es.monitor} {es.best:.4f})"
         if self.refit and s is not None:
             refit = es.best_epoch * s * self.refit_scale
-            line += f" | next: the refit, {es.best_epoch} epochs, about {duration(refit)}"
+            line += f" | next: the refit, {epochs(es.best_epoch)}, about {duration(refit)}"
         return line
 
     def _seconds(self, now: float) -> float | None:
@@ -236,6 +242,11 @@ class FitProgress(Callback):
 
     def _print(self, line: str) -> None:
         print(line, file=self._stream(), flush=True)
+
+
+def epochs(n: int) -> str:
+    """``"1 epoch"``, ``"2 epochs"``."""
+    return f"{n} epoch" + "s" * (n != 1)
 
 
 def duration(seconds: float) -> str:
