@@ -66,11 +66,11 @@ def test_choosing_the_epochs_shows_best_epoch_patience_and_bounds_from_measured_
         best = int(np.argmin(val[:k])) + 1
         left = 3 - (k - best)  # patience − wait
         expected = (
-            f"choosing the epochs: epoch {k}/50 | best epoch {best} "
-            f"(val_loss {val[best - 1]:.4f}) | patience {left}/3 | "
-            f"{duration(2 * k)} elapsed, 2 s/epoch | left if no new best: {duration(2 * left)}, "
-            f"then about {duration(best * 2 * 1.25)} of refit ({epochs(best)}) | "
-            f"at most {duration(2 * (50 - k))} before the refit"
+            f"choosing the epochs: epoch {k}/50 | left: {duration(2 * left)} if no new best "
+            f"(patience {left}/3), at most {duration(2 * (50 - k))} | "
+            f"then a refit of about {duration(best * 2 * 1.25)} ({epochs(best)}) | "
+            f"best epoch {best} (val_loss {val[best - 1]:.4f}) | "
+            f"{duration(2 * k)} elapsed, 2 s/epoch"
         )
         assert line == expected
     best = trainer.best_epoch
@@ -118,8 +118,8 @@ def test_the_refit_phase_follows_the_chosen_epochs_on_the_same_stream(noisy):
     )
     for k, line in enumerate(lines[first:-1], start=1):
         assert line == (
-            f"refit on all rows: epoch {k}/{chosen} | {duration(2 * k)} elapsed, 2 s/epoch | "
-            f"about {duration(2 * (chosen - k))} left"
+            f"refit on all rows: epoch {k}/{chosen} | about {duration(2 * (chosen - k))} left | "
+            f"{duration(2 * k)} elapsed, 2 s/epoch"
         )
     assert (
         lines[-1] == f"refit on all rows: {chosen}/{chosen} epochs done, {duration(2 * chosen + 2)}"
@@ -158,8 +158,8 @@ def test_a_plain_fit_and_verbose_0_are_unchanged(noisy, capsys):
     net = Network([3, 8, 1], output="identity", seed=0)
     Trainer(net, batch_size=8, seed=0, callbacks=[cb]).fit(X, Y, epochs=2)
     assert out.getvalue().splitlines() == [
-        "training: epoch 1/2 | 0:02 elapsed, 2 s/epoch | about 0:02 left",
-        "training: epoch 2/2 | 0:04 elapsed, 2 s/epoch | about 0:00 left",
+        "training: epoch 1/2 | about 0:02 left | 0:02 elapsed, 2 s/epoch",
+        "training: epoch 2/2 | about 0:00 left | 0:04 elapsed, 2 s/epoch",
         "training: 2/2 epochs done, 0:06",
     ]
     Trainer(Network([3, 8, 1], output="identity", seed=0), seed=0).fit(X, Y, epochs=2)

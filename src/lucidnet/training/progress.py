@@ -200,16 +200,16 @@ class FitProgress(Callback):
         most = trainer.epochs_target - epoch
         es = self._es
         if es is None:
-            return f"{elapsed} | about {duration(most * s)} left"
-        best = f"best epoch {es.best_epoch} ({es.monitor} {es.best:.4f})"
+            return f"about {duration(most * s)} left | {elapsed}"
         patience = f"patience {es.patience - es.wait}/{es.patience}"
         if_none = min(es.patience - es.wait, most)
-        left = f"left if no new best: {duration(if_none * s)}"
+        left = f"left: {duration(if_none * s)} if no new best ({patience}), "
+        left += f"at most {duration(most * s)}"
         if self.refit and es.best_epoch is not None:
             refit = es.best_epoch * s * self.refit_scale
-            left += f", then about {duration(refit)} of refit ({epochs(es.best_epoch)})"
-        bound = f"at most {duration(most * s)}" + (" before the refit" if self.refit else "")
-        return f"{best} | {patience} | {elapsed} | {left} | {bound}"
+            left += f" | then a refit of about {duration(refit)} ({epochs(es.best_epoch)})"
+        best = f"best epoch {es.best_epoch} ({es.monitor} {es.best:.4f})"
+        return f"{left} | {best} | {elapsed}"
 
     def _summary(self, trainer: Trainer, now: float, s: float | None) -> str:
         """The line that closes a fit: where it stopped, why, and what follows."""
