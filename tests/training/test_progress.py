@@ -145,6 +145,9 @@ def test_a_terminal_gets_a_tqdm_bar(noisy):
     text = out.getvalue()
     assert "\r" in text and "choosing the epochs: epoch" in text
     assert f"best epoch {trainer.best_epoch}" in text and "patience" in text
+    closing = text.splitlines()[-1].split("\r")[-1]  # the bar cleared, then a whole line
+    assert closing.startswith(f"choosing the epochs: stopped at epoch {trainer.epoch} (early")
+    assert "next: the refit" in closing
     refit = copy.deepcopy(cb)
     net = Network([3, 8, 1], output="identity", seed=0)
     Trainer(net, batch_size=8, seed=0, callbacks=[refit]).fit(X, Y, epochs=3)

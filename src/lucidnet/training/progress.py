@@ -36,7 +36,8 @@ class FitProgress(Callback):
 
     - if no later epoch beats the best: (patience − wait) · s, then a refit of about
       best · s · ``refit_scale``;
-    - at most (max_epochs − epoch) · s, whatever happens.
+    - at most (max_epochs − epoch) · s: the epoch limit, however the held-out value moves
+      (at the same seconds per epoch).
 
     A fit of a known number of epochs (the refit, or training without early stopping)
     shows a bar over its epochs with tqdm's own time left, or lines with about
@@ -176,8 +177,10 @@ class FitProgress(Callback):
             self.chosen_epochs, self.epoch_seconds = self._es.best_epoch, seconds
         line = self._summary(trainer, now, seconds)
         if self._bar is not None:
-            if self._es is not None:
-                self._bar.set_description_str(line, refresh=False)
+            if self._es is not None:  # the bar gives way to the whole closing line
+                self._bar.leave = False
+                self._bar.close()
+                self._print(line)
             elif trainer.epoch < trainer.epochs_target:
                 reason = (trainer.stop_reason or "stopped").split(":")[0]
                 self._bar.set_description(
