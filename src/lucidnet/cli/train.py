@@ -34,7 +34,7 @@ from lucidnet.tables import (
     save,
 )
 from lucidnet.tables.model import ABSENT
-from lucidnet.training import GradientNormRecorder, ModelCheckpoint, load_state
+from lucidnet.training import FitProgress, GradientNormRecorder, ModelCheckpoint, load_state
 
 __all__ = ["cmd_train"]
 
@@ -80,7 +80,16 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
         callbacks.append(ModelCheckpoint(args.checkpoint, save_best_only=False))
     if args.report:
         callbacks.append(GradientNormRecorder())
-    return {**params, "callbacks": callbacks or None, "verbose": 0 if args.quiet else 1}
+    if not args.quiet:
+        callbacks.append(_progress(args))
+    return {**params, "callbacks": callbacks or None, "verbose": 0}
+
+
+def _progress(args: argparse.Namespace) -> FitProgress:
+    """The live line on standard error: phase, epoch, best epoch, time left."""
+    refit = not (args.epochs or args.early_stopping or args.checkpoint or args.resume)
+    held_out = args.validation or RECIPE.validation_fraction  # the refit adds these rows
+    return FitProgress(refit=refit, refit_scale=1 / (1 - held_out))
 
 
 def _check_options(args: argparse.Namespace) -> None:

@@ -80,7 +80,8 @@ def fit_and_refit(
         left = time_limit - limit.elapsed()  # type: ignore[operator]
         if left <= 0:
             return est
-        final.set_params(callbacks=[TimeLimit(left, time.monotonic())])
+        kept = [cb for cb in final.callbacks or [] if not isinstance(cb, TimeLimit)]
+        final.set_params(callbacks=[*kept, TimeLimit(left, time.monotonic())])
     X_all, y_all = X, y
     if validation_data is not None:  # rows apart from X also train the final model
         X_all = np.concatenate([X, validation_data[0]])

@@ -4,7 +4,8 @@ The ``Trainer`` runs the epoch loop (``loop``): one minibatch step (``step``) wr
 once and run by two engines (``engines``: NumPy, ``jax_engine``: JAX), with an optimizer
 (``optimizers``: SGD, Adam, AdamW, all stepping the core's one parameter vector θ), a
 learning-rate schedule (``schedules``) and callbacks (``callbacks``: early stopping,
-checkpoints, progress); it checks and holds out its data (``data``, ``validation``),
+checkpoints, progress; ``progress``: the command line's
+line with the time left); it checks and holds out its data (``data``, ``validation``),
 stops cleanly on divergence or Ctrl-C (``faults``), keeps where training stands in one
 ``TrainState`` (``train_state``) and resumes bit for bit from its dict (``state``: the
 file on disk); ``lbfgs`` is
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         get_optimizer,
         optimizer_names,
     )
+    from lucidnet.training.progress import FitProgress
     from lucidnet.training.schedules import (
         Constant,
         Cosine,
@@ -62,6 +64,7 @@ __all__ = [
     "Cosine",
     "EarlyStopping",
     "EpochTable",
+    "FitProgress",
     "GradientNormRecorder",
     "History",
     "HistoryLogger",
@@ -103,6 +106,7 @@ if not TYPE_CHECKING:  # type checkers read the imports above
                 "TimeLimit",
             ),
             "lucidnet.training.history": ("History",),
+            "lucidnet.training.progress": ("FitProgress",),
             "lucidnet.training.loop": ("Trainer",),
             "lucidnet.training.minibatch": ("minibatch_gd", "minibatches", "targets_as_columns"),
             "lucidnet.training.optimizers": (
