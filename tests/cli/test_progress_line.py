@@ -27,8 +27,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_both_phases_are_named_with_the_chosen_epochs(workdir: Path) -> None:
     result = run("train", "data.csv", "--target", "label", "--seed", "0", cwd=workdir)
     chosen = int(re.search(r"epochs: (\d+), chosen on the held-out rows", result.stdout)[1])
-    lines = result.stderr.splitlines()
-    # a fit of a second or two: no line per epoch, one line closing each phase
+    # one line closing each phase; a line every 5 s of training before it on a slow machine
+    periodic = re.compile(r"(choosing the epochs|refit on all rows): epoch \d+/\d+ \| .*")
+    lines = [line for line in result.stderr.splitlines() if not periodic.fullmatch(line)]
     assert len(lines) == 2, result.stderr
     assert re.fullmatch(
         r"choosing the epochs: stopped at epoch \d+ \(early stopping\), \d+:\d\d \| "
@@ -43,4 +44,4 @@ def test_quiet_and_fixed_epochs(workdir: Path) -> None:
     quiet = run("train", "data.csv", "--target", "label", "--quiet", cwd=workdir)
     assert quiet.stderr == ""
     fixed = run("train", "data.csv", "--target", "label", "--epochs", "4", cwd=workdir)
-    assert re.fullmatch(r"training: 4/4 epochs done, \d+:\d\d\n", fixed.stderr)
+    assert re.search(r"(^|\n)training: 4/4 epochs done, \d+:\d\d\n$", fixed.stderr)
