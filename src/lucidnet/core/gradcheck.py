@@ -82,7 +82,7 @@ def check_gradients(
         L2 strength, as in ``backward``.
     eps : float, default=1e-6
         The step ε.
-    sample_weight : array of shape (B,), optional
+    sample_weight : array of shape (B,), or (K, B) for an ensemble's per-member weights, optional
     tolerance : float, default=1e-6
         Errors below it count as agreement (used for printing and ``passed``).
 
@@ -101,8 +101,10 @@ def check_gradients(
     A0 = np.asarray(to_numpy(A0), dtype=np.float64)
     Y = np.asarray(to_numpy(Y), dtype=np.float64)
     s = None if sample_weight is None else np.asarray(to_numpy(sample_weight), dtype=np.float64)
-    if s is not None and (np.any(s < 0) or not np.sum(s) > 0):
-        raise ValueError("sample_weight must be non-negative with at least one positive weight.")
+    if s is not None and (np.any(s < 0) or not np.all(np.sum(s, axis=-1) > 0)):
+        raise ValueError(
+            "sample_weight must be non-negative with at least one positive weight (per member)."
+        )
     grads = net64.backward(net64.forward(A0), Y, alpha, sample_weight=s)
 
     def J() -> float:
