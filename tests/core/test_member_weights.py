@@ -112,8 +112,18 @@ def test_a_plain_network_takes_no_per_member_weights():
         net.backward(net.forward(A0), Y, sample_weight=np.ones((1, 7)))
 
 
-def test_a_member_without_weight_is_refused_by_the_gradient_check():
+def test_a_member_without_weight_in_the_minibatch_takes_no_gradient_from_it():
     ens, A0, Y, s = _case("sigmoid", 1)
-    s[1] = 0.0
-    with pytest.raises(ValueError, match="per member"):
-        check_gradients(ens, A0, Y, sample_weight=s)
+    s[1] = 0.0  # every example of this minibatch is in member 1's fold
+    cache = ens.forward(A0)
+    grads = ens.backward(cache, Y, 0.3, sample_weight=s)
+    for l in range(1, ens.L + 1):
+        assert not np.any(grads.dW[l][1]) and not np.any(grads.db[l][1])
+    J = float(ens.cost(cache, Y, 0.3, sample_weight=s))
+    others = [k for k in range(ens.K) if k != 1]
+    expected = sum(
+        float(ens.member(k).cost(ens.member(k).forward(A0), Y, 0.3, sample_weight=s[k]))
+        for k in others
+    )
+    assert np.isfinite(J) and J == pytest.approx(expected, rel=1e-12)
+    assert check_gradients(ens, A0, Y, alpha=0.3, sample_weight=s).passed

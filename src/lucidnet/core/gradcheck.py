@@ -101,10 +101,8 @@ def check_gradients(
     A0 = np.asarray(to_numpy(A0), dtype=np.float64)
     Y = np.asarray(to_numpy(Y), dtype=np.float64)
     s = None if sample_weight is None else np.asarray(to_numpy(sample_weight), dtype=np.float64)
-    if s is not None and (np.any(s < 0) or not np.all(np.sum(s, axis=-1) > 0)):
-        raise ValueError(
-            "sample_weight must be non-negative with at least one positive weight (per member)."
-        )
+    if s is not None and (np.any(s < 0) or not np.sum(s) > 0):
+        raise ValueError("sample_weight must be non-negative with at least one positive weight.")
     grads = net64.backward(net64.forward(A0), Y, alpha, sample_weight=s)
 
     def J() -> float:

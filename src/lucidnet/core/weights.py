@@ -46,7 +46,7 @@ def per_member_cost(losses: Array, s: Array, W: list[Array], alpha: float) -> Ar
     losses : array of shape (K, B)
         L_ki, member k's loss on example i.
     s : array of shape (K, B)
-        s[k, i] ≥ 0, with Σ_i s[k, i] > 0 for every k.
+        s[k, i] ≥ 0.
     W : list of arrays of shape (K, n[l], n[l-1])
         W[1] … W[L].
     alpha : float
@@ -56,12 +56,19 @@ def per_member_cost(losses: Array, s: Array, W: list[Array], alpha: float) -> Ar
     -----
     J = Σ_k J_k,  J_k = (Σ_i s_ki L_ki + (alpha / 2) Σ_l ‖W[l]_k‖²) / Σ_i s_ki
     (member k's weighted mean loss and L2 penalty, with its own Σ_i s_ki in place of B).
+    A member whose weights in the minibatch are all 0 has J_k = 0 and no gradient from it
+    (a minibatch may hold only rows of the fold that member leaves out).
     """
     xp = namespace(losses, s)
     J_k = xp.sum(s * losses, axis=-1)
     if alpha:
         J_k = J_k + alpha / 2 * sum(xp.sum(Wl * Wl, axis=(-2, -1)) for Wl in W)
-    return xp.sum(J_k / xp.sum(s, axis=-1))
+    return xp.sum(J_k / _positive(xp.sum(s, axis=-1), xp))
+
+
+def _positive(total: Array, xp: Any) -> Array:
+    """Σ_i s_ki, with ∞ for a member whose weights are all 0 (its J_k and gradients: 0)."""
+    return xp.where(total > 0, total, xp.asarray(xp.inf, dtype=total.dtype))
 
 
 def per_member_scale(s: Array) -> tuple[Array, Array]:
@@ -74,7 +81,7 @@ def per_member_scale(s: Array) -> tuple[Array, Array]:
     Returns
     -------
     s_b : array of shape (B,), or (K, 1, B)
-    total : 0-d array Σ_i s_i, or array of shape (K, 1, 1) holding Σ_i s_ki
+    total : 0-d array Σ_i s_i, or array of shape (K, 1, 1) holding Σ_i s_ki (∞ where 0)
 
     Notes
     -----
@@ -85,4 +92,4 @@ def per_member_scale(s: Array) -> tuple[Array, Array]:
     if s.ndim == 1:
         return s, xp.sum(s)
     s_b = s[:, None, :]
-    return s_b, xp.sum(s_b, axis=-1, keepdims=True)
+    return s_b, _positive(xp.sum(s_b, axis=-1, keepdims=True), xp)
