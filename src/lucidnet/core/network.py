@@ -454,7 +454,6 @@ class Network:
         W, g, L = self.W, self.g, self.L
         Z, A, M = cache.Z, cache.A, cache.M
         Y = self._check_targets(Y, A[L])
-        xp = namespace(A[L], Y)
         grads = Grads()
         dW, db, dZ = grads.dW, grads.db, grads.dZ
         if sample_weight is None:

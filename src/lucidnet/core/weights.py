@@ -28,7 +28,9 @@ def check_sample_weight(s: Array, AL: Array) -> Array:
     """
     shape, B = tuple(getattr(s, "shape", ())), AL.shape[-1]
     if shape != (B,) and not (AL.ndim == 3 and shape == (AL.shape[0], B)):
-        per_member = f" or (K, B) = ({AL.shape[0]}, {B}), one row per member" if AL.ndim == 3 else ""
+        per_member = (
+            f" or (K, B) = ({AL.shape[0]}, {B}), one row per member" if AL.ndim == 3 else ""
+        )
         raise ValueError(
             f"sample_weight must have shape (B,) = ({B},){per_member}; got "
             f"{getattr(s, 'shape', None)}."
