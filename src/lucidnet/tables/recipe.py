@@ -10,6 +10,9 @@
   Adam with β₂ = 0.95, float32;
 - the best epoch chosen on held-out rows, then a refit on ALL the rows for that many
   epochs, so no row is wasted (``refit``);
+- or, with ``cross_fit``, no refit: member k of the ensemble leaves fold k of the rows
+  out and picks its own epoch on it, every row training K − 1 of the K members
+  (``lucidnet.training.crossfit``);
 - ``time_limit``: a hard budget in seconds of training (JAX's compilation comes before
   the clock: :class:`~lucidnet.training.TimeLimit`); the best model so far is kept.
 
@@ -58,6 +61,12 @@ class Recipe:
         estimator's own ``max_iter`` epochs (or its own early stopping).
     refit : bool, default=True
         After choosing the epochs, train afresh on every row for that many epochs.
+    cross_fit : bool, default=False
+        Instead of choosing the epochs on held-out rows and refitting: split the rows
+        into ``n_members`` folds (stratified for classification, seeded); member k trains
+        with weight 0 on fold k, keeps its best epoch on fold k (``patience`` epochs per
+        member), no refit (:func:`~lucidnet.estimators.refit.fit_cross_fitted`). Rows
+        given apart as held-out rows stay held out.
     time_limit : float, optional
         Seconds for training (each fit's engine start-up, JAX's compilation, is left
         out: :class:`~lucidnet.training.TimeLimit`); the best model so far is kept when
@@ -76,6 +85,7 @@ class Recipe:
     max_categories: int | None = 64
     choose_epochs: bool = True
     refit: bool = True
+    cross_fit: bool = False
     time_limit: float | None = None
     dtype: str = "float32"
 
@@ -122,15 +132,25 @@ class Recipe:
     ) -> Any:
         """Train ``est`` on rows in memory the recipe's way; returns the fitted estimator.
 
-        With ``choose_epochs`` (and no ``resume_from``): the epochs are chosen on
+        With ``cross_fit`` (and no ``resume_from``): one cross-fitted training on X
+        (``validation_data`` stays apart, for ``on_selected`` to score). With
+        ``choose_epochs``: the epochs are chosen on
         ``validation_data`` (or on the estimator's own held-out split when None),
         ``on_selected`` sees that model, then the refit trains on every row
         (:func:`~lucidnet.estimators.refit.fit_and_refit`). Otherwise one fit of the
         estimator's own epochs, continued from ``resume_from`` when given.
         """
-        from lucidnet.estimators.refit import fit_and_refit, fit_within
+        from lucidnet.estimators.refit import fit_and_refit, fit_cross_fitted, fit_within
         from lucidnet.tables.read import TableError
 
+        if self.cross_fit and resume_from is None:
+            if getattr(est, "engine", "numpy") != "numpy":
+                raise TableError(
+                    "Cross-fitting trains with the NumPy engine; use engine='numpy' or "
+                    "cross_fit=False."
+                )
+            scored = on_selected if validation_data is not None else None
+            return fit_cross_fitted(est, X, y, time_limit=self.time_limit, on_selected=scored)
         if self.choose_epochs and resume_from is None:
             if validation_data is None:
                 est.set_params(early_stopping=True)  # its own split of the rows
