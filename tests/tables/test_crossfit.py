@@ -1,0 +1,104 @@
+"""The recipe cross-fitted (Recipe(cross_fit=True)): K members, each leaving its own fold out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lucidnet.tables import InMemorySource, Recipe, TabularClassifier, TabularRegressor, fit_table
+from lucidnet.tables.read import TableError
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = {"hidden_layer_sizes": (16,), "n_members": 3, "max_epochs": 30, "patience": 3}
+
+
+def _classes(n: int = 240, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = np.where(X.a + 0.5 * rng.normal(size=n) > 0.4, "yes", "no")
+    return X, y
+
+
+def test_the_default_recipe_does_not_cross_fit():
+    assert Recipe().cross_fit is False
+    X, y = _classes()
+    clf = TabularClassifier(random_state=0, **SMALL).fit(X, y)
+    assert not hasattr(clf.estimator_, "fold_")
+
+
+def test_each_member_leaves_its_fold_out_and_the_folds_are_stratified():
+    X, y = _classes()
+    clf = TabularClassifier(cross_fit=True, random_state=0, **SMALL).fit(X, y)
+    est = clf.estimator_
+    folds = est.fold_
+    assert folds.shape == (len(X),) and set(folds.tolist()) == {0, 1, 2}
+    for label in ("yes", "no"):
+        counts = np.bincount(folds[y == label], minlength=3)
+        assert counts.max() - counts.min() <= 1
+    assert len(est.member_epochs_) == 3 and clf.selected_epochs_ == max(est.member_epochs_)
+    assert est.trainer_.epoch <= SMALL["max_epochs"]
+
+
+def test_the_prediction_is_the_members_mean():
+    X, y = _classes()
+    clf = TabularClassifier(cross_fit=True, random_state=0, **SMALL).fit(X, y)
+    net = clf.estimator_.network_
+    A0 = clf._features(X).T
+    p_yes = np.mean([net.member(k).predict_output(A0)[0] for k in range(net.K)], axis=0)
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], p_yes, rtol=1e-5)
+
+
+def test_the_out_of_fold_outputs_are_each_rows_held_out_prediction():
+    X, y = _classes()
+    clf = TabularClassifier(cross_fit=True, random_state=0, **SMALL).fit(X, y)
+    est, net = clf.estimator_, clf.estimator_.network_
+    A0 = clf._features(X).T
+    oof = est.oof_output_
+    assert oof.shape == (len(X), 1) and not np.isnan(oof).any()
+    for k in range(net.K):
+        rows = est.fold_ == k
+        np.testing.assert_allclose(
+            oof[rows, 0], net.member(k).predict_output(A0[:, rows])[0], rtol=1e-5
+        )
+    oof_accuracy = np.mean((oof[:, 0] > 0.5) == (y == "yes"))
+    assert oof_accuracy > 0.7  # honest: no row is predicted by a member that trained on it
+
+
+def test_a_regressor_cross_fits_too():
+    X, _ = _classes()
+    target = 3 * X.a.to_numpy() + 1
+    params = {**SMALL, "max_epochs": 300, "patience": 10}
+    reg = TabularRegressor(cross_fit=True, random_state=0, **params).fit(X, target)
+    assert reg.score(X, target) > 0.95
+    assert reg.estimator_.oof_output_.shape == (len(X), 1)
+
+
+def test_held_out_rows_stay_held_out_and_are_scored():
+    X, y = _classes(300)
+    frame = X.assign(y=y)
+    source = InMemorySource(frame, "y", validation=0.2, seed=0)
+    recipe = Recipe(cross_fit=True, **SMALL)
+    fit = fit_table(source, task="classification", recipe=recipe, seed=0)
+    assert len(fit.model.estimator.fold_) == 240  # the 60 held-out rows train no member
+    metrics = fit.model.metrics
+    assert 0.6 < metrics["validation_accuracy"] <= 1.0
+    assert "refit_epochs" not in metrics and metrics["rows_trained"] == 240
+    assert metrics["member_epochs"] == fit.model.estimator.member_epochs_
+
+
+def test_cross_fitting_needs_two_members_and_the_numpy_engine():
+    X, y = _classes()
+    with pytest.raises(ValueError, match="n_members ≥ 2"):
+        TabularClassifier(cross_fit=True, n_members=1, max_epochs=2).fit(X, y)
+    with pytest.raises(TableError, match="NumPy engine"):
+        TabularClassifier(cross_fit=True, engine="jax", max_epochs=2).fit(X, y)
+
+
+def test_the_same_seed_gives_the_same_cross_fitted_model():
+    X, y = _classes()
+    a = TabularClassifier(cross_fit=True, random_state=3, **SMALL).fit(X, y)
+    b = TabularClassifier(cross_fit=True, random_state=3, **SMALL).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    np.testing.assert_array_equal(a.estimator_.fold_, b.estimator_.fold_)
