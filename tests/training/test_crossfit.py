@@ -1,4 +1,4 @@
-"""Cross-fitting (training/crossfit.py): the folds, the per-member weights, the CrossFit callback."""
+"""Cross-fitting (training/crossfit.py): the folds, per-member weights, the CrossFit callback."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def _fit(patience=3, epochs=40, seed=0):
 
 
 def test_each_member_keeps_its_best_epochs_weights_on_its_own_fold():
-    trainer, net, scorer, recorder, X, Y, folds = _fit()
+    trainer, net, scorer, recorder, _X, _Y, _folds = _fit()
     losses = np.array(recorder.losses)  # (epochs, K)
     assert trainer.stop_reason.startswith("cross-fitting")
     assert len(set(scorer.best_epochs_.tolist())) > 1  # the members chose their own epochs
@@ -95,13 +95,13 @@ def test_each_member_keeps_its_best_epochs_weights_on_its_own_fold():
 
 
 def test_training_stops_once_every_member_has_spent_its_patience():
-    trainer, net, scorer, recorder, *_ = _fit(patience=2)
+    trainer, _net, scorer, _recorder, *_ = _fit(patience=2)
     assert trainer.epoch == int((scorer.best_epochs_ + 2).max())
     assert scorer.done.all()
 
 
 def test_the_out_of_fold_outputs_come_from_the_member_that_left_the_fold_out():
-    trainer, net, scorer, recorder, X, Y, folds = _fit()
+    _trainer, net, scorer, _recorder, X, _Y, folds = _fit()
     assert not np.isnan(scorer.oof_).any()
     for k in range(net.K):
         rows = folds == k

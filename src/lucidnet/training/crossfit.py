@@ -150,8 +150,9 @@ class CrossFit(Callback):
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
         # this epoch's weights (a copy training never changes), on the host
         params = [to_numpy(p) for p in trainer.epoch_params]
-        if self.best_weights is None:
-            self.best_weights = [np.array(p, copy=True) for p in params]
+        kept = self.best_weights
+        if kept is None:
+            kept = self.best_weights = [np.array(p, copy=True) for p in params]
         names = trainer.net.activation_names
         for k, (A0, Y) in enumerate(self._data):
             if self.done[k]:
@@ -165,7 +166,7 @@ class CrossFit(Callback):
             self.wait[k] = 0 if improved else self.wait[k] + 1
             if is_better(loss, self.best_losses_[k], "min"):
                 self.best_losses_[k], self.best_epochs_[k] = loss, epoch
-                for best, p in zip(self.best_weights, params, strict=True):
+                for best, p in zip(kept, params, strict=True):
                     best[k] = p[k]
                 self.oof_[self._rows[k]] = to_numpy(cache.A[member.L]).T
         if self.done.all():
