@@ -149,6 +149,7 @@ class CrossFit(Callback):
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
         # this epoch's weights (a copy training never changes), on the host
+        assert trainer.epoch_params is not None  # set at every epoch boundary
         params = [to_numpy(p) for p in trainer.epoch_params]
         kept = self.best_weights
         if kept is None:
