@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from lucidnet.tables import InMemorySource, Recipe, TabularClassifier, TabularRegressor, fit_table
+from lucidnet.tables.persist import load, save
 from lucidnet.tables.read import TableError
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -85,7 +86,16 @@ def test_held_out_rows_stay_held_out_and_are_scored():
     metrics = fit.model.metrics
     assert 0.6 < metrics["validation_accuracy"] <= 1.0
     assert "refit_epochs" not in metrics and metrics["rows_trained"] == 240
-    assert metrics["member_epochs"] == fit.model.estimator.member_epochs_
+    assert metrics["cross_fit_epochs"] == max(fit.model.estimator.member_epochs_)
+
+
+def test_a_cross_fitted_model_file_loads_and_predicts_the_same(tmp_path):
+    X, y = _classes()
+    source = InMemorySource(X.assign(y=y), "y", validation=0.2, seed=0)
+    fit = fit_table(source, task="classification", recipe=Recipe(cross_fit=True, **SMALL))
+    save(fit.model, tmp_path / "model.lucid")
+    loaded = load(tmp_path / "model.lucid")
+    np.testing.assert_array_equal(loaded.predict_proba(X), fit.model.predict_proba(X))
 
 
 def test_cross_fitting_needs_two_members_and_the_numpy_engine():

@@ -336,8 +336,8 @@ class InMemorySource:
         stop_reason = trainer.stop_reason if trainer is not None else None
         interrupted = bool(trainer is not None and trainer.interrupted)
         extra = {}
-        if hasattr(est, "member_epochs_"):  # cross-fitted: each member's own epoch, no refit
-            extra["member_epochs"] = [int(e) for e in est.member_epochs_]
+        if hasattr(est, "member_epochs_"):  # cross-fitted: the latest member's best epoch
+            extra["cross_fit_epochs"] = est.selected_epochs_
         elif hasattr(est, "selected_epochs_"):
             extra["refit_epochs"] = est.selected_epochs_
         rows = len(self.y_train) + (
