@@ -8,7 +8,6 @@ import pytest
 
 from lucidnet.tables import InMemorySource, Recipe, TabularClassifier, TabularRegressor, fit_table
 from lucidnet.tables.persist import load, save
-from lucidnet.tables.read import TableError
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -98,12 +97,21 @@ def test_a_cross_fitted_model_file_loads_and_predicts_the_same(tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), fit.model.predict_proba(X))
 
 
-def test_cross_fitting_needs_two_members_and_the_numpy_engine():
+def test_cross_fitting_needs_two_members():
     X, y = _classes()
     with pytest.raises(ValueError, match="n_members ≥ 2"):
         TabularClassifier(cross_fit=True, n_members=1, max_epochs=2).fit(X, y)
-    with pytest.raises(TableError, match="NumPy engine"):
-        TabularClassifier(cross_fit=True, engine="jax", max_epochs=2).fit(X, y)
+
+
+def test_the_jax_engine_cross_fits_as_numpy_does():
+    pytest.importorskip("jax")
+    X, y = _classes()
+    fits = [
+        TabularClassifier(cross_fit=True, engine=engine, random_state=0, **SMALL).fit(X, y)
+        for engine in ("numpy", "jax")
+    ]
+    assert fits[0].estimator_.member_epochs_ == fits[1].estimator_.member_epochs_
+    np.testing.assert_allclose(fits[0].predict_proba(X), fits[1].predict_proba(X), atol=1e-5)
 
 
 def test_the_same_seed_gives_the_same_cross_fitted_model():

@@ -144,11 +144,6 @@ class Recipe:
         from lucidnet.tables.read import TableError
 
         if self.cross_fit and resume_from is None:
-            if getattr(est, "engine", "numpy") != "numpy":
-                raise TableError(
-                    "Cross-fitting trains with the NumPy engine; use engine='numpy' or "
-                    "cross_fit=False."
-                )
             scored = on_selected if validation_data is not None else None
             return fit_cross_fitted(est, X, y, time_limit=self.time_limit, on_selected=scored)
         if self.choose_epochs and resume_from is None:
