@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import log_loss
 
 from lucidnet.tables import InMemorySource, Recipe, TabularClassifier, TabularRegressor, fit_table
 from lucidnet.tables.persist import load, save
@@ -75,17 +76,31 @@ def test_a_regressor_cross_fits_too():
     assert reg.estimator_.oof_output_.shape == (len(X), 1)
 
 
-def test_held_out_rows_stay_held_out_and_are_scored():
+def test_the_held_out_metrics_are_the_out_of_fold_predictions_on_every_row():
     X, y = _classes(300)
-    frame = X.assign(y=y)
-    source = InMemorySource(frame, "y", validation=0.2, seed=0)
+    source = InMemorySource(X.assign(y=y), "y", validation=0.2, seed=0)
     recipe = Recipe(cross_fit=True, **SMALL)
     fit = fit_table(source, task="classification", recipe=recipe, seed=0)
-    assert len(fit.model.estimator.fold_) == 240  # the 60 held-out rows train no member
-    metrics = fit.model.metrics
-    assert 0.6 < metrics["validation_accuracy"] <= 1.0
-    assert "refit_epochs" not in metrics and metrics["rows_trained"] == 240
-    assert metrics["cross_fit_epochs"] == max(fit.model.estimator.member_epochs_)
+    est, metrics = fit.model.estimator, fit.model.metrics
+    assert len(est.fold_) == 300 and metrics["rows_trained"] == 300  # no row held apart
+    p_yes = est.oof_output_[:, 0]
+    assert metrics["validation_accuracy"] == pytest.approx(np.mean((p_yes > 0.5) == (y == "yes")))
+    assert metrics["validation_log_loss"] == pytest.approx(
+        log_loss(y == "yes", p_yes.astype(np.float64)), rel=1e-5
+    )
+    assert "refit_epochs" not in metrics
+    assert metrics["cross_fit_epochs"] == max(est.member_epochs_)
+
+
+def test_out_of_fold_regression_metrics_are_in_the_targets_units():
+    X, _ = _classes(300)
+    target = 3 * X.a.to_numpy() + 10
+    source = InMemorySource(X.assign(y=target), "y", validation=0.2, seed=0)
+    fit = fit_table(source, task="regression", recipe=Recipe(cross_fit=True, **SMALL), seed=0)
+    model = fit.model
+    pred = model.scaling.inverse(model.estimator.oof_output_[:, 0])
+    rmse = float(np.sqrt(np.mean((pred - target) ** 2)))
+    assert model.metrics["validation_rmse"] == pytest.approx(rmse, rel=1e-5)
 
 
 def test_a_cross_fitted_model_file_loads_and_predicts_the_same(tmp_path):
