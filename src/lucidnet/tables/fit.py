@@ -385,7 +385,8 @@ class InMemorySource:
 
     def held_out(self, model: TabularModel) -> dict[str, Any]:
         if self.val_frame is None:
-            if self.validation > 0 and hasattr(model.estimator, "oof_output_"):
+            cross_fitted = hasattr(model.estimator, "oof_output_")
+            if self.validation > 0 and cross_fitted and self.train_frame is not None:
                 return table_metrics(out_of_fold(model), self.train_frame, self.y_train)
             return {}
         if self.metrics is not None:  # scored before the refit that trained on these rows
