@@ -8,7 +8,9 @@ A fit function returns a fitted object with ``predict`` (and, for classification
 * ``sk-mlp``: ``MLPClassifier/MLPRegressor()`` after median imputation + standardisation of
   numbers and constant imputation + one-hot encoding of categories;
 * ``lucidnet``: what ``lucidnet train data.csv --target y`` does with no options (the
-  tabular recipe: ``TabularClassifier`` / ``TabularRegressor`` defaults).
+  tabular recipe: ``TabularClassifier`` / ``TabularRegressor`` defaults);
+* ``lucidnet-crossfit``: the recipe cross-fitted instead of refitted (``cross_fit=True``:
+  member k leaves fold k of the rows out and picks its own epoch on it, no refit).
 
 The ablation, each the recipe less one ingredient: ``lucidnet-1-member`` (no ensemble),
 ``lucidnet-no-refit`` (the rows that chose the epoch never trained on), and
@@ -286,6 +288,7 @@ SYSTEMS: dict[str, FitFunction] = {
     "hgb": fit_hgb,
     "sk-mlp": fit_sk_mlp,
     "lucidnet": fit_lucidnet,
+    "lucidnet-crossfit": partial(fit_lucidnet, cross_fit=True),
     # the ablation: the recipe less one ingredient, and a plain MLP
     "lucidnet-1-member": partial(fit_lucidnet, n_members=1),
     "lucidnet-no-refit": partial(fit_lucidnet, refit=False),

@@ -33,6 +33,7 @@ SHARED = [
     "patience",
     "validation_fraction",
     "refit",
+    "cross_fit",
     "time_limit",
     "max_categories",
 ]

@@ -82,7 +82,7 @@ def check_gradients(
         L2 strength, as in ``backward``.
     eps : float, default=1e-6
         The step ε.
-    sample_weight : array of shape (B,), optional
+    sample_weight : array of shape (B,), or (K, B) for an ensemble's per-member weights, optional
     tolerance : float, default=1e-6
         Errors below it count as agreement (used for printing and ``passed``).
 

@@ -28,6 +28,7 @@ from lucidnet.core.arrays import move_to, namespace
 from lucidnet.core.dropout import dropout_mask, dropout_rates
 from lucidnet.core.init import initial_weights
 from lucidnet.core.losses import Output, get_output
+from lucidnet.core.weights import check_sample_weight, per_member_cost, per_member_scale
 
 __all__ = ["Cache", "Grads", "Network", "column_of_ones", "sum_over_examples"]
 
@@ -365,8 +366,8 @@ class Network:
             Targets as columns.
         alpha : float, default=0.0
             L2 strength.
-        sample_weight : array of shape (B,), optional
-            Non-negative with Σ s > 0 (the values are checked where the data enter training).
+        sample_weight : array of shape (B,), or (K, B) for an ensemble, optional
+            Non-negative with Σ s > 0 (per member for (K, B); checked where data enter).
 
         Returns
         -------
@@ -376,7 +377,8 @@ class Network:
         Notes
         -----
         J = (1/B) Σ_i L(a[L](i), y(i)) + (alpha / 2B) Σ_l ‖W[l]‖²
-        with sample weights s: J = Σ_i s_i L_i / Σ_i s_i + (alpha / 2Σs) Σ_l ‖W[l]‖².
+        with sample weights s: J = Σ_i s_i L_i / Σ_i s_i + (alpha / 2Σs) Σ_l ‖W[l]‖²;
+        per member s[k, i]: J = Σ_k (Σ_i s_ki L_ki + (alpha/2) Σ_l ‖W[l]_k‖²) / Σ_i s_ki.
 
         Examples
         --------
@@ -402,7 +404,9 @@ class Network:
             total = losses.shape[-1]
             J = xp.sum(losses) / total
         else:
-            s = self._check_sample_weight(sample_weight, cache.A[L])
+            s = check_sample_weight(sample_weight, cache.A[L])
+            if s.ndim == 2:  # each member's own weights
+                return per_member_cost(losses, s, [self.W[l] for l in range(1, L + 1)], alpha)
             total = xp.sum(s)
             J = xp.sum(s * losses) / total
         if alpha:
@@ -424,8 +428,9 @@ class Network:
             Targets as columns (0/1 labels, one-hot rows, or real values).
         alpha : float, default=0.0
             L2 strength; J gains (alpha / 2B) Σ_l ‖W[l]‖² (biases not penalised).
-        sample_weight : array of shape (B,), optional
-            J becomes Σ s_i L_i / Σ s_i (+ alpha / 2Σs Σ‖W‖²); B is replaced by Σ s.
+        sample_weight : array of shape (B,), or (K, B) for an ensemble, optional
+            J becomes Σ s_i L_i / Σ s_i (+ alpha / 2Σs Σ‖W‖²); B is replaced by Σ s
+            (member k's own Σ_i s_ki for per-member weights of shape (K, B)).
             Non-negative with Σ s > 0: the trainer checks the values once, where the data
             enter (this method reads none, so a compiled engine traces it).
 
@@ -437,7 +442,8 @@ class Network:
         Notes
         -----
         dZ[L] = (A[L] − Y) / B                      (s_i (A[L] − Y) / Σs with weights)
-        dW[l] = dZ[l] @ A[l-1].T + (alpha / B) W[l]
+                                            (s_ki (A[L]_k − Y) / Σ_i s_ki per member)
+        dW[l] = dZ[l] @ A[l-1].T + (alpha / B) W[l]  ((alpha / Σ_i s_ki) W[l]_k per member)
         db[l] = Σ_columns dZ[l] = dZ[l] @ 1          (1: the column of B ones)
         dA[l-1] = W[l].T @ dZ[l]                    (∂z[l]/∂a[l-1] = W[l])
         dA[l-1] = dA[l-1] * M[l-1]                  (dropout backward, when used)
@@ -448,15 +454,13 @@ class Network:
         W, g, L = self.W, self.g, self.L
         Z, A, M = cache.Z, cache.A, cache.M
         Y = self._check_targets(Y, A[L])
-        xp = namespace(A[L], Y)
         grads = Grads()
         dW, db, dZ = grads.dW, grads.db, grads.dZ
         if sample_weight is None:
             B = A[L].shape[-1]
             dZ[L] = (A[L] - Y) / B
         else:
-            s = self._check_sample_weight(sample_weight, A[L])
-            B = xp.sum(s)  # the total weight Σ s plays the role of B
+            s, B = per_member_scale(check_sample_weight(sample_weight, A[L]))  # Σ s plays B
             dZ[L] = (A[L] - Y) * (s / B)
         ones = column_of_ones(dZ[L])  # made once for every layer's db[l]
         for l in reversed(range(1, L + 1)):
@@ -533,16 +537,6 @@ class Network:
         if Y.dtype != AL.dtype:
             Y = namespace(Y).astype(Y, AL.dtype)
         return Y
-
-    def _check_sample_weight(self, s: Array, AL: Array) -> Array:
-        if tuple(getattr(s, "shape", ())) != (AL.shape[-1],):
-            raise ValueError(
-                f"sample_weight must have shape (B,) = ({AL.shape[-1]},); got "
-                f"{getattr(s, 'shape', None)}."
-            )
-        if s.dtype != AL.dtype:
-            s = namespace(s).astype(s, AL.dtype)
-        return s  # its values (≥ 0, Σ > 0) are checked once, where the data enter training
 
 
 def sum_over_examples(dZ: Array, ones: Array | None = None) -> Array:

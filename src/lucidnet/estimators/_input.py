@@ -29,6 +29,7 @@ from lucidnet.estimators._arrays import (
     resolve_device,
     to_dtype,
 )
+from lucidnet.training.data import check_sample_weight as check_training_weights
 
 __all__ = ["FitInput", "check_sample_weight", "fit_input"]
 
@@ -90,16 +91,24 @@ def fit_input(
     else:
         xp, device = np, None
     dtype = float_dtype_for(X, est.dtype, xp, device) if reset else est.network_.dtype
-    s = check_sample_weight(sample_weight, X.shape[0], dtype)
+    s = check_sample_weight(sample_weight, X.shape[0], dtype, getattr(est, "n_members", 1))
     return FitInput(move_to(to_dtype(X, dtype), xp, device), y, s, xp, device, dtype)
 
 
-def check_sample_weight(sample_weight: Any, n_samples: int, dtype: Any) -> np.ndarray | None:
-    """Sample weights as NumPy of ``dtype`` (they follow X to its device in the Trainer)."""
+def check_sample_weight(
+    sample_weight: Any, n_samples: int, dtype: Any, members: int = 1
+) -> np.ndarray | None:
+    """Sample weights as NumPy of ``dtype`` (they follow X to its device in the Trainer).
+
+    Shape (n_samples,), or (members, n_samples) for an ensemble's per-member weights.
+    """
     if sample_weight is None:
         return None
     if is_foreign(sample_weight):
         sample_weight = to_numpy(sample_weight)
+    if members > 1 and np.ndim(sample_weight) == 2:  # each member's own weights
+        checked = check_training_weights(sample_weight, n_samples, members=members)
+        return checked.astype(dtype, copy=False)
     shape_only = np.empty((n_samples, 0), dtype=dtype)  # scikit-learn needs only the size
     s = _check_sample_weight(sample_weight, shape_only, dtype=dtype, ensure_non_negative=True)
     if not np.any(s > 0):

@@ -17,10 +17,12 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 
 from lucidnet.training.callbacks import TimeLimit
+from lucidnet.training.crossfit import CrossFit, cross_fit_folds, fold_weights
 
-__all__ = ["cap_batch_size", "fit_and_refit", "fit_within", "sample_rows"]
+__all__ = ["cap_batch_size", "fit_and_refit", "fit_cross_fitted", "fit_within", "sample_rows"]
 
 
 def fit_and_refit(
@@ -91,6 +93,71 @@ def fit_and_refit(
         final.fit(X_all, y_all)
     final.selected_epochs_ = int(best)
     return final
+
+
+def fit_cross_fitted(
+    est: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    time_limit: float | None = None,
+    on_selected: Callable[[Any], None] | None = None,
+) -> Any:
+    """Fit ``est``'s K members cross-fitted: member k leaves fold k out and picks its epoch on it.
+
+    One training of the K members at once, no refit (:mod:`lucidnet.training.crossfit`):
+    the rows are split into K folds (stratified by class for a classifier with one label
+    column, seeded by ``random_state``), member k trains with weight 0 on fold k, is scored
+    on fold k after every epoch, keeps its best epoch's weights and is done after
+    ``n_iter_no_change`` epochs without improvement; training stops when every member is
+    done (or after ``max_iter`` epochs, or at the time limit).
+
+    Parameters
+    ----------
+    est : MLPClassifier or MLPRegressor
+        With ``n_members`` K ≥ 2; its ``early_stopping`` and ``validation_fraction`` are
+        not used (the folds hold the rows out).
+    X : array of shape (n_samples, n_features)
+    y : array of shape (n_samples,) or (n_samples, n_outputs)
+    time_limit : float, optional
+        Seconds of training; each member keeps its best weights so far when they run out.
+    on_selected : callable, optional
+        Called with the fitted estimator.
+
+    Returns
+    -------
+    estimator
+        ``est``, fitted, with ``fold_`` (each row's fold, shape (n_samples,)),
+        ``member_epochs_`` (each member's best epoch), ``selected_epochs_`` (the latest of
+        them) and ``oof_output_`` (shape (n_samples, n[L]): each row's output from the
+        member that never trained on it, at that member's best epoch).
+    """
+    K = int(est.n_members)
+    if K < 2:
+        raise ValueError(f"Cross-fitting needs n_members ≥ 2 (one fold per member); got {K}.")
+    seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
+    y_arr = np.asarray(y)
+    labels = y_arr if est._is_classifier and y_arr.ndim == 1 else None
+    folds = cross_fit_folds(len(X), K, seed, labels)
+    cap_batch_size(est, len(X) * (K - 1) / K)
+    patience = int(est.n_iter_no_change) + 1  # as the estimator's own early stopping counts
+    scorer = CrossFit(X, lambda: est.encode_targets(y), folds, patience, min_delta=est.tol)
+    limit = [TimeLimit(time_limit, time.monotonic())] if time_limit else []
+    est.set_params(
+        early_stopping=False,
+        n_iter_no_change=np.inf,
+        callbacks=[*(est.callbacks or []), scorer, *limit],
+    )
+    with warnings.catch_warnings():  # max_iter is the cap: the members stop on their folds
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y, sample_weight=fold_weights(folds, K))
+    est.fold_ = folds
+    est.member_epochs_ = scorer.best_epochs_.tolist()
+    est.selected_epochs_ = int(scorer.best_epochs_.max())
+    est.oof_output_ = scorer.oof_
+    if on_selected is not None:
+        on_selected(est)
+    return est
 
 
 def fit_within(

@@ -200,6 +200,39 @@ def check_columns(frame: pd.DataFrame, target: str, source: str) -> None:
         raise TableError(f"{source} has only the target column; add feature columns.")
 
 
+class OutOfFold:
+    """A cross-fitted estimator's out-of-fold outputs under an estimator's names.
+
+    ``predict`` and ``predict_proba`` give, for the rows the estimator was fitted on and
+    in their order, each row's output from the member that left its fold out
+    (``oof_output_``); the features passed are not read.
+    """
+
+    def __init__(self, est: Any) -> None:
+        self.A = np.asarray(est.oof_output_)
+        self.classes_ = getattr(est, "classes_", None)
+        self.network_ = est.network_  # its dtype reads the features
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """[1 − p, p] for one sigmoid column; the softmax rows as they are."""
+        return np.hstack([1 - self.A, self.A]) if self.A.shape[1] == 1 else self.A
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.A[:, 0] if self.A.shape[1] == 1 else self.A
+
+
+def out_of_fold(model: TabularModel) -> TabularModel:
+    """The cross-fitted ``model`` predicting its training rows out of fold (for metrics)."""
+    return TabularModel(
+        model.preprocessor,
+        OutOfFold(model.estimator),
+        model.target,
+        model.task,
+        target_mean=model.target_mean,
+        target_scale=model.target_scale,
+    )
+
+
 class InMemorySource:
     """Rows in memory: a DataFrame, with a (stratified) held-out fraction for honest metrics.
 
@@ -211,7 +244,8 @@ class InMemorySource:
     validation : float in [0, 1)
         Fraction held out (stratified for classification); the estimator monitors it each
         epoch, a recipe chooses the number of epochs on it, and the held-out metrics are
-        those of the model that never trained on it.
+        those of the model that never trained on it. A cross-fitting recipe holds no rows
+        out: its held-out metrics are the out-of-fold predictions on every row.
     seed : int
         The split's seed.
     name : str
@@ -273,7 +307,7 @@ class InMemorySource:
     def prepare(self, stats: TableStats, task: str, recipe: Recipe | None) -> TablePreprocessor:
         features = self.features
         y = self.labels if self.labels is not None else stats.labels(self.target_values)
-        if self.validation > 0:
+        if self.validation > 0 and not (recipe is not None and recipe.cross_fit):
             try:
                 f_train, f_val, y_train, y_val = train_test_split(
                     features,
@@ -340,7 +374,9 @@ class InMemorySource:
         stop_reason = trainer.stop_reason if trainer is not None else None
         interrupted = bool(trainer is not None and trainer.interrupted)
         extra = {}
-        if hasattr(est, "selected_epochs_"):
+        if hasattr(est, "member_epochs_"):  # cross-fitted: the latest member's best epoch
+            extra["cross_fit_epochs"] = est.selected_epochs_
+        elif hasattr(est, "selected_epochs_"):
             extra["refit_epochs"] = est.selected_epochs_
         rows = len(self.y_train) + (
             len(self.y_val) if "refit_epochs" in extra and validation_data else 0
@@ -353,6 +389,9 @@ class InMemorySource:
 
     def held_out(self, model: TabularModel) -> dict[str, Any]:
         if self.val_frame is None:
+            cross_fitted = hasattr(model.estimator, "oof_output_")
+            if self.validation > 0 and cross_fitted and self.train_frame is not None:
+                return table_metrics(out_of_fold(model), self.train_frame, self.y_train)
             return {}
         if self.metrics is not None:  # scored before the refit that trained on these rows
             return self.metrics

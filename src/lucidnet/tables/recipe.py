@@ -14,6 +14,9 @@
   patience counted in optimizer steps (``patience_steps``), and no refit where the
   held-out rows are under ``min_refit_share`` of the table; tables up to 20,000 rows
   train exactly as with 20 % held out, 16 epochs of patience and a refit;
+- or, with ``cross_fit``, no refit: member k of the ensemble leaves fold k of the rows
+  out and picks its own epoch on it, every row training K − 1 of the K members
+  (``lucidnet.training.crossfit``);
 - ``time_limit``: a hard budget in seconds of training (JAX's compilation comes before
   the clock: :class:`~lucidnet.training.TimeLimit`); the best model so far is kept.
 
@@ -88,6 +91,12 @@ class Recipe:
         phase's best-epoch model is kept: the refit would train a second time, as long
         as the first phase's chosen epochs, for under 10 % more rows, where the
         learning curve is flat.
+    cross_fit : bool, default=False
+        Instead of choosing the epochs on held-out rows and refitting: split the rows
+        into ``n_members`` folds (stratified for classification, seeded); member k trains
+        with weight 0 on fold k, keeps its best epoch on fold k (``patience`` epochs per
+        member), no refit (:func:`~lucidnet.estimators.refit.fit_cross_fitted`). Rows
+        given apart as held-out rows stay held out.
     time_limit : float, optional
         Seconds for training (each fit's engine start-up, JAX's compilation, is left
         out: :class:`~lucidnet.training.TimeLimit`); the best model so far is kept when
@@ -110,6 +119,7 @@ class Recipe:
     choose_epochs: bool = True
     refit: bool = True
     min_refit_share: float = 0.1
+    cross_fit: bool = False
     time_limit: float | None = None
     dtype: str = "float32"
 
@@ -184,17 +194,22 @@ class Recipe:
     ) -> Any:
         """Train ``est`` on rows in memory the recipe's way; returns the fitted estimator.
 
-        With ``choose_epochs`` (and no ``resume_from``): the epochs are chosen on
-        ``validation_data`` (or on the estimator's own held-out split when None, at most
-        ``max_validation_rows`` rows: :meth:`held_out_fraction`) with the patience of
-        :meth:`patience_epochs`, ``on_selected`` sees that model, then the refit trains
-        on every row (:func:`~lucidnet.estimators.refit.fit_and_refit`) when the held-out
-        rows are at least ``min_refit_share`` of all the rows. Otherwise one fit of the
+        With ``cross_fit`` (and no ``resume_from``): one cross-fitted training on X
+        (``validation_data`` stays apart, for ``on_selected`` to score). With
+        ``choose_epochs``: the epochs are chosen on ``validation_data`` (or on the
+        estimator's own held-out split when None, at most ``max_validation_rows`` rows:
+        :meth:`held_out_fraction`) with the patience of :meth:`patience_epochs`,
+        ``on_selected`` sees that model, then the refit trains on every row
+        (:func:`~lucidnet.estimators.refit.fit_and_refit`) when the held-out rows are at
+        least ``min_refit_share`` of all the rows. Otherwise one fit of the
         estimator's own epochs, continued from ``resume_from`` when given.
         """
-        from lucidnet.estimators.refit import fit_and_refit, fit_within
+        from lucidnet.estimators.refit import fit_and_refit, fit_cross_fitted, fit_within
         from lucidnet.tables.read import TableError
 
+        if self.cross_fit and resume_from is None:
+            scored = on_selected if validation_data is not None else None
+            return fit_cross_fitted(est, X, y, time_limit=self.time_limit, on_selected=scored)
         if self.choose_epochs and resume_from is None:
             n_rows = len(X)
             if validation_data is None:  # its own split of the rows, at most the cap

@@ -42,6 +42,7 @@ class _TabularBase(BaseEstimator):
         "time_limit": [None, Interval(Real, 0, None, closed="neither")],
         "max_categories": [None, Interval(Integral, 2, None, closed="left")],
         "refit": ["boolean"],
+        "cross_fit": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "engine": [StrOptions({"numpy", "jax"})],
@@ -60,6 +61,7 @@ class _TabularBase(BaseEstimator):
         dropout: Any = None,
         validation_fraction: float = RECIPE.validation_fraction,
         refit: bool = RECIPE.refit,
+        cross_fit: bool = RECIPE.cross_fit,
         time_limit: float | None = RECIPE.time_limit,
         max_categories: int | None = RECIPE.max_categories,
         random_state: Any = None,
@@ -74,6 +76,7 @@ class _TabularBase(BaseEstimator):
         self.dropout = dropout
         self.validation_fraction = validation_fraction
         self.refit = refit
+        self.cross_fit = cross_fit
         self.time_limit = time_limit
         self.max_categories = max_categories
         self.random_state = random_state
@@ -91,6 +94,7 @@ class _TabularBase(BaseEstimator):
             validation_fraction=self.validation_fraction,
             max_categories=self.max_categories,
             refit=self.refit,
+            cross_fit=self.cross_fit,
             time_limit=self.time_limit,
         )
 
@@ -181,7 +185,7 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     Parameters
     ----------
     hidden_layer_sizes, n_members, learning_rate, max_epochs, patience : see Recipe
-    validation_fraction, refit, time_limit, max_categories : see Recipe
+    validation_fraction, refit, cross_fit, time_limit, max_categories : see Recipe
         The fields of :class:`~lucidnet.tables.recipe.Recipe` of the same names; their
         defaults are the recipe's (:data:`~lucidnet.tables.recipe.RECIPE`).
     dropout : float, optional
@@ -203,7 +207,8 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         The number of epochs chosen in the first phase, on the held-out rows (the best
         held-out loss); the refit trains that many epochs on every row. Without the
         refit (``refit=False``, or the ``time_limit`` reached), the epoch whose weights
-        the model kept.
+        the model kept; cross-fitted (``cross_fit=True``), the latest of the members' own
+        best epochs (each member's: ``estimator_.member_epochs_``).
     n_iter_ : int
         The epochs the final model trained.
     classes_ : ndarray

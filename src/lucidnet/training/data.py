@@ -93,13 +93,20 @@ def on_device(weights: np.ndarray, xp: Any, device: Any) -> Array:
 
 
 def check_sample_weight(
-    sample_weight: Array, n_rows: int, name: str = "sample_weight"
+    sample_weight: Array, n_rows: int, name: str = "sample_weight", members: int = 1
 ) -> np.ndarray:
-    """``sample_weight`` as a float64 NumPy array of shape (n_rows,): finite, ≥ 0, Σ > 0."""
+    """``sample_weight`` as a float64 NumPy array: finite, ≥ 0, Σ > 0.
+
+    Shape (n_rows,), or (members, n_rows) for an ensemble's per-member weights (each
+    member's row with Σ > 0).
+    """
     s = np.asarray(to_numpy(sample_weight), dtype=np.float64)
-    if s.shape != (n_rows,):
-        raise ValueError(f"{name} must have shape (n_samples,) = ({n_rows},); got {s.shape}.")
-    if not np.all(np.isfinite(s)) or np.any(s < 0) or not s.sum() > 0:
+    if s.shape != (n_rows,) and not (members > 1 and s.shape == (members, n_rows)):
+        per_member = f" or (K, n_samples) = ({members}, {n_rows})" if members > 1 else ""
+        raise ValueError(
+            f"{name} must have shape (n_samples,) = ({n_rows},){per_member}; got {s.shape}."
+        )
+    if not np.all(np.isfinite(s)) or np.any(s < 0) or not np.all(s.sum(axis=-1) > 0):
         raise ValueError(
             f"{name} must hold finite, non-negative weights with a positive sum; got "
             f"min {s.min():g}, max {s.max():g}, sum {s.sum():g}."
@@ -188,7 +195,7 @@ def with_class_weights(
 
     Parameters
     ----------
-    sw : array of shape (n_rows,) or None
+    sw : array of shape (n_rows,), (K, n_rows) or None
         The sample weights (None: all ones).
     class_weight : dict {class_index: weight} or "balanced"
         See :func:`class_weights`; "balanced" counts the training rows only.

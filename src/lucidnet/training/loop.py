@@ -344,8 +344,9 @@ class Trainer:
             The total epoch count to reach, counting epochs of earlier fits: a new
             trainer runs ``epochs`` epochs, a restored one the remaining ones, and
             ``fit(X, Y, epochs=trainer.epoch + 1)`` is one more epoch (``partial_fit``).
-        sample_weight : array of shape (n_samples,), optional
-            The cost becomes Σ s_i L_i / Σ s_i per minibatch.
+        sample_weight : array of shape (n_samples,), or (K, n_samples) per member, optional
+            The cost becomes Σ s_i L_i / Σ s_i per minibatch (per member: member k's
+            weights s[k]; a 0 leaves the row out of member k's training).
         class_weight : dict {class_index: weight} or "balanced", optional
             Multiplies ``sample_weight``. A row's class is the argmax of its Y row when
             n[L] > 1, else its 0/1 value. "balanced" counts the training rows (after the
@@ -379,7 +380,7 @@ class Trainer:
         X = as_rows("X", X, n0, xp)
         n = X.shape[0]
         Y = as_rows("Y", move_to(Y, xp, device), nL, xp, n_rows=n)  # Y follows X
-        sw = None if sample_weight is None else check_sample_weight(sample_weight, n)
+        sw = None if sample_weight is None else check_sample_weight(sample_weight, n, members=net.K)
 
         train_idx, val = held_out(
             X, Y, sw, validation_data, validation_fraction, stratify, seed=self.state.split_seed

@@ -50,7 +50,7 @@ def gather(X: Array, Y: Array, s: Array | None, rows: Array) -> Batch:
     ----------
     X : array of shape (n_samples, n[0])
     Y : array of shape (n_samples, n[L])
-    s : array of shape (n_samples,) or None
+    s : array of shape (n_samples,), (K, n_samples) (per member) or None
     rows : integer array of shape (B,)
         Row indices, in X's library and on its device.
 
@@ -58,16 +58,16 @@ def gather(X: Array, Y: Array, s: Array | None, rows: Array) -> Batch:
     -------
     A0 : array of shape (n[0], B)
     Y_b : array of shape (n[L], B)
-    s_b : array of shape (B,) or None
+    s_b : array of shape (B,), (K, B) or None
 
     Notes
     -----
-    A0 = X[rows].T,  Y_b = Y[rows].T,  s_b = s[rows]   (``.T`` is a view: no copy)
+    A0 = X[rows].T,  Y_b = Y[rows].T,  s_b = s[..., rows]   (``.T`` is a view: no copy)
     """
     xp = namespace(X)
     A0 = xp.take(X, rows, axis=0).T
     Yb = xp.take(Y, rows, axis=0).T
-    return A0, Yb, None if s is None else xp.take(s, rows)
+    return A0, Yb, None if s is None else xp.take(s, rows, axis=-1)
 
 
 def clip_vector(g: Array, max_norm: float) -> Array:

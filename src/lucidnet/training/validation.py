@@ -43,7 +43,7 @@ def held_out(
     ----------
     X, Y : arrays of shape (n_samples, n[0]) and (n_samples, n[L])
         Checked rows, in the namespace and on the device training runs in.
-    sw : array of shape (n_samples,) or None
+    sw : array of shape (n_samples,), (K, n_samples) or None
         Sample weights (NumPy); the held-out rows keep theirs.
     validation_data, validation_fraction, stratify
         As ``Trainer.fit`` takes them; at most one of the first two.
@@ -67,7 +67,7 @@ def held_out(
         train_idx, val_idx = validation_split(X.shape[0], fraction, rng, stratify)
         take = val_idx if xp is np else xp.asarray(val_idx, device=device)
         X_val, Y_val = xp.take(X, take, axis=0), xp.take(Y, take, axis=0)
-        s_val = None if sw is None else on_device(sw[val_idx], xp, device)
+        s_val = None if sw is None else on_device(sw[..., val_idx], xp, device)
         return train_idx, (X_val, Y_val, s_val)
     if validation_data is None:
         return None, None

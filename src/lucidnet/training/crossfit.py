@@ -1,0 +1,183 @@
+"""Cross-fitting an ensemble: member k leaves fold k out, picks its own epoch on it, no refit.
+
+The rows are split into K folds (:func:`cross_fit_folds`, class by class when
+stratified). Member k of a K-member ensemble trains with weight 0 on fold k's rows and 1
+elsewhere (:func:`fold_weights`: per-member sample weights of shape (K, n), all members
+trained at once), so every row trains K − 1 of the K members. After every epoch
+:class:`CrossFit` scores member k on fold k only (rows it never trained on), keeps each
+member's best epoch's weights, and stops training when every member has spent its
+patience; at the end each member gets its own best weights back. The ensemble then
+predicts the mean of its members (bagging, as TabArena's defaults do), and the
+out-of-fold outputs — each row predicted by the member that never trained on it — are
+honest held-out predictions on every row (:attr:`CrossFit.oof_`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from lucidnet.core.arrays import namespace, to_numpy
+from lucidnet.core.network import Network
+from lucidnet.training._monitor import is_better, is_improvement
+from lucidnet.training.callbacks import Callback
+
+if TYPE_CHECKING:
+    from lucidnet.training.loop import Trainer
+
+__all__ = ["CrossFit", "cross_fit_folds", "fold_weights"]
+
+
+def cross_fit_folds(n_rows: int, K: int, seed: int, labels: Any = None) -> np.ndarray:
+    """The fold of every row, 0..K−1, seeded; class by class when ``labels`` are given.
+
+    Parameters
+    ----------
+    n_rows : int
+    K : int
+        The number of folds (members), 2 ≤ K ≤ n_rows.
+    seed : int
+    labels : array of shape (n_rows,), optional
+        Class labels: each class is dealt round the folds in turn, so a fold holds
+        ⌊count/K⌋ or ⌈count/K⌉ of each class's rows.
+
+    Returns
+    -------
+    folds : int array of shape (n_rows,)
+        Fold sizes differ by at most one.
+
+    Notes
+    -----
+    The rows are shuffled, sorted (stably) by class, and row j of that order goes to
+    fold j mod K.
+    """
+    if K < 2 or K > n_rows:
+        raise ValueError(f"Cross-fitting needs 2 ≤ K ≤ n_rows folds; got K={K}, n_rows={n_rows}.")
+    order = np.random.default_rng(seed).permutation(n_rows)
+    if labels is not None:
+        labels = to_numpy(labels)
+        if labels.shape != (n_rows,):
+            raise ValueError(f"labels must have shape ({n_rows},); got {labels.shape}.")
+        _, classes = np.unique(labels, return_inverse=True)
+        order = order[np.argsort(classes.reshape(-1)[order], kind="stable")]
+    folds = np.empty(n_rows, dtype=np.int64)
+    folds[order] = np.arange(n_rows) % K
+    return folds
+
+
+def fold_weights(folds: np.ndarray, K: int, sample_weight: Any = None) -> np.ndarray:
+    """Per-member sample weights, shape (K, n_rows): s[k, i] = 0 where row i is in fold k.
+
+    Notes
+    -----
+    s[k, i] = w_i · [fold(i) ≠ k]   (w_i = 1 without ``sample_weight``).
+    """
+    s = (folds[None, :] != np.arange(K)[:, None]).astype(np.float64)
+    if sample_weight is not None:
+        s = s * np.asarray(to_numpy(sample_weight), dtype=np.float64)
+    return s
+
+
+class CrossFit(Callback):
+    """Score member k on fold k after every epoch; keep its best epoch; stop when all are done.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n[0])
+        The rows the trainer fits (NumPy).
+    targets : array of shape (n_samples, ...) or callable
+        The rows of Y as the network sees them, or a function that returns them (called
+        when training begins: an estimator encodes its targets inside ``fit``).
+    folds : int array of shape (n_samples,)
+        From :func:`cross_fit_folds`; member k must train with weight 0 on fold k.
+    patience : int
+        Epochs without an improvement of a member's fold loss after which that member is
+        done (its best weights no longer change), as :class:`EarlyStopping` counts them.
+    min_delta : float, default=0.0
+
+    Attributes
+    ----------
+    best_epochs_ : int array of shape (K,)
+        Each member's best epoch (0 before any).
+    best_losses_ : float array of shape (K,)
+        Member k's mean loss on fold k at its best epoch.
+    oof_ : array of shape (n_samples, n[L])
+        Out-of-fold outputs A[L]: row i predicted by the member that left its fold out,
+        with that member's best weights.
+    """
+
+    order = 10  # before the displays, with EarlyStopping
+
+    def __init__(
+        self,
+        X: Any,
+        targets: Any | Callable[[], Any],
+        folds: np.ndarray,
+        patience: int,
+        min_delta: float = 0.0,
+    ) -> None:
+        self.X, self.targets, self.folds = X, targets, np.asarray(folds)
+        self.patience, self.min_delta = int(patience), float(min_delta)
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        net = trainer.net
+        K = net.K
+        if int(self.folds.max()) >= K or len(self.folds) != len(self.X):
+            raise ValueError(
+                f"CrossFit needs one fold in 0..{K - 1} per row of X ({len(self.X)} rows)."
+            )
+        Y = self.targets() if callable(self.targets) else self.targets
+        Y = np.asarray(to_numpy(Y)).reshape(len(self.X), -1)
+        dtype = net.W[1].dtype
+        self._rows = [np.flatnonzero(self.folds == k) for k in range(K)]
+        self._data = [
+            (np.asarray(self.X[r], dtype=dtype).T, np.asarray(Y[r], dtype=dtype).T)
+            for r in self._rows
+        ]
+        self.best_epochs_ = np.zeros(K, dtype=np.int64)
+        self.best_losses_ = np.full(K, np.inf)
+        self.wait = np.zeros(K, dtype=np.int64)
+        self.oof_ = np.full((len(self.X), net.n[net.L]), np.nan)
+        self.best_weights: list[Any] | None = None
+
+    @property
+    def done(self) -> np.ndarray:
+        """Whether each member has spent its patience, bool array of shape (K,)."""
+        return self.wait >= self.patience
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        # this epoch's weights (a copy training never changes), on the host
+        assert trainer.epoch_params is not None  # set at every epoch boundary
+        params = [to_numpy(p) for p in trainer.epoch_params]
+        kept = self.best_weights
+        if kept is None:
+            kept = self.best_weights = [np.array(p, copy=True) for p in params]
+        names = trainer.net.activation_names
+        for k, (A0, Y) in enumerate(self._data):
+            if self.done[k]:
+                continue
+            member = Network.from_parameters(
+                [W[k] for W in params[0::2]], [b[k] for b in params[1::2]], names
+            )
+            cache = member.forward(A0)
+            loss = float(member.cost(cache, Y))
+            improved = is_improvement(loss, self.best_losses_[k], "min", self.min_delta)
+            self.wait[k] = 0 if improved else self.wait[k] + 1
+            if is_better(loss, self.best_losses_[k], "min"):
+                self.best_losses_[k], self.best_epochs_[k] = loss, epoch
+                for best, p in zip(kept, params, strict=True):
+                    best[k] = p[k]
+                self.oof_[self._rows[k]] = to_numpy(cache.A[member.L]).T
+        if self.done.all():
+            trainer.stop_training = True
+            trainer.stop_reason = (
+                f"cross-fitting: every member's fold loss did not improve for "
+                f"{self.patience} epochs (best epochs {self.best_epochs_.tolist()})"
+            )
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self.best_weights is not None:  # in the library (and on the device) of training
+            xp = namespace(trainer.params[0])
+            trainer.restore_weights([xp.asarray(p) for p in self.best_weights])
