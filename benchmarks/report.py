@@ -221,7 +221,8 @@ def markdown(report: dict[str, Any]) -> str:
         "HistGradientBoosting's seconds per fit divided by this row's; *n_iter_* is the "
         "estimator's `n_iter_` (TabularClassifier, cross-fitted: the epochs trained until "
         "every member was done, the *epochs chosen* (the latest member's best epoch on its "
-        "own fold) plus `patience` + 1; HistGradientBoosting: boosting iterations); the full pairwise ratios are in latest.json.",
+        "own fold) plus `patience` + 1; HistGradientBoosting: boosting iterations); the "
+        "full pairwise ratios are in latest.json.",
         "",
     ]
     return "\n".join(lines)

@@ -164,7 +164,8 @@ def test_whole_fit_systems_are_reported_apart(tiny_bench):
     assert tab["implementation"] == "TabularClassifier.fit"
     # cross-fitted: training ends patience + 1 epochs after the latest member's best epoch
     assert tab["n_iter_all"] == [
-        min(chosen + RECIPE.patience + 1, RECIPE.max_epochs) for chosen in tab["selected_epochs_all"]
+        min(chosen + RECIPE.patience + 1, RECIPE.max_epochs)
+        for chosen in tab["selected_epochs_all"]
     ]
     assert whole["sklearn_hgb"]["n_iter_means"] == "boosting iterations"
 

@@ -6,8 +6,9 @@ with the tabular recipe (:class:`~lucidnet.tables.recipe.Recipe`, measured on a 
 of real tables in ``benchmarks/tables``): robust preprocessing, an ensemble of networks
 trained at once, cross-fitted on tables of up to 20,000 rows (each member leaves its own
 fold out and keeps its own best epoch), on larger ones the best epoch chosen on a
-held-out split, then a refit on ALL the rows for that many epochs. Their parameters' defaults are the recipe's, and ``fit`` is
-:func:`~lucidnet.tables.fit.fit_table` over the rows in memory.
+held-out split, then a refit on ALL the rows for that many epochs. Their parameters'
+defaults are the recipe's, and ``fit`` is :func:`~lucidnet.tables.fit.fit_table` over
+the rows in memory.
 """
 
 from __future__ import annotations

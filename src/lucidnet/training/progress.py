@@ -4,8 +4,8 @@
 (:func:`lucidnet.estimators.refit.fit_and_refit`) by the fit itself: a fit with early
 stopping on held-out rows chooses the epochs; a fit of a known number of epochs after
 such a fit is the refit; a fit with a :class:`~lucidnet.training.crossfit.CrossFit`
-callback is cross-fitting its members, each on its own fold. ``lucidnet train`` shows it; ``Trainer(verbose=1)`` keeps its
-plain :class:`~lucidnet.training.ProgressBar`.
+callback is cross-fitting its members, each on its own fold. ``lucidnet train`` shows
+it; ``Trainer(verbose=1)`` keeps its plain :class:`~lucidnet.training.ProgressBar`.
 """
 
 from __future__ import annotations
