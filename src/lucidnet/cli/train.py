@@ -217,9 +217,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             seed=args.seed,
             name=str(args.data),
         )
+        interruptible = bool(args.checkpoint or args.resume)  # the same path both times
         recipe = Recipe(
             choose_epochs=not (args.epochs or args.early_stopping),
-            refit=not (args.checkpoint or args.resume),
+            refit=not interruptible,
+            cross_fit=False if interruptible else None,
             time_limit=args.time_limit,
         )
         resume_from = _read_checkpoint(args.resume) if args.resume else None
