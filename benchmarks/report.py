@@ -219,10 +219,10 @@ def markdown(report: dict[str, Any]) -> str:
         "added above the data; *… faster by* is this row's seconds per epoch divided by that "
         "lucidnet engine's (same optimizer); *fits faster than HGB by* is "
         "HistGradientBoosting's seconds per fit divided by this row's; *n_iter_* is the "
-        "estimator's `n_iter_` (TabularClassifier: epochs of the kept, refitted model, i.e. "
-        "the *epochs chosen* on its held-out split; its first phase ran those plus up to "
-        "`patience` more, a count it does not expose; HistGradientBoosting: boosting "
-        "iterations); the full pairwise ratios are in latest.json.",
+        "estimator's `n_iter_` (TabularClassifier, cross-fitted: the epochs trained until "
+        "every member was done, the *epochs chosen* (the latest member's best epoch on its "
+        "own fold) plus `patience` + 1; HistGradientBoosting: boosting iterations); the "
+        "full pairwise ratios are in latest.json.",
         "",
     ]
     return "\n".join(lines)

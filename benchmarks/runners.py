@@ -404,16 +404,15 @@ class WholeFitRunner(Runner):
 class TabularRunner(WholeFitRunner):
     """``lucidnet.TabularClassifier(random_state=seed)``, every other parameter its default.
 
-    The tables recipe: preprocessing, an ensemble of 4 networks, the best epoch chosen on
-    an internal held-out split (20 %), then a refit on all rows for that many epochs.
-    ``n_iter`` is the kept model's epochs (the refit's); ``selected_epochs`` the epochs
-    chosen on the held-out split. The first phase's own count (the selected epochs plus
-    up to ``patience`` more) is not exposed by the estimator.
+    The tables recipe: preprocessing, an ensemble of 4 networks, cross-fitted on tables of
+    up to 20,000 rows (member k leaves fold k out and keeps its best epoch on it, no
+    refit). ``n_iter`` is the epochs trained, until the last member was done (its best
+    epoch plus ``patience`` + 1); ``selected_epochs`` the latest member's best epoch.
     """
 
     name = "lucidnet_tabular"
     implementation = "TabularClassifier.fit"
-    n_iter_means = "epochs of the kept, refitted model"
+    n_iter_means = "epochs trained, until every cross-fitted member was done"
     engine: str | None = None
 
     def estimator(self) -> Any:

@@ -25,7 +25,10 @@ The systems
 (HistGradientBoosting defaults; scikit-learn's MLP defaults behind imputation, scaling and
 one-hot; the recipe's ``TabularClassifier`` / ``TabularRegressor`` defaults), fitted on the
 75 % split (stratified for classification) and scored on the 25 %. ``recipe_time_limit``
-passes the recipe's own ``time_limit=`` (a time-limited fit, reported as such).
+passes the recipe's own ``time_limit=`` (a time-limited fit, reported as such). lucidnet
+runs the recipe's path for large tables at every size, ``cross_fit=False`` (the default
+over ``Recipe.cross_fit_max_rows`` = 20,000 rows; smaller tables are cross-fitted by
+default, measured on the table panel), so its phases can be timed at small sizes too.
 
 For lucidnet, :class:`Probe` wraps ``fit_and_refit`` as the Recipe calls it (the recipe's
 training step) without changing what it does: it records when the selection phase ends
@@ -193,7 +196,9 @@ def fit_lucidnet_probed(
     try:
         probe.switch("pre")
         start = time.perf_counter()
-        params = {} if limit is None else {"time_limit": limit}
+        params: dict[str, Any] = {"cross_fit": False}  # the large tables' path at every size
+        if limit is not None:
+            params["time_limit"] = limit
         model = fit_lucidnet(X, y, task, seed, **params)
         end = time.perf_counter()
         probe.switch(None)

@@ -25,6 +25,7 @@ import pytest
 
 from benchmarks import jobs, report, runners, targets
 from benchmarks.workload import CONFIGS
+from lucidnet.tables import RECIPE
 
 ROOT = Path(__file__).resolve().parents[2]
 HAS_JAX = importlib.util.find_spec("jax") is not None
@@ -161,7 +162,11 @@ def test_whole_fit_systems_are_reported_apart(tiny_bench):
         assert set(row["fit_speedup"]) == set(whole) - {system}
     tab = whole["lucidnet_tabular"]
     assert tab["implementation"] == "TabularClassifier.fit"
-    assert tab["selected_epochs_all"] == tab["n_iter_all"]  # the refit runs the chosen epochs
+    # cross-fitted: training ends patience + 1 epochs after the latest member's best epoch
+    assert tab["n_iter_all"] == [
+        min(chosen + RECIPE.patience + 1, RECIPE.max_epochs)
+        for chosen in tab["selected_epochs_all"]
+    ]
     assert whole["sklearn_hgb"]["n_iter_means"] == "boosting iterations"
 
     md = (out / "latest.md").read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -267,9 +268,36 @@ def test_train_report(workdir: Path) -> None:
     assert all(name in html for name in pngs)
 
 
-def test_the_default_chooses_the_epochs_then_refits_on_every_row(workdir: Path) -> None:
+def test_the_default_cross_fits_with_out_of_fold_metrics(workdir: Path) -> None:
     result = run(
         "train", "data.csv", "--target", "label", "--quiet", "-o", "auto.safetensors", cwd=workdir
+    )
+    best = re.search(r"cross-fitted: the 300 rows in 4 folds; .*\(([\d, ]+)\)", result.stdout)
+    assert best is not None, result.stdout
+    assert "every row trained 3 of the 4 members; no refit" in result.stdout
+    assert "held-out metrics (out of fold: every row" in result.stdout
+    assert "refit" not in result.stdout.replace("no refit", "")
+    model = lucidnet.load(workdir / "auto.safetensors")
+    assert model.metrics["rows_trained"] == 300 and "refit_epochs" not in model.metrics
+    member_epochs = [int(e) for e in best[1].split(", ")]
+    assert model.metrics["cross_fit_epochs"] == max(member_epochs) <= model.metrics["epochs"]
+    assert model.estimator.n_iter_ == model.metrics["epochs"]
+    assert model.metrics["validation_accuracy"] > 0.7
+
+
+def test_one_member_chooses_the_epochs_then_refits_on_every_row(workdir: Path) -> None:
+    # one network cannot cross-fit: the epochs are chosen on held-out rows, then a refit
+    result = run(
+        "train",
+        "data.csv",
+        "--target",
+        "label",
+        "--quiet",
+        "--members",
+        "1",
+        "-o",
+        "auto.safetensors",
+        cwd=workdir,
     )
     assert "chosen on the held-out rows" in result.stdout
     assert "refit on all 300 rows" in result.stdout

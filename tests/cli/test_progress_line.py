@@ -24,8 +24,24 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_both_phases_are_named_with_the_chosen_epochs(workdir: Path) -> None:
+def test_the_default_cross_fits_its_members_in_one_phase(workdir: Path) -> None:
     result = run("train", "data.csv", "--target", "label", "--seed", "0", cwd=workdir)
+    best = re.search(r"kept its best epoch on fold k \(([\d, ]+)\)", result.stdout)[1]
+    periodic = re.compile(r"cross-fitting 4 members: epoch \d+/\d+ \| .*members done \d/4.*")
+    lines = [line for line in result.stderr.splitlines() if not periodic.fullmatch(line)]
+    assert len(lines) == 1, result.stderr
+    assert re.fullmatch(
+        rf"cross-fitting 4 members: every member done at epoch \d+, \d+:\d\d \| "
+        rf"best epochs \[{best}\], no refit",
+        lines[0],
+    )
+
+
+def test_both_phases_are_named_with_the_chosen_epochs(workdir: Path) -> None:
+    # one member: the epochs are chosen on held-out rows, then the refit
+    result = run(
+        "train", "data.csv", "--target", "label", "--seed", "0", "--members", "1", cwd=workdir
+    )
     chosen = int(re.search(r"epochs: (\d+), chosen on the held-out rows", result.stdout)[1])
     # one line closing each phase; a line every 5 s of training before it on a slow machine
     periodic = re.compile(r"(choosing the epochs|refit on all rows): epoch \d+/\d+ \| .*")

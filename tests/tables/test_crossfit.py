@@ -22,11 +22,45 @@ def _classes(n: int = 240, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     return X, y
 
 
-def test_the_default_recipe_does_not_cross_fit():
-    assert Recipe().cross_fit is False
+def test_the_default_recipe_cross_fits_tables_up_to_the_limit_with_two_members_or_more():
+    recipe = Recipe()
+    assert recipe.cross_fit is None and recipe.cross_fit_max_rows == 20_000
+    assert recipe.cross_fits(20_000, 2) and recipe.cross_fits(10, 4)
+    assert not recipe.cross_fits(20_001, 4)  # the budget path: held-out rows, refit
+    assert not recipe.cross_fits(1_000, 1)  # one member: choose the epochs, refit
+    assert not Recipe(choose_epochs=False).cross_fits(1_000, 4)  # the user's own epochs
+    assert Recipe(cross_fit=True).cross_fits(10**6, 4) and Recipe(cross_fit=True).cross_fits(10, 1)
+    assert not Recipe(cross_fit=False).cross_fits(10, 4)
+
+
+def test_the_default_cross_fits_every_row_trains_k_minus_1_members_and_no_refit():
     X, y = _classes()
     clf = TabularClassifier(random_state=0, **SMALL).fit(X, y)
+    est = clf.estimator_
+    K = SMALL["n_members"]
+    assert est.fold_.shape == (len(X),) and set(est.fold_.tolist()) == set(range(K))
+    # member k weighs the rows of fold k 0: each row trains K − 1 of the K members
+    assert est.n_iter_ >= clf.selected_epochs_ == max(est.member_epochs_)
+    assert "cross_fit_epochs" in clf.model_.metrics and "refit_epochs" not in clf.model_.metrics
+    assert clf.model_.metrics["rows_trained"] == len(X)
+
+
+def test_cross_fit_false_is_the_held_out_choice_of_epochs_and_the_refit():
+    X, y = _classes()
+    clf = TabularClassifier(cross_fit=False, random_state=0, **SMALL).fit(X, y)
     assert not hasattr(clf.estimator_, "fold_")
+    assert clf.model_.metrics["refit_epochs"] == clf.selected_epochs_ == clf.estimator_.n_iter_
+
+
+def test_one_member_or_a_table_over_the_limit_falls_back_to_the_refit():
+    X, y = _classes()
+    one = TabularClassifier(random_state=0, **{**SMALL, "n_members": 1}).fit(X, y)
+    assert not hasattr(one.estimator_, "fold_") and "refit_epochs" in one.model_.metrics
+    source = InMemorySource(X.assign(label=y), "label", validation=0.2, seed=0)
+    recipe = Recipe(cross_fit_max_rows=len(X) - 1, **SMALL)
+    fit = fit_table(source, task="classification", recipe=recipe, seed=0)
+    assert not hasattr(fit.model.estimator, "fold_") and "refit_epochs" in fit.model.metrics
+    assert source.val_frame is not None and len(source.val_frame) == round(0.2 * len(X))
 
 
 def test_each_member_leaves_its_fold_out_and_the_folds_are_stratified():

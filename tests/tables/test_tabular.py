@@ -38,7 +38,7 @@ def _table(n: int = 600, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.nd
 
 def test_the_classifier_learns_a_mixed_table_and_refits_on_all_rows():
     frame, label, _ = _table()
-    clf = TabularClassifier(random_state=0, **FAST).fit(frame[:450], label[:450])
+    clf = TabularClassifier(cross_fit=False, random_state=0, **FAST).fit(frame[:450], label[:450])
     assert list(clf.classes_) == ["no", "yes"]
     assert clf.score(frame[450:], label[450:]) > 0.85
     proba = clf.predict_proba(frame[450:])
@@ -56,7 +56,7 @@ def test_the_classifier_learns_a_mixed_table_and_refits_on_all_rows():
 
 def test_without_refit_the_held_out_rows_stay_out():
     frame, label, _ = _table()
-    clf = TabularClassifier(refit=False, random_state=0, **FAST).fit(frame, label)
+    clf = TabularClassifier(cross_fit=False, refit=False, random_state=0, **FAST).fit(frame, label)
     assert clf.estimator_.early_stopping and not hasattr(clf.estimator_, "selected_epochs_")
     # the epochs chosen in the first phase: that model's best epoch, its weights restored
     assert clf.selected_epochs_ == clf.estimator_.trainer_.best_epoch >= 1

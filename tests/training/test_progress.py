@@ -9,7 +9,7 @@ import pytest
 
 from lucidnet import Network
 from lucidnet.estimators import MLPRegressor
-from lucidnet.estimators.refit import fit_and_refit
+from lucidnet.estimators.refit import fit_and_refit, fit_cross_fitted
 from lucidnet.training import EarlyStopping, FitProgress, Trainer
 from lucidnet.training.progress import duration, epochs
 
@@ -124,6 +124,31 @@ def test_the_refit_phase_follows_the_chosen_epochs_on_the_same_stream(noisy):
     assert (
         lines[-1] == f"refit on all rows: {chosen}/{chosen} epochs done, {duration(2 * chosen + 2)}"
     )
+
+
+def test_cross_fitting_is_one_phase_with_the_members_best_epochs_and_no_refit(noisy):
+    X, Y = noisy
+    cb, out = progress(step=2.0, refit=True)
+    est = MLPRegressor(hidden_layer_sizes=(32,), n_members=3, max_iter=40, n_iter_no_change=3,
+                       learning_rate_init=0.05,
+                       batch_size=8, random_state=0, callbacks=[cb])  # fmt: skip
+    fit_cross_fitted(est, X, ravel(Y))
+    n, best = est.n_iter_, est.member_epochs_
+    lines = out.getvalue().splitlines()
+    assert len(lines) == n + 1  # a line per epoch (interval 0), and the closing one
+    for k, line in enumerate(lines[:-1], start=1):
+        assert re.fullmatch(
+            rf"cross-fitting 3 members: epoch {k}/40 \| left: \d+:\d\d if no new best "
+            rf"\(members done [0-3]/3\), at most {duration(2 * (40 - k))} \| "
+            rf"best epochs \[[\d, ]+\] \| {duration(2 * k)} elapsed, 2 s/epoch",
+            line,
+        )
+    assert "(members done 3/3)" in lines[-2] and f"best epochs {best}" in lines[-2]
+    assert lines[-1] == (
+        f"cross-fitting 3 members: every member done at epoch {n}, {duration(2 * n + 2)} | "
+        f"best epochs {best}, no refit"
+    )
+    assert n == max(best) + 4  # patience 3: the last member is done 4 epochs after its best
 
 
 def test_refit_phase_is_kept_under_a_time_limit(noisy):

@@ -112,8 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
         "train a network on a table",
         "Train a network on a table, strong by default: numeric columns imputed (median,\n"
         "with missing indicators), robustly scaled and smoothly clipped, text columns one-hot\n"
-        "encoded; an ensemble of networks trained at once; the number of epochs chosen on\n"
-        "held-out rows, then a refit on all training rows. The task is chosen from the\n"
+        "encoded; an ensemble of networks trained at once, cross-fitted up to\n"
+        f"{RECIPE.cross_fit_max_rows:,} rows (each member leaves its own fold out and keeps its\n"
+        "best epoch on it), on larger tables the number of epochs chosen on held-out rows,\n"
+        "then a refit on all training rows. The task is chosen from the\n"
         "target unless --task says. Options only override the recipe's defaults.",
         """
         lucidnet train data.csv --target label
@@ -195,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.2,
         metavar="FRACTION",
         help="held-out fraction for validation loss and final metrics (default: 0.2; 0 = none;"
-        f" the recipe holds out at most {RECIPE.max_validation_rows:,} rows)",
+        f" the recipe holds out at most {RECIPE.max_validation_rows:,} rows; a cross-fitted"
+        " table holds none out and scores every row out of fold)",
     )
     train.add_argument(
         "--early-stopping",

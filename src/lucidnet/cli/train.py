@@ -217,9 +217,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             seed=args.seed,
             name=str(args.data),
         )
+        interruptible = bool(args.checkpoint or args.resume)  # the same path both times
         recipe = Recipe(
             choose_epochs=not (args.epochs or args.early_stopping),
-            refit=not (args.checkpoint or args.resume),
+            refit=not interruptible,
+            cross_fit=False if interruptible else None,
             time_limit=args.time_limit,
         )
         resume_from = _read_checkpoint(args.resume) if args.resume else None
@@ -242,10 +244,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     est = model.estimator
     print(f"network: {est.network_}, {est.network_.n_parameters} parameters")
     refit = "refit_epochs" in model.metrics
+    cross_fitted = "cross_fit_epochs" in model.metrics
     if refit:
         print(
             f"epochs: {model.metrics['refit_epochs']}, chosen on the held-out rows; then the "
             f"model was refit on all {model.metrics['rows_trained']} rows for that many epochs"
+        )
+    elif cross_fitted:
+        K = len(est.member_epochs_)
+        print(
+            f"cross-fitted: the {model.metrics['rows_trained']} rows in {K} folds; member k "
+            f"trained on every fold but fold k and kept its best epoch on fold k "
+            f"({', '.join(map(str, est.member_epochs_))}), so every row trained {K - 1} of "
+            f"the {K} members; no refit"
         )
     if args.dask:
         print(f"L-BFGS: {est.n_iter_} iteration(s), final loss {est.loss_:.6f}")
@@ -263,6 +274,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             "held-out metrics (validation rows, scored before the refit, by the model that "
             "had not seen them):"
             if refit
+            else "held-out metrics (out of fold: every row, predicted by the member that "
+            "never trained on it):"
+            if cross_fitted and source.val_frame is None
             else "held-out metrics (validation rows):"
         )
         for key, value in held_out.items():
@@ -281,6 +295,7 @@ def _write_train_report(args: argparse.Namespace, model: TabularModel, source: A
     from lucidnet.cli.demo import classification_section
 
     refit = "refit_epochs" in model.metrics  # the final model trained on every row
+    cross_fitted = "cross_fit_epochs" in model.metrics
     if source.val_frame is not None:
         frame, y = source.val_frame, source.y_val
         rows = (
@@ -294,7 +309,16 @@ def _write_train_report(args: argparse.Namespace, model: TabularModel, source: A
         )
     else:
         frame, y = source.train_frame, source.y_train
-        rows = ("training rows", "training rows (no row was held out)")
+        K = model.estimator.n_members
+        rows = (
+            (
+                "training rows",
+                f"training rows, cross-fitted: each trained {K - 1} of the {K} members "
+                "(the held-out metrics are out of fold)",
+            )
+            if cross_fitted
+            else ("training rows", "training rows (no row was held out)")
+        )
     est = model.estimator
     X = model.features(frame)
     metrics = {k: v for k, v in model.metrics.items() if isinstance(v, (int, float))}

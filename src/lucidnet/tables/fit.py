@@ -24,7 +24,7 @@ reads it on a cluster. The training policy is the ``recipe`` given to :func:`fit
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -143,6 +143,10 @@ def fit_table(
     -------
     TableFit
     """
+    if recipe is not None and params and "n_members" in params:  # what prepare() sees
+        recipe = replace(recipe, n_members=int(params["n_members"]))
+    if recipe is not None and resume_from is not None:  # a resumed fit continues, no folds
+        recipe = replace(recipe, cross_fit=False)
     stats = source.describe()
     task = choose_task(stats, task)
     check_target(stats, task)
@@ -307,7 +311,7 @@ class InMemorySource:
     def prepare(self, stats: TableStats, task: str, recipe: Recipe | None) -> TablePreprocessor:
         features = self.features
         y = self.labels if self.labels is not None else stats.labels(self.target_values)
-        if self.validation > 0 and not (recipe is not None and recipe.cross_fit):
+        if self.validation > 0 and not (recipe and recipe.cross_fits(len(y), recipe.n_members)):
             try:
                 f_train, f_val, y_train, y_val = train_test_split(
                     features,

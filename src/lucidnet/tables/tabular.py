@@ -4,9 +4,11 @@ scikit-learn estimators that take a DataFrame (or an array) with numeric and tex
 columns, own their preprocessing (stored declaratively in the model file) and train
 with the tabular recipe (:class:`~lucidnet.tables.recipe.Recipe`, measured on a panel
 of real tables in ``benchmarks/tables``): robust preprocessing, an ensemble of networks
-trained at once, the best epoch chosen on a held-out split, then a refit on ALL the
-rows for that many epochs. Their parameters' defaults are the recipe's, and ``fit`` is
-:func:`~lucidnet.tables.fit.fit_table` over the rows in memory.
+trained at once, cross-fitted on tables of up to 20,000 rows (each member leaves its own
+fold out and keeps its own best epoch), on larger ones the best epoch chosen on a
+held-out split, then a refit on ALL the rows for that many epochs. Their parameters'
+defaults are the recipe's, and ``fit`` is :func:`~lucidnet.tables.fit.fit_table` over
+the rows in memory.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class _TabularBase(BaseEstimator):
         "time_limit": [None, Interval(Real, 0, None, closed="neither")],
         "max_categories": [None, Interval(Integral, 2, None, closed="left")],
         "refit": ["boolean"],
-        "cross_fit": ["boolean"],
+        "cross_fit": ["boolean", None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "engine": [StrOptions({"numpy", "jax"})],
@@ -61,7 +63,7 @@ class _TabularBase(BaseEstimator):
         dropout: Any = None,
         validation_fraction: float = RECIPE.validation_fraction,
         refit: bool = RECIPE.refit,
-        cross_fit: bool = RECIPE.cross_fit,
+        cross_fit: bool | None = RECIPE.cross_fit,
         time_limit: float | None = RECIPE.time_limit,
         max_categories: int | None = RECIPE.max_categories,
         random_state: Any = None,
@@ -204,11 +206,12 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     estimator_ : MLPClassifier
         The network behind it (an ensemble of ``n_members``).
     selected_epochs_ : int
-        The number of epochs chosen in the first phase, on the held-out rows (the best
-        held-out loss); the refit trains that many epochs on every row. Without the
-        refit (``refit=False``, or the ``time_limit`` reached), the epoch whose weights
-        the model kept; cross-fitted (``cross_fit=True``), the latest of the members' own
-        best epochs (each member's: ``estimator_.member_epochs_``).
+        Cross-fitted (the default up to ``Recipe.cross_fit_max_rows`` rows with 2 members
+        or more: :meth:`Recipe.cross_fits`), the latest of the members' own best epochs
+        (each member's: ``estimator_.member_epochs_``). Otherwise the number of epochs
+        chosen in the first phase, on the held-out rows (the best held-out loss); the
+        refit trains that many epochs on every row. Without the refit (``refit=False``,
+        or the ``time_limit`` reached), the epoch whose weights the model kept.
     n_iter_ : int
         The epochs the final model trained.
     classes_ : ndarray

@@ -3,8 +3,9 @@
 :class:`FitProgress` tells apart the two phases of choosing the epochs and refitting
 (:func:`lucidnet.estimators.refit.fit_and_refit`) by the fit itself: a fit with early
 stopping on held-out rows chooses the epochs; a fit of a known number of epochs after
-such a fit is the refit. ``lucidnet train`` shows it; ``Trainer(verbose=1)`` keeps its
-plain :class:`~lucidnet.training.ProgressBar`.
+such a fit is the refit; a fit with a :class:`~lucidnet.training.crossfit.CrossFit`
+callback is cross-fitting its members, each on its own fold. ``lucidnet train`` shows
+it; ``Trainer(verbose=1)`` keeps its plain :class:`~lucidnet.training.ProgressBar`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from lucidnet.training.callbacks import Callback, EarlyStopping
+from lucidnet.training.crossfit import CrossFit
 
 if TYPE_CHECKING:
     from lucidnet.training.loop import Trainer
@@ -38,6 +40,11 @@ class FitProgress(Callback):
       best · s · ``refit_scale``;
     - at most (max_epochs − epoch) · s: the epoch limit, however the held-out value moves
       (at the same seconds per epoch).
+
+    While cross-fitting (a :class:`~lucidnet.training.crossfit.CrossFit` callback), the
+    phase is "cross-fitting K members" and the line gives the members done, their best
+    epochs so far and the same two bounds, the first from the member with the most
+    patience left (no refit follows).
 
     A fit of a known number of epochs (the refit, or training without early stopping)
     shows a bar over its epochs with tqdm's own time left, or lines with about
@@ -97,6 +104,7 @@ class FitProgress(Callback):
         self.epoch_seconds: float | None = None
         self._bar: Any = None
         self._es: EarlyStopping | None = None
+        self._cf: CrossFit | None = None
         self._phase = ""
         self._start = self._last = self._ended = 0.0
         self._done = 0
@@ -118,7 +126,10 @@ class FitProgress(Callback):
             ),
             None,
         )
-        if self._es is not None:
+        self._cf = next((cb for cb in trainer.callbacks if isinstance(cb, CrossFit)), None)
+        if self._cf is not None:
+            self._phase = f"cross-fitting {trainer.net.K} members"
+        elif self._es is not None:
             self._phase = "choosing the epochs" if self.refit else "training (early stopping)"
         else:
             self._phase = "refit on all rows" if self.chosen_epochs else "training"
@@ -128,7 +139,7 @@ class FitProgress(Callback):
             return
         from tqdm import tqdm
 
-        known = self._es is None
+        known = not self._stops_itself
         self._bar = tqdm(
             total=trainer.batches_per_epoch * (trainer.epochs_target - trainer.epoch)
             if known
@@ -146,7 +157,7 @@ class FitProgress(Callback):
     def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
         if self._bar is None:
             return
-        if self._es is None:
+        if not self._stops_itself:
             self._bar.set_description(self._head(trainer, epoch), refresh=False)
             return
         self._bar.reset()  # the bar follows the epoch's batches
@@ -161,7 +172,7 @@ class FitProgress(Callback):
         now = self._ended = self.clock()
         self._done += 1
         if self._bar is not None:
-            if self._es is None:
+            if not self._stops_itself:
                 shown = {k: f"{v:.4g}" for k, v in logs.items() if k == "loss" or k[:4] == "val_"}
                 self._bar.set_postfix(shown, refresh=False)
             else:  # shown from the next epoch's start on
@@ -177,7 +188,7 @@ class FitProgress(Callback):
             self.chosen_epochs, self.epoch_seconds = self._es.best_epoch, seconds
         line = self._summary(trainer, now, seconds)
         if self._bar is not None:
-            if self._es is not None:  # the bar gives way to the whole closing line
+            if self._stops_itself:  # the bar gives way to the whole closing line
                 self._bar.leave = False
                 self._bar.close()
                 self._print(line)
@@ -191,6 +202,11 @@ class FitProgress(Callback):
         elif self._done or trainer.stop_reason:
             self._print(line)
 
+    @property
+    def _stops_itself(self) -> bool:
+        """Whether the fit stops on held-out rows (early stopping or cross-fitting)."""
+        return self._es is not None or self._cf is not None
+
     def _head(self, trainer: Trainer, epoch: int) -> str:
         return f"{self._phase}: epoch {epoch}/{trainer.epochs_target}"
 
@@ -201,6 +217,14 @@ class FitProgress(Callback):
         s = self._seconds(now) or 0.0
         elapsed = f"{duration(now - self._start)} elapsed, {s:.3g} s/epoch"
         most = trainer.epochs_target - epoch
+        cf = self._cf
+        if cf is not None:
+            waiting = cf.patience - cf.wait[~cf.done]
+            if_none = min(int(waiting.max()) if waiting.size else 0, most)
+            done = f"members done {int(cf.done.sum())}/{len(cf.done)}"
+            left = f"left: {duration(if_none * s)} if no new best ({done}), "
+            left += f"at most {duration(most * s)}"
+            return f"{left} | best epochs {cf.best_epochs_.tolist()} | {elapsed}"
         es = self._es
         if es is None:
             return f"about {duration(most * s)} left | {elapsed}"
@@ -216,12 +240,16 @@ class FitProgress(Callback):
 
     def _summary(self, trainer: Trainer, now: float, s: float | None) -> str:
         """The line that closes a fit: where it stopped, why, and what follows."""
-        if trainer.stop_reason:
+        if self._cf is not None and trainer.stop_reason and self._cf.done.all():
+            stopped = f"{self._phase}: every member done at epoch {trainer.epoch}"
+        elif trainer.stop_reason:
             reason = trainer.stop_reason.split(":")[0]  # e.g. "early stopping"
             stopped = f"{self._phase}: stopped at epoch {trainer.epoch} ({reason})"
         else:
             stopped = f"{self._phase}: {trainer.epoch}/{trainer.epochs_target} epochs done"
         stopped += f", {duration(now - self._start)}"
+        if self._cf is not None:
+            return f"{stopped} | best epochs {self._cf.best_epochs_.tolist()}, no refit"
         es = self._es
         if es is None or es.best_epoch is None:
             return stopped
