@@ -11,6 +11,9 @@ once. The trainer's :class:`~lucidnet.training.train_state.TrainState` holds one
         η = state.rate(schedule)                        per-batch schedules only
         θ, opt_state, J = step(θ, opt_state, batch, η, rng)     lucidnet.training.step
 
+With per-member weights that leave rows out (cross-fitting), each member steps on its own
+rows (:mod:`lucidnet.training.member_batches`), in as many steps per epoch.
+
 Nothing keeps an old θ alive: the trainer copies θ and the optimizer state once per
 epoch, at the boundary (the rollback point for Ctrl-C and divergence, and the best
 weights), which is cheap next to an epoch of steps.
@@ -28,16 +31,17 @@ reshaping might copy, the step takes its views again at each call.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from lucidnet.core.arrays import device_of, namespace
+from lucidnet.core.arrays import device_of, namespace, to_numpy
 from lucidnet.core.network import Network
 from lucidnet.training.callbacks import TerminateOnNaN
+from lucidnet.training.member_batches import member_epoch, member_rows
 from lucidnet.training.minibatch import minibatches
 from lucidnet.training.schedules import Schedule
 from lucidnet.training.step import Step, gather
@@ -198,6 +202,7 @@ class NumpyEngine:
     def __init__(self) -> None:
         self.step: Step | None = None
         self._split: SplitUpdate | None = None
+        self._member_rows: list[np.ndarray] | None = None
 
     def start(self, run: Run) -> None:
         """Prepare this fit's step (the data stay where they are: each step gathers its rows)."""
@@ -215,6 +220,8 @@ class NumpyEngine:
             self._split.close()
         self._split = SplitUpdate(step.like) if split else None
         self.step = replace(step, update_in_pieces=self._split, keep_grads=run.on_batch is not None)
+        s = None if run.s is None else to_numpy(run.s)
+        self._member_rows = member_rows(s, run.train_idx)
 
     def epoch(self, run: Run, state: TrainState) -> tuple[TrainState, float, float]:
         """Run one epoch of steps from ``state``; return it advanced, Σ J · size and Σ size.
@@ -227,7 +234,7 @@ class NumpyEngine:
         """
         step, schedule = self.step, run.schedule
         assert step is not None
-        X, Y, s, train_idx = run.X, run.Y, run.s, run.train_idx
+        X, Y, s = run.X, run.Y, run.s
         optimizer, rng = step.optimizer, state.rng
         check_loss = None if run.guard is None else run.guard.check_loss
         xp = namespace(X)
@@ -240,12 +247,11 @@ class NumpyEngine:
             opt_state = optimizer.init_state(step.like)
         epoch = state.epoch + 1
         total = weight = 0.0
-        order = minibatches(run.n_train, run.batch_size, rng if run.shuffle else None)
-        for batch, idx in enumerate(order, start=1):
-            if train_idx is not None:
-                idx = train_idx[idx]
+        for batch, (idx, valid) in enumerate(self._batches(run, rng), start=1):
             data = gather(X, Y, s, idx if fast else xp.asarray(idx, device=device))
-            size: float = len(idx)
+            if valid is not None:  # per-member rows: the padding slots weigh 0
+                data = (*data[:2], data[2] * (valid if fast else xp.asarray(valid)))
+            size: float = idx.shape[-1]
             if s is not None:
                 size = float(xp.sum(data[2]))
                 if size == 0:
@@ -257,12 +263,26 @@ class NumpyEngine:
             state.theta, state.opt_state = theta, opt_state
             if check_loss is not None:
                 check_loss(J, epoch, batch, lr)
-            state.advance(len(idx))
+            state.advance(idx.shape[-1])
             total += J * size
             weight += size
             if run.on_batch is not None:
-                logs = {"batch": batch, "size": len(idx), "loss": J, "grads": step.last_grads}
+                logs = {"batch": batch, "size": idx.shape[-1], "loss": J, "grads": step.last_grads}
                 if run.on_batch(state, batch, logs):
                     break
         state.opt_state = opt_state
         return state, total, weight
+
+    def _batches(
+        self, run: Run, rng: np.random.Generator
+    ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """The epoch's minibatches: (rows, None), or per member (rows (K, b), valid (K, b))."""
+        shuffle = rng if run.shuffle else None
+        if self._member_rows is not None:
+            n_steps = -(-run.n_train // run.batch_size)
+            idx, valid = member_epoch(self._member_rows, n_steps, shuffle)
+            dtype = np.dtype(run.step.net.dtype)
+            yield from zip(idx, valid.astype(dtype), strict=True)
+            return
+        for rows in minibatches(run.n_train, run.batch_size, shuffle):
+            yield (rows if run.train_idx is None else run.train_idx[rows]), None

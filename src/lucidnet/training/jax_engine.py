@@ -41,6 +41,7 @@ import numpy as np
 
 from lucidnet.core.parameters import pack
 from lucidnet.training.engines import Run
+from lucidnet.training.member_batches import member_epoch, member_rows
 from lucidnet.training.step import Step, gather
 from lucidnet.training.train_state import TrainState
 
@@ -85,6 +86,7 @@ class JaxEngine:
         self._x64 = False
         self._key0: Any = None
         self._epoch: Any = None
+        self._member_rows: list[np.ndarray] | None = None
         self._device: tuple[Any, ...] = (None, None, None, None)  # host θ, state; device θ, state
 
     def start(self, run: Run) -> None:
@@ -108,7 +110,11 @@ class JaxEngine:
         self._x64 = dtype == np.float64
         B, n_train = run.batch_size, run.n_train
         n_batches = -(-n_train // B)
+        self._member_rows = member_rows(s, run.train_idx)
         weighted = s is not None or n_batches * B != n_train
+        shape = (n_batches, B)
+        if self._member_rows is not None:  # each member on its own rows
+            shape = member_epoch(self._member_rows, n_batches, None)[0].shape
         with jax.enable_x64(self._x64):
             jnp = jax.numpy
             self._data = (
@@ -124,8 +130,8 @@ class JaxEngine:
                 *self._data,
                 *_epoch_inputs(
                     jnp,
-                    np.zeros((n_batches, B), dtype=np.int32),
-                    np.zeros((n_batches, B), dtype=dtype),
+                    np.zeros(shape, dtype=np.int32),
+                    np.zeros(shape, dtype=dtype),
                     np.zeros(n_batches),
                     dtype,
                 ),
@@ -139,17 +145,8 @@ class JaxEngine:
         jax = self._jax
         jnp = jax.numpy
         B, rng, n_train = run.batch_size, state.rng, run.n_train
-        order = rng.permutation(n_train) if run.shuffle else np.arange(n_train)
-        if run.train_idx is not None:
-            order = run.train_idx[order]
         n_batches = -(-n_train // B)
-        padded = n_batches * B
-        rows = np.zeros(padded, dtype=np.int32)
-        rows[:n_train] = order
-        valid = np.zeros(padded, dtype=run.step.net.dtype)
-        valid[:n_train] = 1
-        sizes = np.full(n_batches, B)
-        sizes[-1] = n_train - (n_batches - 1) * B
+        rows, valid, sizes = self._plan(run, rng, n_batches)
         optimizer = run.step.optimizer
         base = optimizer.learning_rate
         if run.schedule.per_batch:
@@ -170,9 +167,7 @@ class JaxEngine:
                 theta,
                 opt_state,
                 *self._data,
-                *_epoch_inputs(
-                    jnp, rows.reshape(n_batches, B), valid.reshape(n_batches, B), lrs, dtype
-                ),
+                *_epoch_inputs(jnp, rows, valid, lrs, dtype),
                 self._key(seed),
             )
             J, weights = np.asarray(J, dtype=np.float64), np.asarray(weights, dtype=np.float64)
@@ -192,6 +187,29 @@ class JaxEngine:
                 logs = {"batch": int(k) + 1, "size": int(sizes[k]), "loss": float(J[k])}
                 run.on_batch(state, int(k) + 1, logs)
         return state, float(np.sum(np.where(stepped, J, 0.0) * weights)), float(np.sum(weights))
+
+    def _plan(
+        self, run: Run, rng: np.random.Generator, n_batches: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The epoch's rows and 0/1 slot weights, (n_batches, B) or per member
+        (n_batches, K, b), and the rows of each step (per member: b)."""
+        dtype = run.step.net.dtype
+        shuffle = rng if run.shuffle else None
+        if self._member_rows is not None:
+            idx, valid = member_epoch(self._member_rows, n_batches, shuffle)
+            return idx.astype(np.int32), valid.astype(dtype), np.full(n_batches, idx.shape[-1])
+        B, n_train = run.batch_size, run.n_train
+        order = np.arange(n_train) if shuffle is None else shuffle.permutation(n_train)
+        if run.train_idx is not None:
+            order = run.train_idx[order]
+        padded = n_batches * B
+        rows = np.zeros(padded, dtype=np.int32)
+        rows[:n_train] = order
+        valid = np.zeros(padded, dtype=dtype)
+        valid[:n_train] = 1
+        sizes = np.full(n_batches, B)
+        sizes[-1] = n_train - (n_batches - 1) * B
+        return rows.reshape(n_batches, B), valid.reshape(n_batches, B), sizes
 
     def _key(self, seed: int | None) -> Any:
         """The epoch's dropout key (made once and reused when there is no dropout)."""

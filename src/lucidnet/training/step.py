@@ -51,20 +51,29 @@ def gather(X: Array, Y: Array, s: Array | None, rows: Array) -> Batch:
     X : array of shape (n_samples, n[0])
     Y : array of shape (n_samples, n[L])
     s : array of shape (n_samples,), (K, n_samples) (per member) or None
-    rows : integer array of shape (B,)
-        Row indices, in X's library and on its device.
+    rows : integer array of shape (B,), or (K, b): member k's own rows
+        Row indices, in X's library and on its device
+        (:mod:`lucidnet.training.member_batches` for the per-member rows).
 
     Returns
     -------
-    A0 : array of shape (n[0], B)
-    Y_b : array of shape (n[L], B)
-    s_b : array of shape (B,), (K, B) or None
+    A0 : array of shape (n[0], B), or (K, n[0], b)
+    Y_b : array of shape (n[L], B), or (K, n[L], b)
+    s_b : array of shape (B,), (K, B), (K, b) or None
 
     Notes
     -----
     A0 = X[rows].T,  Y_b = Y[rows].T,  s_b = s[..., rows]   (``.T`` is a view: no copy)
+    per member: A0[k] = X[rows[k]].T,  Y_b[k] = Y[rows[k]].T,  s_b[k] = s[k, rows[k]]
     """
     xp = namespace(X)
+    if rows.ndim == 2:
+        K, b = rows.shape
+        flat = xp.reshape(rows, (-1,))
+        A0 = xp.reshape(xp.take(X, flat, axis=0), (K, b, X.shape[1]))
+        Yb = xp.reshape(xp.take(Y, flat, axis=0), (K, b, Y.shape[1]))
+        sb = None if s is None else xp.take_along_axis(s, rows, axis=-1)
+        return xp.permute_dims(A0, (0, 2, 1)), xp.permute_dims(Yb, (0, 2, 1)), sb
     A0 = xp.take(X, rows, axis=0).T
     Yb = xp.take(Y, rows, axis=0).T
     return A0, Yb, None if s is None else xp.take(s, rows, axis=-1)
