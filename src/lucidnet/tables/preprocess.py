@@ -143,7 +143,7 @@ class TablePreprocessor:
         → all zero)
         """
         self.check_columns(frame)
-        blocks = []
+        blocks: list[Any] = []  # each block is computed in float64, then stored in dtype
         if self.numeric:
             values = numeric_values(
                 frame, self.numeric, "held numbers when the model was trained but hold text now"
@@ -155,14 +155,19 @@ class TablePreprocessor:
             blocks.append(values)
             if self.indicators:
                 where = [self.numeric.index(c) for c in self.indicators]
-                blocks.append(missing[:, where].astype(np.float64))
+                blocks.append(missing[:, where])
         if self.categorical:
             text = self.as_text(frame)
             for j, column in enumerate(self.categorical):
                 cats = np.asarray(self.categories[column], dtype=object)
-                blocks.append((text[:, j][:, None] == cats[None, :]).astype(np.float64))
-        X = np.hstack(blocks) if blocks else np.zeros((len(frame), 0))
-        return X.astype(dtype, copy=False)
+                blocks.append(text[:, j][:, None] == cats[None, :])
+        # one matrix of the final dtype, filled block by block: no float64 copy of it all
+        X = np.empty((len(frame), sum(b.shape[1] for b in blocks)), dtype=dtype)
+        start = 0
+        for block in blocks:
+            X[:, start : start + block.shape[1]] = block
+            start += block.shape[1]
+        return X
 
     @property
     def feature_names_out(self) -> list[str]:
