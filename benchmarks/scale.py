@@ -37,7 +37,7 @@ from typing import Any
 
 from benchmarks.jobs import machine_info, versions
 from benchmarks.run import job_environment, measured_commit, result_of
-from benchmarks.scale_job import SYSTEM_NAMES, TASKS
+from benchmarks.scale_job import EXTRA_SYSTEMS, SYSTEM_NAMES, TASKS
 from benchmarks.scale_report import markdown
 
 HERE = Path(__file__).resolve().parent
@@ -115,10 +115,11 @@ def summarise(runs: list[dict[str, Any]], sizes: list[int], systems: list[str]) 
                 entry["profiled"] = any(r.get("profiled") for r in done)
             per[system] = entry
         ratios: dict[str, float | None] = {}
-        for ref in ("sk-mlp", "hgb"):
-            a = per.get("lucidnet", {}).get("fit_s")
+        pairs = (("lucidnet", "sk-mlp"), ("lucidnet", "hgb"), ("lucidnet-jax", "lucidnet"))
+        for system, ref in pairs:
+            a = per.get(system, {}).get("fit_s")
             b = per.get(ref, {}).get("fit_s")
-            ratios[f"lucidnet/{ref}"] = a / b if a and b else None
+            ratios[f"{system}/{ref}"] = a / b if a and b else None
         out[str(rows)] = {"systems": per, "ratios": ratios}
     return out
 
@@ -198,7 +199,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--task", choices=TASKS, default="classification")
     p.add_argument("--seeds", type=int, default=1, help="seeds 0..N-1 (default 1)")
-    p.add_argument("--systems", default=",".join(SYSTEM_NAMES), help="comma-separated")
+    p.add_argument(
+        "--systems",
+        default=",".join(SYSTEM_NAMES),
+        help='comma-separated; also lucidnet-jax (the recipe on engine="jax")',
+    )
     p.add_argument(
         "--skip", default="", help="SYSTEM:ROWS pairs not run, e.g. sk-mlp:1000000,hgb:10000"
     )
@@ -234,9 +239,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    unknown = [s for s in systems if s not in SYSTEM_NAMES]
+    known = (*SYSTEM_NAMES, *EXTRA_SYSTEMS)
+    unknown = [s for s in systems if s not in known]
     if unknown:
-        raise SystemExit(f"unknown systems {unknown}; known: {', '.join(SYSTEM_NAMES)}")
+        raise SystemExit(f"unknown systems {unknown}; known: {', '.join(known)}")
     skip = {tuple(p.split(":")) for p in args.skip.split(",") if p.strip()}
     limits = parse_limits(args.recipe_time_limit)
     threads = None if args.threads == 0 else args.threads

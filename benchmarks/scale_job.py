@@ -37,6 +37,9 @@ steps, so the fit's seconds split into preprocessing, selection and refit. With
 ``--profile`` each of those three parts runs under its own ``cProfile.Profile``;
 ``scale_profile.py`` sorts the entries into forward, backward, update, validation, ...
 
+``lucidnet-jax`` (run only when named) is ``lucidnet`` with ``engine="jax"``, unprobed:
+the compiled engine's whole fit, its compilation included, on the same path.
+
 ``step`` times the recipe's training step alone (``scale_profile.step_costs``).
 """
 
@@ -57,6 +60,7 @@ from benchmarks.jobs import RESULT_PREFIX, Memory, peak_rss_mb
 
 TASKS = ("classification", "regression")
 SYSTEM_NAMES = ("lucidnet", "sk-mlp", "hgb")
+EXTRA_SYSTEMS = ("lucidnet-jax",)  # run when named: the recipe on engine="jax"
 TEST_SIZE = 0.25
 MISSING = 0.05
 
@@ -253,6 +257,8 @@ def fit_job(
     if system == "lucidnet":
         model, facts, probe = fit_lucidnet_probed(X_train, y_train, task, seed, profile, limit)
         result["lucidnet"] = facts
+    elif system == "lucidnet-jax":  # the same path, compiled (its compilation included)
+        model = SYSTEMS["lucidnet"](X_train, y_train, task, seed, engine="jax", cross_fit=False)
     else:
         model = SYSTEMS[system](X_train, y_train, task, seed)
     fit_s = time.perf_counter() - start
@@ -275,7 +281,7 @@ def fit_job(
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
-    p.add_argument("--system", required=True, choices=[*SYSTEM_NAMES, "step"])
+    p.add_argument("--system", required=True, choices=[*SYSTEM_NAMES, *EXTRA_SYSTEMS, "step"])
     p.add_argument("--rows", type=int, default=10_000)
     p.add_argument("--task", choices=TASKS, default="classification")
     p.add_argument("--seed", type=int, default=0)

@@ -6,7 +6,12 @@ from typing import Any
 
 from benchmarks.scale_profile import GROUPS
 
-NAMES = {"lucidnet": "lucidnet recipe", "sk-mlp": "scikit-learn MLP", "hgb": "HistGradientBoosting"}
+NAMES = {
+    "lucidnet": "lucidnet recipe",
+    "lucidnet-jax": "lucidnet recipe, engine='jax'",
+    "sk-mlp": "scikit-learn MLP",
+    "hgb": "HistGradientBoosting",
+}
 
 
 def _num(value: Any, digits: int = 2) -> str:
@@ -85,11 +90,12 @@ def scale_table(result: dict[str, Any]) -> list[str]:
             _rows(int(size)),
             _ratio(s["ratios"].get("lucidnet/sk-mlp")),
             _ratio(s["ratios"].get("lucidnet/hgb")),
+            _ratio(s["ratios"].get("lucidnet-jax/lucidnet")),
         ]
         for size, s in result["summary"].items()
     ]
     out = [*_table(head, rows), "", "Fit time ratios:", ""]
-    out += _table(["rows", "lucidnet / sk-MLP", "lucidnet / HGB"], ratio_rows)
+    out += _table(["rows", "lucidnet / sk-MLP", "lucidnet / HGB", "JAX engine / NumPy"], ratio_rows)
     return out
 
 

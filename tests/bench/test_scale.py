@@ -161,3 +161,15 @@ def test_recipe_time_limit_applies_from_its_size_on():
     assert scale.recipe_limit(limits, 10_000) is None
     assert scale.recipe_limit(limits, 100_000) == 900.0
     assert scale.recipe_limit(limits, 2_000_000) == 600.0
+
+
+def test_the_jax_engine_is_a_system_to_name_with_its_ratio_to_numpy(tmp_path: Path) -> None:
+    pytest.importorskip("jax")
+    cmd = [sys.executable, "-m", "benchmarks.scale", "--sizes", "300"]
+    cmd += ["--systems", "lucidnet,lucidnet-jax", "--out", str(tmp_path), "--name", "jax"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = json.loads((tmp_path / "jax.json").read_text(encoding="utf-8"))["summary"]["300"]
+    jax_s, numpy_s = (summary["systems"][s]["fit_s"] for s in ("lucidnet-jax", "lucidnet"))
+    assert summary["ratios"]["lucidnet-jax/lucidnet"] == pytest.approx(jax_s / numpy_s)
+    assert "lucidnet recipe, engine='jax'" in (tmp_path / "jax.md").read_text(encoding="utf-8")
