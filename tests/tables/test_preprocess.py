@@ -45,3 +45,11 @@ def test_the_blocks_are_numbers_then_indicators_then_one_hot(frame):
     assert one_hot.shape[1] == len(cats) == 4
     text = frame["c"].where(frame["c"].notna(), MISSING).to_numpy()
     np.testing.assert_array_equal(one_hot, text[:, None] == np.asarray(cats)[None, :])
+
+
+def test_the_smooth_clip_is_bounded_for_every_finite_and_infinite_number():
+    x = np.array([0.0, 1.0, -2.0, 1e10, 1e154, 1e200, -1e300, np.inf, -np.inf])
+    u = smooth_clip(x)
+    np.testing.assert_allclose(u[:3], x[:3] / np.sqrt(1 + (x[:3] / 3) ** 2), rtol=1e-15)
+    np.testing.assert_allclose(u[3:], np.sign(x[3:]) * 3.0, rtol=1e-9)  # the limit ±3
+    assert np.all(np.abs(u) <= 3.0)

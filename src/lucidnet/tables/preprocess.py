@@ -283,8 +283,14 @@ def numeric_values(
 
 
 def smooth_clip(x: np.ndarray, bound: float = 3.0) -> np.ndarray:
-    """x / √(1 + (x/bound)²): the identity near 0, bounded by ``bound`` (RealMLP's clip)."""
-    return x / np.sqrt(1.0 + (x / bound) ** 2)
+    """x / √(1 + (x/bound)²): the identity near 0, bounded by ``bound`` (RealMLP's clip).
+
+    The root is taken as hypot(1, x/bound), which does not overflow where (x/bound)²
+    would (|x| > 1e154), and x = ±inf maps to ±bound, the limit.
+    """
+    with np.errstate(invalid="ignore"):  # inf / inf, replaced below
+        out = x / np.hypot(1.0, x / bound)
+    return np.where(np.isinf(x), np.sign(x) * bound, out)
 
 
 def _robust_center_scale(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
