@@ -2,7 +2,7 @@
 
 The rules apply where the epochs are chosen on held-out rows (``cross_fit=False``, a
 table over ``cross_fit_max_rows`` rows, one member); every rule leaves a table of up to
-20,000 rows exactly as that path trains it with 20 % held out, 16 epochs of patience and
+20,000 rows exactly as that path trains it with 20 % held out, 10 epochs of patience and
 a refit.
 """
 
@@ -24,7 +24,7 @@ UNSCALED = {"max_validation_rows": None, "patience_steps": None, "min_refit_shar
 def test_the_defaults():
     assert (RECIPE.max_validation_rows, RECIPE.patience_steps) == (20_000, 1000)
     assert (RECIPE.min_patience, RECIPE.min_refit_share) == (3, 0.1)
-    assert (RECIPE.patience, RECIPE.validation_fraction, RECIPE.batch_size) == (16, 0.2, 256)
+    assert (RECIPE.patience, RECIPE.validation_fraction, RECIPE.batch_size) == (10, 0.2, 256)
 
 
 def test_steps_per_epoch_is_the_ceiling_of_rows_over_the_batch():
@@ -45,16 +45,17 @@ def test_the_held_out_rows_are_the_fraction_capped_at_max_validation_rows():
 
 def test_patience_is_counted_in_steps_between_min_patience_and_patience():
     # min(patience, max(min_patience, ⌈patience_steps / steps⌉))
-    assert RECIPE.patience_epochs(1) == 16
-    assert RECIPE.patience_epochs(63) == 16  # ⌈1000 / 63⌉ = 16
-    assert RECIPE.patience_epochs(66) == 16  # ⌈1000 / 66⌉ = 16
-    assert RECIPE.patience_epochs(67) == 15
+    assert RECIPE.patience_epochs(1) == 10
+    assert RECIPE.patience_epochs(63) == 10  # ⌈1000 / 63⌉ = 16, capped at patience
+    assert RECIPE.patience_epochs(100) == 10  # ⌈1000 / 100⌉ = 10
+    assert RECIPE.patience_epochs(101) == 10  # ⌈1000 / 101⌉ = ⌈9.9⌉
+    assert RECIPE.patience_epochs(112) == 9  # ⌈1000 / 112⌉ = ⌈8.9⌉
     assert RECIPE.patience_epochs(235) == 5  # a 100 k-row table: 60,000 rows train
     assert RECIPE.patience_epochs(313) == 4  # ⌈1000 / 313⌉
     assert RECIPE.patience_epochs(2852) == 3  # a million rows: min_patience
     assert RECIPE.patience_epochs(2852, patience=2) == 2  # never above patience
     assert RECIPE.patience_epochs(10, patience=30) == 30 and RECIPE.patience_epochs(40, 30) == 25
-    assert Recipe(patience_steps=None).patience_epochs(10**6) == 16
+    assert Recipe(patience_steps=None).patience_epochs(10**6) == 10
 
 
 def test_no_rule_applies_to_a_table_of_up_to_20_000_rows():
@@ -63,7 +64,7 @@ def test_no_rule_applies_to_a_table_of_up_to_20_000_rows():
         n_val = round(fraction * n)
         assert fraction == 0.2
         assert n_val >= RECIPE.min_refit_share * n or n_val == 0  # the refit runs
-        assert RECIPE.patience_epochs(steps_per_epoch(n - n_val, RECIPE.batch_size)) == 16
+        assert RECIPE.patience_epochs(steps_per_epoch(n - n_val, RECIPE.batch_size)) == 10
 
 
 def _table(n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -99,7 +100,7 @@ def test_the_first_phase_of_a_small_table_keeps_its_split_and_patience():
         {"hidden_layer_sizes": (8,), "n_members": 2, "max_iter": 20, "random_state": 0},
     )
     final = Recipe(cross_fit=False).fit(first, X, y)
-    assert first.n_iter_no_change == 16 and first.validation_fraction == 0.2
+    assert first.n_iter_no_change == 10 and first.validation_fraction == 0.2
     assert final is not first and final.selected_epochs_ == first.trainer_.best_epoch
 
 
