@@ -219,44 +219,6 @@ class TabularModel:
         metrics = loaded.info.get("metrics") or {}
         return cls(pre, estimator, target, task, metrics, mean, scale)
 
-    def graph_inputs(self) -> tuple[dict[str, Any], list[str]]:
-        """What the ONNX graph of this model takes, and what a user must know about it.
-
-        Returns
-        -------
-        kwargs : dict
-            ``mean`` and ``scale`` for ``network_to_onnx`` when the preprocessing is a
-            plain standardisation of numeric columns (the graph applies it); else empty.
-        notes : list of str
-            What the graph does not do (text columns, robust scaling, missing values,
-            the target's units).
-        """
-        pre = self.preprocessor
-        kwargs: dict[str, Any] = {}
-        notes: list[str] = []
-        if pre.categorical or pre.scaling != "standard" or pre.indicators:
-            why = "text columns" if pre.categorical else "robust scaling"
-            names = pre.feature_names_out
-            notes.append(
-                f"the table's preprocessing ({why}) is not in the graph: it takes the "
-                f"preprocessed matrix ({len(names)} columns: {', '.join(names[:6])}"
-                f"{', …' if len(names) > 6 else ''}); "
-                "compute it with TabularModel.features(frame)"
-            )
-        else:
-            kwargs["mean"], kwargs["scale"] = pre.mean, pre.scale
-            notes.append(
-                "the graph standardises its input itself; fill missing values (empty, "
-                "NaN or ±inf cells; the training medians are in 'lucidnet inspect') "
-                "before calling it"
-            )
-        if self.task == "regression" and (self.target_scale != 1 or self.target_mean != 0):
-            notes.append(
-                f"multiply 'predictions' by {self.target_scale:.6g} and add "
-                f"{self.target_mean:.6g} to get the target's units"
-            )
-        return kwargs, notes
-
 
 def recorded_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     """A training summary as it is kept: every number finite, the others absent.
