@@ -44,9 +44,9 @@ def importance_lines(table: Any, where: str) -> list[str]:
     attrs = table.attrs
     width = max(6, *(len(str(c)) for c in table["column"]))
     lines = [
-        f"permutation importance on {where} ({attrs['rows']} rows): the drop of "
-        f"{attrs['metric']} when a column is shuffled, mean ± std over {attrs['repeats']} "
-        f"shuffles (seed {attrs['seed']})",
+        f"permutation importance on {where} ({attrs['rows']} rows, {attrs['metric']} "
+        f"{attrs['score']:.4f}): the drop of {attrs['metric']} when a column is shuffled, "
+        f"mean ± std over {attrs['repeats']} shuffles (seed {attrs['seed']})",
         f"  {'column':<{width}}  {'mean':>9} ± std",
     ]
     for column, mean, std in table[["column", "mean", "std"]].itertuples(index=False):

@@ -62,15 +62,16 @@ def column_importance(
     -------
     DataFrame
         One row per column: ``column``, ``mean`` and ``std`` of the metric's drop,
-        sorted by ``mean`` (most important first); ``attrs["metric"]`` and
-        ``attrs["rows"]`` say what it measured on how many rows.
+        sorted by ``mean`` (most important first); ``attrs`` holds ``metric``, its
+        ``score`` on the rows unshuffled, ``rows``, ``repeats`` and ``seed``.
     """
     from sklearn.inspection import permutation_importance
+    from sklearn.metrics import get_scorer
 
     columns = list(model.preprocessor.columns)
     X = frame[columns].reset_index(drop=True)
     y = np.asarray(y)
-    if model.classes.dtype.kind in "US" or model.classes.dtype == object:
+    if model.task == "classification" and model.classes.dtype.kind in "USO":
         y = y.astype(str)
     fold = None if folds is None else np.asarray(folds)
     if max_rows is not None and len(X) > max_rows:
@@ -86,7 +87,8 @@ def column_importance(
         {"column": columns, "mean": result.importances_mean, "std": result.importances_std}
     )
     table = table.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
-    table.attrs.update(metric=metric, rows=len(X), repeats=n_repeats, seed=seed)
+    score = float(get_scorer(metric)(predictor, X, y))
+    table.attrs.update(metric=metric, score=score, rows=len(X), repeats=n_repeats, seed=seed)
     return table
 
 
