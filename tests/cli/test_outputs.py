@@ -11,7 +11,7 @@ import pytest
 
 import lucidnet
 from lucidnet.cli.common import write_frame
-from lucidnet.tables import TabularModel, read_table
+from lucidnet.tables import read_table
 
 from .conftest import run
 

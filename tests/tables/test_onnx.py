@@ -98,7 +98,9 @@ def test_a_multiclass_graph_takes_string_labels_and_names_its_inputs():
     frame["y"] = np.where(frame["size"] > 2, "big", np.where(frame["size"] > 0, "mid", "none"))
     model = fit_table(InMemorySource(frame, "y"), recipe=FAST).model
     graph = table_to_onnx(model)
-    inputs = {i.name: (i.type.tensor_type.elem_type, i.type.tensor_type.shape) for i in graph.graph.input}
+    inputs = {
+        i.name: (i.type.tensor_type.elem_type, i.type.tensor_type.shape) for i in graph.graph.input
+    }
     assert list(inputs) == ["a", "b", "colour", "size"]
     assert inputs["colour"][0] == 8 and inputs["a"][0] == 1  # string, float
     assert [d.dim_value for d in inputs["a"][1].dim][1] == 1

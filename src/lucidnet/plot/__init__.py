@@ -1,9 +1,10 @@
 """Pictures of a network and its training, drawn with matplotlib's object API on Agg.
 
 Every function takes a fitted lucidnet estimator or a bare :class:`~lucidnet.Network`
-(a bare network's classes are 0..K−1; ``column_importance`` takes its numbers) and returns a ``matplotlib.figure.Figure``;
-``pyplot`` is never imported, so no backend or GUI state is touched. Fixed sizes, so a
-PNG's pixel size is known in advance (inches × dpi; 100 dpi by default):
+(a bare network's classes are 0..K−1; ``column_importance`` takes its numbers) and
+returns a ``matplotlib.figure.Figure``; ``pyplot`` is never imported, so no backend or
+GUI state is touched. Fixed sizes, so a PNG's pixel size is known in advance (inches ×
+dpi; 100 dpi by default):
 
 =========================  ===================================  ======================
 function                   what it shows                        size (inches)
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
     from lucidnet.plot._figure import save_figure
     from lucidnet.plot.boundary import collapse_comparison, decision_boundary
     from lucidnet.plot.curves import gradient_norms, learning_curves
-    from lucidnet.plot.importance import column_importance
     from lucidnet.plot.features import feature_map
+    from lucidnet.plot.importance import column_importance
     from lucidnet.plot.layers import layer_diagnostics
     from lucidnet.plot.report import Section, write_report
 

@@ -66,14 +66,14 @@ def table_to_onnx(model: TabularModel, *, opset: int = OPSET) -> onnx.ModelProto
         For an opset under 19, or a column whose name is a graph output's.
     """
     if isinstance(opset, bool) or not isinstance(opset, int) or opset < 19:
-        raise ValueError(f"A table graph needs opset 19 or newer (Equal on strings); got {opset!r}.")
+        raise ValueError(
+            f"A table graph needs opset 19 or newer (Equal on strings); got {opset!r}."
+        )
     pre = model.preprocessor
     net, kwargs = estimator_graph(model.estimator)
     network = network_to_onnx(net, opset=opset, **kwargs)
     outputs = [o.name for o in network.graph.output]
-    clash = [
-        c for c in pre.columns if c in {*outputs, "predictions"} or c.startswith((_NET, _PRE))
-    ]
+    clash = [c for c in pre.columns if c in {*outputs, "predictions"} or c.startswith((_NET, _PRE))]
     if clash:
         raise ValueError(
             f"Column(s) {clash} have the name of a graph output or of the graph's own "
@@ -163,7 +163,11 @@ def _numeric(pre: Any, nodes: list[onnx.NodeProto], inits: list[onnx.TensorProto
     x = node("Cast", [raw], "numeric", to=TensorProto.DOUBLE)
     missing = node("Or", [node("IsNaN", [x], "is_nan"), node("IsInf", [x], "is_inf")], "missing")
     x = node("Where", [missing, const("median", pre.median), x], "imputed")
-    x = node("Div", [node("Sub", [x, const("mean", pre.mean)], "centred"), const("scale", pre.scale)], "scaled")
+    x = node(
+        "Div",
+        [node("Sub", [x, const("mean", pre.mean)], "centred"), const("scale", pre.scale)],
+        "scaled",
+    )
     if pre.scaling == "robust":  # x / √(1 + (x/3)²)
         third = node("Div", [x, const("clip_bound", 3.0)], "third")
         squared = node("Mul", [third, third], "third_squared")
