@@ -7,7 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.utils import get_tags
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_param_validation,
+    parametrize_with_checks,
+)
 from threadpoolctl import threadpool_limits
 
 from lucidnet.tables.tabular import TabularClassifier, TabularRegressor
@@ -28,6 +32,31 @@ def test_sklearn_estimator_checks(estimator, check):
     # (on a busy machine, BLAS threads waiting for a core made one fit 70 times slower).
     with threadpool_limits(1, user_api="blas"):
         check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_dataframe_column_names_consistency(estimator):
+    with threadpool_limits(1, user_api="blas"):
+        check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_columns_are_taken_by_position_when_only_one_side_has_names():
+    frame, y = _table(60)
+    est = TabularClassifier(max_epochs=3, random_state=0).fit(frame, y)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        by_position = est.predict_proba(frame.to_numpy(dtype=object))
+    np.testing.assert_array_equal(by_position, est.predict_proba(frame))
+    unnamed = TabularClassifier(max_epochs=3, random_state=0).fit(frame.to_numpy(object), y)
+    assert not hasattr(unnamed, "feature_names_in_") and unnamed.n_features_in_ == 3
+    with pytest.warns(UserWarning, match="X has feature names, but TabularClassifier was"):
+        unnamed.predict(frame)
 
 
 def test_the_tags_say_what_a_table_holds():

@@ -19,7 +19,7 @@ from sklearn.exceptions import DataConversionWarning
 
 from lucidnet.tables.read import unique_columns
 
-__all__ = ["table_frame", "target_vector"]
+__all__ = ["check_names", "has_names", "table_frame", "target_vector"]
 
 
 def table_frame(X: Any, who: str) -> pd.DataFrame:
@@ -50,13 +50,14 @@ def table_frame(X: Any, who: str) -> pd.DataFrame:
         frame = pd.DataFrame(array)
         if array.dtype == object:
             frame = frame.infer_objects()  # columns of numbers only are numbers
-    complex_columns = [c for c in frame.columns if frame[c].dtype.kind == "c"]
+    frame = frame.set_axis(unique_columns(frame.columns, "X"), axis=1)
+    complex_columns = [c for c, dtype in frame.dtypes.items() if dtype.kind == "c"]
     if complex_columns:
         raise ValueError(
             f"Complex data not supported: column(s) {complex_columns[:5]} hold complex "
             "numbers; pass their real and imaginary parts as two columns."
         )
-    return frame.set_axis(unique_columns(frame.columns, "X"), axis=1)
+    return frame
 
 
 def target_vector(y: Any, n: int, who: str, *, numeric: bool) -> np.ndarray:
@@ -100,3 +101,42 @@ def target_vector(y: Any, n: int, who: str, *, numeric: bool) -> np.ndarray:
             "drop the rows without one."
         )
     return y
+
+
+def has_names(X: Any) -> bool:
+    """Whether X names its columns as scikit-learn counts names: a DataFrame whose column
+    names are all strings."""
+    return isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns)
+
+
+def check_names(fitted: Any, X: Any, who: str) -> None:
+    """Compare X's column names with those seen by ``fit`` (``fitted``: None when fit saw
+    none), as scikit-learn does: a ValueError when they differ, a UserWarning when only
+    one side has names (the columns are then taken by position)."""
+    named = has_names(X)
+    if fitted is None or not named:
+        if named or fitted is not None:
+            warnings.warn(
+                f"X has feature names, but {who} was fitted without feature names"
+                if named
+                else f"X does not have valid feature names, but {who} was fitted with "
+                "feature names",
+                UserWarning,
+                stacklevel=3,
+            )
+        return
+    seen, given = [str(c) for c in fitted], list(X.columns)
+    if given == seen:
+        return
+    message = "The feature names should match those that were passed during fit.\n"
+    unseen, missing = sorted(set(given) - set(seen)), sorted(set(seen) - set(given))
+    for title, names in (
+        ("Feature names unseen at fit time:", unseen),
+        ("Feature names seen at fit time, yet now missing:", missing),
+    ):
+        if names:
+            message += title + "\n" + "".join(f"- {n}\n" for n in names[:5])
+            message += "- ...\n" if len(names) > 5 else ""
+    if not (unseen or missing):
+        message += "Feature names must be in the same order as they were in fit.\n"
+    raise ValueError(message)

@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from lucidnet.tables.fit import InMemorySource, fit_table
-from lucidnet.tables.inputs import table_frame, target_vector
+from lucidnet.tables.inputs import check_names, has_names, table_frame, target_vector
 from lucidnet.tables.model import TabularModel, as_probabilities, row_exact
 from lucidnet.tables.recipe import RECIPE, Recipe
 
@@ -114,16 +114,24 @@ class _TabularBase(BaseEstimator):
         return tags
 
     def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
-        frame = table_frame(X, type(self).__name__)
+        """X as a table; after fit, its columns named as the preprocessing's (by position
+        once the names agree, as scikit-learn's ``feature_names_in_`` rules say)."""
+        who = type(self).__name__
+        frame = table_frame(X, who)
         if reset:
-            self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
             self.n_features_in_ = frame.shape[1]
-        elif frame.shape[1] != self.n_features_in_:
+            if has_names(X):
+                self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+            return frame
+        check_names(getattr(self, "feature_names_in_", None), X, who)
+        if frame.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {frame.shape[1]} features, but {type(self).__name__} is expecting "
+                f"X has {frame.shape[1]} features, but {who} is expecting "
                 f"{self.n_features_in_} features as input."
             )
-        return frame
+        return frame.set_axis(self.preprocessor_.columns, axis=1)
 
     def fit(self, X: Any, y: Any = None) -> Any:
         """Fit on a table X (DataFrame or array, n_samples rows) and targets y.
