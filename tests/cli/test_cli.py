@@ -263,7 +263,9 @@ def test_train_report(workdir: Path) -> None:
     pngs = sorted(p.name for p in (workdir / "report").glob("*.png"))
     # Three numeric/text inputs: no 2-D decision boundary, but the feature map (PCA).
     assert not any("decision-boundary" in name for name in pngs)
-    for kind in ("learning-curves", "feature-map", "layer-diagnostics", "gradient-norms"):
+    for kind in (
+        "learning-curves", "feature-map", "layer-diagnostics", "gradient-norms", "column-importance"
+    ):  # fmt: skip
         assert any(kind in name for name in pngs), (kind, pngs)
     assert all(name in html for name in pngs)
 

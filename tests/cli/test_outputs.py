@@ -11,7 +11,7 @@ import pytest
 
 import lucidnet
 from lucidnet.cli.common import write_frame
-from lucidnet.tables import TabularModel, read_table
+from lucidnet.tables import read_table
 
 from .conftest import run
 
@@ -67,17 +67,27 @@ def test_predict_writes_gzip_for_a_gz_name(workdir: Path) -> None:
     np.testing.assert_allclose(pred["proba_yes"], model.predict_proba(frame)[:, 1], rtol=1e-6)
 
 
-def test_exported_onnx_runs_to_the_models_probabilities(workdir: Path) -> None:
+def test_exported_onnx_runs_from_raw_columns_to_what_predict_writes(workdir: Path) -> None:
     ort = pytest.importorskip("onnxruntime")
+    fresh = pd.read_csv(workdir / "new.csv")
+    fresh.loc[0, "city"] = "marseille"  # unseen in training
+    fresh.loc[1, "city"] = None  # missing text
+    fresh.loc[2, "age"] = np.nan
+    fresh.loc[3, "income"] = np.inf  # a non-finite number is missing too
+    fresh.to_csv(workdir / "fresh.csv", index=False)
     result = run("export", "model.safetensors", "--onnx", "model.onnx", cwd=workdir)
-    # Text columns: the graph takes the preprocessed matrix, TabularModel.features(frame).
-    assert "TabularModel.features(frame)" in result.stdout
-    model = lucidnet.load(workdir / "model.safetensors")
-    assert isinstance(model, TabularModel)
-    frame = pd.read_csv(workdir / "new.csv")
+    assert "one per column" in result.stdout and "city" in result.stdout
+    run("predict", "model.safetensors", "fresh.csv", "-o", "fresh-pred.csv", cwd=workdir)
+    pred = pd.read_csv(workdir / "fresh-pred.csv")
     session = ort.InferenceSession(str(workdir / "model.onnx"), providers=["CPUExecutionProvider"])
-    X = model.features(frame).astype(np.float32)
+    assert [i.name for i in session.get_inputs()] == ["age", "income", "city"]
+    feeds = {
+        "age": fresh[["age"]].to_numpy(np.float32),
+        "income": fresh[["income"]].to_numpy(np.float32),
+        "city": fresh[["city"]].fillna("").to_numpy(object),
+    }
     names = [o.name for o in session.get_outputs()]
-    got = dict(zip(names, session.run(None, {"X": X}), strict=True))
-    np.testing.assert_allclose(got["probabilities"], model.predict_proba(frame), atol=1e-5)
-    assert got["label"].tolist() == model.predict(frame).tolist()
+    got = dict(zip(names, session.run(None, feeds), strict=True))
+    expected = pred[["proba_no", "proba_yes"]].to_numpy()
+    np.testing.assert_allclose(got["probabilities"], expected, atol=1e-5)
+    assert got["label"].tolist() == pred["prediction"].tolist()

@@ -80,7 +80,7 @@ def test_the_prediction_is_the_members_mean():
     X, y = _classes()
     clf = TabularClassifier(cross_fit=True, random_state=0, **SMALL).fit(X, y)
     net = clf.estimator_.network_
-    A0 = clf._features(X).T
+    A0 = clf.model_.features(X).T
     p_yes = np.mean([net.member(k).predict_output(A0)[0] for k in range(net.K)], axis=0)
     np.testing.assert_allclose(clf.predict_proba(X)[:, 1], p_yes, rtol=1e-5)
 
@@ -89,7 +89,7 @@ def test_the_out_of_fold_outputs_are_each_rows_held_out_prediction():
     X, y = _classes()
     clf = TabularClassifier(cross_fit=True, random_state=0, **SMALL).fit(X, y)
     est, net = clf.estimator_, clf.estimator_.network_
-    A0 = clf._features(X).T
+    A0 = clf.model_.features(X).T
     oof = est.oof_output_
     assert oof.shape == (len(X), 1) and not np.isnan(oof).any()
     for k in range(net.K):

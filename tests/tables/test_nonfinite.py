@@ -90,8 +90,17 @@ def test_text_in_a_numeric_column_names_the_column_and_row():
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_a_graph_that_standardises_itself_says_to_fill_infinities_too():
+def test_the_onnx_graph_treats_infinities_as_missing_too():
+    ort = pytest.importorskip("onnxruntime")
+    from lucidnet.tables.onnx import table_to_onnx
+
     frame = _frame().drop(columns="c")
     model = fit_table(InMemorySource(frame, "y"), params={"max_iter": 2}).model
-    _, notes = model.graph_inputs()
-    assert any("NaN or ±inf" in note for note in notes)
+    rows = frame.drop(columns="y").iloc[[0, 0, 2, 3]].reset_index(drop=True)
+    rows.loc[0, "a"], rows.loc[1, "a"], rows.loc[2, "b"] = np.inf, -np.inf, np.nan
+    session = ort.InferenceSession(table_to_onnx(model).SerializeToString())
+    feeds = {c: rows[[c]].to_numpy(np.float32) for c in ("a", "b")}
+    proba = session.run(["probabilities"], feeds)[0]
+    np.testing.assert_allclose(proba, model.predict_proba(rows), atol=1e-5)
+    np.testing.assert_array_equal(proba[0], proba[1])  # +inf and -inf: both the median
+    assert not np.allclose(proba[0], proba[3])

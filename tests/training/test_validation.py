@@ -36,7 +36,16 @@ def test_evaluate_is_the_cost_and_the_output_of_the_full_forward_pass(net, weigh
 
     logs = evaluate(net, (X, Y, s), {"out": mean_output})
     cache = net.forward(X.T)
-    # val_loss = Σ_i s_i L(a[L](i), y(i)) / Σ_i s_i
-    assert logs["val_loss"] == float(net.cost(cache, Y.T, 0.0, sample_weight=s))
+    # val_loss = Σ_i s_i L(a[L](i), y(i)) / Σ_i s_i; an ensemble's, (1/K) Σ_k val_loss_k
+    assert logs["val_loss"] == float(net.cost(cache, Y.T, 0.0, sample_weight=s)) / net.K
+    per_member = (
+        [
+            float(m.cost(m.forward(X.T), Y.T, 0.0, sample_weight=s))
+            for m in (net.member(k) for k in range(net.K))
+        ]
+        if net.K > 1
+        else [logs["val_loss"]]
+    )
+    assert logs["val_loss"] == pytest.approx(np.mean(per_member), rel=1e-12)
     np.testing.assert_array_equal(seen["A"], cache.A[net.L].T)  # val_<name> = name(Y, A[L].T)
     assert logs["val_out"] == float(np.mean(cache.A[net.L]))

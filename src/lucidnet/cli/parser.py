@@ -300,16 +300,24 @@ def build_parser() -> argparse.ArgumentParser:
         "inspect",
         "show what a model file holds",
         "Show a model file's layers (shapes, activations, parameters), classes, features,\n"
-        "preprocessing and training summary.",
-        "lucidnet inspect model.safetensors",
+        "preprocessing and training summary; --importance DATA adds which columns matter.",
+        "lucidnet inspect model.safetensors --importance test.csv",
     )
     inspect.add_argument("model")
+    inspect.add_argument(
+        "--importance",
+        metavar="DATA",
+        help="print each column's permutation importance on DATA (rows the model did not "
+        "train on, with the target column): the drop of accuracy (R² for regression) when "
+        "the column is shuffled, mean ± std over 5 shuffles (seed 0)",
+    )
 
     export = add(
         "export",
         "export a model to ONNX",
-        "Export a model to ONNX (Gemm + activations, probabilities and labels). For a "
-        "table model whose\ncolumns are all numeric, the standardisation is part of the graph.",
+        "Export a model to ONNX (Gemm + activations, probabilities and labels). A table "
+        "model's graph\nis the whole model: one input per column (numbers as float32, text "
+        "as strings), its\npreprocessing, the network and the target's units.",
         "lucidnet export model.safetensors --onnx model.onnx",
     )
     export.add_argument("model")

@@ -293,6 +293,7 @@ def _write_train_report(args: argparse.Namespace, model: TabularModel, source: A
     """The demo's kind of report for the user's data (2-D-only pictures skipped)."""
     import lucidnet.plot as plot
     from lucidnet.cli.demo import classification_section
+    from lucidnet.cli.importance import importance_figure
 
     refit = "refit_epochs" in model.metrics  # the final model trained on every row
     cross_fitted = "cross_fit_epochs" in model.metrics
@@ -336,5 +337,8 @@ def _write_train_report(args: argparse.Namespace, model: TabularModel, source: A
                 "layer diagnostics": plot.layer_diagnostics(est, X),
             },
         }
+    if model.task == "regression" or est.target_type_ != "multilabel-indicator":
+        name, figure = importance_figure(model, source)
+        section["figures"][name] = figure
     path = plot.write_report(args.report, f"lucidnet: {Path(args.data).name}", [section])
     print(f"report: {path}")

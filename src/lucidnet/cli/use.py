@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lucidnet.cli.common import CLIError, load_model, load_table_model, write_frame
+from lucidnet.cli.importance import print_importance
 from lucidnet.core import Network
 from lucidnet.tables import TabularModel, export_onnx, read_table, table_metrics
 from lucidnet.tables.fit import labelled_rows
@@ -115,6 +116,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             if est.loss_ is not None
             else f"epochs trained: {est.n_iter_}"
         )
+    if args.importance:
+        print_importance(model, args.importance)
     return 0
 
 

@@ -101,6 +101,7 @@ class LBFGS(Solver):
         start = [time.perf_counter()]
 
         def on_iteration(iteration: int, J: float) -> None:
+            J /= net.K  # per network: the mean of the members' own losses
             now = time.perf_counter()
             record: dict[str, Any] = {"epoch": iteration, "loss": J}
             if validation is not None:
@@ -166,7 +167,7 @@ class LBFGS(Solver):
         n_iter = len(result["loss_curve"])
         est.history_ = History(history.records[:n_iter])
         est.loss_curve_ = [float(r["loss"]) for r in est.history_.records]
-        est.loss_ = float(result.fun)
+        est.loss_ = float(result.fun) / est.network_.K
         est.best_loss_ = min([est.loss_, *est.loss_curve_])
         est.n_iter_ = min(int(result.nit), int(est.max_iter))
         est.t_ = n_samples * int(result.nfev)
@@ -184,7 +185,7 @@ def _evaluate(est: Any, net: Network, validation: tuple[Any, ...]) -> dict[str, 
     X_val, Y_val = validation[0], validation[1]
     s_val = validation[2] if len(validation) == 3 else None
     cache = net.forward(X_val.T)
-    val_loss = float(net.cost(cache, Y_val.T, 0.0, sample_weight=s_val))
+    val_loss = float(net.cost(cache, Y_val.T, 0.0, sample_weight=s_val)) / net.K
     return {
         "val_loss": float(val_loss),
         "val_score": float(est._validation_score(Y_val, cache.A[net.L].T)),

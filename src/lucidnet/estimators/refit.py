@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from numbers import Integral
 from typing import Any
 
@@ -141,7 +142,7 @@ def fit_cross_fitted(
     folds = cross_fit_folds(len(X), K, seed, labels)
     cap_batch_size(est, len(X) * (K - 1) / K)
     patience = int(est.n_iter_no_change) + 1  # as the estimator's own early stopping counts
-    scorer = CrossFit(X, lambda: est.encode_targets(y), folds, patience, min_delta=est.tol)
+    scorer = CrossFit(X, partial(est.encode_targets, y), folds, patience, min_delta=est.tol)
     limit = [TimeLimit(time_limit, time.monotonic())] if time_limit else []
     est.set_params(
         early_stopping=False,

@@ -8,7 +8,9 @@ chunks from a file larger than memory (:class:`StreamSource`), and across a Dask
 (:data:`RECIPE` holds its defaults); a regression target is standardised one way
 (:class:`TargetScaling`). ``lucidnet.save/load/export_onnx`` choose among the model
 kinds here, the first rank that knows them all (networks, estimators, table models);
-the file format and the ONNX graph are ``lucidnet.io``'s.
+the file format and the network's ONNX graph are ``lucidnet.io``'s, a table model's whole
+graph (raw columns in) is :mod:`lucidnet.tables.onnx`'s. Which columns matter:
+:func:`lucidnet.tables.importance.column_importance`.
 
 May import: ``lucidnet.core``, ``lucidnet.io``, ``lucidnet.training``,
 ``lucidnet.estimators`` (never their private names), pandas, scikit-learn.

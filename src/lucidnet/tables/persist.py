@@ -18,6 +18,7 @@ from lucidnet.core.network import Network
 from lucidnet.estimators import BaseMLP, estimator_from_info, estimator_graph, estimator_info
 from lucidnet.io.modelfile import ModelFileError, load_network, save_network
 from lucidnet.tables.model import TabularModel
+from lucidnet.tables.preprocess import shorten
 
 __all__ = ["ModelFileError", "export_onnx", "load", "save"]
 
@@ -76,8 +77,8 @@ def export_onnx(model: Any, path: PathLike) -> list[str]:
     Parameters
     ----------
     model : MLPClassifier, MLPRegressor, Network or table model
-        For a table model whose columns are all numeric, the standardisation is part of
-        the graph; with text columns the graph takes the preprocessed matrix.
+        A table model's graph is the whole model: raw columns in, its preprocessing, the
+        network and the target's units (:func:`lucidnet.tables.onnx.table_to_onnx`).
     path : str or os.PathLike
         The ``.onnx`` file, written atomically.
 
@@ -88,14 +89,21 @@ def export_onnx(model: Any, path: PathLike) -> list[str]:
     """
     from lucidnet.io.onnx_export import network_to_onnx, save_onnx
 
-    notes: list[str] = []
-    kwargs: dict[str, Any]
-    if isinstance(model, Network):
-        net, kwargs = model, {}
-    else:
-        net, kwargs = estimator_graph(model.estimator if isinstance(model, TabularModel) else model)
-        if isinstance(model, TabularModel):
-            inputs, notes = model.graph_inputs()
-            kwargs.update(inputs)
+    if isinstance(model, TabularModel):
+        from lucidnet.tables.onnx import table_to_onnx
+
+        save_onnx(table_to_onnx(model), path)
+        pre = model.preprocessor
+        notes = [
+            f"inputs: one per column, shape [N, 1]: {shorten(pre.columns)}; numbers as "
+            "float32 (NaN or ±inf: missing)"
+        ]
+        if pre.categorical:
+            notes.append(
+                "text columns as strings (an empty string is a missing cell): "
+                + shorten(pre.categorical)
+            )
+        return notes
+    net, kwargs = (model, {}) if isinstance(model, Network) else estimator_graph(model)
     save_onnx(network_to_onnx(net, **kwargs), path)
-    return notes
+    return []

@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils import Tags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from lucidnet.tables.fit import InMemorySource, fit_table
-from lucidnet.tables.model import TabularModel, as_probabilities
-from lucidnet.tables.read import unique_columns
+from lucidnet.tables.inputs import check_names, has_names, table_frame, target_vector
+from lucidnet.tables.model import TabularModel, as_probabilities, row_exact
 from lucidnet.tables.recipe import RECIPE, Recipe
 
 __all__ = ["TabularClassifier", "TabularRegressor"]
@@ -100,20 +101,39 @@ class _TabularBase(BaseEstimator):
             time_limit=self.time_limit,
         )
 
+    def __sklearn_tags__(self) -> Tags:
+        """Tables: missing cells (NaN, None, ±inf) and text columns are input; sparse
+        matrices are refused (:func:`~lucidnet.tables.inputs.table_frame`)."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.input_tags.sparse = False
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = False
+        return tags
+
     def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
-        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
-        frame = frame.set_axis(unique_columns(frame.columns, "X"), axis=1)
+        """X as a table; after fit, its columns named as the preprocessing's (by position
+        once the names agree, as scikit-learn's ``feature_names_in_`` rules say)."""
+        who = type(self).__name__
+        frame = table_frame(X, who)
         if reset:
-            self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
             self.n_features_in_ = frame.shape[1]
-        elif frame.shape[1] != self.n_features_in_:
+            if has_names(X):
+                self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+            return frame
+        check_names(getattr(self, "feature_names_in_", None), X, who)
+        if frame.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {frame.shape[1]} features, but {type(self).__name__} is expecting "
+                f"X has {frame.shape[1]} features, but {who} is expecting "
                 f"{self.n_features_in_} features as input."
             )
-        return frame
+        return frame.set_axis(self.preprocessor_.columns, axis=1)
 
-    def fit(self, X: Any, y: Any) -> Any:
+    def fit(self, X: Any, y: Any = None) -> Any:
         """Fit on a table X (DataFrame or array, n_samples rows) and targets y.
 
         :func:`~lucidnet.tables.fit.fit_table` over the rows (every row trains; the
@@ -121,7 +141,13 @@ class _TabularBase(BaseEstimator):
         """
         self._validate_params()
         frame = self._frame(X, reset=True)
-        y = self._check_y(y, len(frame))
+        who = type(self).__name__
+        y = target_vector(y, len(frame), who, numeric=self._task == "regression")
+        if len(frame) < 2:
+            raise ValueError(
+                f"{who} needs at least 2 rows to train (its recipe holds rows out to choose "
+                f"the epochs); got n_samples={len(frame)}."
+            )
         params = {
             "dropout": self.dropout,
             "random_state": self.random_state,
@@ -138,24 +164,19 @@ class _TabularBase(BaseEstimator):
         self._fitted(y)
         return self
 
-    def _check_y(self, y: Any, n: int) -> np.ndarray:
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != n:
-            raise ValueError(f"y must be 1-D with one value per row of X ({n}); got {y.shape}.")
-        if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
-            row = int(np.argmax(~np.isfinite(y)))
-            raise ValueError(
-                f"y holds {y[row]} at row {row}; every target must be a finite number: "
-                "drop the rows without one."
-            )
-        return y
-
     def _fitted(self, y: np.ndarray) -> None:
         """The task's own fitted attributes."""
 
-    def _features(self, X: Any) -> np.ndarray:
+    def _predictor(self, X: Any) -> tuple[Any, np.ndarray]:
+        """The network's inputs for X's rows, and the estimator that predicts each row
+        on its own (:func:`~lucidnet.tables.model.row_exact`)."""
         check_is_fitted(self)
-        return self.preprocessor_.transform(self._frame(X, reset=False), dtype=np.float32)
+        F = self.preprocessor_.transform(self._frame(X, reset=False), dtype=np.float32)
+        return row_exact(self.estimator_, F)
+
+    def _rounded(self, values: Any) -> np.ndarray:
+        """Outputs computed in float64 rounded to the network's own dtype."""
+        return np.asarray(values).astype(self.estimator_.network_.dtype)
 
     def table_model(self, target: str, metrics: dict[str, Any] | None = None) -> TabularModel:
         """This fitted estimator as a table model (what ``lucidnet train`` saves)."""
@@ -223,14 +244,20 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         self.classes_ = np.unique(y)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, columns in ``classes_`` order (float64 rows summing to 1)."""
-        return as_probabilities(self.estimator_.predict_proba(self._features(X)))
+        """Class probabilities, columns in ``classes_`` order (float64 rows summing to 1).
+
+        A row's probabilities do not depend on the other rows of X.
+        """
+        est, F = self._predictor(X)
+        return as_probabilities(self._rounded(est.predict_proba(F)))
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
-        return np.asarray(self.estimator_.predict_log_proba(self._features(X)))
+        est, F = self._predictor(X)
+        return self._rounded(est.predict_log_proba(F))
 
     def predict(self, X: Any) -> np.ndarray:
-        return np.asarray(self.estimator_.predict(self._features(X)))
+        est, F = self._predictor(X)
+        return np.asarray(est.predict(F))
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
@@ -257,7 +284,9 @@ class TabularRegressor(RegressorMixin, _TabularBase):
         self.target_scale_ = self.model_.scaling.scale
 
     def predict(self, X: Any) -> np.ndarray:
-        z = np.asarray(self.estimator_.predict(self._features(X)), dtype=np.float64)
+        """Predictions in the target's units; a row's does not depend on the other rows."""
+        est, F = self._predictor(X)
+        z = self._rounded(est.predict(F)).astype(np.float64)
         return self.model_.scaling.inverse(z)
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:

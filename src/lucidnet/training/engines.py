@@ -224,7 +224,10 @@ class NumpyEngine:
         self._member_rows = member_rows(s, run.train_idx)
 
     def epoch(self, run: Run, state: TrainState) -> tuple[TrainState, float, float]:
-        """Run one epoch of steps from ``state``; return it advanced, Σ J · size and Σ size.
+        """Run one epoch of steps from ``state``; return it advanced, Σ J̄ · size and Σ size.
+
+        J̄ is a minibatch's loss per network: the cost J over the K members, J / K (the
+        one network's J for K = 1); each member still steps on its own J_k's gradient.
 
         Raises
         ------
@@ -237,6 +240,7 @@ class NumpyEngine:
         X, Y, s = run.X, run.Y, run.s
         optimizer, rng = step.optimizer, state.rng
         check_loss = None if run.guard is None else run.guard.check_loss
+        members = step.net.K
         xp = namespace(X)
         fast = xp is np
         device = None if fast else device_of(X)
@@ -259,7 +263,7 @@ class NumpyEngine:
             if per_batch:
                 lr = state.learning_rate = state.rate(schedule, base)
             theta, opt_state, cost = step(theta, opt_state, data, lr, rng)
-            J = float(cost)
+            J = float(cost) / members
             state.theta, state.opt_state = theta, opt_state
             if check_loss is not None:
                 check_loss(J, epoch, batch, lr)

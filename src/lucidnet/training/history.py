@@ -25,6 +25,9 @@ class History:
       sample weight (scikit-learn's ``loss_curve_``);
     - ``"val_loss"`` (with validation data): the mean loss on the validation rows,
       sample-weighted if they have weights, without the L2 penalty;
+    - for an ensemble of K networks both are per network: the mean of the members'
+      own losses (1/K) Σ_k J_k, on one network's scale (the members train on the sum
+      J = Σ_k J_k, whose gradient for member k is its own ∂J_k);
     - ``"val_<metric>"`` for each metric given to ``fit``;
     - ``"lr"``: the rate the epoch trained with;
     - ``"seconds"``: its wall time, validation included.

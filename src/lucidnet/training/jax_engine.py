@@ -170,7 +170,8 @@ class JaxEngine:
                 *_epoch_inputs(jnp, rows, valid, lrs, dtype),
                 self._key(seed),
             )
-            J, weights = np.asarray(J, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+            J = np.asarray(J, dtype=np.float64) / run.step.net.K  # per network, as NumPy's
+            weights = np.asarray(weights, dtype=np.float64)
         stepped = weights > 0
         if run.guard is not None:
             for k in np.flatnonzero(stepped & ~np.isfinite(J))[:1]:  # the first bad step

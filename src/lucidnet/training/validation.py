@@ -105,6 +105,7 @@ def evaluate(net: Network, val: Validation, metrics: dict[str, Metric]) -> dict[
     Notes
     -----
     val_loss = Σ_i s_i L(a[L](i), y(i)) / Σ_i s_i    (s_i = 1 without weights)
+    an ensemble's is the mean over its K members, (1/K) Σ_k val_loss_k
     val_<name> = name(Y_val, A[L].T)
 
     The forward pass is :meth:`~lucidnet.core.network.Network.predict_logits`: only the
@@ -113,7 +114,7 @@ def evaluate(net: Network, val: Validation, metrics: dict[str, Metric]) -> dict[
     X_val, Y_val, s_val = val
     Z_out = net.predict_logits(X_val.T)  # no cache of the hidden layers for all the rows
     cache = Cache(Z={net.L: Z_out}, A={net.L: net.g[net.L](Z_out)})
-    logs = {"val_loss": float(net.cost(cache, Y_val.T, 0.0, sample_weight=s_val))}
+    logs = {"val_loss": float(net.cost(cache, Y_val.T, 0.0, sample_weight=s_val)) / net.K}
     if metrics:
         A_rows = cache.A[net.L].T
         for name, fn in metrics.items():
