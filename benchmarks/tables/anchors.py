@@ -22,9 +22,10 @@ PyTorch's CPU build. :func:`missing_packages` says which anchor cannot run here 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -108,10 +109,22 @@ class _Prepared:
             self.classes_ = np.asarray(model.classes_)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.model.predict(self.prepare(X))).reshape(len(X), -1)[:, 0]
+        with _libraries_quiet():
+            return np.asarray(self.model.predict(self.prepare(X))).reshape(len(X), -1)[:, 0]
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.model.predict_proba(self.prepare(X)))
+        with _libraries_quiet():
+            proba = np.asarray(self.model.predict_proba(self.prepare(X)), dtype=np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)  # float32 softmax rows: sum to 1 again
+
+
+@contextlib.contextmanager
+def _libraries_quiet() -> Iterator[None]:
+    """The libraries' own notices inside their fit and predict (PyTorch Lightning's
+    deprecations on every call, PyTorch's about read-only arrays), not the panel's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _target(y: pd.Series, task: str) -> pd.Series:
@@ -170,8 +183,7 @@ def _fit_pytabkit(X: pd.DataFrame, y: pd.Series, task: str, seed: int, family: s
         return columns.impute(columns.categories(frame))
 
     model = Est(device="cpu", random_state=seed, n_threads=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _libraries_quiet():
         model.fit(prepare(X), _target(y, task), cat_col_names=columns.categorical)
     return _Prepared(model, prepare)
 
