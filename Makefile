@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: test demo playground lint docs bench bench-tables bench-scale clean torch
+.PHONY: test demo playground lint docs bench bench-tables bench-anchors bench-scale clean torch
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,22 @@ $(VENV)/.tables-installed: benchmarks/tables/requirements.txt $(VENV)/.dev-insta
 
 bench-tables: $(VENV)/.tables-installed
 	$(PY) -m benchmarks.tables.run $(BENCH_TABLES_ARGS)
+
+# The panel with its anchors (benchmarks/tables/anchors.py): CatBoost's and LightGBM's
+# defaults and pytabkit's RealMLP-TD and TabM-D, from benchmarks/tables/requirements-anchors.txt
+# after PyTorch's CPU build (a local wheel, else PyTorch's CPU index, as `make torch`).
+# Writes benchmarks/tables/results/anchors.{json,md}. RealMLP-TD and TabM-D take minutes per
+# table on one thread; a shorter run: make bench-anchors ANCHOR_SYSTEMS=hgb,lucidnet,catboost
+ANCHOR_SYSTEMS ?= hgb,sk-mlp,lucidnet,catboost,lightgbm,realmlp-td,tabm-d
+$(VENV)/.anchors-installed: benchmarks/tables/requirements-anchors.txt $(VENV)/.tables-installed
+	if $(PIP) --no-index --only-binary :all: --no-deps -r requirements-torch-cpu.txt 2>/dev/null; \
+	then $(PIP) -r requirements-torch-cpu.txt; \
+	else $(PIP) --index-url $(TORCH_CPU_INDEX) -r requirements-torch-cpu.txt; fi
+	$(PIP) -r benchmarks/tables/requirements-anchors.txt
+	touch $@
+
+bench-anchors: $(VENV)/.anchors-installed
+	$(PY) -m benchmarks.tables.run --systems $(ANCHOR_SYSTEMS) --name anchors $(BENCH_TABLES_ARGS)
 
 # Cost against the number of rows (benchmarks/scale.py): a generated table of 10 k, 100 k and
 # 1 M rows, lucidnet's recipe (profiled; a 600 s time_limit at 1 M, extrapolated), scikit-learn's

@@ -1,7 +1,8 @@
 """The table panel's results: means over seeds, gaps to the references, the markdown.
 
 ``aggregate`` turns the runs (one per table, seed and system) into means per table and
-system; ``summarise`` compares every system with each reference (``hgb``, ``sk-mlp``);
+system; ``summarise`` compares every system with each reference that ran (``hgb``,
+``sk-mlp``, and the anchors ``catboost`` and ``realmlp-td``);
 ``markdown`` writes the report (``results/latest.md``).
 """
 
@@ -63,7 +64,7 @@ def summarise(
         for ref in REFERENCES:
             if ref == system or ref not in systems:
                 continue
-            gaps, ll_gaps, ratios = [], [], []
+            gaps, ll_gaps, ratios, seconds = [], [], [], [0.0, 0.0]
             won = lost = tied = 0
             for table, by_system in tables.items():
                 a, b = by_system.get(system, {}), by_system.get(ref, {})
@@ -79,6 +80,7 @@ def summarise(
                     ll_gaps.append(a["log_loss"] - b["log_loss"])
                 if b.get("fit_s", 0) > 0:
                     ratios.append(a["fit_s"] / b["fit_s"])
+                    seconds = [seconds[0] + a["fit_s"], seconds[1] + b["fit_s"]]
             entry[f"vs_{ref}"] = {
                 "tables": len(gaps),
                 "mean_gap": _mean(gaps),
@@ -90,6 +92,7 @@ def summarise(
                 "mean_log_loss_gap": _mean(ll_gaps),
                 "median_fit_time_ratio": _median(ratios),
                 "max_fit_time_ratio": float(max(ratios)) if ratios else float("nan"),
+                "total_fit_time_ratio": seconds[0] / seconds[1] if seconds[1] else float("nan"),
             }
         summary[system] = entry
     return summary
@@ -106,6 +109,16 @@ def _fmt(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
+def per_system_row(tables: dict[str, dict[str, dict[str, float]]], system: str) -> str:
+    """One system's tables, mean log-loss over the classification tables and total fit s."""
+    runs = [
+        by_system[system] for by_system in tables.values() if "fit_s" in by_system.get(system, {})
+    ]
+    log_loss = _mean([r["log_loss"] for r in runs if "log_loss" in r])
+    fit_s = sum(r["fit_s"] for r in runs)
+    return f"| {system} | {len(runs)} | {_fmt(log_loss)} | {fit_s:.1f} |"
+
+
 def markdown(result: dict[str, Any]) -> str:
     cfg = result["config"]
     systems = cfg["systems"]
@@ -119,15 +132,19 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"Machine: {result['environment']['machine']}; "
         + ", ".join(f"{k} {v}" for k, v in result["environment"]["versions"].items()),
-        "",
+        *[line for note in result.get("notes", []) for line in (note, "")],
+        *[
+            f"Skipped {system}: {why}.\n"
+            for system, why in result.get("skipped_systems", {}).items()
+        ],
         "lucidnet = `lucidnet train data.csv --target y` = TabularClassifier/TabularRegressor "
         f"defaults: {json.dumps(result['environment'].get('lucidnet_defaults', {}))}",
         "",
         "## Summary",
         "",
         "| system | vs | tables | mean gap | median gap | worst gap | won | lost | mean log-loss "
-        "gap | median fit-time ratio | max fit-time ratio |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "gap | median fit-time ratio | max fit-time ratio | total fit-time ratio |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for system, entry in result["summary"].items():
         for key, s in entry.items():
@@ -135,13 +152,21 @@ def markdown(result: dict[str, Any]) -> str:
                 f"| {system} | {key[3:]} | {s['tables']} | {s['mean_gap']:+.4f} | "
                 f"{s['median_gap']:+.4f} | {s['worst_gap']:+.4f} | {s['won']} | {s['lost']} | "
                 f"{_fmt(s['mean_log_loss_gap'])} | {_fmt(s['median_fit_time_ratio'], 2)} | "
-                f"{_fmt(s['max_fit_time_ratio'], 2)} |"
+                f"{_fmt(s['max_fit_time_ratio'], 2)} | "
+                f"{_fmt(s.get('total_fit_time_ratio'), 2)} |"
             )
     lines += [
         "",
         "Gap = system − reference on the main score (positive: the system is better); "
         "log-loss gap: negative is better. Time ratio = system fit seconds / reference fit "
-        "seconds, per table.",
+        "seconds, per table; total: the system's fit seconds over every table / the "
+        "reference's.",
+        "",
+        "## Per system",
+        "",
+        "| system | tables | mean log-loss (classification) | total fit s |",
+        "| --- | ---: | ---: | ---: |",
+        *[per_system_row(result["tables"], system) for system in systems],
         "",
         "## Main score per table",
         "",

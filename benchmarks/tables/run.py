@@ -53,6 +53,7 @@ import pandas as pd  # noqa: E402
 from sklearn.metrics import accuracy_score, log_loss, r2_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
+from benchmarks.tables.anchors import missing_packages  # noqa: E402
 from benchmarks.tables.panel import PANEL, Table, describe  # noqa: E402
 from benchmarks.tables.report import aggregate, markdown, summarise  # noqa: E402
 from benchmarks.tables.systems import DEFAULT_SYSTEMS, SYSTEMS, FitFunction  # noqa: E402
@@ -134,6 +135,14 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def save(result: dict[str, Any], out: Path, name: str) -> str:
+    """Write ``<out>/<name>.json`` and ``.md``; return the markdown."""
+    report = markdown(result)
+    _write(out / f"{name}.json", json.dumps(result, indent=1, default=float) + "\n")
+    _write(out / f"{name}.md", report + "\n")
+    return report
+
+
 def environment(threads: int) -> dict[str, Any]:
     """The machine, the versions and lucidnet's defaults, for the report."""
     import sklearn
@@ -190,6 +199,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--name", default="latest", help="report file stem (default: latest)")
     parser.add_argument(
+        "--note",
+        action="append",
+        default=[],
+        help="a line for the report's header, e.g. how loaded the machine was (repeatable)",
+    )
+    parser.add_argument(
         "--render",
         type=Path,
         metavar="JSON",
@@ -209,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         QUICK_TABLES if args.quick else list(PANEL)
     )
     systems = _names(args.systems, list(SYSTEMS), "systems") or list(DEFAULT_SYSTEMS)
+    skipped = missing_packages(systems)
+    for system, why in skipped.items():
+        print(f"skipping {system}: {why}", file=sys.stderr, flush=True)
+    systems = [s for s in systems if s not in skipped]
     n_seeds = args.seeds if args.seeds is not None else (1 if args.quick else 3)
     max_rows = args.max_rows
     if max_rows is None and args.quick:
@@ -221,6 +240,32 @@ def main(argv: list[str] | None = None) -> int:
     records: list[dict[str, Any]] = []
     panel_info: dict[str, dict[str, Any]] = {}
     tasks: dict[str, str] = {}
+
+    def result_so_far() -> dict[str, Any]:
+        by_table = aggregate(records)
+        done = [t for t in tables if t in panel_info]
+        notes = list(args.note)
+        if len(done) < len(tables):
+            notes.append(f"Partial: {len(done)} of {len(tables)} tables so far (the run goes on).")
+        return {
+            "config": {
+                "tables": done,
+                "systems": systems,
+                "seeds": list(range(n_seeds)),
+                "max_rows": max_rows,
+                "test_size": TEST_SIZE,
+                "threads": args.threads,
+            },
+            "skipped_systems": skipped,
+            "notes": notes,
+            "environment": environment(args.threads),
+            "panel": panel_info,
+            "tables": by_table,
+            "summary": summarise(by_table, tasks, systems),
+            "runs": records,
+            "total_s": time.perf_counter() - started,
+        }
+
     for name in tables:
         table = PANEL[name]
         X, y = load_table(table, max_rows)
@@ -244,27 +289,10 @@ def main(argv: list[str] | None = None) -> int:
                     "error"
                 )
                 print(f"{name:<20} seed {seed} {system:<9} {shown}", file=sys.stderr, flush=True)
+        if name != tables[-1]:  # a long run leaves its report so far after every table
+            save(result_so_far(), args.out, args.name)
 
-    by_table = aggregate(records)
-    result = {
-        "config": {
-            "tables": tables,
-            "systems": systems,
-            "seeds": list(range(n_seeds)),
-            "max_rows": max_rows,
-            "test_size": TEST_SIZE,
-            "threads": args.threads,
-        },
-        "environment": environment(args.threads),
-        "panel": panel_info,
-        "tables": by_table,
-        "summary": summarise(by_table, tasks, systems),
-        "runs": records,
-        "total_s": time.perf_counter() - started,
-    }
-    report = markdown(result)
-    _write(args.out / f"{args.name}.json", json.dumps(result, indent=1, default=float) + "\n")
-    _write(args.out / f"{args.name}.md", report + "\n")
+    report = save(result_so_far(), args.out, args.name)
     summary_part = report.split("## Main score per table")[0].split("## Summary")[1]
     table_part = report.split("## Main score per table")[1].split("## Every metric")[0]
     print("## Summary" + summary_part + "## Main score per table" + table_part)

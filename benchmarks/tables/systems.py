@@ -47,6 +47,7 @@ from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from benchmarks.tables.anchors import ANCHORS
 from benchmarks.tables.panel import numeric_columns
 
 FitFunction = Callable[[pd.DataFrame, pd.Series, str, int], Any]
@@ -309,6 +310,8 @@ SYSTEMS: dict[str, FitFunction] = {
     "sk-mlp+ty+robust-clip+es": _sk_mlp_ty("robust-clip", early_stopping=True),
     "lucidnet-plain-mlp+all-rows": partial(fit_lucidnet_plain, validation=0.0),
     "lucidnet-plain-mlp+es": partial(fit_lucidnet_plain, early_stopping=10),
+    # the strongest defaults (optional libraries: anchors.py)
+    **ANCHORS,
 }
 DEFAULT_SYSTEMS = ("hgb", "sk-mlp", "lucidnet")
-REFERENCES = ("hgb", "sk-mlp")
+REFERENCES = ("hgb", "sk-mlp", "catboost", "realmlp-td")  # each compared with when it ran
