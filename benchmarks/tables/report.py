@@ -119,6 +119,17 @@ def per_system_row(tables: dict[str, dict[str, dict[str, float]]], system: str) 
     return f"| {system} | {len(runs)} | {_fmt(log_loss)} | {fit_s:.1f} |"
 
 
+def time_pairs(systems: list[str]) -> list[tuple[str, str]]:
+    """(system, reference) for the per-table time ratios: every system that is not a
+    reference against each reference in the run."""
+    refs = [r for r in REFERENCES if r in systems]
+    return [(s, r) for s in systems if s not in REFERENCES for r in refs]
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
 def markdown(result: dict[str, Any]) -> str:
     cfg = result["config"]
     systems = cfg["systems"]
@@ -170,12 +181,18 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         "## Main score per table",
         "",
+        "Fit seconds are each system's mean over the seeds; a time ratio is a system's "
+        "fit seconds over a reference's on the same table.",
+        "",
         "| table | task | rows | "
         + " | ".join(f"{s}" for s in systems)
         + " | "
         + " | ".join(f"{s} fit s" for s in systems)
+        + "".join(f" | {a} ÷ {b} time" for a, b in time_pairs(systems))
         + " |",
-        "| --- | --- | ---: | " + " | ".join("---:" for _ in systems * 2) + " |",
+        "| --- | --- | ---: | "
+        + " | ".join("---:" for _ in [*systems, *systems, *time_pairs(systems)])
+        + " |",
     ]
     for table, by_system in result["tables"].items():
         info = result["panel"][table]
@@ -184,8 +201,13 @@ def markdown(result: dict[str, Any]) -> str:
         best = max((v for v in scores if v is not None and np.isfinite(v)), default=None)
         cells = [(f"**{_fmt(v)}**" if v is not None and v == best else _fmt(v)) for v in scores]
         times = [_fmt(by_system.get(s, {}).get("fit_s"), 2) for s in systems]
+        ratios = [
+            _fmt(_ratio(by_system.get(a, {}).get("fit_s"), by_system.get(b, {}).get("fit_s")), 2)
+            for a, b in time_pairs(systems)
+        ]
         task = f"{info['task'][:5]}. ({main})"
-        lines.append(f"| {table} | {task} | {info['rows']} | " + " | ".join(cells + times) + " |")
+        row = " | ".join(cells + times + ratios)
+        lines.append(f"| {table} | {task} | {info['rows']} | {row} |")
     lines += [
         "",
         "## Panel",
