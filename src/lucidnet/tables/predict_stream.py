@@ -49,9 +49,10 @@ from lucidnet.io.atomic import atomic_path
 from lucidnet.tables.fit import labelled_rows
 from lucidnet.tables.metrics import ExactMetrics
 from lucidnet.tables.model import TabularModel
-from lucidnet.tables.read import DEFAULT_CHUNK_ROWS, TableError, read_chunks, table_format
+from lucidnet.tables.read import TableError, read_chunks, table_format
 
 __all__ = [
+    "DEFAULT_PREDICT_CHUNK_ROWS",
     "PlanWidened",
     "TableChunks",
     "chunk_rows_for",
@@ -63,7 +64,11 @@ __all__ = [
 ]
 
 
-def chunk_rows_for(requested: int = DEFAULT_CHUNK_ROWS) -> int:
+DEFAULT_PREDICT_CHUNK_ROWS = 6 * PREDICT_BLOCK
+"""Rows per chunk unless told: 49,152, about the 50,000 of ``--stream`` training."""
+
+
+def chunk_rows_for(requested: int = DEFAULT_PREDICT_CHUNK_ROWS) -> int:
     """``requested`` rounded up to a multiple of PREDICT_BLOCK (at least one block)."""
     blocks = max(1, -(-int(requested) // PREDICT_BLOCK))
     return blocks * PREDICT_BLOCK
@@ -119,7 +124,7 @@ class TableChunks:
     call :meth:`widen`, then iterate again from the start.
     """
 
-    def __init__(self, path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
+    def __init__(self, path: str | Path, chunk_rows: int = DEFAULT_PREDICT_CHUNK_ROWS) -> None:
         self.path = Path(path)
         self.chunk_rows = chunk_rows_for(chunk_rows)
         chunks = read_chunks(self.path, self.chunk_rows)
