@@ -23,7 +23,9 @@ Rounding
 Metrics
     :class:`~lucidnet.tables.metrics.ExactMetrics` keeps per row only the target and the
     prediction, and computes every metric (ROC-AUC included) from all rows at once, as
-    :func:`~lucidnet.tables.metrics.table_metrics` does.
+    :func:`~lucidnet.tables.metrics.table_metrics` does; the rows with a target value are
+    predicted in whole blocks counted from the first of them, as when they are scored at
+    once.
 """
 
 from __future__ import annotations
@@ -214,15 +216,29 @@ def predict_table(
 
 def evaluate_table(model: TabularModel, table: TableChunks, target: str) -> dict[str, Any]:
     """``table_metrics`` of ``model`` on the labelled rows of ``table``, and ``rows``: how
-    many rows have a target value (an empty or non-finite target cell is missing)."""
+    many rows have a target value (an empty or non-finite target cell is missing).
+
+    The labelled rows are predicted in runs of whole blocks counted from the first
+    labelled row, as ``table_metrics`` of all of them at once predicts them.
+    """
 
     def work(chunks: Iterator[pd.DataFrame]) -> dict[str, Any]:
         scores = ExactMetrics(model)
+        pending: list[pd.DataFrame] = []
         rows = 0
         for chunk in chunks:
             labelled, _ = labelled_rows(chunk, target)
-            scores.update(labelled, labelled[target].to_numpy())
-            rows += len(labelled)
+            pending.append(labelled)
+            waiting = sum(len(part) for part in pending)
+            if waiting >= PREDICT_BLOCK:
+                frame = pd.concat(pending)
+                cut = waiting - waiting % PREDICT_BLOCK
+                scores.update(frame.iloc[:cut], frame[target].to_numpy()[:cut])
+                pending, rows = [frame.iloc[cut:]], rows + cut
+        if pending:
+            frame = pd.concat(pending)
+            scores.update(frame, frame[target].to_numpy())
+            rows += len(frame)
         return {**scores.result(), "rows": rows}
 
     result: dict[str, Any] = table.run(work)
