@@ -166,3 +166,12 @@ def test_the_memory_of_predicting_does_not_grow_with_the_file(models, tmp_path: 
         finally:
             tracemalloc.stop()
     assert peaks[1] < 1.5 * peaks[0]
+
+
+def test_short_parquet_batches_are_regrouped_into_whole_chunks(tmp_path: Path):
+    n = 3 * PREDICT_BLOCK + 5
+    frame = pd.DataFrame({"a": np.arange(n, dtype=float)})
+    frame.to_parquet(tmp_path / "f.parquet", row_group_size=3000)
+    chunks = list(TableChunks(tmp_path / "f.parquet", chunk_rows=1))
+    assert [len(c) for c in chunks] == [PREDICT_BLOCK] * 3 + [5]
+    pd.testing.assert_frame_equal(pd.concat(chunks), frame)

@@ -143,14 +143,22 @@ class TableChunks:
         return list(self.plan)
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
+        """Chunks of exactly ``chunk_rows`` rows (the last one fewer), indexed by row number
+        in the file (a Parquet file's record batches are regrouped when they fall short)."""
         text = [c for c, dtype in self.plan.items() if isinstance(dtype, pd.StringDtype)]
-        start = 0
+        pending: list[pd.DataFrame] = []
+        waiting = start = 0
         for chunk in read_chunks(self.path, self.chunk_rows, text_columns=text or None):
-            if len(chunk) == 0:
-                continue
-            chunk.index = pd.RangeIndex(start, start + len(chunk))
-            start += len(chunk)
-            yield self._cast(chunk)
+            pending.append(self._cast(chunk))
+            waiting += len(chunk)
+            while waiting >= self.chunk_rows:
+                frame = pd.concat(pending) if len(pending) > 1 else pending[0]
+                pending = [frame.iloc[self.chunk_rows :]]
+                waiting -= self.chunk_rows
+                yield _numbered(frame.iloc[: self.chunk_rows], start)
+                start += self.chunk_rows
+        if waiting:
+            yield _numbered(pd.concat(pending), start)
 
     def widen(self) -> None:
         """Join the plan with the types of every chunk (a pass that reads the file)."""
@@ -176,6 +184,11 @@ class TableChunks:
         except PlanWidened:
             self.widen()
             return work(iter(self))
+
+
+def _numbered(frame: pd.DataFrame, start: int) -> pd.DataFrame:
+    """``frame`` indexed by its rows' numbers in the file, from ``start``."""
+    return frame.set_axis(pd.RangeIndex(start, start + len(frame)), axis=0)
 
 
 def prediction_frame(model: TabularModel, frame: pd.DataFrame, keep_columns: bool) -> pd.DataFrame:
