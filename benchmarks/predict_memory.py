@@ -26,11 +26,13 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,21 +77,43 @@ def generate_large_csv(path: Path, target_bytes: int, seed: int = 0) -> int:
     holds ``target_bytes`` (generating is slower than predicting); return the rows."""
     block = min(target_bytes, 200_000_000)
     rows = generate_wide_csv(path, block, seed)
-    with path.open("rb") as f:
-        f.readline()  # the header
-        body = f.read()
+    size = path.stat().st_size
     copies = 1
-    with path.open("ab") as f:
-        while path.stat().st_size < target_bytes:
-            f.write(body)
-            f.flush()
+    with path.open("ab") as out:
+        while size * copies < target_bytes:
+            with path.open("rb") as f:
+                header = len(f.readline())
+                shutil.copyfileobj(_Limited(f, size - header), out, 2**20)
             copies += 1
     return rows * copies
 
 
+class _Limited:
+    """The first ``n`` bytes of a binary file, for ``shutil.copyfileobj``."""
+
+    def __init__(self, f: Any, n: int) -> None:
+        self.f, self.left = f, n
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.f.read(self.left if size < 0 else min(size, self.left))
+        self.left -= len(chunk)
+        return chunk
+
+
 def run_child(command: list[str], log: Path) -> tuple[float, float]:
-    """Peak RSS (MiB) and seconds of ``command``; a failure stops the benchmark."""
-    rss, seconds, code = peak_rss(command, log)
+    """Peak RSS (MiB) and seconds of ``command``; a failure stops the benchmark.
+
+    The command runs under ``/usr/bin/time`` when there is one: a child forked from this
+    process (which holds the generated rows) would inherit its high-water mark, since
+    Linux keeps ``ru_maxrss`` across ``exec``; forked from ``time``, it starts small.
+    """
+    timed = Path("/usr/bin/time")
+    if not timed.exists():
+        rss, seconds, code = peak_rss(command, log)
+    else:
+        report = log.with_suffix(".rss")
+        _, seconds, code = peak_rss([str(timed), "-f", "%M", "-o", str(report), *command], log)
+        rss = int(report.read_text().split()[-1]) / 1024  # KiB
     if code != 0:
         raise SystemExit(f"{' '.join(command)} failed ({code}):\n{log.read_text()}")
     return rss, seconds
@@ -170,8 +194,9 @@ def write_report(results: list[dict[str, object]], out: Path) -> None:
     lines += [
         "",
         "`predict` keeps nothing per row: its peak is set by the chunk. `evaluate` keeps, "
-        "per row, the label's code and the class probabilities (4 + 8·2 bytes for a yes/no "
-        "label) so that every metric, ROC-AUC included, is the whole file's exactly.",
+        "per row, the codes of the label and of the prediction and the class probabilities "
+        "(4 + 4 + 8·2 bytes for a yes/no label), and scikit-learn's arrays for the metrics "
+        "at the end, so that every metric, ROC-AUC included, is the whole file's exactly.",
     ]
     whole = [r for r in results if "read_csv_whole_peak_rss_mib" in r]
     if whole:
