@@ -246,7 +246,7 @@ def fit_job(
     """Fit ``system`` on the table's training rows, score it on the test rows."""
     import lucidnet.tables.recipe  # noqa: F401  (imports out of the memory measured)
     from benchmarks.tables.run import score
-    from benchmarks.tables.systems import SYSTEMS
+    from benchmarks.tables.systems import SYSTEMS, fit_lucidnet
 
     memory = Memory()
     X_train, X_test, y_train, y_test = split(rows, task, seed)
@@ -258,7 +258,7 @@ def fit_job(
         model, facts, probe = fit_lucidnet_probed(X_train, y_train, task, seed, profile, limit)
         result["lucidnet"] = facts
     elif system == "lucidnet-jax":  # the same path, compiled (its compilation included)
-        model = SYSTEMS["lucidnet"](X_train, y_train, task, seed, engine="jax", cross_fit=False)
+        model = fit_lucidnet(X_train, y_train, task, seed, engine="jax", cross_fit=False)
     else:
         model = SYSTEMS[system](X_train, y_train, task, seed)
     fit_s = time.perf_counter() - start

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
-
-from lucidnet.io.atomic import atomic_path
 
 __all__ = [
     "AT_SCALE",
@@ -74,26 +71,11 @@ def print_epoch_table(history: Any, max_rows: int = 12) -> None:
         print(f"  {r['epoch']:5d}  " + "  ".join(f"{r.get(k, float('nan')):10.4g}" for k in keys))
 
 
-COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zip": "zip"}
-
-
 def write_frame(frame: Any, path: str | None) -> None:
-    """Write ``frame`` to stdout (CSV) or ``path``, in the format its name says.
+    """Write ``frame`` to stdout (CSV) or ``path``, in the format its name says (see
+    :func:`lucidnet.tables.predict_stream.write_chunks`: Parquet, TSV or CSV, compressed
+    by a last suffix ``.gz``, ``.bz2``, ``.xz``, ``.zst`` or ``.zip``), atomically."""
+    from lucidnet.tables.predict_stream import write_chunks
 
-    ``.parquet``/``.pq`` → Parquet; ``.tsv``/``.tab`` → tab-separated; else CSV; and a last
-    suffix ``.gz``, ``.bz2``, ``.xz``, ``.zst`` or ``.zip`` compresses the text (as
-    ``lucidnet.tables.read_table`` reads it back). The compression is passed explicitly:
-    pandas would infer it from the temporary file's name, which has none.
-    """
-    if path is None:
-        frame.to_csv(sys.stdout, index=False)
-        return
-    suffixes = [s.lower() for s in Path(path).suffixes]
-    compression = COMPRESSION.get(suffixes[-1]) if suffixes else None
-    with atomic_path(path) as tmp:
-        if ".parquet" in suffixes or ".pq" in suffixes:
-            frame.to_parquet(tmp, index=False)
-        elif ".tsv" in suffixes or ".tab" in suffixes:
-            frame.to_csv(tmp, index=False, sep="\t", compression=compression)
-        else:
-            frame.to_csv(tmp, index=False, compression=compression)
+    with write_chunks(path) as write:
+        write(frame)

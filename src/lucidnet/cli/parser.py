@@ -278,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--keep-columns", action="store_true", help="copy the input columns to the output"
     )
+    _chunk_rows_option(predict)
 
     evaluate = add(
         "evaluate",
@@ -295,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--target", metavar="COL", help="the label column (default: the one trained on)"
     )
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    _chunk_rows_option(evaluate)
 
     inspect = add(
         "inspect",
@@ -405,3 +407,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-browser", action="store_true", help="print the address instead of opening it"
     )
     return parser
+
+
+def _chunk_rows_option(command: argparse.ArgumentParser) -> None:
+    """``--chunk-rows`` of predict and evaluate, which read their input in chunks (the
+    numbers are ``lucidnet.tables.predict_stream.chunk_rows_for()`` and
+    ``lucidnet.estimators.PREDICT_BLOCK``, written out: the parser imports no pandas)."""
+    command.add_argument(
+        "--chunk-rows",
+        type=_positive_int,
+        default=16_384,
+        metavar="N",
+        help="rows read at a time (default: 16384; rounded up to a multiple of 8192, the rows "
+        "the network predicts at once, so that the output is the whole file's, bit for bit)",
+    )

@@ -8,54 +8,44 @@ import sys
 import textwrap
 
 import numpy as np
-import pandas as pd
 
-from lucidnet.cli.common import CLIError, load_model, load_table_model, write_frame
+from lucidnet.cli.common import CLIError, load_model, load_table_model
 from lucidnet.cli.importance import print_importance
 from lucidnet.core import Network
-from lucidnet.tables import TabularModel, export_onnx, read_table, table_metrics
-from lucidnet.tables.fit import labelled_rows
+from lucidnet.tables import TabularModel, export_onnx
 from lucidnet.tables.model import ABSENT, recorded_metrics
+from lucidnet.tables.predict_stream import TableChunks, evaluate_table, predict_table
 
 __all__ = ["cmd_evaluate", "cmd_export", "cmd_inspect", "cmd_predict"]
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
     model = load_table_model(args.model)
-    frame = read_table(args.data)
-    model.preprocessor.check_columns(frame, source=args.data)
-    out = pd.DataFrame(index=frame.index)
-    if args.keep_columns:
-        out = frame.copy()
-    if model.task == "classification":
-        proba = model.predict_proba(frame)
-        out["prediction"] = model.predict(frame)
-        for k, label in enumerate(model.classes):
-            out[f"proba_{label}"] = proba[:, k]
-    else:
-        out["prediction"] = model.predict(frame)
-    write_frame(out, args.output)
+    table = TableChunks(args.data, args.chunk_rows)
+    model.preprocessor.check_columns(table.first, source=args.data)
+    rows = predict_table(model, table, args.output, keep_columns=args.keep_columns)
     if args.output:
-        print(f"wrote {len(out)} prediction(s) to {args.output}", file=sys.stderr)
+        print(f"wrote {rows} prediction(s) to {args.output}", file=sys.stderr)
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     model = load_table_model(args.model)
-    frame = read_table(args.data)
+    table = TableChunks(args.data, args.chunk_rows)
     target = args.target or model.target
-    if target not in frame.columns:
+    if target not in table.columns:
         raise CLIError(
             f"{args.data} has no column {target!r} to evaluate against; give --target COL."
         )
-    model.preprocessor.check_columns(frame, source=args.data)
-    frame, _ = labelled_rows(frame, target)  # an empty or non-finite target is missing
-    result = recorded_metrics(table_metrics(model, frame, frame[target].to_numpy()))
-    result["rows"] = len(frame)
+    model.preprocessor.check_columns(table.first, source=args.data)
+    scores = evaluate_table(model, table, target)
+    rows = scores.pop("rows")
+    result = recorded_metrics(scores)
+    result["rows"] = rows
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{model.task} metrics on {args.data} ({len(frame)} rows):")
+    print(f"{model.task} metrics on {args.data} ({rows} rows):")
     for key, value in result.items():
         if key not in ("confusion_matrix", "rows", ABSENT):
             print(f"  {key:<10} {value:.4f}")

@@ -21,11 +21,13 @@ from lucidnet._lazy import attach
 
 if TYPE_CHECKING:
     from lucidnet.estimators._base import BaseMLP
+    from lucidnet.estimators._members import PREDICT_BLOCK
     from lucidnet.estimators.classifier import MLPClassifier
     from lucidnet.estimators.modelinfo import estimator_from_info, estimator_graph, estimator_info
     from lucidnet.estimators.regressor import MLPRegressor
 
 __all__ = [
+    "PREDICT_BLOCK",
     "BaseMLP",
     "MLPClassifier",
     "MLPRegressor",
@@ -39,6 +41,7 @@ if not TYPE_CHECKING:  # type checkers read the imports above
         __name__,
         {
             "lucidnet.estimators._base": ("BaseMLP",),
+            "lucidnet.estimators._members": ("PREDICT_BLOCK",),
             "lucidnet.estimators.classifier": ("MLPClassifier",),
             "lucidnet.estimators.modelinfo": (
                 "estimator_from_info",

@@ -23,7 +23,9 @@ from lucidnet.core.network import Network
 
 __all__ = ["PREDICT_BLOCK", "combine_logits", "forward_rows"]
 
-# Predictions run over row blocks of this size, so memory does not grow with X.
+# Predictions run over row blocks of this size, so memory does not grow with X; a
+# row's bits depend on its place in its block (BLAS rounding), so a table predicted in
+# chunks of a multiple of this size gives the bits of the table predicted whole.
 PREDICT_BLOCK = 8192
 
 

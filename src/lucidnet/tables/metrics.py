@@ -1,4 +1,5 @@
-"""Held-out metrics of a table model: on a DataFrame at once, or accumulated chunk by chunk."""
+"""Held-out metrics of a table model: on a DataFrame at once, or accumulated chunk by chunk
+(exactly, keeping the per-row scores, or by sums in constant memory)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pandas as pd
 from lucidnet.tables.model import TabularModel
 from lucidnet.tables.stats import Moments
 
-__all__ = ["StreamMetrics", "table_metrics"]
+__all__ = ["ExactMetrics", "StreamMetrics", "table_metrics"]
 
 
 def table_metrics(model: TabularModel, frame: pd.DataFrame, y: Any) -> dict[str, Any]:
@@ -23,43 +24,105 @@ def table_metrics(model: TabularModel, frame: pd.DataFrame, y: Any) -> dict[str,
     a class is missing; log-loss and ROC-AUC with labels the model never saw), which
     :func:`~lucidnet.tables.model.recorded_metrics` lists as absent; no rows give ``{}``.
     """
-    from sklearn import metrics as skm
+    metrics = ExactMetrics(model)
+    metrics.update(frame, y)
+    return metrics.result()
 
-    if len(frame) == 0:
-        return {}
-    if model.task == "regression":
-        pred = model.predict(frame)
-        y = np.asarray(y, dtype=float)
-        return {  # R² compares with the rows' own variance: one row has none
-            "r2": float(skm.r2_score(y, pred)) if len(y) >= 2 else math.nan,
-            "mae": float(skm.mean_absolute_error(y, pred)),
-            "rmse": float(np.sqrt(skm.mean_squared_error(y, pred))),
+
+class ExactMetrics:
+    """The metrics of :func:`table_metrics`, accumulated chunk by chunk, exactly.
+
+    Keeps per row what the metrics need, no more: regression, the target and the
+    prediction (8 + 4 bytes a row with a float32 network); classification, the target's
+    code and the predicted class's (int32: the model's classes are 0 … K−1, labels it
+    never saw come after) and the K class probabilities (float64). ``result`` computes
+    every metric from all the rows at once with scikit-learn, ROC-AUC included (from the
+    kept scores: exact, not binned), so that it equals :func:`table_metrics` of the
+    concatenated chunks whenever the predictions of a chunk equal those of the rows
+    predicted whole (``lucidnet.tables.predict_stream`` makes sure they do).
+    """
+
+    def __init__(self, model: TabularModel) -> None:
+        self.model = model
+        self._y: list[np.ndarray] = []
+        self._pred: list[np.ndarray] = []
+        self._proba: list[np.ndarray] = []
+        self._unseen: dict[Any, int] = {}  # a label the model never saw → its order of arrival
+
+    def update(self, frame: pd.DataFrame, y: Any) -> None:
+        """Add the rows of ``frame`` with true targets ``y`` (shape (n,))."""
+        if len(frame) == 0:
+            return
+        model = self.model
+        if model.task == "regression":
+            self._y.append(np.asarray(y, dtype=float))
+            self._pred.append(np.asarray(model.predict(frame)))
+            return
+        classes = model.classes
+        y = np.asarray(y)
+        if classes.dtype.kind in "US" or classes.dtype == object:
+            y = y.astype(str)
+        proba = model.predict_proba(frame)
+        pred = classes[np.argmax(proba, axis=1)] if proba.shape[1] > 1 else model.predict(frame)
+        self._y.append(self._codes(y))
+        self._pred.append(self._codes(np.asarray(pred)))
+        self._proba.append(proba)
+
+    def _codes(self, labels: np.ndarray) -> np.ndarray:
+        """k for the model's k-th class; K + j for the j-th unseen label to arrive."""
+        classes = self.model.classes
+        known = np.isin(labels, classes)
+        codes = np.empty(len(labels), dtype=np.int32)
+        order = np.argsort(classes, kind="stable")
+        codes[known] = order[np.searchsorted(classes, labels[known], sorter=order)]
+        if not known.all():
+            K = len(classes)
+            codes[~known] = [
+                K + self._unseen.setdefault(v, len(self._unseen)) for v in labels[~known].tolist()
+            ]
+        return codes
+
+    def result(self) -> dict[str, Any]:
+        """The metrics of every row added (``{}`` for none)."""
+        from sklearn import metrics as skm
+
+        if not self._y:
+            return {}
+        y = np.concatenate(self._y)
+        pred = np.concatenate(self._pred)
+        if self.model.task == "regression":
+            return {  # R² compares with the rows' own variance: one row has none
+                "r2": float(skm.r2_score(y, pred)) if len(y) >= 2 else math.nan,
+                "mae": float(skm.mean_absolute_error(y, pred)),
+                "rmse": float(np.sqrt(skm.mean_squared_error(y, pred))),
+            }
+        proba = np.concatenate(self._proba)
+        classes = self.model.classes
+        K = len(classes)
+        unseen = sorted(self._unseen)  # the unseen labels come in their sorted order
+        if unseen:
+            rank = np.empty(len(unseen), dtype=np.int32)
+            for r, v in enumerate(unseen):
+                rank[self._unseen[v]] = K + r
+            y = np.where(y >= K, rank[np.maximum(y - K, 0)], y)
+        codes = np.arange(K)
+        out: dict[str, Any] = {"accuracy": float(skm.accuracy_score(y, pred))}
+        out["log_loss"] = out["roc_auc"] = math.nan
+        if not unseen:
+            out["log_loss"] = float(skm.log_loss(y, proba, labels=codes))
+            if len(np.unique(y)) == K:
+                if K == 2:
+                    out["roc_auc"] = float(skm.roc_auc_score(y == 1, proba[:, 1]))
+                else:
+                    out["roc_auc"] = float(
+                        skm.roc_auc_score(y, proba, multi_class="ovr", labels=codes)
+                    )
+        labels = [str(v) for v in classes] + [str(v) for v in unseen]
+        out["confusion_matrix"] = {
+            "labels": labels,
+            "matrix": skm.confusion_matrix(y, pred, labels=np.arange(len(labels))).tolist(),
         }
-    classes = model.classes
-    y = np.asarray(y)
-    if classes.dtype.kind in "US" or classes.dtype == object:
-        y = y.astype(str)
-    proba = model.predict_proba(frame)
-    pred = classes[np.argmax(proba, axis=1)] if proba.shape[1] > 1 else model.predict(frame)
-    out: dict[str, Any] = {"accuracy": float(skm.accuracy_score(y, pred))}
-    known = np.isin(y, classes)
-    out["log_loss"] = out["roc_auc"] = math.nan
-    if known.all():
-        out["log_loss"] = float(skm.log_loss(y, proba, labels=classes))
-        present = np.unique(y)
-        if len(present) == len(classes):
-            if len(classes) == 2:
-                out["roc_auc"] = float(skm.roc_auc_score(y == classes[1], proba[:, 1]))
-            else:
-                out["roc_auc"] = float(
-                    skm.roc_auc_score(y, proba, multi_class="ovr", labels=classes)
-                )
-    labels = list(classes) + sorted(set(y[~known].tolist()))
-    out["confusion_matrix"] = {
-        "labels": [str(v) for v in labels],
-        "matrix": skm.confusion_matrix(y, pred, labels=labels).tolist(),
-    }
-    return out
+        return out
 
 
 class StreamMetrics:
