@@ -6,7 +6,7 @@ import argparse
 import textwrap
 
 from lucidnet._version import __version__
-from lucidnet.cli.common import AT_SCALE, DASK_ITERATIONS, STREAM_EPOCHS, widths
+from lucidnet.cli.common import AT_SCALE, DASK_ITERATIONS, widths
 from lucidnet.tables.recipe import RECIPE
 
 __all__ = ["build_parser"]
@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar=widths(RECIPE.hidden_layer_sizes),
         help=f"hidden layer widths (default: {widths(RECIPE.hidden_layer_sizes)}; "
-        f"{widths(AT_SCALE['hidden_layer_sizes'])} with --stream/--dask)",
+        f"{widths(AT_SCALE['hidden_layer_sizes'])} with --dask)",
     )
     train.add_argument(
         "--activation",
@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         help="train exactly this many epochs (default: chosen automatically, at most "
-        f"{RECIPE.max_epochs}; {STREAM_EPOCHS} with --stream; L-BFGS iterations with --dask, "
+        f"{RECIPE.max_epochs}; L-BFGS iterations with --dask, "
         f"at most {DASK_ITERATIONS})",
     )
     train.add_argument(
@@ -169,8 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="B",
-        help=f"minibatch size (default: {RECIPE.batch_size}; {AT_SCALE['batch_size']} with "
-        "--stream)",
+        help=f"minibatch size (default: {RECIPE.batch_size}; L-BFGS takes every row at once "
+        "with --dask)",
     )
     train.add_argument(
         "--optimizer", choices=["adam", "adamw", "sgd"], default=None, help="default: adam"
@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="X",
         help=f"learning rate (default: {RECIPE.learning_rate:g}; "
-        f"{AT_SCALE['learning_rate_init']:g} with --stream/--dask)",
+        f"{AT_SCALE['learning_rate_init']:g} with --dask)",
     )
     train.add_argument("--alpha", type=float, default=1e-4, help="L2 strength (default: 0.0001)")
     train.add_argument(
@@ -242,8 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument(
         "--stream",
         action="store_true",
-        help="read the file in chunks (bounded memory, any file size): a first pass for the "
-        "preprocessing statistics, then --epochs passes of partial_fit",
+        help="read the file in chunks (bounded memory, any file size) and train the recipe "
+        "over passes: a first pass for the preprocessing statistics and the held-out rows "
+        "(kept in memory), minibatches from a shuffle buffer of chunks, the epochs chosen on "
+        "the held-out rows; chosen automatically for a file over a quarter of the memory",
     )
     scale.add_argument(
         "--dask",

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from lucidnet.cli.budget import stream_by_default
 from lucidnet.cli.common import (
     AT_SCALE,
     DASK_ITERATIONS,
-    STREAM_EPOCHS,
     CLIError,
     print_epoch_table,
 )
@@ -41,7 +41,7 @@ __all__ = ["cmd_train"]
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:
     """The estimator's parameters from the options given (None: the default)."""
-    at_scale = bool(args.stream or args.dask)
+    at_scale = bool(args.dask)
     given = {
         "hidden_layer_sizes": tuple(args.hidden) if args.hidden else None,
         "activation": args.activation,
@@ -69,6 +69,8 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
                 "n_iter_no_change": np.inf,
             }
         )
+    if args.stream:  # the passes are the streamed recipe's (lucidnet.tables.streamed)
+        return {**params, **({"max_iter": args.epochs} if args.epochs else {}), "verbose": 0}
     if args.epochs or args.early_stopping:  # the user chooses the epochs
         params.update(
             max_iter=args.epochs or RECIPE.max_epochs,
@@ -149,8 +151,13 @@ def _on_epoch(args: argparse.Namespace, epochs: int) -> Any:
         extra = "".join(
             f"  {k} {record[k]:.4f}" for k in ("val_loss", "accuracy", "r2") if k in record
         )
+        which = (
+            f"refit epoch {record['epoch']}"
+            if record.get("phase") == "refit"
+            else f"epoch {record['epoch']}/{epochs}"
+        )
         print(
-            f"epoch {record['epoch']}/{epochs}  loss {record['loss']:.4f}{extra}  "
+            f"{which}  loss {record['loss']:.4f}{extra}  "
             f"({record['rows']} rows, {record['seconds']:.1f} s)",
             flush=True,
         )
@@ -168,24 +175,37 @@ def _read_checkpoint(path: str) -> dict[str, Any]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if not (args.stream or args.dask):
+        args.stream = stream_by_default(args.data)
     _check_options(args)
     params = _params(args)
     on_start = _on_start(args, [])
     client = cluster = None
-    recipe: Recipe | None = None  # a stream or a cluster never holds every row
+    recipe: Recipe | None = None  # --dask: the plain MLP by L-BFGS
     resume_from = None
     if args.stream:
-        epochs = args.epochs or STREAM_EPOCHS
-        print(f"streaming {args.data} in chunks of {args.chunk_rows} rows, {epochs} epoch(s)")
+        recipe = Recipe(
+            choose_epochs=not args.epochs,
+            patience=args.early_stopping or RECIPE.patience,
+            patience_steps=None if args.early_stopping else RECIPE.patience_steps,
+            time_limit=args.time_limit,
+        )
+        epochs = args.epochs or recipe.max_epochs
+        how = (
+            f"{epochs} epoch(s)"
+            if args.epochs
+            else f"the epochs chosen on at most {recipe.max_validation_rows:,} held-out rows "
+            f"(at most {epochs})"
+        )
+        print(f"streaming {args.data} in chunks of {args.chunk_rows} rows, {how}")
         source: Any = StreamSource(
             args.data,
             args.target,
-            epochs=epochs,
             chunk_rows=args.chunk_rows,
             validation=args.validation,
             seed=args.seed,
-            patience=args.early_stopping,
             on_epoch=_on_epoch(args, epochs),
+            recipe=recipe,
         )
     elif args.dask:
         from lucidnet.dask import DaskSource, connect

@@ -297,8 +297,8 @@ class StreamSource:
             self.metrics = table_metrics(scored, val_features, y_val)
 
         n_train = self.stats.rows
-        if isinstance(est.batch_size, int):
-            est.set_params(batch_size=max(1, min(est.batch_size, n_train)))
+        if isinstance(est.batch_size, int):  # a draw of chunk_rows rows holds the batches
+            est.set_params(batch_size=max(1, min(est.batch_size, n_train, self.chunk_rows)))
         final, history, stop_reason = train_passes(
             est,
             recipe,
