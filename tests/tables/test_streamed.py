@@ -71,6 +71,7 @@ def test_the_shuffle_buffer_gives_every_row_once_and_mixes_chunks():
     for start in range(0, 1000, 100):
         rows = np.arange(start, start + 100)
         for X, y in buffer.add(rows[:, None].astype(float), rows):
+            np.testing.assert_array_equal(X[:, 0], y)  # the rows keep their labels
             drawn.append(y)
         largest = max(largest, len(buffer))
     drawn += [y for _, y in buffer.drain()]
