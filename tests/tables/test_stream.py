@@ -273,7 +273,8 @@ def test_memory_benchmark_script_runs_at_a_tiny_size(tmp_path):
     # The real run (0.2 and 2 GB) is `benchmarks/stream_memory.py`; here only that it works.
     script = ROOT / "benchmarks" / "stream_memory.py"
     result = subprocess.run(
-        [sys.executable, str(script), "--sizes-gb", "0.002", "--out", str(tmp_path),
+        [sys.executable, str(script), "--sizes-gb", "0.002", "--time-limit", "10",
+         "--out", str(tmp_path),
          "--tmp", str(tmp_path), "--no-compare", "--targets", "label,number"],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
