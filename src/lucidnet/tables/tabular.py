@@ -122,13 +122,18 @@ class _TabularBase(BaseEstimator):
         self._validate_params()
         frame = self._frame(X, reset=True)
         y = self._check_y(y, len(frame))
+        source = InMemorySource.from_arrays(frame, y, target="y")
+        return self._fit_source(source, y)
+
+    def _fit_source(self, source: Any, y: Any) -> Any:
+        """:func:`~lucidnet.tables.fit.fit_table` over ``source`` with this estimator's
+        recipe; ``y`` holds every class (classification)."""
         params = {
             "dropout": self.dropout,
             "random_state": self.random_state,
             "verbose": self.verbose,
             "engine": self.engine,
         }
-        source = InMemorySource.from_arrays(frame, y, target="y")
         fit = fit_table(source, task=self._task, recipe=self._recipe(), params=params, warn=True)
         self.model_ = fit.model
         self.preprocessor_ = fit.model.preprocessor
