@@ -103,3 +103,19 @@ def test_a_worker_killed_mid_fit_loses_nothing(client):
     assert survived.estimator_.member_epochs_ == undisturbed.estimator_.member_epochs_
     client.wait_for_workers(2, timeout=60)
     assert killed[0] not in client.run(os.getpid).values()
+
+
+def test_cli_dask_trains_the_recipe(client, cancer, tmp_path, capsys):
+    from lucidnet import load
+    from lucidnet.cli import main
+
+    path = tmp_path / "cancer.csv"
+    cancer.to_csv(path, index=False)
+    out = tmp_path / "m.safetensors"
+    argv = ["train", str(path), "--target", "target", "--dask", client.scheduler.address]
+    assert main([*argv, "--hidden", "32", "--members", "2", "--epochs", "40", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "the recipe's 2 members trained as 2 tasks" in printed
+    assert "members' epochs: 40, 40" in printed and "saved:" in printed
+    model = load(out)
+    assert model.estimator.network_.K == 2 and model.metrics["validation_accuracy"] > 0.9

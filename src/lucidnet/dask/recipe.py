@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from lucidnet.core.ensemble import Ensemble
@@ -121,7 +122,10 @@ def _fit_member(
     validation: tuple[np.ndarray, np.ndarray] | None,
     *parts: pd.DataFrame,
 ) -> tuple[Any, Network | None]:
-    """Member k on the training rows of ``parts``: (fitted estimator, its chosen network)."""
+    """Member k on the training rows of ``parts``: (fitted estimator, its chosen network).
+
+    The member is ``model.estimator`` with one network and the seed (seed, k).
+    """
     dtype = np.float32 if recipe.dtype == "float32" else np.float64
     blocks, targets = [], []
     for number, part in zip(numbers, parts, strict=True):
@@ -129,7 +133,7 @@ def _fit_member(
         blocks.append(model.preprocessor.transform(train.drop(columns=[model.target]), dtype))
         targets.append(_network_target(model, target_labels(train[model.target], *kind)))
     X, y = np.concatenate(blocks), np.concatenate(targets)
-    est = recipe.estimator(model.task, {"n_members": 1, "random_state": _member_seed(seed, k)})
+    est = clone(model.estimator).set_params(n_members=1, random_state=_member_seed(seed, k))
     chosen: list[Network] = []
     with warnings.catch_warnings():  # how training ended is in the fitted estimator
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -275,9 +279,9 @@ class DaskRecipeSource:
         K = int(est.n_members)
         seed = int(est.random_state) if isinstance(est.random_state, (int, np.integer)) else 0
         member_recipe = replace(recipe, n_members=1)
-        shell = TabularModel(
+        shell = TabularModel(  # what a member needs: the preprocessing, the estimator
             self.pre,
-            None,
+            est,
             model.target,
             model.task,
             target_mean=model.target_mean,
@@ -305,15 +309,16 @@ class DaskRecipeSource:
         ]
         fitted = gather(self.client, members)
         final = _stacked(fitted[0][0], [_single(e) for e, _ in fitted])
+        final.set_params(random_state=est.random_state)
         epochs = [int(getattr(e, "selected_epochs_", e.n_iter_)) for e, _ in fitted]
         final.member_epochs_ = epochs
         final.selected_epochs_ = max(epochs)
         model.estimator = final
         refit = all(hasattr(e, "selected_epochs_") for e, _ in fitted)
-        if validation is not None and all(n is not None for _, n in fitted):
-            chosen = _stacked(fitted[0][0], [n for _, n in fitted])
+        if validation is not None:  # the members as they chose their epochs, else as they are
+            chosen = [n for _, n in fitted if n is not None]
             scored = copy.copy(model)
-            scored.estimator = chosen
+            scored.estimator = _stacked(fitted[0][0], chosen) if len(chosen) == K else final
             self.metrics = table_metrics(scored, val_features, y_val)
         extra: dict[str, Any] = {"dask_members": K, "partitions": len(parts)}
         if refit:
