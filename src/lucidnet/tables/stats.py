@@ -367,8 +367,8 @@ class TableStats:
             for j, sample in enumerate(self.reservoir.samples):
                 present = float(self.moments.count[j])
                 copies = round(len(sample) * (self.rows - present) / max(present, 1.0))
-                column = np.concatenate([sample, np.full(copies, pre.median[j])])
-                center, scale = robust_center_scale(column[:, None])
+                imputed = np.concatenate([sample, np.full(copies, pre.median[j])])
+                center, scale = robust_center_scale(imputed[:, None])
                 centers.append(center[0])
                 scales.append(scale[0])
             pre.mean, pre.scale = np.array(centers), np.array(scales)
