@@ -151,3 +151,14 @@ def test_cli_streams_the_recipe_and_chooses_to_stream_a_large_file(tmp_path, cap
     assert "then the model was refit on all 569 rows" in printed and "refit epoch 1" in printed
     model = lucidnet.load(out)
     assert model.metrics["validation_accuracy"] > 0.9
+
+
+def test_the_streamed_recipe_needs_held_out_rows_to_choose_its_epochs(tmp_path):
+    path, _ = _real(tmp_path, "diabetes")
+    with pytest.raises(ValueError, match="chooses its epochs on held-out rows"):
+        train_stream(path, "y", validation=0.0, recipe=QUICK)
+    fixed = replace(QUICK, choose_epochs=False, max_epochs=2)  # a fixed number: no rows needed
+    result = train_stream(
+        path, "y", validation=0.0, chunk_rows=200, recipe=fixed, params={"max_iter": 2}
+    )
+    assert result.model.metrics["epochs"] == 2 and "refit_epochs" not in result.model.metrics

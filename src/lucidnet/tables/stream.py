@@ -155,6 +155,11 @@ class StreamSource:
     ) -> None:
         if patience is not None and validation <= 0:
             raise ValueError("Early stopping needs held-out rows: set validation above 0.")
+        if recipe is not None and recipe.choose_epochs and validation <= 0:
+            raise ValueError(
+                "The streamed recipe chooses its epochs on held-out rows: set validation "
+                "above 0, or train a fixed number of epochs (--epochs N)."
+            )
         self.path, self.target, self.epochs = path, target, epochs
         self.chunk_rows, self.validation, self.seed = chunk_rows, validation, seed
         self.patience, self.reservoir_size, self.on_epoch = patience, reservoir_size, on_epoch
