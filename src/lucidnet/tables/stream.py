@@ -189,7 +189,6 @@ class StreamSource:
                 "recipe to StreamSource(..., recipe=recipe) as well as to fit_table."
             )
         if recipe is None:
-            refuse_recipe(recipe, "--stream")
             self.pre = stats.preprocessor()
         else:
             self.pre = stats.recipe_preprocessor(recipe.max_categories)
