@@ -1,19 +1,23 @@
-"""Peak memory of ``lucidnet train FILE --stream`` against the file's size.
+"""Peak memory of ``lucidnet train FILE --stream`` (the streamed recipe) against the file's size.
 
-For each size, a CSV is generated row block by row block in a temporary folder (never
-whole in memory): ten numeric columns, an integer column, a text column with a dozen
-values, and a target from a fixed rule with noise: a yes/no ``label`` or, with ``--targets
-number``, the real-valued score itself in a column ``y`` (a regression target, almost
-every row a new value). Then, in a fresh process::
+For each size, a CSV of 20 columns of mixed types is generated row block by row block in
+a temporary folder (never whole in memory): twelve numeric columns (one with missing
+cells), an integer count, a day of the month, a log-normal amount, a yes/no flag, three
+text columns (12, 3 and 200 values: the last one-hot encoded in its 64 most frequent
+categories), and a target from a fixed rule with noise: a yes/no ``label`` or, with
+``--targets number``, the real-valued score itself in a column ``y`` (a regression
+target, almost every row a new value). Then, in a fresh process::
 
-    python -m lucidnet train FILE --target label --stream --epochs 1 ...   # or --target y
+    python -m lucidnet train FILE --target label --stream --time-limit 300 ...   # or --target y
 
-and the child's peak resident set size is read from ``os.wait4`` (the kernel's
-``ru_maxrss`` of that one process). For contrast, the smallest file is also read whole
-with ``pandas.read_csv`` in another process. The CSV is deleted afterwards.
+the streamed recipe (the ensemble of 4 × (128, 128), Adam, the held-out rows kept in
+memory, a shuffle buffer of chunks) for ``--time-limit`` seconds of training after the
+first pass, and the child's peak resident set size is read from ``os.wait4`` (the
+kernel's ``ru_maxrss`` of that one process). For contrast, the smallest file is also read
+whole with ``pandas.read_csv`` in another process. The CSV is deleted afterwards.
 
     python -m benchmarks.stream_memory                    # 0.2 GB and 2 GB
-    python -m benchmarks.stream_memory --sizes-gb 0.01 --out /tmp/x   # smoke
+    python -m benchmarks.stream_memory --sizes-gb 0.01 --time-limit 10 --out /tmp/x   # smoke
     python -m benchmarks.stream_memory --sizes-gb 0.2 --targets number \\
         --name stream_memory_regression                   # a regression target
 
@@ -48,23 +52,43 @@ def generate_csv(path: Path, target_bytes: int, seed: int = 0, kind: str = "labe
     ``kind`` "label": a yes/no column ``label``; "number": the noisy score as ``y``.
     """
     rng = np.random.default_rng(seed)
-    w = rng.normal(size=10)
+    w = rng.normal(size=12)
+    regions = np.array([f"r{i:03d}" for i in range(200)])
+    region_p = 1 / np.arange(1, 201)  # a long tail of rare regions
+    region_p /= region_p.sum()
     rows = 0
     with path.open("w", encoding="utf-8", newline="") as f:
         header = True
         while f.tell() < target_bytes:
             n = BLOCK_ROWS if target_bytes > 50 * 2**20 else 5_000
-            X = rng.normal(size=(n, 10))
+            X = rng.normal(size=(n, 12))
             city = rng.integers(0, len(CITIES), n)
             count = rng.poisson(3.0, n)
-            score = X @ w + 0.5 * (city % 3) - 0.2 * count + rng.normal(scale=0.5, size=n)
-            frame = pd.DataFrame(np.round(X, 5), columns=[f"x{j}" for j in range(10)])
+            tier = rng.integers(0, 3, n)
+            flag = rng.random(n) < 0.3
+            amount = rng.lognormal(3.0, 1.0, n)
+            score = (
+                X @ w / 2
+                + 0.5 * (city % 3)
+                - 0.2 * count
+                + 0.4 * tier
+                + 0.6 * flag
+                + 0.2 * np.log(amount)
+                + rng.normal(scale=0.5, size=n)
+            )
+            frame = pd.DataFrame(np.round(X, 5), columns=[f"x{j}" for j in range(12)])
+            frame.loc[rng.random(n) < 0.05, "x3"] = np.nan
             frame["count"] = count
+            frame["day"] = rng.integers(1, 32, n)
+            frame["amount"] = np.round(amount, 2)
+            frame["flag"] = np.where(flag, "yes", "no")
             frame["city"] = CITIES[city]
+            frame["tier"] = np.array(["bronze", "silver", "gold"])[tier]
+            frame["region"] = regions[rng.choice(200, n, p=region_p)]
             if kind == "number":
                 frame["y"] = np.round(score, 6)  # (almost) every row a new value
             else:
-                frame["label"] = np.where(score > 0, "yes", "no")
+                frame["label"] = np.where(score > 0.5, "yes", "no")
             frame.to_csv(f, header=header, index=False)
             header = False
             rows += n
@@ -96,8 +120,8 @@ def measure(
     log = workdir / f"train_{size_gb:g}gb_{kind}.log"
     command = [
         sys.executable, "-m", "lucidnet", "train", str(path), "--target", target, "--stream",
-        "--epochs", str(args.epochs), "--chunk-rows", str(args.chunk_rows),
-        "--hidden", "32", "--batch-size", "256", "--lr", "0.003", "--quiet", "-o", str(model),
+        "--time-limit", str(args.time_limit), "--chunk-rows", str(args.chunk_rows),
+        "--quiet", "-o", str(model),
     ]  # fmt: skip
     rss, seconds, code = peak_rss(command, log)
     output = log.read_text(encoding="utf-8")
@@ -134,7 +158,7 @@ def write_report(results: list[dict[str, object]], args: argparse.Namespace) -> 
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {
         "command": "lucidnet train FILE --target label|y --stream "
-        f"--epochs {args.epochs} --chunk-rows {args.chunk_rows} --hidden 32 --batch-size 256",
+        f"--time-limit {args.time_limit:g} --chunk-rows {args.chunk_rows}",
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
@@ -146,7 +170,9 @@ def write_report(results: list[dict[str, object]], args: argparse.Namespace) -> 
     lines = [
         "# Streaming training: peak memory against file size",
         "",
-        f"`{meta['command']}` (three passes: statistics, one epoch, held-out scoring), "
+        f"`{meta['command']}` (the streamed recipe: a first pass for the statistics and "
+        "the held-out rows, then passes of training through the shuffle buffer until the "
+        "time limit; the held-out rows scored in memory after each), "
         f"Python {meta['python']}, {meta['cpus']} CPUs. Peak RSS is the whole process's "
         "(os.wait4's ru_maxrss); file sizes in MB (10⁶ bytes), memory in MiB.",
         "",
@@ -178,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         default="label",
         help="label (yes/no), number (regression) or both: label,number",
     )
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument(
+        "--time-limit", type=float, default=300.0, help="seconds of training (default 300)"
+    )
     parser.add_argument("--chunk-rows", type=int, default=50_000)
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--name", default="stream_memory", help="report file stem")

@@ -27,7 +27,7 @@ def test_the_help_shows_the_recipes_defaults(help_text):
     assert f"(default: {RECIPE.n_members})" in help_text
     assert f"at most {RECIPE.max_epochs};" in help_text
     scale = ",".join(map(str, AT_SCALE["hidden_layer_sizes"]))
-    assert f"{scale} with --stream/--dask" in help_text
+    assert f"{scale} with --dask" in help_text
 
 
 def test_every_default_in_the_train_help_is_one_the_code_uses(help_text):

@@ -205,6 +205,8 @@ def test_cli_trains_on_the_cluster_like_in_memory(client, tmp_path, capsys):
             "y",
             "--dask",
             client.scheduler.address,
+            "--optimizer",
+            "lbfgs",
             "--hidden",
             "8",
             "--epochs",
@@ -236,6 +238,7 @@ def test_cli_dask_local_starts_and_stops_its_own_cluster(tmp_path, capsys):
     frame.to_parquet(path)
     out = tmp_path / "m.safetensors"
     argv = ["train", str(path), "--target", "y", "--task", "regression", "--dask", "local"]
+    argv += ["--optimizer", "lbfgs"]
     assert main([*argv, "--hidden", "4", "--epochs", "50", "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "2 worker(s)" in printed and "held-out metrics" in printed

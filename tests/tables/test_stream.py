@@ -273,9 +273,10 @@ def test_memory_benchmark_script_runs_at_a_tiny_size(tmp_path):
     # The real run (0.2 and 2 GB) is `benchmarks/stream_memory.py`; here only that it works.
     script = ROOT / "benchmarks" / "stream_memory.py"
     result = subprocess.run(
-        [sys.executable, str(script), "--sizes-gb", "0.002", "--out", str(tmp_path),
+        [sys.executable, str(script), "--sizes-gb", "0.002", "--time-limit", "10",
+         "--out", str(tmp_path),
          "--tmp", str(tmp_path), "--no-compare", "--targets", "label,number"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads((tmp_path / "stream_memory.json").read_text())

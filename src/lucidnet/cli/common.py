@@ -8,7 +8,6 @@ from typing import Any
 __all__ = [
     "AT_SCALE",
     "DASK_ITERATIONS",
-    "STREAM_EPOCHS",
     "CLIError",
     "load_model",
     "load_table_model",
@@ -24,7 +23,6 @@ AT_SCALE: dict[str, Any] = {
     "learning_rate_init": 1e-3,
     "batch_size": 64,
 }
-STREAM_EPOCHS = 10  # passes over the file with --stream
 DASK_ITERATIONS = 200  # L-BFGS iterations at most with --dask
 
 

@@ -6,7 +6,7 @@ import argparse
 import textwrap
 
 from lucidnet._version import __version__
-from lucidnet.cli.common import AT_SCALE, DASK_ITERATIONS, STREAM_EPOCHS, widths
+from lucidnet.cli.common import AT_SCALE, DASK_ITERATIONS, widths
 from lucidnet.tables.recipe import RECIPE
 
 __all__ = ["build_parser"]
@@ -122,9 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
         lucidnet train data.parquet --target price --task regression --hidden 64,32
         lucidnet train big.csv --target y --epochs 500 --early-stopping 20 --checkpoint run.ckpt
         lucidnet train big.csv --target y --epochs 500 --early-stopping 20 --resume run.ckpt
-        lucidnet train huge.csv.gz --target y --stream --epochs 5 --chunk-rows 100000
+        lucidnet train huge.csv.gz --target y --stream --chunk-rows 100000
         lucidnet train data.parquet --target y --dask local
         lucidnet train data.csv --target y --dask tcp://scheduler:8786
+        lucidnet train data.csv --target y --dask local --optimizer lbfgs
         """,
     )
     train.add_argument("data", help="CSV (also .csv.gz), TSV or Parquet file")
@@ -148,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar=widths(RECIPE.hidden_layer_sizes),
         help=f"hidden layer widths (default: {widths(RECIPE.hidden_layer_sizes)}; "
-        f"{widths(AT_SCALE['hidden_layer_sizes'])} with --stream/--dask)",
+        f"{widths(AT_SCALE['hidden_layer_sizes'])} with --dask --optimizer lbfgs)",
     )
     train.add_argument(
         "--activation",
@@ -161,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         help="train exactly this many epochs (default: chosen automatically, at most "
-        f"{RECIPE.max_epochs}; {STREAM_EPOCHS} with --stream; L-BFGS iterations with --dask, "
+        f"{RECIPE.max_epochs}; L-BFGS iterations with --optimizer lbfgs, "
         f"at most {DASK_ITERATIONS})",
     )
     train.add_argument(
@@ -169,11 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="B",
-        help=f"minibatch size (default: {RECIPE.batch_size}; {AT_SCALE['batch_size']} with "
-        "--stream)",
+        help=f"minibatch size (default: {RECIPE.batch_size}; L-BFGS takes every row at once)",
     )
     train.add_argument(
-        "--optimizer", choices=["adam", "adamw", "sgd"], default=None, help="default: adam"
+        "--optimizer",
+        choices=["adam", "adamw", "sgd", "lbfgs"],
+        default=None,
+        help="default: adam; lbfgs (with --dask only): the plain MLP by full-batch L-BFGS",
     )
     train.add_argument(
         "--lr",
@@ -181,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="X",
         help=f"learning rate (default: {RECIPE.learning_rate:g}; "
-        f"{AT_SCALE['learning_rate_init']:g} with --stream/--dask)",
+        f"{AT_SCALE['learning_rate_init']:g} with --dask --optimizer lbfgs)",
     )
     train.add_argument("--alpha", type=float, default=1e-4, help="L2 strength (default: 0.0001)")
     train.add_argument(
@@ -242,13 +245,16 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument(
         "--stream",
         action="store_true",
-        help="read the file in chunks (bounded memory, any file size): a first pass for the "
-        "preprocessing statistics, then --epochs passes of partial_fit",
+        help="read the file in chunks (bounded memory, any file size) and train the recipe "
+        "over passes: a first pass for the preprocessing statistics and the held-out rows "
+        "(kept in memory), minibatches from a shuffle buffer of chunks, the epochs chosen on "
+        "the held-out rows; chosen automatically for a file over a quarter of the memory",
     )
     scale.add_argument(
         "--dask",
         metavar="ADDRESS",
-        help="train full-batch L-BFGS on a Dask cluster: a scheduler address "
+        help="train the recipe on a Dask cluster, one task per ensemble member (with "
+        "--optimizer lbfgs: the plain MLP by full-batch L-BFGS): a scheduler address "
         "(tcp://host:8786) or 'local' for a local cluster of 2 workers; needs the dask "
         'extra (pip install "lucidnet[dask]")',
     )

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from lucidnet.cli.budget import stream_by_default
 from lucidnet.cli.common import (
     AT_SCALE,
     DASK_ITERATIONS,
-    STREAM_EPOCHS,
     CLIError,
     print_epoch_table,
 )
@@ -41,7 +41,7 @@ __all__ = ["cmd_train"]
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:
     """The estimator's parameters from the options given (None: the default)."""
-    at_scale = bool(args.stream or args.dask)
+    lbfgs = _lbfgs(args)
     given = {
         "hidden_layer_sizes": tuple(args.hidden) if args.hidden else None,
         "activation": args.activation,
@@ -49,7 +49,7 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
         "random_state": args.seed,
         "n_members": args.members,
     }
-    if not args.dask:
+    if not lbfgs:
         given.update(
             solver=args.optimizer,
             batch_size=args.batch_size,
@@ -58,17 +58,12 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
             engine=args.engine,
         )
     params = {k: v for k, v in given.items() if v is not None}
-    if at_scale:  # the plain MLP with the command line's classic defaults
-        defaults = {k: v for k, v in AT_SCALE.items() if not (args.dask and k == "batch_size")}
-        params = {**defaults, **params}
-        return (
-            {**params, "max_iter": args.epochs or DASK_ITERATIONS}
-            if args.dask
-            else {
-                **params,
-                "n_iter_no_change": np.inf,
-            }
-        )
+    if lbfgs:  # the plain MLP with the command line's classic defaults
+        defaults = {k: v for k, v in AT_SCALE.items() if k != "batch_size"}
+        return {**defaults, **params, "max_iter": args.epochs or DASK_ITERATIONS}
+    if args.stream or args.dask:  # the passes or the members: the large-table recipe's
+        exactly = {"max_iter": args.epochs, "early_stopping": False, "n_iter_no_change": np.inf}
+        return {**params, **(exactly if args.epochs else {}), "verbose": 0}
     if args.epochs or args.early_stopping:  # the user chooses the epochs
         params.update(
             max_iter=args.epochs or RECIPE.max_epochs,
@@ -83,6 +78,21 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
     if not args.quiet:
         callbacks.append(_progress(args))
     return {**params, "callbacks": callbacks or None, "verbose": 0}
+
+
+def _lbfgs(args: argparse.Namespace) -> bool:
+    """``--dask ADDRESS --optimizer lbfgs``: the plain MLP by full-batch L-BFGS."""
+    return bool(args.dask) and args.optimizer == "lbfgs"
+
+
+def _large_recipe(args: argparse.Namespace) -> Recipe:
+    """The recipe of a streamed or clustered table: the large-table path's."""
+    return Recipe(
+        choose_epochs=not args.epochs,
+        patience=args.early_stopping or RECIPE.patience,
+        patience_steps=None if args.early_stopping else RECIPE.patience_steps,
+        time_limit=args.time_limit,
+    )
 
 
 def _progress(args: argparse.Namespace) -> FitProgress:
@@ -102,17 +112,22 @@ def _check_options(args: argparse.Namespace) -> None:
         ):
             if value:
                 raise CLIError(f"{flag} is not available with {mode}; train without it.")
+    if args.optimizer == "lbfgs" and not args.dask:
+        raise CLIError(
+            "--optimizer lbfgs is the plain MLP on a Dask cluster (--dask ADDRESS); in "
+            "memory or streamed choose adam, adamw or sgd."
+        )
     if args.engine == "jax" and (args.dask or args.report):
         raise CLIError(
             "--engine jax compiles minibatch epochs; "
             + (
-                "--dask trains with L-BFGS on the workers: drop --engine."
+                "--dask trains on the workers with the NumPy engine: drop --engine."
                 if args.dask
                 else "--report records every step's gradient norms, which only the NumPy "
                 "engine hands out: drop --engine jax or --report."
             )
         )
-    if args.early_stopping and args.dask:
+    if args.early_stopping and _lbfgs(args):
         raise CLIError("--early-stopping is for minibatch training; L-BFGS stops on its own.")
     if args.early_stopping and args.validation == 0:
         raise CLIError(
@@ -149,8 +164,13 @@ def _on_epoch(args: argparse.Namespace, epochs: int) -> Any:
         extra = "".join(
             f"  {k} {record[k]:.4f}" for k in ("val_loss", "accuracy", "r2") if k in record
         )
+        which = (
+            f"refit epoch {record['epoch']}"
+            if record.get("phase") == "refit"
+            else f"epoch {record['epoch']}/{epochs}"
+        )
         print(
-            f"epoch {record['epoch']}/{epochs}  loss {record['loss']:.4f}{extra}  "
+            f"{which}  loss {record['loss']:.4f}{extra}  "
             f"({record['rows']} rows, {record['seconds']:.1f} s)",
             flush=True,
         )
@@ -168,24 +188,51 @@ def _read_checkpoint(path: str) -> dict[str, Any]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if not (args.stream or args.dask):
+        args.stream = stream_by_default(args.data)
     _check_options(args)
     params = _params(args)
     on_start = _on_start(args, [])
     client = cluster = None
-    recipe: Recipe | None = None  # a stream or a cluster never holds every row
+    recipe: Recipe | None = None  # --dask --optimizer lbfgs: the plain MLP
     resume_from = None
     if args.stream:
-        epochs = args.epochs or STREAM_EPOCHS
-        print(f"streaming {args.data} in chunks of {args.chunk_rows} rows, {epochs} epoch(s)")
+        recipe = _large_recipe(args)
+        epochs = args.epochs or recipe.max_epochs
+        how = (
+            f"{epochs} epoch(s)"
+            if args.epochs
+            else f"the epochs chosen on at most {recipe.max_validation_rows:,} held-out rows "
+            f"(at most {epochs})"
+        )
+        print(f"streaming {args.data} in chunks of {args.chunk_rows} rows, {how}")
         source: Any = StreamSource(
             args.data,
             args.target,
-            epochs=epochs,
             chunk_rows=args.chunk_rows,
             validation=args.validation,
             seed=args.seed,
-            patience=args.early_stopping,
             on_epoch=_on_epoch(args, epochs),
+            recipe=recipe,
+        )
+    elif args.dask and not _lbfgs(args):
+        from lucidnet.dask import DaskRecipeSource, connect
+
+        client, cluster = connect(args.dask)
+        recipe = _large_recipe(args)
+        K = params.get("n_members", recipe.n_members)
+        print(
+            f"dask: {client.scheduler.address}, {len(client.scheduler_info()['workers'])} "
+            f"worker(s); the recipe's {K} members trained as {K} tasks, each choosing its "
+            f"epochs on the same held-out rows (at most {recipe.max_validation_rows:,})"
+        )
+        source = DaskRecipeSource(
+            args.data,
+            args.target,
+            client=client,
+            validation=args.validation,
+            seed=args.seed,
+            max_validation_rows=recipe.max_validation_rows,
         )
     elif args.dask:
         from lucidnet.dask import DaskSource, connect
@@ -258,8 +305,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"({', '.join(map(str, est.member_epochs_))}), so every row trained {K - 1} of "
             f"the {K} members; no refit"
         )
-    if args.dask:
+    if _lbfgs(args):
         print(f"L-BFGS: {est.n_iter_} iteration(s), final loss {est.loss_:.6f}")
+    elif args.dask:
+        print(f"members' epochs: {', '.join(map(str, est.member_epochs_))}")
     elif not args.stream and not args.quiet:
         print_epoch_table(est.history_)
     if training.interrupted:

@@ -26,16 +26,22 @@ May import: every lower package (``lucidnet.core`` … ``lucidnet.tables``) and 
 from lucidnet.dask.cluster import connect
 from lucidnet.dask.lbfgs import ClusterObjective, fit_lbfgs
 from lucidnet.dask.predict import MLPClassifier, MLPRegressor, predict
+from lucidnet.dask.recipe import DaskRecipeSource, predict_partitions
 from lucidnet.dask.table import DaskSource, read_dask_table, train_table
+from lucidnet.dask.tabular import TabularClassifier, TabularRegressor
 
 __all__ = [
     "ClusterObjective",
+    "DaskRecipeSource",
     "DaskSource",
     "MLPClassifier",
     "MLPRegressor",
+    "TabularClassifier",
+    "TabularRegressor",
     "connect",
     "fit_lbfgs",
     "predict",
+    "predict_partitions",
     "read_dask_table",
     "train_table",
 ]

@@ -17,8 +17,9 @@ The pipeline is the same whatever holds the rows:
 
 A source implements :class:`TableSource` and says only where the rows come from:
 :class:`InMemorySource` for a DataFrame (or features and labels), ``StreamSource``
-(``lucidnet.tables.stream``) reads a file in chunks, and ``lucidnet.dask.DaskSource``
-reads it on a cluster. The training policy is the ``recipe`` given to :func:`fit_table`.
+(``lucidnet.tables.stream``) reads a file in chunks, and ``lucidnet.dask``'s
+``DaskRecipeSource`` (the recipe) and ``DaskSource`` (L-BFGS) read it on a cluster. The
+training policy is the ``recipe`` given to :func:`fit_table`.
 """
 
 from __future__ import annotations
@@ -120,13 +121,14 @@ def fit_table(
     Parameters
     ----------
     source : TableSource
-        :class:`InMemorySource`, ``StreamSource`` or ``lucidnet.dask.DaskSource``.
+        :class:`InMemorySource`, ``StreamSource``, ``lucidnet.dask.DaskRecipeSource`` or
+        ``lucidnet.dask.DaskSource``.
     task : {"auto", "classification", "regression"}
         "auto" applies :func:`~lucidnet.tables.task.choose_task`.
     recipe : Recipe, optional
-        The training policy for rows in memory (``lucidnet.tables.recipe.RECIPE`` is the
-        default recipe); None: standardisation and the estimator's own parameters (what
-        a source that streams the rows can do).
+        The training policy (``lucidnet.tables.recipe.RECIPE`` is the default recipe;
+        a stream or a cluster follows its large-table path); None: standardisation and
+        the estimator's own parameters.
     params : dict, optional
         Parameters of the estimator, over the recipe's.
     seed : int
@@ -172,11 +174,11 @@ def fit_table(
 
 
 def refuse_recipe(recipe: Recipe | None, where: str, resume_from: Any = None) -> None:
-    """Raise a ValueError: a source that never holds every row can follow no recipe."""
+    """Raise a ValueError: a source of the plain MLP follows no recipe."""
     if recipe is not None:
         raise ValueError(
-            f"{where} reads the rows part by part; the tabular recipe (robust scaling, the "
-            "epochs chosen on held-out rows, a refit) needs them in memory. Pass recipe=None."
+            f"{where} trains the plain MLP; pass recipe=None, or train the recipe with its "
+            "sources: StreamSource(..., recipe=recipe) or lucidnet.dask.DaskRecipeSource."
         )
     if resume_from is not None:
         raise ValueError(f"{where} cannot resume from a checkpoint; train without it.")

@@ -29,6 +29,7 @@ __all__ = [
     "TablePreprocessor",
     "is_numeric",
     "numeric_values",
+    "robust_center_scale",
     "shorten",
     "smooth_clip",
 ]
@@ -86,7 +87,7 @@ class TablePreprocessor:
             imputer = SimpleImputer(strategy="median").fit(values)
             self.median = imputer.statistics_
             if self.scaling == "robust":
-                self.mean, self.scale = _robust_center_scale(imputer.transform(values))
+                self.mean, self.scale = robust_center_scale(imputer.transform(values))
             else:
                 scaler = StandardScaler().fit(imputer.transform(values))
                 self.mean, self.scale = scaler.mean_, scaler.scale_
@@ -293,7 +294,7 @@ def smooth_clip(x: np.ndarray, bound: float = 3.0) -> np.ndarray:
     return np.where(np.isinf(x), np.sign(x) * bound, out)
 
 
-def _robust_center_scale(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def robust_center_scale(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per column: the median, and the interquartile range (else half the range, else 1)."""
     q25, median, q75 = np.quantile(values, [0.25, 0.5, 0.75], axis=0)
     scale = q75 - q25

@@ -8,6 +8,7 @@ merges, which is how ``lucidnet.dask`` computes the statistics partition by part
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,12 @@ import numpy as np
 import pandas as pd
 
 from lucidnet.tables.model import TargetScaling
-from lucidnet.tables.preprocess import TablePreprocessor, is_numeric, numeric_values
+from lucidnet.tables.preprocess import (
+    TablePreprocessor,
+    is_numeric,
+    numeric_values,
+    robust_center_scale,
+)
 from lucidnet.tables.read import TableError
 
 __all__ = [
@@ -156,6 +162,7 @@ class TableStats:
     moments: Moments | None = None
     reservoir: Reservoir | None = None
     categories: dict[str, set[str]] = field(default_factory=dict)
+    category_counts: dict[str, Counter[str]] = field(default_factory=dict)
     rows: int = 0
     target_numeric: bool | None = None
     target_integral: bool = True
@@ -184,6 +191,7 @@ class TableStats:
         self.moments = Moments.empty(len(self.numeric))
         self.reservoir = Reservoir(len(self.numeric), self.reservoir_size, self.seed)
         self.categories = {c: set() for c in self.categorical}
+        self.category_counts = {c: Counter() for c in self.categorical}
 
     def update(self, features: pd.DataFrame) -> None:
         """Learn from the feature columns of some training rows."""
@@ -206,7 +214,10 @@ class TableStats:
             text = TablePreprocessor(categorical=self.categorical).as_text(features)
             for j, column in enumerate(self.categorical):
                 seen = self.categories[column]
-                seen.update(np.unique(text[:, j]).tolist())
+                values, counts = np.unique(text[:, j], return_counts=True)
+                seen.update(values.tolist())
+                counted = dict(zip(values.tolist(), counts.tolist(), strict=True))
+                self.category_counts[column].update(counted)
                 if len(seen) > MAX_CATEGORIES:
                     raise TableError(
                         f"Column {column!r} has more than {MAX_CATEGORIES} distinct values; "
@@ -274,6 +285,9 @@ class TableStats:
             moments=self.moments.merge(other.moments),
             reservoir=self.reservoir.merge(other.reservoir),
             categories={c: self.categories[c] | other.categories[c] for c in self.categorical},
+            category_counts={
+                c: self.category_counts[c] + other.category_counts[c] for c in self.categorical
+            },
             rows=self.rows + other.rows,
             target_integral=self.target_integral and other.target_integral,
             target_many=self.target_many or other.target_many,
@@ -327,6 +341,46 @@ class TableStats:
             pre.mean = filled.mean
             pre.scale = np.where(constant, 1.0, np.sqrt(var))
         pre.categories = {c: sorted(self.categories[c]) for c in self.categorical}
+        return pre
+
+    def recipe_preprocessor(self, max_categories: int | None) -> TablePreprocessor:
+        """The recipe's ``TablePreprocessor`` (``Recipe.preprocessor().fit``) from the statistics.
+
+        Robust scaling: the median and interquartile range of each imputed column, from
+        the reservoir sample of its present values joined by the imputed share of
+        copies of the median (exact while the sample holds every value); a missing-value
+        indicator for each numeric column with a missing cell; per text column the
+        ``max_categories − 1`` most frequent categories when there are more than
+        ``max_categories`` (ties: the first in sorted order), as ``OneHotEncoder``'s
+        ``max_categories`` keeps them.
+
+        Notes
+        -----
+        With n_p present values in the sample out of p present and m missing in the
+        column, the sample gains round(n_p · m / p) copies of the median.
+        """
+        pre = self.preprocessor()
+        pre.scaling, pre.missing_indicators, pre.max_categories = "robust", True, max_categories
+        if self.numeric:
+            assert self.reservoir is not None and self.moments is not None
+            centers, scales = [], []
+            for j, sample in enumerate(self.reservoir.samples):
+                present = float(self.moments.count[j])
+                copies = round(len(sample) * (self.rows - present) / max(present, 1.0))
+                imputed = np.concatenate([sample, np.full(copies, pre.median[j])])
+                center, scale = robust_center_scale(imputed[:, None])
+                centers.append(center[0])
+                scales.append(scale[0])
+            pre.mean, pre.scale = np.array(centers), np.array(scales)
+            missing = self.moments.count < self.rows
+            pre.indicators = [c for c, m in zip(self.numeric, missing, strict=True) if m]
+        for column in self.categorical:
+            cats = sorted(self.categories[column])
+            if max_categories and len(cats) > max_categories:
+                counts = np.array([self.category_counts[column][c] for c in cats])
+                rare = set(np.argsort(counts, kind="mergesort")[: len(cats) - max_categories + 1])
+                cats = [c for i, c in enumerate(cats) if i not in rare]
+            pre.categories[column] = cats
         return pre
 
     def classes(self) -> np.ndarray:

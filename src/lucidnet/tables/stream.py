@@ -14,6 +14,13 @@ more than one chunk:
 3. held-out rows — chosen per chunk by a Generator seeded with (seed, chunk number), so
    the same rows in every pass — are scored after each epoch with streaming metrics.
 
+With a recipe (``lucidnet train DATA --stream``, ``train_stream(..., recipe=RECIPE)``)
+the passes train the recipe's way instead (:mod:`lucidnet.tables.streamed`): the recipe's
+preprocessing from the same first pass (:meth:`TableStats.recipe_preprocessor`), at most
+``max_validation_rows`` held-out rows chosen by row hash and kept in memory, minibatches
+from a shuffle buffer of chunks, the best epoch chosen on the held-out rows, and the
+refit when the recipe's ``min_refit_share`` asks for one.
+
 The statistics also merge (:meth:`TableStats.merge`), which is how ``lucidnet.dask``
 computes them partition by partition on a cluster.
 """
@@ -21,21 +28,27 @@ computes them partition by partition on a cluster.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from lucidnet.tables.fit import Training, check_columns, fit_table, labelled_rows, refuse_recipe
-from lucidnet.tables.metrics import StreamMetrics
+from lucidnet.tables.metrics import StreamMetrics, table_metrics
 from lucidnet.tables.model import TabularModel
 from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
 from lucidnet.tables.read import DEFAULT_CHUNK_ROWS, read_chunks, validation_mask
 from lucidnet.tables.recipe import Recipe
 from lucidnet.tables.stats import RESERVOIR_SIZE, TableStats
+from lucidnet.tables.streamed import HeldOutRows, train_passes
 
-__all__ = ["StreamResult", "StreamSource", "scan", "train_stream"]
+__all__ = ["BUFFER_CHUNKS", "StreamResult", "StreamSource", "scan", "train_stream"]
+
+BUFFER_CHUNKS = 4  # the streamed recipe's shuffle buffer, in chunks
 
 
 @dataclass
@@ -56,28 +69,45 @@ def scan(
     validation: float = 0.0,
     seed: int = 0,
     reservoir_size: int = RESERVOIR_SIZE,
+    held_out: HeldOutRows | None = None,
 ) -> tuple[TableStats, list[str]]:
     """The first pass: statistics of the training rows; returns them and the text columns.
 
     The column kinds (numbers or text) are those of the first rows (up to 10 000); later
-    passes read the text columns as text in every chunk.
+    passes read the text columns as text in every chunk. With ``held_out`` the held-out
+    rows are chosen by row hash and kept there (:class:`HeldOutRows`); otherwise per
+    chunk (:func:`validation_mask`).
     """
     with closing(read_chunks(path, min(chunk_rows, 10_000))) as chunks:
         first = next(chunks)
     check_columns(first, target, str(path))
     text = [c for c in first.columns if not is_numeric(first[c])]
     stats = TableStats(target=target, reservoir_size=reservoir_size, seed=seed, text_columns=text)
-    for i, chunk in enumerate(read_chunks(path, chunk_rows, text)):
+    for i, chunk in enumerate(_numbered(read_chunks(path, chunk_rows, text))):
         labelled, dropped = labelled_rows(chunk, target)
         stats.unlabelled_rows += dropped
         stats.update_target(labelled[target])
-        held_out = validation_mask(len(labelled), i, seed, validation)
-        stats.update(labelled.loc[~held_out].drop(columns=[target]))
+        if held_out is not None:
+            train = held_out.offer(labelled)
+        else:
+            train = labelled.loc[~validation_mask(len(labelled), i, seed, validation)]
+        stats.update(train.drop(columns=[target]))
+    if held_out is not None:
+        held_out.finish()
     return stats, text
 
 
+def _numbered(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The chunks with the file's row numbers (0 for the first row) as their index."""
+    start = 0
+    for chunk in chunks:
+        chunk.index = pd.RangeIndex(start, start + len(chunk))
+        start += len(chunk)
+        yield chunk
+
+
 class StreamSource:
-    """A file read in chunks: ``partial_fit`` chunk by chunk, ``epochs`` passes.
+    """A file read in chunks, ``epochs`` passes: the recipe's way, or ``partial_fit`` per chunk.
 
     Parameters
     ----------
@@ -86,19 +116,26 @@ class StreamSource:
     target : str
         The column to predict; rows without a value are skipped.
     epochs : int
-        Passes over the file.
+        Passes over the file (without a recipe; the recipe's ``max_epochs`` with one).
     chunk_rows : int
-        Rows read at a time: memory is bounded by one chunk, whatever the file size.
+        Rows read at a time: memory is bounded by one chunk (and the recipe's shuffle
+        buffer and held-out rows), whatever the file size.
     validation : float in [0, 1)
         Fraction of rows held out (the same rows in every pass) and scored each epoch.
     seed : int
     patience : int, optional
-        Stop when the held-out loss has not improved for this many epochs, and keep the
-        best epoch's weights (needs ``validation > 0``).
+        Without a recipe: stop when the held-out loss has not improved for this many
+        epochs, and keep the best epoch's weights (needs ``validation > 0``).
     reservoir_size : int
-        Values per numeric column kept to estimate its median.
+        Values per numeric column kept to estimate its median (and quartiles).
     on_epoch : callable, optional
         Called with each epoch's record.
+    recipe : Recipe, optional
+        Train the recipe's way (:mod:`lucidnet.tables.streamed`); pass the same recipe to
+        ``fit_table``. The held-out rows are then chosen by row hash, at most
+        ``recipe.max_validation_rows`` of them, and kept in memory.
+    buffer_chunks : int
+        With a recipe: the shuffle buffer holds this many chunks' rows.
     """
 
     def __init__(
@@ -113,13 +150,25 @@ class StreamSource:
         patience: int | None = None,
         reservoir_size: int = RESERVOIR_SIZE,
         on_epoch: Callable[[dict[str, Any]], None] | None = None,
+        recipe: Recipe | None = None,
+        buffer_chunks: int = BUFFER_CHUNKS,
     ) -> None:
         if patience is not None and validation <= 0:
             raise ValueError("Early stopping needs held-out rows: set validation above 0.")
+        if recipe is not None and recipe.choose_epochs and validation <= 0:
+            raise ValueError(
+                "The streamed recipe chooses its epochs on held-out rows: set validation "
+                "above 0, or train a fixed number of epochs (--epochs N)."
+            )
         self.path, self.target, self.epochs = path, target, epochs
         self.chunk_rows, self.validation, self.seed = chunk_rows, validation, seed
         self.patience, self.reservoir_size, self.on_epoch = patience, reservoir_size, on_epoch
+        self.recipe, self.buffer_chunks = recipe, buffer_chunks
         self.history: list[dict[str, Any]] = []
+        self.held: HeldOutRows | None = None
+        if recipe is not None and validation > 0:
+            self.held = HeldOutRows(validation, recipe.max_validation_rows, seed)
+        self.metrics: dict[str, Any] = {}
 
     def describe(self) -> TableStats:
         self.stats, self.text = scan(
@@ -129,31 +178,48 @@ class StreamSource:
             validation=self.validation,
             seed=self.seed,
             reservoir_size=self.reservoir_size,
+            held_out=self.held,
         )
         return self.stats
 
     def prepare(self, stats: TableStats, task: str, recipe: Recipe | None) -> TablePreprocessor:
-        refuse_recipe(recipe, "--stream")
-        self.pre = stats.preprocessor()
+        if recipe is not None and self.recipe is None:
+            raise ValueError(
+                "A streamed recipe chooses its held-out rows in the first pass: give the "
+                "recipe to StreamSource(..., recipe=recipe) as well as to fit_table."
+            )
+        if recipe is None:
+            self.pre = stats.preprocessor()
+        else:
+            self.pre = stats.recipe_preprocessor(recipe.max_categories)
         return self.pre
 
     def _chunks(self, held_out: bool) -> Any:
         """(features, labels) of each chunk's training rows, or of its held-out rows."""
-        for i, chunk in enumerate(read_chunks(self.path, self.chunk_rows, self.text)):
+        chunks = _numbered(read_chunks(self.path, self.chunk_rows, self.text))
+        for i, chunk in enumerate(chunks):
             labelled, _ = labelled_rows(chunk, self.target)
-            mask = validation_mask(len(labelled), i, self.seed, self.validation)
+            if self.held is not None:
+                mask = self.held.mask(labelled.index.to_numpy())
+            else:
+                mask = validation_mask(len(labelled), i, self.seed, self.validation)
             rows = labelled.loc[mask if held_out else ~mask]
             if len(rows):
                 yield rows.drop(columns=[self.target]), self.stats.labels(rows[self.target])
 
     def train(self, model: TabularModel, recipe: Recipe | None, resume_from: Any) -> Training:
-        refuse_recipe(recipe, "--stream", resume_from)
+        if recipe is None:
+            refuse_recipe(recipe, "--stream", resume_from)
+        elif resume_from is not None:
+            raise ValueError("--stream cannot resume from a checkpoint; train without it.")
         est = model.estimator
         if est.solver == "lbfgs":
             raise ValueError(
                 "--stream trains by minibatches (partial_fit); L-BFGS needs the full batch at "
                 "every step. Choose adam, adamw or sgd, or use --dask for distributed L-BFGS."
             )
+        if recipe is not None:
+            return self._train_recipe(model, recipe)
         classes = self.stats.classes() if model.task == "classification" else None
         best: tuple[float, int, Any] | None = None
         stop_reason = None
@@ -195,6 +261,71 @@ class StreamSource:
             self.history[-1]["rows"], stop_reason, extra={"streamed_chunk_rows": self.chunk_rows}
         )
 
+    def _train_recipe(self, model: TabularModel, recipe: Recipe) -> Training:
+        """The recipe's large-table path over the file (:func:`train_passes`)."""
+        est = model.estimator
+        est.set_params(early_stopping=False, n_iter_no_change=np.inf)  # the passes choose
+        dtype = np.float32 if est.dtype == "float32" else np.float64
+        classes = self.stats.classes() if model.task == "classification" else None
+        regression = model.task == "regression"
+
+        def target(y: np.ndarray) -> np.ndarray:
+            return model.scaling.forward(y) if regression else y
+
+        def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            for features, y in self._chunks(held_out=False):
+                yield self.pre.transform(features, dtype=dtype), target(y)
+
+        def fit_step(est: Any, X: np.ndarray, y: np.ndarray) -> None:
+            if regression:
+                est.partial_fit(X, y)
+            else:
+                est.partial_fit(X, y, classes=classes)
+
+        validation = None
+        if self.held is not None and self.held.frame is not None:
+            val_features = self.held.frame.drop(columns=[self.target])
+            y_val = self.stats.labels(self.held.frame[self.target])
+            validation = (self.pre.transform(val_features, dtype=dtype), target(y_val))
+
+        def score(selected: Any) -> None:
+            """The held-out metrics of the model that chose the epochs on them."""
+            scored = TabularModel(
+                self.pre,
+                selected,
+                model.target,
+                model.task,
+                target_mean=model.target_mean,
+                target_scale=model.target_scale,
+            )
+            self.metrics = table_metrics(scored, val_features, y_val)
+
+        n_train = self.stats.rows
+        if isinstance(est.batch_size, int):  # a draw of chunk_rows rows holds the batches
+            est.set_params(batch_size=max(1, min(est.batch_size, n_train, self.chunk_rows)))
+        final, history, stop_reason = train_passes(
+            est,
+            recipe,
+            batches,
+            validation,
+            n_train=n_train,
+            fit_step=fit_step,
+            buffer_rows=self.buffer_chunks * self.chunk_rows,
+            draw_rows=self.chunk_rows,
+            on_epoch=self.on_epoch,
+            on_selected=score if validation is not None else None,
+        )
+        model.estimator = final
+        self.history = history
+        refit = hasattr(final, "selected_epochs_")
+        _epoch_attributes(final, [r for r in history if (r["phase"] == "refit") == refit])
+        extra: dict[str, Any] = {"streamed_chunk_rows": self.chunk_rows}
+        if refit:
+            extra["refit_epochs"] = final.selected_epochs_
+        held = len(self.held) if self.held is not None else 0
+        rows = n_train + (held if refit else 0)
+        return Training(rows, stop_reason, extra=extra)
+
     def score(self, model: TabularModel) -> dict[str, float]:
         """Held-out metrics now: a pass over the file scoring the held-out rows only."""
         metrics = StreamMetrics(model.task)
@@ -204,6 +335,8 @@ class StreamSource:
 
     def held_out(self, model: TabularModel) -> dict[str, Any]:
         """The held-out metrics of the epoch whose weights were kept (no extra pass)."""
+        if self.recipe is not None:
+            return self.metrics
         if self.validation <= 0 or not self.history:
             return {}
         kept = self.kept
@@ -225,12 +358,14 @@ def train_stream(
     reservoir_size: int = RESERVOIR_SIZE,
     on_start: Callable[[TableStats, str, TablePreprocessor], None] | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    recipe: Recipe | None = None,
 ) -> StreamResult:
     """Train a table model on a file of any size, one chunk of rows in memory at a time.
 
     :func:`~lucidnet.tables.fit.fit_table` over a :class:`StreamSource` (its parameters
     are documented there); ``task``, ``params`` (estimator parameters, a minibatch
-    solver) and ``on_start`` go to ``fit_table``.
+    solver), ``recipe`` (the streamed recipe: :mod:`lucidnet.tables.streamed`; e.g.
+    ``RECIPE``) and ``on_start`` go to ``fit_table``.
 
     Returns
     -------
@@ -246,8 +381,9 @@ def train_stream(
         patience=patience,
         reservoir_size=reservoir_size,
         on_epoch=on_epoch,
+        recipe=recipe,
     )
-    fit = fit_table(source, task=task, params=params, seed=seed, on_start=on_start)
+    fit = fit_table(source, task=task, recipe=recipe, params=params, seed=seed, on_start=on_start)
     return StreamResult(fit.model, source.history, fit.stats, fit.training.stop_reason)
 
 

@@ -148,13 +148,18 @@ class _TabularBase(BaseEstimator):
                 f"{who} needs at least 2 rows to train (its recipe holds rows out to choose "
                 f"the epochs); got n_samples={len(frame)}."
             )
+        source = InMemorySource.from_arrays(frame, y, target="y")
+        return self._fit_source(source, y)
+
+    def _fit_source(self, source: Any, y: Any) -> Any:
+        """:func:`~lucidnet.tables.fit.fit_table` over ``source`` with this estimator's
+        recipe; ``y`` holds every class (classification)."""
         params = {
             "dropout": self.dropout,
             "random_state": self.random_state,
             "verbose": self.verbose,
             "engine": self.engine,
         }
-        source = InMemorySource.from_arrays(frame, y, target="y")
         fit = fit_table(source, task=self._task, recipe=self._recipe(), params=params, warn=True)
         self.model_ = fit.model
         self.preprocessor_ = fit.model.preprocessor

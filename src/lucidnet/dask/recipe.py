@@ -1,0 +1,350 @@
+"""The tabular recipe on a Dask cluster: one task per ensemble member, the model their stack.
+
+:class:`DaskRecipeSource` is a :class:`~lucidnet.tables.fit.TableSource` for a Dask
+DataFrame (or a file the workers read). A table on a cluster is a large table, so it
+follows the :class:`~lucidnet.tables.recipe.Recipe`'s large-table path:
+
+1. the held-out rows: row j of partition i is a candidate when its hash
+   h = :func:`~lucidnet.tables.streamed.row_hash` (j + 2³² i) is below ``fraction`` · 2⁶⁴,
+   and the held-out rows are the ``max_validation_rows`` candidates of smallest hash (a
+   first pass gathers the candidates' hashes only);
+2. the statistics of the training rows, partition by partition, merged on the workers
+   (:class:`~lucidnet.tables.stats.TableStats`), give the recipe's preprocessing
+   (:meth:`~lucidnet.tables.stats.TableStats.recipe_preprocessor`); the held-out rows (at
+   most ``max_validation_rows``) come to the client;
+3. member k of the ensemble is one Dask task (``client.submit(..., retries=…)``): it
+   trains a one-network estimator with the recipe's parameters and seed (seed, k) on
+   the training rows of every partition (Dask moves the partitions to the task), picks
+   its own epoch on the shared held-out rows and refits when the recipe's
+   ``min_refit_share`` asks (:meth:`Recipe.fit`). A worker lost mid-task costs that
+   task only: Dask runs it again elsewhere, with the same seed, to the same weights;
+4. the model is the members' stack (:meth:`~lucidnet.core.ensemble.Ensemble.from_members`):
+   an ensemble of K that predicts the mean of its members, as the in-memory recipe's.
+
+The held-out metrics are those of the stack of the members as they chose their epochs
+(before any refit), on the held-out rows.
+"""
+
+from __future__ import annotations
+
+import copy
+import operator
+import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+
+from lucidnet.core.ensemble import Ensemble
+from lucidnet.core.network import Network
+from lucidnet.dask.cluster import delayed, gather, get_client, tree
+from lucidnet.tables.fit import Training, check_columns, labelled_rows
+from lucidnet.tables.metrics import table_metrics
+from lucidnet.tables.model import TabularModel
+from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
+from lucidnet.tables.recipe import RECIPE, Recipe
+from lucidnet.tables.stats import RESERVOIR_SIZE, TableStats, target_labels
+from lucidnet.tables.streamed import row_hash
+
+__all__ = ["MEMBER_RETRIES", "DaskRecipeSource", "predict_partitions"]
+
+MEMBER_RETRIES = 3  # a member task that fails (its worker lost) runs again this many times
+_TWO_64 = 2**64
+
+
+def _keys(frame: pd.DataFrame, number: int, seed: int) -> np.ndarray:
+    """The row hashes of a partition's rows (row j of partition i: j + 2³² i)."""
+    rows = np.arange(len(frame), dtype=np.uint64) + (np.uint64(number) << np.uint64(32))
+    return row_hash(rows, seed)
+
+
+def _candidates(
+    frame: pd.DataFrame, number: int, target: str, seed: int, limit: int, cap: int | None
+) -> np.ndarray:
+    """The sorted hashes under ``limit`` of the partition's labelled rows, at most ``cap``."""
+    keys = _keys(frame, number, seed)
+    keys = keys[~_unlabelled(frame, target)]
+    keys = np.sort(keys[keys < np.uint64(limit)])
+    return keys if cap is None else keys[:cap]
+
+
+def _unlabelled(frame: pd.DataFrame, target: str) -> np.ndarray:
+    labelled, _ = labelled_rows(frame.reset_index(drop=True), target)
+    mask = np.ones(len(frame), dtype=bool)
+    mask[labelled.index.to_numpy()] = False
+    return mask
+
+
+def _split(
+    frame: pd.DataFrame, number: int, target: str, seed: int, cut: int
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """(training rows, held-out rows, unlabelled count) of a partition: h < cut is held out."""
+    frame = frame.reset_index(drop=True)
+    held = _keys(frame, number, seed) < np.uint64(min(cut, _TWO_64 - 1))
+    if cut >= _TWO_64:
+        held[:] = True
+    labelled, dropped = labelled_rows(frame, target)
+    held = held[labelled.index.to_numpy()]
+    return labelled.loc[~held], labelled.loc[held], dropped
+
+
+def _describe_part(
+    frame: pd.DataFrame, number: int, target: str, text: list[str], seed: int, cut: int
+) -> tuple[TableStats, pd.DataFrame]:
+    train, held, dropped = _split(frame, number, target, seed, cut)
+    stats = TableStats(target=target, reservoir_size=RESERVOIR_SIZE, seed=seed + number)
+    stats.text_columns = text
+    stats.unlabelled_rows = dropped
+    stats.update_target(pd.concat([train[target], held[target]]))
+    stats.update(train.drop(columns=[target]))
+    return stats, held
+
+
+def _merge_stats(*parts: TableStats) -> TableStats:
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = merged.merge(part)
+    return merged
+
+
+def _fit_member(
+    k: int,
+    numbers: list[int],
+    model: TabularModel,
+    recipe: Recipe,
+    kind: tuple[bool, bool],
+    seed: int,
+    cut: int,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    *parts: pd.DataFrame,
+) -> tuple[Any, Network | None]:
+    """Member k on the training rows of ``parts``: (fitted estimator, its chosen network).
+
+    The member is ``model.estimator`` with one network and the seed (seed, k).
+    """
+    dtype = np.float32 if recipe.dtype == "float32" else np.float64
+    blocks, targets = [], []
+    for number, part in zip(numbers, parts, strict=True):
+        train, _, _ = _split(part, number, model.target, seed, cut)
+        blocks.append(model.preprocessor.transform(train.drop(columns=[model.target]), dtype))
+        targets.append(_network_target(model, target_labels(train[model.target], *kind)))
+    X, y = np.concatenate(blocks), np.concatenate(targets)
+    est = clone(model.estimator).set_params(n_members=1, random_state=_member_seed(seed, k))
+    chosen: list[Network] = []
+    with warnings.catch_warnings():  # how training ended is in the fitted estimator
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted = replace(recipe, cross_fit=False).fit(
+            est, X, y, validation_data=validation, on_selected=lambda e: chosen.append(_single(e))
+        )
+    return fitted, (chosen[0] if chosen else None)
+
+
+def _member_seed(seed: int, k: int) -> int:
+    return int(np.random.SeedSequence([int(seed), int(k)]).generate_state(1)[0])
+
+
+def _single(est: Any) -> Network:
+    """A one-network estimator's network, as a plain Network copy."""
+    net = est.network_
+    return (net.member(0) if isinstance(net, Ensemble) else net).copy()
+
+
+def _network_target(model: TabularModel, y: np.ndarray) -> np.ndarray:
+    return model.scaling.forward(y) if model.task == "regression" else y
+
+
+def _stacked(est: Any, networks: list[Network]) -> Any:
+    """A copy of ``est`` whose network is the stack of ``networks`` (n_members of them)."""
+    out = copy.copy(est)
+    out.network_ = Ensemble.from_members(networks)
+    out.set_params(n_members=len(networks))
+    return out
+
+
+class DaskRecipeSource:
+    """A Dask DataFrame (or a file the workers read) trained the recipe's way on the cluster.
+
+    Parameters
+    ----------
+    frame : dask.dataframe.DataFrame, str or Path
+        The table, or a CSV/TSV/Parquet file every worker can read.
+    target : str
+    client : distributed.Client, optional
+        Default: the current client.
+    validation : float in [0, 1)
+        Candidates for the held-out rows (at most the recipe's ``max_validation_rows``).
+    seed : int
+    blocksize : optional
+        ``dask.dataframe.read_csv``'s block size, for a file.
+    max_validation_rows : int or None
+        At most this many held-out rows (the recipe's; they are chosen before the
+        recipe reaches the source).
+    retries : int
+        How many times a member task that failed runs again.
+    """
+
+    def __init__(
+        self,
+        frame: Any,
+        target: str,
+        *,
+        client: Any = None,
+        validation: float = 0.2,
+        seed: int = 0,
+        blocksize: Any = "default",
+        max_validation_rows: int | None = RECIPE.max_validation_rows,
+        retries: int = MEMBER_RETRIES,
+    ) -> None:
+        from lucidnet.dask.table import read_dask_table
+
+        self.client = get_client(client)
+        if isinstance(frame, (str, Path)):
+            name = str(frame)
+            frame, self.text = read_dask_table(frame, blocksize)
+        else:
+            name = "the Dask DataFrame"
+            self.text = [
+                str(c) for c, t in frame.dtypes.items() if not is_numeric(pd.Series(dtype=t))
+            ]
+        check_columns(frame.head(0), target, name)
+        self.frame, self.target, self.validation, self.seed = frame, target, validation, seed
+        self.retries, self.max_validation_rows = retries, max_validation_rows
+        self.parts = list(frame.to_delayed())
+        self.metrics: dict[str, Any] = {}
+
+    def describe(self) -> TableStats:
+        """Two passes: the held-out rows' cut, then the statistics and the held-out rows."""
+        cap = self.max_validation_rows
+        limit = min(int(self.validation * _TWO_64), _TWO_64 - 1)
+        self.cut = limit
+        if self.validation > 0:
+            found = gather(
+                self.client,
+                list(
+                    self.client.compute(
+                        [
+                            delayed(_candidates)(p, i, self.target, self.seed, limit, cap)
+                            for i, p in enumerate(self.parts)
+                        ]
+                    )
+                ),
+            )
+            keys = np.sort(np.concatenate(found)) if found else np.empty(0, np.uint64)
+            if cap is not None and len(keys) > cap:
+                self.cut = int(keys[cap - 1]) + 1
+        else:
+            self.cut = 0
+        pieces = list(
+            self.client.compute(
+                [
+                    delayed(_describe_part)(p, i, self.target, self.text, self.seed, self.cut)
+                    for i, p in enumerate(self.parts)
+                ]
+            )
+        )
+        stats_parts = [self.client.submit(operator.getitem, f, 0) for f in pieces]
+        held = gather(self.client, [self.client.submit(operator.getitem, f, 1) for f in pieces])
+        self.stats: TableStats = tree(self.client, _merge_stats, stats_parts)
+        self.held = pd.concat(held) if held else pd.DataFrame()
+        return self.stats
+
+    def prepare(self, stats: TableStats, task: str, recipe: Recipe | None) -> TablePreprocessor:
+        if recipe is None:
+            raise ValueError(
+                "DaskRecipeSource trains the tabular recipe; give fit_table a recipe "
+                "(lucidnet.tables.RECIPE), or use DaskSource for the plain MLP by L-BFGS."
+            )
+        self.pre = stats.recipe_preprocessor(recipe.max_categories)
+        return self.pre
+
+    def train(self, model: TabularModel, recipe: Recipe | None, resume_from: Any) -> Training:
+        assert recipe is not None  # prepare() refused None
+        if resume_from is not None:
+            raise ValueError("--dask cannot resume from a checkpoint; train without it.")
+        kind = (bool(self.stats.target_numeric), self.stats.target_integral)
+        dtype = np.float32 if recipe.dtype == "float32" else np.float64
+        validation = None
+        if len(self.held):
+            val_features = self.held.drop(columns=[self.target])
+            y_val = target_labels(self.held[self.target], *kind)
+            validation = (
+                self.pre.transform(val_features, dtype),
+                _network_target(model, y_val),
+            )
+        est = model.estimator
+        K = int(est.n_members)
+        seed = int(est.random_state) if isinstance(est.random_state, (int, np.integer)) else 0
+        member_recipe = replace(recipe, n_members=1)
+        shell = TabularModel(  # what a member needs: the preprocessing, the estimator
+            self.pre,
+            est,
+            model.target,
+            model.task,
+            target_mean=model.target_mean,
+            target_scale=model.target_scale,
+        )
+        parts = list(self.client.compute(self.parts))
+        numbers = list(range(len(parts)))
+        members = [
+            self.client.submit(
+                _fit_member,
+                k,
+                numbers,
+                shell,
+                member_recipe,
+                kind,
+                seed,
+                self.cut,
+                validation,
+                *parts,
+                retries=self.retries,
+                pure=False,
+                key=f"lucidnet-member-{k}-{seed}-{id(self)}",
+            )
+            for k in range(K)
+        ]
+        fitted = gather(self.client, members)
+        final = _stacked(fitted[0][0], [_single(e) for e, _ in fitted])
+        final.set_params(random_state=est.random_state)
+        epochs = [int(getattr(e, "selected_epochs_", e.n_iter_)) for e, _ in fitted]
+        final.member_epochs_ = epochs
+        final.selected_epochs_ = max(epochs)
+        model.estimator = final
+        refit = all(hasattr(e, "selected_epochs_") for e, _ in fitted)
+        if validation is not None:  # the members as they chose their epochs, else as they are
+            chosen = [n for _, n in fitted if n is not None]
+            scored = copy.copy(model)
+            scored.estimator = _stacked(fitted[0][0], chosen) if len(chosen) == K else final
+            self.metrics = table_metrics(scored, val_features, y_val)
+        extra: dict[str, Any] = {"dask_members": K, "partitions": len(parts)}
+        if refit:
+            extra["refit_epochs"] = max(epochs)
+        rows = self.stats.rows + (len(self.held) if refit else 0)
+        return Training(rows, None, extra=extra)
+
+    def held_out(self, model: TabularModel) -> dict[str, Any]:
+        return self.metrics
+
+
+def predict_partitions(model: TabularModel, frame: Any, method: str = "predict") -> Any:
+    """``model.method`` on every partition of a Dask DataFrame, on the workers (lazy).
+
+    Returns a Dask Series (``predict``) or DataFrame (``predict_proba``: one column per
+    class) with the frame's partitions.
+    """
+    if method == "predict":
+        dtype = model.classes.dtype if model.task == "classification" else np.float64
+        return frame.map_partitions(_predict_part, model, method, meta=(model.target, dtype))
+    meta = pd.DataFrame({str(c): pd.Series(dtype="float64") for c in model.classes})
+    return frame.map_partitions(_predict_part, model, method, meta=meta)
+
+
+def _predict_part(part: pd.DataFrame, model: TabularModel, method: str) -> Any:
+    out = getattr(model, method)(part)
+    if method == "predict":
+        return pd.Series(out, index=part.index, name=model.target)
+    return pd.DataFrame(out, index=part.index, columns=[str(c) for c in model.classes])

@@ -1,0 +1,305 @@
+"""The tabular recipe on a file read in chunks: held-out rows by hash, a shuffle buffer.
+
+A file larger than memory is a large table, so the streamed recipe follows the
+:class:`~lucidnet.tables.recipe.Recipe`'s large-table path (never cross-fitting):
+
+- **held-out rows** (:class:`HeldOutRows`): row r of the file (counted from 0, header
+  excluded) is a candidate when its hash h(r) = splitmix64(r + seed · φ) is below
+  ``fraction`` · 2⁶⁴, and the held-out rows are the ``cap`` candidates of smallest hash
+  (``Recipe.max_validation_rows``; all of them when fewer). The hash is a bijection of the
+  row number, so the split is the same in every pass whatever the chunk size, and the
+  held-out rows (at most ``cap``) are kept in memory after the first pass and scored
+  there after every epoch;
+- **minibatches** from a :class:`ShuffleBuffer` of chunks: each chunk's training rows join
+  the buffer, and whenever it holds ``capacity`` rows, ``draw`` rows picked at random
+  leave it for a ``partial_fit`` step of the recipe's estimator (its ensemble, Adam,
+  learning rate and batch); memory holds one chunk and the buffer, not the file;
+- **the epochs** (:func:`train_passes`): after every pass the held-out loss (the trainer's
+  ``val_loss``) decides the best epoch, with the recipe's patience in steps
+  (``Recipe.patience_epochs``); the best epoch's weights are kept;
+- **the refit** when the recipe's ``min_refit_share`` rule asks for it: a fresh copy
+  trains that many passes over every row, the held-out rows included.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from lucidnet.tables.recipe import Recipe, steps_per_epoch
+from lucidnet.training.validation import evaluate
+
+__all__ = ["HeldOutRows", "ShuffleBuffer", "row_hash", "train_passes"]
+
+_GOLDEN = 0x9E3779B97F4A7C15
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_TWO_64 = 2**64
+
+Batches = Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]
+
+
+def row_hash(rows: np.ndarray, seed: int) -> np.ndarray:
+    """splitmix64's finaliser of r + seed · φ (mod 2⁶⁴), uint64 of shape rows.shape.
+
+    Notes
+    -----
+    z ← r + (seed + 1) · 0x9E3779B97F4A7C15; z ← (z ⊕ z≫30) · 0xBF58476D1CE4E5B9;
+    z ← (z ⊕ z≫27) · 0x94D049BB133111EB; h = z ⊕ z≫31 (all mod 2⁶⁴). Each step is a
+    bijection of 64-bit words, so two rows never share a hash.
+    """
+    offset = np.uint64((_GOLDEN * (int(seed) + 1)) % _TWO_64)
+    z = np.asarray(rows).astype(np.uint64) + offset
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return np.asarray(z ^ (z >> np.uint64(31)))
+
+
+class HeldOutRows:
+    """The held-out rows of a streamed table, chosen by :func:`row_hash`, kept in memory.
+
+    Parameters
+    ----------
+    fraction : float in [0, 1)
+        Rows whose hash is below ``fraction`` · 2⁶⁴ are candidates.
+    cap : int or None
+        At most this many held-out rows: the candidates of smallest hash.
+    seed : int
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The held-out rows (target column included), in file order.
+    """
+
+    def __init__(self, fraction: float, cap: int | None, seed: int) -> None:
+        self.limit = min(int(fraction * _TWO_64), _TWO_64 - 1)
+        self.cap, self.seed = cap, seed
+        self.frame: pd.DataFrame | None = None
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.cut: int | None = None
+
+    def offer(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The first pass: keep the chunk's candidates; return its training rows.
+
+        ``frame``'s index holds the row numbers. Rows pushed out of the kept set by
+        candidates of smaller hash are training rows, returned with the chunk's own.
+        """
+        if self.cut is not None:
+            raise RuntimeError("The held-out rows were chosen already; use mask() now.")
+        keys = row_hash(frame.index.to_numpy(), self.seed)
+        candidate = keys < np.uint64(self.limit)
+        train = frame.loc[~candidate]
+        if not candidate.any():
+            return train
+        pool = frame.loc[candidate]
+        keys = keys[candidate]
+        if self.frame is not None:
+            pool, keys = pd.concat([self.frame, pool]), np.concatenate([self.keys, keys])
+        if self.cap is not None and len(pool) > self.cap:
+            order = np.argsort(keys, kind="stable")
+            keep, out = np.sort(order[: self.cap]), order[self.cap :]
+            train = pd.concat([train, pool.iloc[out]])
+            pool, keys = pool.iloc[keep], keys[keep]
+        self.frame, self.keys = pool, keys
+        return train
+
+    def finish(self) -> None:
+        """After the first pass: fix the rule that :meth:`mask` applies."""
+        full = self.cap is not None and len(self.keys) == self.cap
+        self.cut = int(self.keys.max()) + 1 if full and len(self.keys) else self.limit
+
+    def mask(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each row number is held out: h(r) < cut (bool, shape rows.shape)."""
+        assert self.cut is not None, "finish() after the first pass"
+        if self.cut >= _TWO_64:
+            return np.ones(len(rows), dtype=bool)
+        return np.asarray(row_hash(rows, self.seed) < np.uint64(self.cut))
+
+    def __len__(self) -> int:
+        return 0 if self.frame is None else len(self.frame)
+
+
+class ShuffleBuffer:
+    """Rows of consecutive chunks, leaving ``draw`` at a time picked at random.
+
+    Parameters
+    ----------
+    capacity : int
+        Rows held before any leave; memory holds at most ``capacity`` + one chunk.
+    draw : int
+        Rows per draw (one ``partial_fit`` step).
+    rng : numpy.random.Generator
+    """
+
+    def __init__(self, capacity: int, draw: int, rng: np.random.Generator) -> None:
+        self.capacity, self.draw, self.rng = max(1, capacity), max(1, draw), rng
+        self.X: np.ndarray | None = None
+        self.y: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return 0 if self.X is None else len(self.X)
+
+    def add(self, X: np.ndarray, y: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Take a chunk's rows in; yield draws while the buffer holds ``capacity`` rows."""
+        if self.X is None or self.y is None:
+            self.X, self.y = X, y
+        else:
+            self.X, self.y = np.concatenate([self.X, X]), np.concatenate([self.y, y])
+        while len(self) >= self.capacity:
+            yield self._take(self.draw)
+
+    def drain(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The rows left, in random draws (the end of a pass)."""
+        while len(self):
+            yield self._take(self.draw)
+
+    def _take(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        assert self.X is not None and self.y is not None
+        order = self.rng.permutation(len(self.X))
+        take, rest = order[:n], np.sort(order[n:])
+        out = self.X[take], self.y[take]
+        self.X, self.y = self.X[rest], self.y[rest]
+        return out
+
+
+def train_passes(
+    est: Any,
+    recipe: Recipe,
+    batches: Batches,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    *,
+    n_train: int,
+    fit_step: Callable[[Any, np.ndarray, np.ndarray], None],
+    buffer_rows: int,
+    draw_rows: int,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    on_selected: Callable[[Any], None] | None = None,
+) -> tuple[Any, list[dict[str, Any]], str | None]:
+    """Train ``est`` pass by pass the recipe's way; returns (estimator, history, stop reason).
+
+    Parameters
+    ----------
+    est : MLPClassifier or MLPRegressor
+        Unfitted, with the recipe's parameters.
+    recipe : Recipe
+        ``max_epochs``, ``patience`` (in steps: ``patience_epochs``), ``choose_epochs``,
+        ``refit`` and ``min_refit_share``, ``time_limit``.
+    batches : callable
+        Each call starts a pass: an iterable of (X, y) chunks of training rows.
+    validation : (X_val, y_val) or None
+        The held-out rows in memory, y_val as ``fit_step`` takes it (they also train the
+        refit).
+    n_train : int
+        Training rows per pass (for the patience in steps).
+    fit_step : callable
+        ``fit_step(est, X, y)``: one ``partial_fit`` on a draw.
+    buffer_rows, draw_rows : int
+        The :class:`ShuffleBuffer`'s capacity and draw.
+    on_epoch, on_selected : callable, optional
+        Called with each pass's record; with the estimator that chose the epochs
+        (best weights restored), before the refit.
+    """
+    start = time.monotonic()
+    choose = recipe.choose_epochs and validation is not None
+    steps = steps_per_epoch(n_train, est.batch_size)
+    patience = recipe.patience_epochs(steps) if choose else None
+    history: list[dict[str, Any]] = []
+    best: tuple[float, int, Any] | None = None
+    stop_reason = None
+    Y_val = None
+    for epoch in range(1, int(est.max_iter) + 1):
+        seconds = time.perf_counter()
+        loss, rows, out_of_time = _one_pass(
+            est, batches(), fit_step, buffer_rows, draw_rows, recipe.time_limit, start
+        )
+        record: dict[str, Any] = {"epoch": epoch, "loss": loss, "rows": rows, "phase": "select"}
+        if validation is not None:
+            if Y_val is None:  # as the network sees them, once the estimator knows its targets
+                Y_val = est.encode_targets(validation[1])
+            record["val_loss"] = evaluate(est.network_, (validation[0], Y_val, None), {})[
+                "val_loss"
+            ]
+        record["seconds"] = time.perf_counter() - seconds
+        history.append(record)
+        if on_epoch is not None:
+            on_epoch(record)
+        if choose and (best is None or record["val_loss"] < best[0]):
+            best = (record["val_loss"], epoch, est.network_.copy())
+        if out_of_time:
+            stop_reason = f"time limit: {recipe.time_limit:g} s of training spent"
+            break
+        if best is not None and patience is not None and epoch - best[1] > patience:
+            stop_reason = (
+                f"early stopping: val_loss has not improved for {patience} epoch(s); "
+                f"kept the weights of epoch {best[1]}"
+            )
+            break
+    if best is not None:
+        est.network_ = best[2]
+    kept = best[1] if best is not None else len(history)
+    if on_selected is not None:
+        on_selected(est)
+    held_out = 0 if validation is None else len(validation[0])
+    refit = choose and recipe.refit and held_out >= recipe.min_refit_share * (n_train + held_out)
+    if not refit or out_of_time:
+        return est, history, stop_reason
+    final = clone(est).set_params(max_iter=kept)
+    for epoch in range(1, kept + 1):
+        seconds = time.perf_counter()
+        every_row = _with(validation, batches())
+        loss, rows, out_of_time = _one_pass(
+            final, every_row, fit_step, buffer_rows, draw_rows, recipe.time_limit, start
+        )
+        if out_of_time:  # the refit did not finish: the chosen model stays
+            return est, history, f"time limit: {recipe.time_limit:g} s spent in the refit"
+        record = {"epoch": epoch, "loss": loss, "rows": rows, "phase": "refit"}
+        record["seconds"] = time.perf_counter() - seconds
+        history.append(record)
+        if on_epoch is not None:
+            on_epoch(record)
+    final.selected_epochs_ = kept
+    return final, history, stop_reason
+
+
+def _one_pass(
+    est: Any,
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]],
+    fit_step: Callable[[Any, np.ndarray, np.ndarray], None],
+    buffer_rows: int,
+    draw_rows: int,
+    time_limit: float | None,
+    start: float,
+) -> tuple[float, int, bool]:
+    """One pass over the chunks through a shuffle buffer: (mean loss, rows, out of time)."""
+    seed = est.random_state if isinstance(est.random_state, Integral) else 0
+    passes = int(getattr(est, "t_", 0) or 0)  # rows trained so far: a new draw order per pass
+    buffer = ShuffleBuffer(buffer_rows, draw_rows, np.random.default_rng([int(seed), passes]))
+    loss_sum, rows = 0.0, 0
+
+    def drawn() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for X, y in chunks:
+            yield from buffer.add(X, y)
+        yield from buffer.drain()
+
+    for X, y in drawn():
+        fit_step(est, X, y)
+        loss_sum += float(est.loss_) * len(y)
+        rows += len(y)
+        if time_limit is not None and time.monotonic() - start > time_limit:
+            return loss_sum / max(rows, 1), rows, True
+    return loss_sum / max(rows, 1), rows, False
+
+
+def _with(
+    first: tuple[np.ndarray, np.ndarray] | None, chunks: Iterable[tuple[np.ndarray, np.ndarray]]
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``first`` (when given), then the chunks."""
+    if first is not None:
+        yield first
+    yield from chunks

@@ -1,0 +1,121 @@
+"""The tabular recipe on a real two-process LocalCluster (lucidnet.dask.recipe): one task
+per ensemble member, the model their stack, predictions on the workers, and a worker
+SIGKILLed in the middle of a fit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes
+
+from lucidnet.tables import RECIPE, fit_table
+from lucidnet.tables.metrics import table_metrics
+
+dd = pytest.importorskip("dask.dataframe")
+ldask = pytest.importorskip("lucidnet.dask")
+
+QUICK = {"max_epochs": 15, "patience": 3, "hidden_layer_sizes": (32, 32), "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    frame = load_breast_cancer(as_frame=True).frame
+    frame["target"] = np.where(frame.target == 1, "benign", "malignant")
+    frame.loc[::13, "mean area"] = np.nan
+    return frame
+
+
+def test_the_recipe_on_the_cluster_classifies_a_real_table(client, cancer):
+    ddf = dd.from_pandas(cancer, npartitions=4)
+    X, y = ddf.drop(columns=["target"]), ddf["target"]
+    est = ldask.TabularClassifier(**QUICK).fit(X, y)
+    network = est.estimator_.network_
+    assert network.K == RECIPE.n_members and network.n[1:-1] == [32, 32]
+    assert len(est.estimator_.member_epochs_) == RECIPE.n_members
+    metrics = est.model_.metrics
+    assert metrics["partitions"] == 4 and metrics["validation_accuracy"] > 0.9
+    assert metrics["rows_trained"] == len(cancer)  # 20 % held out: the members refit
+    assert list(est.classes_) == ["benign", "malignant"]
+    features = cancer.drop(columns=["target"])
+    on_workers = est.predict(X).compute().to_numpy()  # map_partitions on the workers
+    np.testing.assert_array_equal(on_workers, est.predict(features))
+    assert np.mean(on_workers == cancer.target.to_numpy()) > 0.95
+    proba = est.predict_proba(X).compute()
+    assert list(proba.columns) == ["benign", "malignant"]
+    np.testing.assert_allclose(proba.to_numpy(), est.predict_proba(features), rtol=1e-6)
+
+
+def test_a_capped_held_out_set_on_the_cluster(client):
+    frame = load_diabetes(as_frame=True).frame
+    source = ldask.DaskRecipeSource(
+        dd.from_pandas(frame, npartitions=3), "target", client=client, max_validation_rows=40
+    )
+    recipe = replace(RECIPE, max_epochs=15, patience=3, hidden_layer_sizes=(32,), n_members=2)
+    model = fit_table(source, recipe=recipe, seed=1).model
+    assert len(source.held) == 40  # the 40 candidates of smallest row hash
+    assert model.task == "regression" and "refit_epochs" not in model.metrics  # under 10 %
+    assert model.metrics["rows_trained"] == len(frame) - 40
+    assert table_metrics(model, frame, frame.target.to_numpy())["r2"] > 0.3
+
+
+def test_a_worker_killed_mid_fit_loses_nothing(client):
+    # SIGKILL the worker running a member task while it trains: the scheduler runs that
+    # member again on the other worker (the nanny restarts the dead one); with the same
+    # seed and rows it ends at the same weights, so the model is the undisturbed one.
+    rng = np.random.default_rng(0)
+    n = 6000
+    frame = pd.DataFrame(rng.normal(size=(n, 6)), columns=[f"x{j}" for j in range(6)])
+    frame["kind"] = rng.choice(["a", "b", "c"], n)
+    frame["y"] = np.where(frame.x0 + frame.x1 * frame.x2 + (frame.kind == "a") > 0, "yes", "no")
+    ddf = dd.from_pandas(frame, npartitions=4)
+    X, y = ddf.drop(columns=["y"]), ddf["y"]
+    params = {**QUICK, "max_epochs": 8, "n_members": 2}
+    undisturbed = ldask.TabularClassifier(**params).fit(X, y)
+    pids = client.run(os.getpid)
+    killed: list[int] = []
+
+    def kill_a_member() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            for address, keys in client.processing().items():
+                if any(str(k).startswith("lucidnet-member-") for k in keys):
+                    time.sleep(0.5)  # in the middle of its epochs
+                    os.kill(pids[address], signal.SIGKILL)
+                    killed.append(pids[address])
+                    return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=kill_a_member)
+    watcher.start()
+    survived = ldask.TabularClassifier(**params).fit(X, y)
+    watcher.join()
+    assert len(killed) == 1
+    features = frame.drop(columns=["y"])
+    a, b = undisturbed.score(features, frame.y), survived.score(features, frame.y)
+    assert abs(a - b) <= 0.005
+    assert survived.estimator_.member_epochs_ == undisturbed.estimator_.member_epochs_
+    client.wait_for_workers(2, timeout=60)
+    assert killed[0] not in client.run(os.getpid).values()
+
+
+def test_cli_dask_trains_the_recipe(client, cancer, tmp_path, capsys):
+    from lucidnet import load
+    from lucidnet.cli import main
+
+    path = tmp_path / "cancer.csv"
+    cancer.to_csv(path, index=False)
+    out = tmp_path / "m.safetensors"
+    argv = ["train", str(path), "--target", "target", "--dask", client.scheduler.address]
+    assert main([*argv, "--hidden", "32", "--members", "2", "--epochs", "40", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "the recipe's 2 members trained as 2 tasks" in printed
+    assert "members' epochs: 40, 40" in printed and "saved:" in printed
+    model = load(out)
+    assert model.estimator.network_.K == 2 and model.metrics["validation_accuracy"] > 0.9
