@@ -21,7 +21,8 @@ one network cannot cross-fit, so its epochs are chosen on 20 % held out, then a 
 ``lucidnet-no-refit`` (``lucidnet-refit`` less its refit: the rows that chose the epoch
 never trained on), and
 ``lucidnet-plain-mlp``: a plain MLP, 200 epochs, standardisation, a 20 % hold-out it only
-watches. The ingredients, one at a time on scikit-learn's MLP and on the plain MLP:
+watches. ``lucidnet-plr`` and ``lucidnet-ple``: the recipe with the periodic embedding
+(PLR) or the piecewise-linear encoding of its numeric columns. The ingredients, one at a time on scikit-learn's MLP and on the plain MLP:
 
 * ``sk-mlp+ty``: the regression target standardised (``TransformedTargetRegressor``);
   every ``sk-mlp+ty+...`` builds on it;
@@ -300,6 +301,9 @@ SYSTEMS: dict[str, FitFunction] = {
     "lucidnet-1-member": partial(fit_lucidnet, n_members=1),
     "lucidnet-no-refit": partial(fit_lucidnet, cross_fit=False, refit=False),
     "lucidnet-plain-mlp": fit_lucidnet_plain,
+    # the recipe with a numerical embedding of its numeric columns (docs/MATH.md §10)
+    "lucidnet-plr": partial(fit_lucidnet, numeric_embedding="periodic"),
+    "lucidnet-ple": partial(fit_lucidnet, numeric_embedding="piecewise"),
     # the ingredients, one at a time
     "sk-mlp+ty": _sk_mlp_ty(),
     "sk-mlp+ty+quantile": _sk_mlp_ty("quantile"),

@@ -36,6 +36,7 @@ from lucidnet.estimators import MLPClassifier, MLPRegressor
 from lucidnet.estimators.refit import fit_within
 from lucidnet.tables.metrics import table_metrics
 from lucidnet.tables.model import TabularModel, recorded_metrics
+from lucidnet.tables.embedding import embedding_of
 from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
 from lucidnet.tables.read import TableError
 from lucidnet.tables.recipe import Recipe
@@ -363,6 +364,8 @@ class InMemorySource:
             )
             self.metrics = table_metrics(held_out, self.val_frame, self.y_val)
 
+        if recipe is not None and est.embedding is None:  # the recipe's numerical embedding
+            est.set_params(embedding=embedding_of(recipe, self.pre, X))
         if recipe is not None:
             model.estimator = est = recipe.fit(
                 est,

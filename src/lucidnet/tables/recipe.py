@@ -110,6 +110,10 @@ class Recipe:
         out: :class:`~lucidnet.training.TimeLimit`); the best model so far is kept when
         they run out.
     dtype : {"float32", "float64"}, default="float32"
+    numeric_embedding : {None, "periodic", "piecewise"}, default=None
+        Embed each numeric column before layer 1 (``lucidnet.tables.embedding``):
+        "periodic" (PLR: learned frequencies, 16 of them, into 16 values per column),
+        "piecewise" (16 quantile bins per column); None: the numbers go in as they are.
     """
 
     hidden_layer_sizes: tuple[int, ...] = (128, 128)
@@ -131,6 +135,7 @@ class Recipe:
     cross_fit_max_rows: int = 20_000
     time_limit: float | None = None
     dtype: str = "float32"
+    numeric_embedding: str | None = None
 
     def preprocessor(self) -> TablePreprocessor:
         """The unfitted preprocessing: robust scaling + smooth clip, indicators, one-hot."""

@@ -50,6 +50,7 @@ class _TabularBase(BaseEstimator):
         "engine": [StrOptions({"numpy", "jax"})],
         "hidden_layer_sizes": "no_validation",  # checked by the inner estimator
         "dropout": "no_validation",
+        "numeric_embedding": [None, StrOptions({"periodic", "piecewise"})],
     }
 
     def __init__(
@@ -69,6 +70,7 @@ class _TabularBase(BaseEstimator):
         random_state: Any = None,
         verbose: Any = 0,
         engine: str = "numpy",
+        numeric_embedding: str | None = RECIPE.numeric_embedding,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_members = n_members
@@ -84,6 +86,7 @@ class _TabularBase(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.engine = engine
+        self.numeric_embedding = numeric_embedding
 
     def _recipe(self) -> Recipe:
         """The recipe with this estimator's parameters."""
@@ -98,6 +101,7 @@ class _TabularBase(BaseEstimator):
             refit=self.refit,
             cross_fit=self.cross_fit,
             time_limit=self.time_limit,
+            numeric_embedding=self.numeric_embedding,
         )
 
     def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
@@ -190,6 +194,8 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     validation_fraction, refit, cross_fit, time_limit, max_categories : see Recipe
         The fields of :class:`~lucidnet.tables.recipe.Recipe` of the same names; their
         defaults are the recipe's (:data:`~lucidnet.tables.recipe.RECIPE`).
+    numeric_embedding : {None, "periodic", "piecewise"}
+        See Recipe (:data:`~lucidnet.tables.recipe.RECIPE`'s default).
     dropout : float, optional
         Dropout rate of the hidden layers.
     random_state : int, RandomState or None
