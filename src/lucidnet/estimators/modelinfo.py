@@ -63,6 +63,7 @@ ESTIMATOR_INFO = Record(
 def _json_params(est: BaseMLP) -> dict[str, Any]:
     params = est.get_params(deep=False)
     params["callbacks"] = None  # callables are never stored
+    params["embedding"] = None  # the network carries it (architecture.embedding)
     if not (params["random_state"] is None or isinstance(params["random_state"], Integral)):
         params["random_state"] = None
     for key in ("hidden_layer_sizes", "activation", "dropout"):
@@ -142,6 +143,7 @@ def estimator_from_info(loaded: LoadedModel) -> BaseMLP:
         raise loaded.error(f"the network takes {net.n[0]} inputs but n_features_in is {n_features}")
     est.network_ = net
     est.n_features_in_ = n_features
+    est.embedding = getattr(net, "embedding", None)  # saved with the network
     names = info.get("feature_names_in")
     if names is not None:
         if len(names) != n_features:

@@ -46,6 +46,8 @@ try:
 except ImportError as err:  # pragma: no cover - depends on the environment
     raise ImportError("ONNX export needs the onnx package: pip install 'lucidnet[onnx]'.") from err
 
+from lucidnet.io.onnx_embedding import embedding_nodes  # noqa: E402  (needs onnx)
+
 __all__ = ["TASKS", "network_to_onnx", "save_onnx"]
 
 TASKS = ("binary", "multiclass", "multilabel", "regression")
@@ -130,6 +132,8 @@ def network_to_onnx(
             nodes.append(helper.make_node(op, [A, name], [f"X_{op.lower()}"], name=op))
             A = f"X_{op.lower()}"
 
+    if getattr(net, "embedding", None) is not None:  # a numerical embedding before layer 1
+        A = embedding_nodes(net, A, nodes, inits)
     stacked = isinstance(net, Ensemble)
     for l in range(1, L + 1):
         W = _float32(f"W[{l}]", net.W[l])
