@@ -220,7 +220,7 @@ def quantile_edges(X: np.ndarray, n_bins: int) -> list[np.ndarray]:
     return edges
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PiecewiseLinearEncoding:
     """Piecewise-linear encoding (PLE) of some input features, with fixed bin edges.
 
