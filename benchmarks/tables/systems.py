@@ -22,7 +22,9 @@ one network cannot cross-fit, so its epochs are chosen on 20 % held out, then a 
 never trained on), and
 ``lucidnet-plain-mlp``: a plain MLP, 200 epochs, standardisation, a 20 % hold-out it only
 watches. ``lucidnet-plr`` and ``lucidnet-ple``: the recipe with the periodic embedding
-(PLR) or the piecewise-linear encoding of its numeric columns. The ingredients, one at a time on scikit-learn's MLP and on the plain MLP:
+(PLR) or the piecewise-linear encoding of its numeric columns; ``lucidnet-poisson``: the
+recipe with a Poisson output on count targets (whole numbers ≥ 0; other tables as
+``lucidnet``). The ingredients, one at a time on scikit-learn's MLP and on the plain MLP:
 
 * ``sk-mlp+ty``: the regression target standardised (``TransformedTargetRegressor``);
   every ``sk-mlp+ty+...`` builds on it;
@@ -304,6 +306,7 @@ SYSTEMS: dict[str, FitFunction] = {
     # the recipe with a numerical embedding of its numeric columns (docs/MATH.md §10)
     "lucidnet-plr": partial(fit_lucidnet, numeric_embedding="periodic"),
     "lucidnet-ple": partial(fit_lucidnet, numeric_embedding="piecewise"),
+    "lucidnet-poisson": partial(fit_lucidnet, count_loss="poisson"),
     # the ingredients, one at a time
     "sk-mlp+ty": _sk_mlp_ty(),
     "sk-mlp+ty+quantile": _sk_mlp_ty("quantile"),

@@ -85,6 +85,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         "n_members": [Interval(Integral, 1, None, closed="left")],
         "engine": [StrOptions({"numpy", "jax"})],
         "embedding": "no_validation",  # None or an embedding object, checked at fit
+        "loss": [StrOptions({"squared_error", "poisson"})],  # the regressor's
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         # None, "cpu", "cuda", "mps"... or a torch / CuPy device: checked at fit, where the
         # installed libraries are known (resolve_device).
@@ -127,6 +128,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         n_members: int = 1,
         engine: str = "numpy",
         embedding: Any = None,
+        loss: str = "squared_error",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -161,6 +163,7 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.device = device
         self.engine = engine
         self.embedding = embedding
+        self.loss = loss
 
     # ------------------------------------------------------------------ subclass hooks
 

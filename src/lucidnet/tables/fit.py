@@ -36,6 +36,7 @@ from lucidnet.estimators import MLPClassifier, MLPRegressor
 from lucidnet.estimators.refit import fit_within
 from lucidnet.tables.metrics import table_metrics
 from lucidnet.tables.model import TabularModel, recorded_metrics
+from lucidnet.tables.counts import count_scaling
 from lucidnet.tables.embedding import embedding_of
 from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
 from lucidnet.tables.read import TableError
@@ -154,6 +155,13 @@ def fit_table(
     pre = source.prepare(stats, task, recipe)
     est = make_estimator(task, recipe, params, seed)
     scaling = stats.target_scaling(task)
+    counts = count_scaling(
+        getattr(recipe, "count_loss", None), task, stats.target_integral,
+        getattr(source, "y_train", None),
+    )  # fmt: skip
+    if counts is not None:  # a count target: the Poisson output (tables/counts.py)
+        scaling = counts
+        est.set_params(loss="poisson")
     model = TabularModel(pre, est, stats.target, task, None, scaling.mean, scaling.scale)
     if on_start is not None:
         on_start(stats, task, pre)

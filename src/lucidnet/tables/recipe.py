@@ -114,6 +114,9 @@ class Recipe:
         Embed each numeric column before layer 1 (``lucidnet.tables.embedding``):
         "periodic" (PLR: learned frequencies, 16 of them, into 16 values per column),
         "piecewise" (16 quantile bins per column); None: the numbers go in as they are.
+    count_loss : {None, "poisson"}, default=None
+        "poisson": a regression target of whole numbers ≥ 0 is learned by an exp output
+        with the Poisson loss (``lucidnet.tables.counts``); None: squared error.
     """
 
     hidden_layer_sizes: tuple[int, ...] = (128, 128)
@@ -136,6 +139,7 @@ class Recipe:
     time_limit: float | None = None
     dtype: str = "float32"
     numeric_embedding: str | None = None
+    count_loss: str | None = None
 
     def preprocessor(self) -> TablePreprocessor:
         """The unfitted preprocessing: robust scaling + smooth clip, indicators, one-hot."""

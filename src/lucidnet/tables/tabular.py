@@ -51,6 +51,7 @@ class _TabularBase(BaseEstimator):
         "hidden_layer_sizes": "no_validation",  # checked by the inner estimator
         "dropout": "no_validation",
         "numeric_embedding": [None, StrOptions({"periodic", "piecewise"})],
+        "count_loss": [None, StrOptions({"poisson"})],
     }
 
     def __init__(
@@ -71,6 +72,7 @@ class _TabularBase(BaseEstimator):
         verbose: Any = 0,
         engine: str = "numpy",
         numeric_embedding: str | None = RECIPE.numeric_embedding,
+        count_loss: str | None = RECIPE.count_loss,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_members = n_members
@@ -87,6 +89,7 @@ class _TabularBase(BaseEstimator):
         self.verbose = verbose
         self.engine = engine
         self.numeric_embedding = numeric_embedding
+        self.count_loss = count_loss
 
     def _recipe(self) -> Recipe:
         """The recipe with this estimator's parameters."""
@@ -102,6 +105,7 @@ class _TabularBase(BaseEstimator):
             cross_fit=self.cross_fit,
             time_limit=self.time_limit,
             numeric_embedding=self.numeric_embedding,
+            count_loss=self.count_loss,
         )
 
     def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
@@ -195,6 +199,7 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         The fields of :class:`~lucidnet.tables.recipe.Recipe` of the same names; their
         defaults are the recipe's (:data:`~lucidnet.tables.recipe.RECIPE`).
     numeric_embedding : {None, "periodic", "piecewise"}
+    count_loss : {None, "poisson"}
         See Recipe (:data:`~lucidnet.tables.recipe.RECIPE`'s default).
     dropout : float, optional
         Dropout rate of the hidden layers.
