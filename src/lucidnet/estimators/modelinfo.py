@@ -172,8 +172,12 @@ def estimator_from_info(loaded: LoadedModel) -> BaseMLP:
         est._multilabel = multilabel
         est.classes_ = binarizer.classes_
     else:
-        if net.output.name != "identity":
-            raise loaded.error("a regressor's output layer must be 'identity'")
+        wanted = est._output_name()  # "exp" for loss="poisson", else "identity"
+        if net.output.name != wanted:
+            raise loaded.error(
+                f"a regressor with loss={est.loss!r} has the output layer {wanted!r}, "
+                f"not {net.output.name!r}"
+            )
         est._y_1d = bool(info.get("y_1d", net.n[-1] == 1))
     history = info.get("history") or {}
     try:
