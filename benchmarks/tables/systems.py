@@ -24,7 +24,9 @@ never trained on), and
 watches. ``lucidnet-plr`` and ``lucidnet-ple``: the recipe with the periodic embedding
 (PLR) or the piecewise-linear encoding of its numeric columns; ``lucidnet-poisson``: the
 recipe with a Poisson output on count targets (whole numbers ≥ 0; other tables as
-``lucidnet``). The ingredients, one at a time on scikit-learn's MLP and on the plain MLP:
+``lucidnet``); ``lucidnet-all-levels``: every level of a text column one-hot encoded
+(``max_categories=None``), not only the 64 most frequent. The ingredients, one at a
+time on scikit-learn's MLP and on the plain MLP:
 
 * ``sk-mlp+ty``: the regression target standardised (``TransformedTargetRegressor``);
   every ``sk-mlp+ty+...`` builds on it;
@@ -307,6 +309,7 @@ SYSTEMS: dict[str, FitFunction] = {
     "lucidnet-plr": partial(fit_lucidnet, numeric_embedding="periodic"),
     "lucidnet-ple": partial(fit_lucidnet, numeric_embedding="piecewise"),
     "lucidnet-poisson": partial(fit_lucidnet, count_loss="poisson"),
+    "lucidnet-all-levels": partial(fit_lucidnet, max_categories=None),
     # the ingredients, one at a time
     "sk-mlp+ty": _sk_mlp_ty(),
     "sk-mlp+ty+quantile": _sk_mlp_ty("quantile"),

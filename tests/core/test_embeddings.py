@@ -45,7 +45,9 @@ def test_periodic_forward_is_the_formula_feature_by_feature():
 
 
 def test_frequencies_start_truncated_normal():
-    c = PeriodicEmbedding(2, (0, 1), 500, 1, sigma=0.1).init_parameters(np.random.default_rng(1))["c"]
+    c = PeriodicEmbedding(2, (0, 1), 500, 1, sigma=0.1).init_parameters(np.random.default_rng(1))[
+        "c"
+    ]
     assert np.max(np.abs(c)) <= 0.3 + 1e-12
     assert 0.08 < np.std(c) < 0.12
 

@@ -36,7 +36,7 @@ def test_poisson_regressor_predicts_non_negative_rates(members):
 
 def test_negative_targets_are_refused():
     X, y = _counts(20)
-    with pytest.raises(ValueError, match="non-negative targets.*squared_error"):
+    with pytest.raises(ValueError, match=r"non-negative targets.*squared_error"):
         MLPRegressor(loss="poisson").fit(X, y - 5)
 
 

@@ -39,4 +39,6 @@ def test_a_count_table_trains_an_exp_output_and_saves(tmp_path):
     p = reg.predict(X)
     assert np.all(p > 0)
     save(reg.model_, tmp_path / "m.safetensors")
-    np.testing.assert_array_equal(load(tmp_path / "m.safetensors").predict(X), reg.model_.predict(X))
+    np.testing.assert_array_equal(
+        load(tmp_path / "m.safetensors").predict(X), reg.model_.predict(X)
+    )

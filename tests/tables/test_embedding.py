@@ -52,4 +52,3 @@ def test_no_numeric_column_no_embedding_and_bad_kind():
     assert table_embedding(None, 3, X) is None
     with pytest.raises(ValueError, match="numeric_embedding must be None or one of"):
         table_embedding("fourier", 3, X)
-

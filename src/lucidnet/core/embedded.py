@@ -83,12 +83,13 @@ class _Embedded:
         return EmbeddedCache(inner.Z, inner.A, inner.M, kept)
 
     def backward(
-        self, cache: EmbeddedCache, Y: Array, alpha: float = 0.0, *, sample_weight: Any = None
-    ) -> EmbeddedGrads:
+        self, cache: Cache, Y: Array, alpha: float = 0.0, *, sample_weight: Array | None = None
+    ) -> Grads:
         """:meth:`Network.backward`, then dA[0] = W[1].T @ dZ[1] and the embedding's dE."""
         g = super().backward(cache, Y, alpha, sample_weight=sample_weight)  # type: ignore[misc]
         dE = {}
         if self.E:
+            assert isinstance(cache, EmbeddedCache)  # from this network's forward
             dA0 = self.W[1].mT @ g.dZ[1]
             dE = self.embedding.backward(self.E, cache.embedding, dA0)
         return EmbeddedGrads(g.dW, g.db, g.dZ, dE)
@@ -218,8 +219,8 @@ def embedded(net: Network, embedding: Any, E: dict[str, Array]) -> Network:
             f"W[1] takes {net.W[1].shape[-1]} inputs but the embedding gives "
             f"{embedding.n_out}: they must match."
         )
-    cls = EmbeddedEnsemble if isinstance(net, Ensemble) else EmbeddedNetwork
-    new = cls.__new__(cls)
+    cls: type[Network] = EmbeddedEnsemble if isinstance(net, Ensemble) else EmbeddedNetwork
+    new: Any = cls.__new__(cls)
     new.__dict__.update(copy.copy(net.__dict__))
     if isinstance(net, Ensemble):
         new.K = net.K

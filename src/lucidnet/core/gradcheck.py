@@ -93,7 +93,8 @@ def check_gradients(
 
     Notes
     -----
-    For each entry θ of W[l] and b[l] (and of an embedding's E): ĝ = (J(θ + ε) − J(θ − ε)) / 2ε, and per array
+    For each entry θ of W[l] and b[l] (and of an embedding's E):
+    ĝ = (J(θ + ε) − J(θ − ε)) / 2ε, and per array
     err = ‖g − ĝ‖∞ / max(‖g‖∞, ‖ĝ‖∞, tiny). ReLU is not differentiable at 0: keep the
     inputs away from z = 0 exactly.
     """
@@ -117,7 +118,7 @@ def check_gradients(
         )
     ]
     for key, theta in (getattr(net64, "E", None) or {}).items():  # a numerical embedding's
-        checked.append((f"dE[{key}]", theta, grads.dE[key]))
+        checked.append((f"dE[{key}]", theta, grads.dE[key]))  # type: ignore[attr-defined]
     errors: dict[str, float] = {}
     for name, theta, analytic in checked:
         numeric = np.zeros_like(theta)

@@ -86,9 +86,9 @@ from lucidnet.io._reading import (
     _zero_digest,
 )
 from lucidnet.io.atomic import atomic_write_bytes
-from lucidnet.io.labels import decode_labels, encode_labels
 from lucidnet.io.embedding_file import PREFIX as EMBEDDING_PREFIX
 from lucidnet.io.embedding_file import embedding_record, inner_sizes, with_embedding
+from lucidnet.io.labels import decode_labels, encode_labels
 from lucidnet.io.schema import HEADER, SchemaMismatch, check
 
 __all__ = [

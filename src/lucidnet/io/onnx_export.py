@@ -46,7 +46,7 @@ try:
 except ImportError as err:  # pragma: no cover - depends on the environment
     raise ImportError("ONNX export needs the onnx package: pip install 'lucidnet[onnx]'.") from err
 
-from lucidnet.io.onnx_embedding import embedding_nodes  # noqa: E402  (needs onnx)
+from lucidnet.io.onnx_embedding import embedding_nodes
 
 __all__ = ["TASKS", "network_to_onnx", "save_onnx"]
 

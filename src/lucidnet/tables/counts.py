@@ -20,7 +20,9 @@ __all__ = ["COUNT_LOSSES", "count_scaling"]
 COUNT_LOSSES = ("poisson",)
 
 
-def count_scaling(count_loss: str | None, task: str, integral: bool, y: Any) -> TargetScaling | None:
+def count_scaling(
+    count_loss: str | None, task: str, integral: bool, y: Any
+) -> TargetScaling | None:
     """The target's scaling for the Poisson output, or None where it does not apply.
 
     Parameters

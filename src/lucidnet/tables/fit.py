@@ -34,10 +34,10 @@ from sklearn.model_selection import train_test_split
 
 from lucidnet.estimators import MLPClassifier, MLPRegressor
 from lucidnet.estimators.refit import fit_within
-from lucidnet.tables.metrics import table_metrics
-from lucidnet.tables.model import TabularModel, recorded_metrics
 from lucidnet.tables.counts import count_scaling
 from lucidnet.tables.embedding import embedding_of
+from lucidnet.tables.metrics import table_metrics
+from lucidnet.tables.model import TabularModel, recorded_metrics
 from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
 from lucidnet.tables.read import TableError
 from lucidnet.tables.recipe import Recipe
