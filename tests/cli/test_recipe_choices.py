@@ -1,4 +1,4 @@
-"""``lucidnet train --numeric-embedding/--count-loss``: the help reads the recipe; the model has them."""
+"""``lucidnet train --numeric-embedding/--count-loss``: help from the recipe; the model has them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pandas as pd
 from lucidnet.cli.parser import build_parser
 from lucidnet.tables import RECIPE
 from lucidnet.tables.persist import load
+
 from .conftest import run
 
 
