@@ -22,6 +22,8 @@ def test_the_rule_takes_whole_numbers_at_least_zero_only():
     assert count_scaling("poisson", "regression", False, y) is None
     assert count_scaling("poisson", "regression", True, y - 1) is None  # a negative value
     assert count_scaling("poisson", "regression", True, np.zeros(3)) is None  # mean 0
+    assert count_scaling("poisson", "regression", True, y + 1) is not None  # from 1: a count
+    assert count_scaling("poisson", "regression", True, y + 25) is None  # a score from 25
     assert count_scaling("poisson", "regression", True, None) is None  # rows streamed
     with pytest.raises(ValueError, match="count_loss must be None or one of"):
         count_scaling("tweedie", "regression", True, y)

@@ -226,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--count-loss",
         choices=("poisson", "none"),
         default=None,
-        help="for a regression target of whole numbers >= 0: poisson (an exp output); "
+        help="for a regression target of counts (whole numbers >= 0 from 0 or 1): poisson "
+        "(an exp output) or none (squared error); "
         f"default: {RECIPE.count_loss or 'none'}",
     )
     train.add_argument(

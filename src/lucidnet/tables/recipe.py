@@ -114,9 +114,11 @@ class Recipe:
         Embed each numeric column before layer 1 (``lucidnet.tables.embedding``):
         "periodic" (PLR: learned frequencies, 16 of them, into 16 values per column),
         "piecewise" (16 quantile bins per column); None: the numbers go in as they are.
-    count_loss : {None, "poisson"}, default=None
-        "poisson": a regression target of whole numbers ≥ 0 is learned by an exp output
-        with the Poisson loss (``lucidnet.tables.counts``); None: squared error.
+    count_loss : {None, "poisson"}, default="poisson"
+        "poisson": a regression target of counts (whole numbers ≥ 0, the smallest 0 or 1)
+        is learned by an exp output with the Poisson loss (``lucidnet.tables.counts``);
+        None: squared error. Measured on the development panel's three count tables
+        (3 seeds): R² +0.005 on the mean, better on each table; other targets unchanged.
     """
 
     hidden_layer_sizes: tuple[int, ...] = (128, 128)
@@ -139,7 +141,7 @@ class Recipe:
     time_limit: float | None = None
     dtype: str = "float32"
     numeric_embedding: str | None = None
-    count_loss: str | None = None
+    count_loss: str | None = "poisson"
 
     def preprocessor(self) -> TablePreprocessor:
         """The unfitted preprocessing: robust scaling + smooth clip, indicators, one-hot."""
