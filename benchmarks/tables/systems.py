@@ -25,7 +25,9 @@ watches. ``lucidnet-plr`` and ``lucidnet-ple``: the recipe with the periodic emb
 (PLR) or the piecewise-linear encoding of its numeric columns; ``lucidnet-poisson``: the
 recipe with a Poisson output on count targets (whole numbers ≥ 0; other tables as
 ``lucidnet``); ``lucidnet-all-levels``: every level of a text column one-hot encoded
-(``max_categories=None``), not only the 64 most frequent. The ingredients, one at a
+(``max_categories=None``), not only the 64 most frequent; ``lucidnet-no-embedding`` and
+``lucidnet-no-poisson``: the recipe less its periodic embedding or its Poisson output
+(``lucidnet-plr`` and ``lucidnet-poisson`` are the recipe's defaults). The ingredients, one at a
 time on scikit-learn's MLP and on the plain MLP:
 
 * ``sk-mlp+ty``: the regression target standardised (``TransformedTargetRegressor``);
@@ -310,6 +312,8 @@ SYSTEMS: dict[str, FitFunction] = {
     "lucidnet-ple": partial(fit_lucidnet, numeric_embedding="piecewise"),
     "lucidnet-poisson": partial(fit_lucidnet, count_loss="poisson"),
     "lucidnet-all-levels": partial(fit_lucidnet, max_categories=None),
+    "lucidnet-no-embedding": partial(fit_lucidnet, numeric_embedding=None),
+    "lucidnet-no-poisson": partial(fit_lucidnet, count_loss=None),
     # the ingredients, one at a time
     "sk-mlp+ty": _sk_mlp_ty(),
     "sk-mlp+ty+quantile": _sk_mlp_ty("quantile"),
