@@ -27,7 +27,7 @@ recipe with a Poisson output on count targets (whole numbers ≥ 0; other tables
 ``lucidnet``); ``lucidnet-all-levels``: every level of a text column one-hot encoded
 (``max_categories=None``), not only the 64 most frequent; ``lucidnet-no-embedding`` and
 ``lucidnet-no-poisson``: the recipe less its periodic embedding or its Poisson output
-(``lucidnet-plr`` and ``lucidnet-poisson`` are the recipe's defaults). The ingredients, one at a
+(``lucidnet-poisson`` is the recipe's default). The ingredients, one at a
 time on scikit-learn's MLP and on the plain MLP:
 
 * ``sk-mlp+ty``: the regression target standardised (``TransformedTargetRegressor``);

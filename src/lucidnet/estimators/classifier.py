@@ -136,7 +136,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     _is_classifier = True
     _parameter_constraints = {
-        **BaseMLP._parameter_constraints,
+        **{k: v for k, v in BaseMLP._parameter_constraints.items() if k != "loss"},
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
