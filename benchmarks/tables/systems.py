@@ -21,7 +21,14 @@ one network cannot cross-fit, so its epochs are chosen on 20 % held out, then a 
 ``lucidnet-no-refit`` (``lucidnet-refit`` less its refit: the rows that chose the epoch
 never trained on), and
 ``lucidnet-plain-mlp``: a plain MLP, 200 epochs, standardisation, a 20 % hold-out it only
-watches. The ingredients, one at a time on scikit-learn's MLP and on the plain MLP:
+watches. ``lucidnet-plr`` and ``lucidnet-ple``: the recipe with the periodic embedding
+(PLR) or the piecewise-linear encoding of its numeric columns; ``lucidnet-poisson``: the
+recipe with a Poisson output on count targets (whole numbers ≥ 0; other tables as
+``lucidnet``); ``lucidnet-all-levels``: every level of a text column one-hot encoded
+(``max_categories=None``), not only the 64 most frequent; ``lucidnet-no-embedding`` and
+``lucidnet-no-poisson``: the recipe less its periodic embedding or its Poisson output
+(``lucidnet-poisson`` is the recipe's default). The ingredients, one at a
+time on scikit-learn's MLP and on the plain MLP:
 
 * ``sk-mlp+ty``: the regression target standardised (``TransformedTargetRegressor``);
   every ``sk-mlp+ty+...`` builds on it;
@@ -301,6 +308,13 @@ SYSTEMS: dict[str, FitFunction] = {
     "lucidnet-1-member": partial(fit_lucidnet, n_members=1),
     "lucidnet-no-refit": partial(fit_lucidnet, cross_fit=False, refit=False),
     "lucidnet-plain-mlp": fit_lucidnet_plain,
+    # the recipe with a numerical embedding of its numeric columns (docs/MATH.md §10)
+    "lucidnet-plr": partial(fit_lucidnet, numeric_embedding="periodic"),
+    "lucidnet-ple": partial(fit_lucidnet, numeric_embedding="piecewise"),
+    "lucidnet-poisson": partial(fit_lucidnet, count_loss="poisson"),
+    "lucidnet-all-levels": partial(fit_lucidnet, max_categories=None),
+    "lucidnet-no-embedding": partial(fit_lucidnet, numeric_embedding=None),
+    "lucidnet-no-poisson": partial(fit_lucidnet, count_loss=None),
     # the ingredients, one at a time
     "sk-mlp+ty": _sk_mlp_ty(),
     "sk-mlp+ty+quantile": _sk_mlp_ty("quantile"),

@@ -219,6 +219,21 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"networks trained at once, predictions averaged (default: {RECIPE.n_members})",
     )
     train.add_argument(
+        "--numeric-embedding",
+        choices=("periodic", "piecewise", "none"),
+        default=None,
+        help="embed each numeric column before layer 1: periodic (PLR) or piecewise "
+        f"(linear on quantile bins); default: {RECIPE.numeric_embedding or 'none'}",
+    )
+    train.add_argument(
+        "--count-loss",
+        choices=("poisson", "none"),
+        default=None,
+        help="for a regression target of counts (whole numbers >= 0 from 0 or 1): poisson "
+        "(an exp output) or none (squared error); "
+        f"default: {RECIPE.count_loss or 'none'}",
+    )
+    train.add_argument(
         "--time-limit",
         type=_positive_float,
         default=None,

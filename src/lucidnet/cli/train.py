@@ -270,6 +270,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             refit=not interruptible,
             cross_fit=False if interruptible else None,
             time_limit=args.time_limit,
+            **_recipe_choices(args),
         )
         resume_from = _read_checkpoint(args.resume) if args.resume else None
     try:
@@ -391,3 +392,9 @@ def _write_train_report(args: argparse.Namespace, model: TabularModel, source: A
         section["figures"][name] = figure
     path = plot.write_report(args.report, f"lucidnet: {Path(args.data).name}", [section])
     print(f"report: {path}")
+
+
+def _recipe_choices(args: Any) -> dict[str, Any]:
+    """--numeric-embedding and --count-loss as Recipe fields ("none": None; unset: default)."""
+    chosen = {"numeric_embedding": args.numeric_embedding, "count_loss": args.count_loss}
+    return {k: (None if v == "none" else v) for k, v in chosen.items() if v is not None}

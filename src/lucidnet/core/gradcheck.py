@@ -93,7 +93,8 @@ def check_gradients(
 
     Notes
     -----
-    For each entry θ of W[l] and b[l]: ĝ = (J(θ + ε) − J(θ − ε)) / 2ε, and per array
+    For each entry θ of W[l] and b[l] (and of an embedding's E):
+    ĝ = (J(θ + ε) − J(θ − ε)) / 2ε, and per array
     err = ‖g − ĝ‖∞ / max(‖g‖∞, ‖ĝ‖∞, tiny). ReLU is not differentiable at 0: keep the
     inputs away from z = 0 exactly.
     """
@@ -108,20 +109,26 @@ def check_gradients(
     def J() -> float:
         return float(net64.cost(net64.forward(A0), Y, alpha, sample_weight=s))
 
-    errors: dict[str, float] = {}
-    for l in range(1, net64.L + 1):
+    checked = [
+        (name, theta, analytic)
+        for l in range(1, net64.L + 1)
         for name, theta, analytic in (
             (f"dW[{l}]", net64.W[l], grads.dW[l]),
             (f"db[{l}]", net64.b[l], grads.db[l]),
-        ):
-            numeric = np.zeros_like(theta)
-            for idx in np.ndindex(*theta.shape):
-                saved = theta[idx]
-                theta[idx] = saved + eps
-                J_plus = J()
-                theta[idx] = saved - eps
-                J_minus = J()
-                theta[idx] = saved
-                numeric[idx] = (J_plus - J_minus) / (2 * eps)
-            errors[name] = _relative_error(np.asarray(analytic), numeric)
+        )
+    ]
+    for key, theta in (getattr(net64, "E", None) or {}).items():  # a numerical embedding's
+        checked.append((f"dE[{key}]", theta, grads.dE[key]))  # type: ignore[attr-defined]
+    errors: dict[str, float] = {}
+    for name, theta, analytic in checked:
+        numeric = np.zeros_like(theta)
+        for idx in np.ndindex(*theta.shape):
+            saved = theta[idx]
+            theta[idx] = saved + eps
+            J_plus = J()
+            theta[idx] = saved - eps
+            J_minus = J()
+            theta[idx] = saved
+            numeric[idx] = (J_plus - J_minus) / (2 * eps)
+        errors[name] = _relative_error(np.asarray(analytic), numeric)
     return GradientCheck(errors, tolerance)

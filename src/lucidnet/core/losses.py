@@ -9,7 +9,14 @@ output     g[L]                                          L(a, y) for one example
 sigmoid    σ per unit (binary or independent labels)     Σ_k −y_k log a_k − (1−y_k) log(1−a_k)
 softmax    a_k = e^{z_k} / Σ_j e^{z_j}  (K classes)      −Σ_k y_k log a_k
 identity   z (regression, one or more outputs)           ½ Σ_k (a_k − y_k)²
+exp        e^z (counts: a Poisson mean, log link)        Σ_k a_k − y_k z_k + y_k log y_k − y_k
 =========  ===========================================  =================================
+
+The Poisson loss is the negative log-likelihood up to terms without z (log y! is left out
+and y log y − y added, so it is 0 where a = y): ∂L/∂z = e^z − y = a − y, the lecture's
+shortcut again. Above z = ``EXP_LINEAR_FROM`` (30) the exponential continues along its
+tangent, a = e^30 (1 + (z − 30)), and the loss along the matching integral, so every value
+and derivative stays finite and ∂L/∂z = a − y holds for every z.
 
 Every loss is computed from Z[L] (log-sigmoid, log-softmax), never as the log of a
 rounded probability, so it is finite for any finite z. Sums over units run along axis −2
@@ -26,7 +33,7 @@ from typing import Any
 from lucidnet.core.activations import sigmoid
 from lucidnet.core.arrays import namespace
 
-__all__ = ["Output", "get_output", "log_softmax", "output_names", "softmax"]
+__all__ = ["EXP_LINEAR_FROM", "Output", "get_output", "log_softmax", "output_names", "softmax"]
 
 Array = Any
 
@@ -112,15 +119,47 @@ def _squared_error(Z: Array, Y: Array) -> Array:
     return 0.5 * xp.sum(R * R, axis=-2)
 
 
+EXP_LINEAR_FROM = 30.0  # the exp output continues linearly above this z
+
+
+def exp_output(Z: Array) -> Array:
+    """a = e^z for z ≤ 30, e^30 (1 + (z − 30)) above (its tangent: finite for any z).
+
+    Notes
+    -----
+    a = exp(min(z, m)) · (1 + max(z − m, 0)),  m = EXP_LINEAR_FROM
+    """
+    xp = namespace(Z)
+    m = EXP_LINEAR_FROM
+    return xp.exp(xp.minimum(Z, m)) * (1.0 + xp.maximum(Z - m, 0.0))
+
+
+def _poisson(Z: Array, Y: Array) -> Array:
+    """Σ_k G(z_k) − y_k z_k + y_k log y_k − y_k, with G' = :func:`exp_output` (G = e^z up to 30).
+
+    Notes
+    -----
+    G(z) = exp(min(z, m)) · (1 + t + t²/2) with t = max(z − m, 0); 0 log 0 = 0.
+    """
+    xp = namespace(Z, Y)
+    m = EXP_LINEAR_FROM
+    t = xp.maximum(Z - m, 0.0)
+    G = xp.exp(xp.minimum(Z, m)) * (1.0 + t + 0.5 * t * t)
+    positive = Y > 0
+    y_log_y = xp.where(positive, Y * xp.log(xp.where(positive, Y, xp.ones_like(Y))), 0.0)
+    return xp.sum(G - Y * Z + y_log_y - Y, axis=-2)
+
+
 _OUTPUTS: dict[str, Output] = {
     "sigmoid": Output("sigmoid", sigmoid, _binary_cross_entropy, "binary / multilabel"),
     "softmax": Output("softmax", softmax, _cross_entropy, "multiclass"),
     "identity": Output("identity", _identity, _squared_error, "regression"),
+    "exp": Output("exp", exp_output, _poisson, "counts"),
 }
 
 
 def output_names() -> list[str]:
-    """The output names: "sigmoid", "softmax", "identity"."""
+    """The output names: "sigmoid", "softmax", "identity", "exp"."""
     return list(_OUTPUTS)
 
 
@@ -140,5 +179,5 @@ def get_output(name: str | Output) -> Output:
         raise ValueError(
             f"Unknown output {name!r}. Known outputs (each with its canonical loss): "
             "'sigmoid' (binary cross-entropy), 'softmax' (cross-entropy), "
-            "'identity' (squared error)."
+            "'identity' (squared error), 'exp' (Poisson)."
         ) from None

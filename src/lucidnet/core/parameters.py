@@ -8,6 +8,9 @@ and a checkpoint want them all at once. This module is the one place that says h
     mask   = [True, False, ..., True, False]                   which entries are weights W[l]
     θ      = concat(W[1].ravel(), b[1].ravel(), ..., b[L].ravel())   one flat vector
 
+A network with a numerical embedding (``lucidnet.core.embedded``) appends the
+embedding's parameters E (and its gradients dE) after b[L], in E's order.
+
 Each array is raveled row by row, so θ has ``net.n_parameters`` entries and the
 gradients pack into the same layout: entry i of ``pack(grads)`` is ∂J/∂θ_i.
 
@@ -56,7 +59,7 @@ def parameters(net: Network) -> list[Array]:
     [(4, 3), (4, 1), (1, 4), (1, 1)]
     """
     W, b = net.W, net.b
-    return [p for l in range(1, net.L + 1) for p in (W[l], b[l])]
+    return [p for l in range(1, net.L + 1) for p in (W[l], b[l])] + list(_extra(net).values())
 
 
 def gradients(grads: Grads) -> list[Array]:
@@ -77,7 +80,9 @@ def gradients(grads: Grads) -> list[Array]:
     grads_list[2(l-1)] = dW[l],  grads_list[2(l-1) + 1] = db[l]   for l = 1..L
     """
     dW, db = grads.dW, grads.db
-    return [d for l in range(1, len(dW) + 1) for d in (dW[l], db[l])]
+    return [d for l in range(1, len(dW) + 1) for d in (dW[l], db[l])] + list(
+        getattr(grads, "dE", {}).values()
+    )
 
 
 def set_parameters(net: Network, params: Sequence[Array]) -> None:
@@ -103,16 +108,19 @@ def set_parameters(net: Network, params: Sequence[Array]) -> None:
     -----
     W[l] = params[2(l-1)],  b[l] = params[2(l-1) + 1]   for l = 1..L
     """
-    L = net.L
-    if len(params) != 2 * L:
+    L, names = net.L, list(_extra(net))
+    if len(params) != 2 * L + len(names):
         raise ValueError(
-            f"params must hold 2L = {2 * L} arrays [W[1], b[1], ..., W[{L}], b[{L}]]; "
-            f"got {len(params)}."
+            f"params must hold 2L = {2 * L} arrays [W[1], b[1], ..., W[{L}], b[{L}]]"
+            + (f" and then the embedding's {names}" if names else "")
+            + f"; got {len(params)}."
         )
     W, b = net.W, net.b
     for l in range(1, L + 1):
         W[l] = params[2 * l - 2]
         b[l] = params[2 * l - 1]
+    if names:  # a new dict: a copy of the network (Step.network) keeps its own
+        net.E = dict(zip(names, params[2 * L :], strict=True))  # type: ignore[attr-defined]
 
 
 def weight_mask(net: Network) -> list[bool]:
@@ -130,7 +138,13 @@ def weight_mask(net: Network) -> list[bool]:
     >>> weight_mask(Network([3, 4, 1]))
     [True, False, True, False]
     """
-    return [is_weight for _ in range(net.L) for is_weight in (True, False)]
+    mask = [is_weight for _ in range(net.L) for is_weight in (True, False)]
+    return mask + [False] * len(_extra(net))
+
+
+def _extra(net: Network) -> dict[str, Array]:
+    """The embedding's parameters E of an embedded network; none for the lecture's."""
+    return getattr(net, "E", None) or {}
 
 
 def pack(arrays: Sequence[Array], dtype: Any = None) -> Array:

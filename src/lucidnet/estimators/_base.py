@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
 
 from lucidnet.core.activations import get_activation
 from lucidnet.core.arrays import device_of, namespace, to_numpy
+from lucidnet.core.embedded import embedded_network
 from lucidnet.core.ensemble import Ensemble
 from lucidnet.core.gradcheck import GradientCheck, check_gradients
 from lucidnet.core.network import Network
@@ -83,6 +84,8 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         "weight_init": [StrOptions({"glorot", "he", "auto"})],
         "n_members": [Interval(Integral, 1, None, closed="left")],
         "engine": [StrOptions({"numpy", "jax"})],
+        "embedding": "no_validation",  # None or an embedding object, checked at fit
+        "loss": [StrOptions({"squared_error", "poisson"})],  # the regressor's
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         # None, "cpu", "cuda", "mps"... or a torch / CuPy device: checked at fit, where the
         # installed libraries are known (resolve_device).
@@ -124,6 +127,8 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         device: Any = None,
         n_members: int = 1,
         engine: str = "numpy",
+        embedding: Any = None,
+        loss: str = "squared_error",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -157,6 +162,8 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.max_fun = max_fun
         self.device = device
         self.engine = engine
+        self.embedding = embedding
+        self.loss = loss
 
     # ------------------------------------------------------------------ subclass hooks
 
@@ -310,6 +317,9 @@ class BaseMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             (None if self.weight_init == "auto" else self.weight_init),
         )
         activations = [*names, self._output_name()]
+        if self.embedding is not None:  # a numerical embedding before layer 1
+            return embedded_network(self.embedding, sizes, self.n_members, activations, seed,
+                                    dtype, init)  # fmt: skip
         if self.n_members > 1:  # K networks trained at once (lucidnet.core.ensemble)
             return Ensemble(
                 sizes, self.n_members, activations=activations, seed=seed, dtype=dtype, init=init

@@ -6,7 +6,8 @@ the ones whose output activation gives p̄ back, computed in log space (stable f
 
 - sigmoid: z̄ = log p̄ − log(1 − p̄) = LSE_k(log σ(z_k)) − LSE_k(log σ(−z_k));
 - softmax: z̄ = log p̄ = LSE_k(log_softmax(z_k)) − log K  (softmax(z̄) = p̄);
-- identity: z̄ = (1/K) Σ_k z_k.
+- identity: z̄ = (1/K) Σ_k z_k;
+- exp (a Poisson rate): z̄ = log ā = LSE_k(z_k) − log K.
 
 The ensemble's features φ are the members' features side by side (K · n[L-1] columns).
 """
@@ -35,6 +36,8 @@ def combine_logits(Z: Any, output: str) -> Any:
     K = Z.shape[0]
     if output == "identity":
         return xp.mean(Z, axis=0)
+    if output == "exp":  # log of the mean Poisson rate (below the exp output's linear tail)
+        return _logsumexp(Z, xp) - math.log(K)
     if output == "softmax":
         return _logsumexp(log_softmax(Z), xp) - math.log(K)
     zero = xp.zeros_like(Z)

@@ -25,7 +25,12 @@ __all__ = [
 CORE_ACTIVATION = {"logistic": "sigmoid"}
 
 # The core's output names → scikit-learn's ``out_activation_``.
-SKLEARN_OUT_ACTIVATION = {"sigmoid": "logistic", "softmax": "softmax", "identity": "identity"}
+SKLEARN_OUT_ACTIVATION = {
+    "sigmoid": "logistic",
+    "softmax": "softmax",
+    "identity": "identity",
+    "exp": "exp",  # scikit-learn's MLPRegressor(loss="poisson") names it so too
+}
 
 
 def core_activation(name: str) -> str:

@@ -103,6 +103,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         whole epoch of the same core and optimizer rule with JAX (a GPU when JAX has one;
         the first fit of a shape compiles, for a second or two). Same seed, same initial
         weights and minibatch order on both; weights agree to float rounding.
+    embedding : PeriodicEmbedding or PiecewiseLinearEncoding, optional
+        A numerical embedding before layer 1 (``lucidnet.core.embeddings``, docs/MATH.md
+        §10); its ``n_features`` must be X's columns. None: X is A[0] as it is.
 
     Attributes
     ----------
@@ -133,7 +136,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     _is_classifier = True
     _parameter_constraints = {
-        **BaseMLP._parameter_constraints,
+        **{k: v for k, v in BaseMLP._parameter_constraints.items() if k != "loss"},
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
@@ -175,6 +178,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         n_members: int = 1,
         label_smoothing: float = 0.0,
         engine: str = "numpy",
+        embedding: Any = None,
     ) -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -209,6 +213,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             device=device,
             n_members=n_members,
             engine=engine,
+            embedding=embedding,
         )
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing

@@ -63,6 +63,7 @@ ESTIMATOR_INFO = Record(
 def _json_params(est: BaseMLP) -> dict[str, Any]:
     params = est.get_params(deep=False)
     params["callbacks"] = None  # callables are never stored
+    params["embedding"] = None  # the network carries it (architecture.embedding)
     if not (params["random_state"] is None or isinstance(params["random_state"], Integral)):
         params["random_state"] = None
     for key in ("hidden_layer_sizes", "activation", "dropout"):
@@ -142,6 +143,7 @@ def estimator_from_info(loaded: LoadedModel) -> BaseMLP:
         raise loaded.error(f"the network takes {net.n[0]} inputs but n_features_in is {n_features}")
     est.network_ = net
     est.n_features_in_ = n_features
+    est.embedding = getattr(net, "embedding", None)  # saved with the network
     names = info.get("feature_names_in")
     if names is not None:
         if len(names) != n_features:
@@ -170,8 +172,12 @@ def estimator_from_info(loaded: LoadedModel) -> BaseMLP:
         est._multilabel = multilabel
         est.classes_ = binarizer.classes_
     else:
-        if net.output.name != "identity":
-            raise loaded.error("a regressor's output layer must be 'identity'")
+        wanted = est._output_name()  # "exp" for loss="poisson", else "identity"
+        if net.output.name != wanted:
+            raise loaded.error(
+                f"a regressor with loss={est.loss!r} has the output layer {wanted!r}, "
+                f"not {net.output.name!r}"
+            )
         est._y_1d = bool(info.get("y_1d", net.n[-1] == 1))
     history = info.get("history") or {}
     try:

@@ -22,7 +22,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Identity output with the squared error ½ Σ_k (a_k − y_k)² per example; one or several
     outputs. Parameters and attributes are those of :class:`lucidnet.MLPClassifier`
-    (without ``class_weight``); ``score`` is R².
+    (without ``class_weight``); ``score`` is R². ``loss`` is "squared_error" (an identity
+    output) or "poisson" (an exp output, A[L] = e^Z[L], for counts: docs/MATH.md §4b).
 
     Examples
     --------
@@ -47,6 +48,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def _encode_targets(self, y: Any, *, first: bool, classes: Any = None) -> np.ndarray:
         Y = np.asarray(y, dtype=np.float64)
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
+        if self.loss == "poisson" and np.any(Y < 0):
+            raise ValueError(
+                f"loss='poisson' needs non-negative targets (counts, rates); y holds "
+                f"{float(np.min(Y))}. Use loss='squared_error' for a target that can be negative."
+            )
         if first:
             self._y_1d = np.ndim(y) == 1
         elif "network_" in self.__dict__ and Y.shape[1] != self.network_.n[-1]:
@@ -57,7 +63,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return Y
 
     def _output_name(self) -> str:
-        return "identity"
+        return "exp" if self.loss == "poisson" else "identity"
 
     def _stratify_labels(self, Y: np.ndarray) -> None:
         return None

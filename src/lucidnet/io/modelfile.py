@@ -5,6 +5,8 @@ A file holds, as plain safetensors tensors that any safetensors reader can open,
 - ``layers.{l}.W`` of shape (n[l], n[l-1]) and ``layers.{l}.b`` of shape (n[l], 1) for
   l = 1..L, in the layout of docs/MATH.md §2 (no transposes), in float32 or float64;
 - any extra named arrays the caller adds (for example a scaler's means and scales);
+- for a network with a numerical embedding, its arrays ``embedding.*`` and the header
+  entry ``architecture.embedding`` (``lucidnet.io.embedding_file``);
 
 and, in the safetensors ``__metadata__`` (which maps str to str), one key ``"lucidnet"``
 whose value is a JSON header::
@@ -84,6 +86,8 @@ from lucidnet.io._reading import (
     _zero_digest,
 )
 from lucidnet.io.atomic import atomic_write_bytes
+from lucidnet.io.embedding_file import PREFIX as EMBEDDING_PREFIX
+from lucidnet.io.embedding_file import embedding_record, inner_sizes, with_embedding
 from lucidnet.io.labels import decode_labels, encode_labels
 from lucidnet.io.schema import HEADER, SchemaMismatch, check
 
@@ -217,7 +221,7 @@ def save_network(
     extra_arrays : mapping of str to array, optional
         Numeric arrays to store beside the weights (bool, int, uint or float), e.g.
         ``{"scaler.mean": mean, "scaler.scale": scale}``. Names must not start with
-        ``"layers."`` or ``"__"``; float arrays must be finite.
+        ``"layers."``, ``"embedding."`` or ``"__"``; float arrays must be finite.
 
     Raises
     ------
@@ -235,7 +239,9 @@ def save_network(
     (Network([3, 4, 1], activations=['relu', 'sigmoid']), {'note': 'demo'})
     """
     tensors = _network_tensors(net)
+    embedding, embedding_arrays = embedding_record(net)  # ({}, {}) without one
     extras = _check_extra_arrays(extra_arrays)
+    extras = dict(sorted({**extras, **embedding_arrays}.items()))
     header: dict[str, Any] = {
         "sha256": _ZERO_DIGEST,  # first, so the digest covers all the rest of the text
         "format": FORMAT,
@@ -243,11 +249,12 @@ def save_network(
         "lucidnet_version": __version__,
         "numpy_version": np.__version__,
         "architecture": {
-            "layer_sizes": [int(s) for s in net.n],
+            "layer_sizes": inner_sizes(net),
             "activations": net.activation_names,
             "output": net.output.name,
             "layout": LAYOUT,
             **({"members": int(net.K)} if isinstance(net, Ensemble) else {}),
+            **({"embedding": embedding} if embedding else {}),
         },
         "dtype": np.dtype(net.dtype).name,
         "extra_arrays": {
@@ -286,10 +293,10 @@ def _check_extra_arrays(extra_arrays: Mapping[str, Any] | None) -> dict[str, np.
     for name in sorted(extra_arrays or {}, key=str):
         if not isinstance(name, str) or not name:
             raise TypeError(f"Extra array names must be non-empty strings; got {name!r}.")
-        if name.startswith(("layers.", "__")):
+        if name.startswith(("layers.", "__", EMBEDDING_PREFIX)):
             raise ValueError(
-                f"The extra array name {name!r} is reserved (names starting with 'layers.' "
-                "or '__'); choose another, e.g. 'scaler.mean'."
+                f"The extra array name {name!r} is reserved (names starting with 'layers.', "
+                f"'{EMBEDDING_PREFIX}' or '__'); choose another, e.g. 'scaler.mean'."
             )
         a = np.asarray(extra_arrays[name])  # type: ignore[index]
         if a.dtype.kind not in _EXTRA_KINDS or a.dtype.itemsize > 8:
@@ -430,4 +437,11 @@ def load_network(path: PathLike) -> LoadedModel:
             [Network.from_parameters([w[k] for w in W], [v[k] for v in b], names) for k in range(K)]
         )
     arrays = {name: tensors[name] for name in sorted(extra_spec)}
+    spec = header["architecture"].get("embedding")
+    if spec is not None:  # a numerical embedding before layer 1
+        try:
+            network = with_embedding(network, spec, arrays)
+        except ValueError as exc:
+            raise ModelFileError(where, str(exc)) from None
+        arrays = {k: v for k, v in arrays.items() if not k.startswith(EMBEDDING_PREFIX)}
     return LoadedModel(network=network, info=info, arrays=arrays, header=header, path=where)

@@ -46,6 +46,8 @@ try:
 except ImportError as err:  # pragma: no cover - depends on the environment
     raise ImportError("ONNX export needs the onnx package: pip install 'lucidnet[onnx]'.") from err
 
+from lucidnet.io.onnx_embedding import embedding_nodes
+
 __all__ = ["TASKS", "network_to_onnx", "save_onnx"]
 
 TASKS = ("binary", "multiclass", "multilabel", "regression")
@@ -63,6 +65,7 @@ _OUTPUT_TASKS = {
     "sigmoid": ("binary", "multilabel"),
     "softmax": ("multiclass",),
     "identity": ("regression",),
+    "exp": ("regression",),  # a Poisson mean: Exp (its linear tail above z = 30 left out)
 }
 _MIN_OPSET = 13  # Softmax(axis=1) on the last axis only, as used here
 
@@ -130,10 +133,13 @@ def network_to_onnx(
             nodes.append(helper.make_node(op, [A, name], [f"X_{op.lower()}"], name=op))
             A = f"X_{op.lower()}"
 
+    if getattr(net, "embedding", None) is not None:  # a numerical embedding before layer 1
+        A = embedding_nodes(net, A, nodes, inits)
     stacked = isinstance(net, Ensemble)
     for l in range(1, L + 1):
         W = _float32(f"W[{l}]", net.W[l])
         is_regression_output = l == L and task == "regression" and not stacked
+        is_regression_output = is_regression_output and net.output.name == "identity"
         Z = "predictions" if is_regression_output else f"Z{l}"
         if stacked:  # K members: Z[l].T = A[l-1].T @ W[l].mT + b[l].mT, shape [K, N, n[l]]
             inits += [
@@ -170,7 +176,9 @@ def network_to_onnx(
                 )
                 A = f"A{l}"
 
-    outputs, labels = _output_nodes(task, A, n[L], classes, nodes, inits, stacked, opset)
+    outputs, labels = _output_nodes(
+        task, A, n[L], classes, nodes, inits, stacked, opset, net.output.name == "exp"
+    )
     graph = helper.make_graph(
         nodes,
         "lucidnet_mlp",
@@ -319,6 +327,7 @@ def _output_nodes(
     inits: list[onnx.TensorProto],
     stacked: bool = False,
     opset: int = 17,
+    exp: bool = False,
 ) -> tuple[list[onnx.ValueInfoProto], np.ndarray | None]:
     """Append g[L] and the label nodes; return the graph outputs and the labels used.
 
@@ -343,8 +352,8 @@ def _output_nodes(
         nodes.append(mean)
 
     if task == "regression":
-        if stacked:
-            output("Identity", "predictions")
+        if stacked or exp:
+            output("Exp" if exp else "Identity", "predictions")
         info = helper.make_tensor_value_info("predictions", TensorProto.FLOAT, ["N", K])
         return [info], None
 

@@ -35,6 +35,8 @@ from sklearn.model_selection import train_test_split
 
 from lucidnet.estimators import MLPClassifier, MLPRegressor
 from lucidnet.estimators.refit import fit_within
+from lucidnet.tables.counts import count_scaling
+from lucidnet.tables.embedding import embedding_of
 from lucidnet.tables.metrics import table_metrics
 from lucidnet.tables.model import TabularModel, recorded_metrics
 from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
@@ -155,6 +157,13 @@ def fit_table(
     pre = source.prepare(stats, task, recipe)
     est = make_estimator(task, recipe, params, seed)
     scaling = stats.target_scaling(task)
+    counts = count_scaling(
+        getattr(recipe, "count_loss", None), task, stats.target_integral,
+        getattr(source, "y_train", None),
+    )  # fmt: skip
+    if counts is not None:  # a count target: the Poisson output (tables/counts.py)
+        scaling = counts
+        est.set_params(loss="poisson")
     model = TabularModel(pre, est, stats.target, task, None, scaling.mean, scaling.scale)
     if on_start is not None:
         on_start(stats, task, pre)
@@ -365,6 +374,8 @@ class InMemorySource:
             )
             self.metrics = table_metrics(held_out, self.val_frame, self.y_val)
 
+        if recipe is not None and est.embedding is None:  # the recipe's numerical embedding
+            est.set_params(embedding=embedding_of(recipe, self.pre, X))
         if recipe is not None:
             model.estimator = est = recipe.fit(
                 est,

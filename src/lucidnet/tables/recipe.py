@@ -4,8 +4,10 @@
 (``benchmarks/tables``):
 
 - numbers: median imputation with missing-value indicators, robust scaling (median,
-  interquartile range) and the smooth clip x / √(1 + (x/3)²); text: one-hot encoding of
-  the ``max_categories`` most frequent categories;
+  interquartile range) and the smooth clip x / √(1 + (x/3)²), optionally a numerical
+  embedding before layer 1 (``numeric_embedding``); text: one-hot encoding of the
+  ``max_categories`` most frequent categories; count targets: a Poisson output
+  (``count_loss``);
 - an ensemble of ``n_members`` networks trained at once (``lucidnet.core.ensemble``),
   Adam with β₂ = 0.95, float32;
 - tables of up to ``cross_fit_max_rows`` rows are cross-fitted: member k of the ensemble
@@ -114,6 +116,21 @@ class Recipe:
         out: :class:`~lucidnet.training.TimeLimit`); the best model so far is kept when
         they run out.
     dtype : {"float32", "float64"}, default="float32"
+    numeric_embedding : {None, "periodic", "piecewise"}, default=None
+        Embed each numeric column before layer 1 (``lucidnet.tables.embedding``):
+        "periodic" (PLR: learned frequencies, 16 of them, into 16 values per column),
+        "piecewise" (16 quantile bins per column); None: the numbers go in as they are.
+        Measured on the development panel (3 seeds): "periodic" raised the mean gap to
+        HistGradientBoosting on every seed (+0.0017 → +0.0107 on the mean; gen_jagged R² +0.10,
+        gen_uninformative +0.08), the log-loss a little lower, for about twice the
+        multiply-adds per epoch (median over the panel's tables). Not yet the default:
+        with it, the JAX engine's fit drifts from the NumPy engine's by about 1 % (float32
+        cos/sin rounding, amplified over the epochs).
+    count_loss : {None, "poisson"}, default="poisson"
+        "poisson": a regression target of counts (whole numbers ≥ 0, the smallest 0 or 1)
+        is learned by an exp output with the Poisson loss (``lucidnet.tables.counts``);
+        None: squared error. Measured on the development panel's three count tables
+        (3 seeds): R² +0.005 on the mean, better on each table; other targets unchanged.
     """
 
     hidden_layer_sizes: tuple[int, ...] = (128, 128)
@@ -135,6 +152,8 @@ class Recipe:
     cross_fit_max_rows: int = 20_000
     time_limit: float | None = None
     dtype: str = "float32"
+    numeric_embedding: str | None = None
+    count_loss: str | None = "poisson"
 
     def preprocessor(self) -> TablePreprocessor:
         """The unfitted preprocessing: robust scaling + smooth clip, indicators, one-hot."""

@@ -51,6 +51,8 @@ class _TabularBase(BaseEstimator):
         "engine": [StrOptions({"numpy", "jax"})],
         "hidden_layer_sizes": "no_validation",  # checked by the inner estimator
         "dropout": "no_validation",
+        "numeric_embedding": [None, StrOptions({"periodic", "piecewise"})],
+        "count_loss": [None, StrOptions({"poisson"})],
     }
 
     def __init__(
@@ -70,6 +72,8 @@ class _TabularBase(BaseEstimator):
         random_state: Any = None,
         verbose: Any = 0,
         engine: str = "numpy",
+        numeric_embedding: str | None = RECIPE.numeric_embedding,
+        count_loss: str | None = RECIPE.count_loss,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_members = n_members
@@ -85,6 +89,8 @@ class _TabularBase(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.engine = engine
+        self.numeric_embedding = numeric_embedding
+        self.count_loss = count_loss
 
     def _recipe(self) -> Recipe:
         """The recipe with this estimator's parameters."""
@@ -99,6 +105,8 @@ class _TabularBase(BaseEstimator):
             refit=self.refit,
             cross_fit=self.cross_fit,
             time_limit=self.time_limit,
+            numeric_embedding=self.numeric_embedding,
+            count_loss=self.count_loss,
         )
 
     def __sklearn_tags__(self) -> Tags:
@@ -216,6 +224,9 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     validation_fraction, refit, cross_fit, time_limit, max_categories : see Recipe
         The fields of :class:`~lucidnet.tables.recipe.Recipe` of the same names; their
         defaults are the recipe's (:data:`~lucidnet.tables.recipe.RECIPE`).
+    numeric_embedding : {None, "periodic", "piecewise"}
+    count_loss : {None, "poisson"}
+        See Recipe (:data:`~lucidnet.tables.recipe.RECIPE`'s default).
     dropout : float, optional
         Dropout rate of the hidden layers.
     random_state : int, RandomState or None

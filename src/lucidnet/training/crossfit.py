@@ -14,13 +14,15 @@ honest held-out predictions on every row (:attr:`CrossFit.oof_`).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lucidnet.core.arrays import namespace, to_numpy
-from lucidnet.core.network import Network
+from lucidnet.core.ensemble import Ensemble
+from lucidnet.core.parameters import set_parameters
 from lucidnet.training._monitor import is_better, is_improvement
 from lucidnet.training.callbacks import Callback
 
@@ -154,13 +156,14 @@ class CrossFit(Callback):
         kept = self.best_weights
         if kept is None:
             kept = self.best_weights = [np.array(p, copy=True) for p in params]
-        names = trainer.net.activation_names
+        epoch_net = copy.copy(trainer.net)  # this epoch's weights, in a network of their own
+        epoch_net.W, epoch_net.b = {}, {}
+        set_parameters(epoch_net, params)
+        assert isinstance(epoch_net, Ensemble)  # cross-fitting trains K ≥ 2 members
         for k, (A0, Y) in enumerate(self._data):
             if self.done[k]:
                 continue
-            member = Network.from_parameters(
-                [W[k] for W in params[0::2]], [b[k] for b in params[1::2]], names
-            )
+            member = epoch_net.member(k)
             cache = member.forward(A0)
             loss = float(member.cost(cache, Y))
             improved = is_improvement(loss, self.best_losses_[k], "min", self.min_delta)

@@ -1,0 +1,54 @@
+"""The recipe's numerical embedding (tables/embedding.py) through the table estimators."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lucidnet import TabularClassifier
+from lucidnet.core.embedded import EmbeddedEnsemble, EmbeddedNetwork
+from lucidnet.tables.embedding import table_embedding
+from lucidnet.tables.persist import export_onnx, load, save
+
+
+def _frame(n: int = 240) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.choice(list("xyz"), n)}
+    )
+    X.loc[::7, "a"] = np.nan
+    return X
+
+
+@pytest.mark.parametrize("kind", ["periodic", "piecewise"])
+@pytest.mark.parametrize("members", [1, 3])
+def test_fit_save_load_export(tmp_path, kind, members):
+    ort = pytest.importorskip("onnxruntime")
+    X = _frame()
+    y = (X["b"] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = TabularClassifier(
+            numeric_embedding=kind, n_members=members, max_epochs=4, random_state=0
+        ).fit(X, y)
+    net = clf.estimator_.network_
+    assert isinstance(net, EmbeddedEnsemble if members > 1 else EmbeddedNetwork)
+    assert net.embedding.features == (0, 1)  # the numeric columns; indicator and one-hot pass
+    save(clf.model_, tmp_path / "m.safetensors")
+    loaded = load(tmp_path / "m.safetensors")
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.model_.predict_proba(X))
+    export_onnx(clf.model_, tmp_path / "m.onnx")
+    F = clf.model_.features(X).astype(np.float32)
+    got = ort.InferenceSession(str(tmp_path / "m.onnx")).run(["probabilities"], {"X": F})[0]
+    np.testing.assert_allclose(got, clf.predict_proba(X), atol=1e-5)
+
+
+def test_no_numeric_column_no_embedding_and_bad_kind():
+    X = np.zeros((10, 3))
+    assert table_embedding("periodic", 0, X) is None
+    assert table_embedding(None, 3, X) is None
+    with pytest.raises(ValueError, match="numeric_embedding must be None or one of"):
+        table_embedding("fourier", 3, X)
