@@ -137,3 +137,39 @@ def test_the_jax_engine_draws_the_same_per_member_batches():
         nets.append(net)
     for a, b in zip(parameters(nets[0]), parameters(nets[1]), strict=True):
         np.testing.assert_allclose(b, a, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("kind", ["periodic", "piecewise-linear"])
+def test_an_embedded_ensemble_steps_per_member_as_each_member_alone(kind):
+    """Member k's rows through its own embedding: A0 of shape (K, n_features, b)."""
+    from lucidnet.core.embedded import EmbeddedEnsemble
+    from lucidnet.core.embeddings import (
+        PeriodicEmbedding,
+        PiecewiseLinearEncoding,
+        quantile_edges,
+    )
+
+    rng = np.random.default_rng(0)
+    K, X = 3, rng.normal(size=(30, 4))
+    Y = (rng.random((30, 1)) < 0.5).astype(float)
+    if kind == "periodic":
+        embedding = PeriodicEmbedding(4, (0, 2), n_frequencies=3, dim=4)
+    else:
+        edges = quantile_edges(X[:, [1, 3]], 4)
+        embedding = PiecewiseLinearEncoding(4, (1, 3), tuple(edges))
+    net = EmbeddedEnsemble(embedding, [4, 6, 1], members=K, hidden_activation="tanh", seed=0)
+    rows = np.array([[0, 5, 7, 9], [1, 2, 3, 3], [10, 20, 29, 4]])
+    valid = np.array([[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 1, 1]], dtype=float)
+    A0, Yb, sb = gather(X, Y, np.ones((K, 30)), rows)
+    like = parameters(net)
+    theta, _, _ = Step(net, like, SGD(0.5))(pack(like), (None,), (A0, Yb, sb * valid), 0.5, None)
+    stacked = unpack(theta, like)
+    for k in range(K):
+        member = net.member(k)
+        keep = rows[k][valid[k] == 1]
+        mine = parameters(member)
+        alone = Step(member, mine, SGD(0.5))
+        theta_k, _, _ = alone(pack(mine), (None,), (X[keep].T, Y[keep].T, None), 0.5, None)
+        assert len(mine) == len(stacked)
+        for a, b in zip(unpack(theta_k, mine), stacked, strict=True):
+            np.testing.assert_allclose(a, b[k], rtol=0, atol=1e-13)

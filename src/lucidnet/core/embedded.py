@@ -65,7 +65,8 @@ class _Embedded:
     def _raw(self, A0: Array) -> Array:
         shape = getattr(A0, "shape", None)
         n_features = self.embedding.n_features
-        if shape is None or len(shape) != 2 or shape[0] != n_features:
+        stacked = shape is not None and len(shape) == 3 and shape[0] == self.K  # per member
+        if shape is None or not (len(shape) == 2 or stacked) or shape[-2] != n_features:
             raise ValueError(
                 f"A0 must have shape (n_features, B) = ({n_features}, B), examples as columns, "
                 f"before the embedding; got shape {shape}. If X holds one example per row, "

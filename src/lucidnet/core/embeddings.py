@@ -135,14 +135,14 @@ class PeriodicEmbedding:
         ----------
         E : dict
             c (…, p, m, 1), W (…, p, d, 2m), b (…, p, d, 1); ``…`` is (K,) for an ensemble.
-        A0 : array of shape (n_features, B)
+        A0 : array of shape (n_features, B), or (K, n_features, B): member k's own rows
 
         Returns
         -------
         A : array of shape (…, n_out, B)
-            [E_1; …; E_p; x_rest] (x_rest repeated over the K members).
+            [E_1; …; E_p; x_rest] (x_rest repeated over the K members of a shared A0).
         cache : dict
-            x (p, 1, B), Phi (…, p, m, B), V (…, p, 2m, B), U (…, p, d, B).
+            x (…, p, 1, B), Phi (…, p, m, B), V (…, p, 2m, B), U (…, p, d, B).
 
         Notes
         -----
@@ -150,7 +150,7 @@ class PeriodicEmbedding:
         E_j = ReLU(U_j)   (docs/MATH.md §10)
         """
         xp = namespace(A0, E["c"])
-        x = xp.take(A0, xp.asarray(self.features), axis=0)[:, None, :]  # (p, 1, B)
+        x = xp.take(A0, xp.asarray(self.features), axis=-2)[..., None, :]  # (…, p, 1, B)
         Phi = (2 * math.pi) * E["c"] * x
         V = xp.concat([xp.cos(Phi), xp.sin(Phi)], axis=-2)
         U = E["W"] @ V + E["b"]
@@ -193,8 +193,8 @@ class PeriodicEmbedding:
         rows = xp.reshape(E_all, (*lead, len(self.features) * self.dim, B))
         if not self.passed:
             return rows
-        rest = xp.take(A0, xp.asarray(self.passed), axis=0)
-        if lead:
+        rest = xp.take(A0, xp.asarray(self.passed), axis=-2)
+        if lead and rest.ndim == 2:  # one A0 for every member
             rest = xp.broadcast_to(rest, (*lead, *rest.shape))
         return xp.concat([rows, xp.astype(rest, rows.dtype)], axis=-2)
 
@@ -291,7 +291,7 @@ class PiecewiseLinearEncoding:
         return {}
 
     def predict(self, E: dict[str, Array], A0: Array) -> Array:
-        """[PLE(x_1); …; PLE(x_p); x_rest] of shape (n_out, B) for A0 (n_features, B).
+        """[PLE(x_1); …; PLE(x_p); x_rest] of shape (…, n_out, B) for A0 (…, n_features, B).
 
         Notes
         -----
@@ -302,7 +302,7 @@ class PiecewiseLinearEncoding:
         for j, e in zip(self.features, self.edges, strict=True):
             lo = xp.asarray(np.asarray(e[:-1])[:, None], dtype=A0.dtype)
             width = xp.asarray(np.diff(e)[:, None], dtype=A0.dtype)
-            parts.append(xp.clip((A0[j : j + 1, :] - lo) / width, 0.0, 1.0))
+            parts.append(xp.clip((A0[..., j : j + 1, :] - lo) / width, 0.0, 1.0))
         if self.passed:
-            parts.append(xp.take(A0, xp.asarray(self.passed), axis=0))
-        return xp.concat(parts, axis=0)
+            parts.append(xp.take(A0, xp.asarray(self.passed), axis=-2))
+        return xp.concat(parts, axis=-2)
