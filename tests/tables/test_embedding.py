@@ -40,9 +40,10 @@ def test_fit_save_load_export(tmp_path, kind, members):
     save(clf.model_, tmp_path / "m.safetensors")
     loaded = load(tmp_path / "m.safetensors")
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.model_.predict_proba(X))
-    export_onnx(clf.model_, tmp_path / "m.onnx")
-    F = clf.model_.features(X).astype(np.float32)
-    got = ort.InferenceSession(str(tmp_path / "m.onnx")).run(["probabilities"], {"X": F})[0]
+    export_onnx(clf.model_, tmp_path / "m.onnx")  # the whole model: raw columns in
+    feeds = {c: X[[c]].to_numpy(dtype=np.float32) for c in ("a", "b")}
+    feeds["c"] = X[["c"]].to_numpy(dtype=object).astype(str)
+    got = ort.InferenceSession(str(tmp_path / "m.onnx")).run(["probabilities"], feeds)[0]
     np.testing.assert_allclose(got, clf.predict_proba(X), atol=1e-5)
 
 
