@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -84,7 +85,8 @@ def run_one(name: str, seed: int, client: object, chunk_rows: int, tmp: Path) ->
 def write(rows: list[dict], args: argparse.Namespace) -> None:
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    meta = {"seeds": args.seeds, "chunk_rows": args.chunk_rows, "workers": 2}
+    load = [round(v, 2) for v in (args.load_at_start, os.getloadavg()[0])]
+    meta = {"seeds": args.seeds, "chunk_rows": args.chunk_rows, "workers": 2, "load": load}
     (out / f"{args.name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     lines = [
         "# The recipe's three paths: in memory, streamed, on Dask",
@@ -92,8 +94,9 @@ def write(rows: list[dict], args: argparse.Namespace) -> None:
         "`python -m benchmarks.tables.paths`: each table's rows split 80/20 (seeded); the three "
         "paths train on the 80 % and are scored on the 20 % (accuracy for classification, R² "
         f"for regression). Streamed in chunks of {args.chunk_rows:,} rows; Dask on a "
-        "LocalCluster of 2 worker processes, 4 partitions. Times are wall seconds MEASURED "
-        "UNDER LOAD (a shared 2-core machine): indicative only.",
+        "LocalCluster of 2 worker processes, 4 partitions. Times are wall seconds on a 2-core "
+        f"machine, load average {load[0]} at the start and {load[1]} at the last fit (the "
+        "run's own Dask workers count in it).",
         "",
         "| table | seed | train rows | in memory | streamed | Dask | streamed − mem | "
         "Dask − mem | seconds (mem / stream / Dask) |",
@@ -128,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--name", default="paths")
     args = parser.parse_args(argv)
+    args.load_at_start = os.getloadavg()[0]
     import distributed
 
     cluster = distributed.LocalCluster(
