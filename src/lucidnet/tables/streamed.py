@@ -1,7 +1,9 @@
 """The tabular recipe on a file read in chunks: held-out rows by hash, a shuffle buffer.
 
-A file larger than memory is a large table, so the streamed recipe follows the
-:class:`~lucidnet.tables.recipe.Recipe`'s large-table path (never cross-fitting):
+A table that the :class:`~lucidnet.tables.recipe.Recipe` cross-fits (at most
+``cross_fit_max_rows`` rows, no more than the held-out rows below) is read into memory
+and cross-fitted there (``StreamSource``, :mod:`lucidnet.tables.stream`); every larger
+file follows the recipe's large-table path, pass by pass:
 
 - **held-out rows** (:class:`HeldOutRows`): row r of the file (counted from 0, header
   excluded) is a candidate when its hash h(r) = splitmix64(r + seed · φ) is below
