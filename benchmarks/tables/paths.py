@@ -193,12 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     if set(paths) - set(PATHS):
         parser.error(f"unknown paths {sorted(set(paths) - set(PATHS))}; choose among {PATHS}")
     args.load_at_start = os.getloadavg()[0]
-    import distributed
+    cluster = client = None
+    if "dask" in paths:  # the Dask path's LocalCluster, the default client of its fits
+        import distributed
 
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
-    client = distributed.Client(cluster)
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        )
+        client = distributed.Client(cluster)
     rows: list[dict] = []
     if args.update and (args.out / f"{args.name}.json").exists():
         rows = json.loads((args.out / f"{args.name}.json").read_text())["rows"]
@@ -215,8 +217,9 @@ def main(argv: list[str] | None = None) -> int:
                         rows.append(row)
                     write(rows, args)
     finally:
-        client.close()
-        cluster.close()
+        if client is not None and cluster is not None:
+            client.close()
+            cluster.close()
     return 0
 
 
