@@ -172,9 +172,10 @@ def test_a_small_streamed_table_is_cross_fitted_as_in_memory(tmp_path, which):
     assert [r["phase"] for r in result.history] == ["cross-fit"] * model.estimator.n_iter_
 
 
-def test_a_table_over_the_cross_fit_rows_streams_the_large_table_path(tmp_path):
+@pytest.mark.parametrize("limit", ["cross_fit_max_rows", "max_validation_rows"])
+def test_a_table_over_the_cross_fit_rows_streams_the_large_table_path(tmp_path, limit):
     path, _ = _real(tmp_path, "diabetes")
-    recipe = replace(QUICK, cross_fit=None, cross_fit_max_rows=400)  # 442 rows: over it
+    recipe = replace(QUICK, cross_fit=None, **{limit: 400})  # 442 rows: over it
     result = train_stream(path, "y", chunk_rows=100, seed=0, recipe=recipe)
     assert "cross_fit_epochs" not in result.model.metrics
     assert {r["phase"] for r in result.history} == {"select", "refit"}

@@ -20,7 +20,7 @@ preprocessing from the same first pass (:meth:`TableStats.recipe_preprocessor`),
 ``max_validation_rows`` held-out rows chosen by row hash and kept in memory, minibatches
 from a shuffle buffer of chunks, the best epoch chosen on the held-out rows, and the
 refit when the recipe's ``min_refit_share`` asks for one. A table the recipe cross-fits
-(:meth:`Recipe.cross_fits`, at most ``cross_fit_max_rows`` rows: no more than the
+(:meth:`Recipe.cross_fits`) of at most ``max_validation_rows`` rows (no more than the
 held-out rows of a larger file) is read into memory after the first pass and trained as
 :class:`~lucidnet.tables.fit.InMemorySource` trains it: cross-fitted, its held-out
 metrics out of fold: the same model as in memory. On the 20,000-row tables of the paths
@@ -148,7 +148,7 @@ class StreamSource:
         Train the recipe's way (:mod:`lucidnet.tables.streamed`); pass the same recipe to
         ``fit_table``. The held-out rows are then chosen by row hash, at most
         ``recipe.max_validation_rows`` of them, and kept in memory; a table the recipe
-        cross-fits (at most ``cross_fit_max_rows`` rows) is read into memory whole and
+        cross-fits of at most ``max_validation_rows`` rows is read into memory whole and
         cross-fitted instead.
     buffer_chunks : int
         With a recipe: the shuffle buffer holds this many chunks' rows.
@@ -221,10 +221,12 @@ class StreamSource:
         return self.pre
 
     def _cross_fits(self, stats: TableStats, recipe: Recipe) -> bool:
-        """A table the recipe cross-fits, of at most ``cross_fit_max_rows`` rows."""
+        """A table the recipe cross-fits, of no more rows than the held-out rows' cap
+        (``max_validation_rows``: what memory holds of a larger file)."""
         rows = stats.rows + (len(self.held) if self.held is not None else 0)
-        n_members = recipe.n_members
-        return rows <= recipe.cross_fit_max_rows and recipe.cross_fits(rows, n_members)
+        cap = recipe.max_validation_rows
+        small = rows <= recipe.cross_fit_max_rows and (cap is None or rows <= cap)
+        return small and recipe.cross_fits(rows, recipe.n_members)
 
     def _chunks(self, held_out: bool) -> Any:
         """(features, labels) of each chunk's training rows, or of its held-out rows."""

@@ -1,7 +1,7 @@
 """The tabular recipe on a file read in chunks: held-out rows by hash, a shuffle buffer.
 
-A table that the :class:`~lucidnet.tables.recipe.Recipe` cross-fits (at most
-``cross_fit_max_rows`` rows, no more than the held-out rows below) is read into memory
+A table that the :class:`~lucidnet.tables.recipe.Recipe` cross-fits, of at most
+``max_validation_rows`` rows (no more than the held-out rows below), is read into memory
 and cross-fitted there (``StreamSource``, :mod:`lucidnet.tables.stream`); every larger
 file follows the recipe's large-table path, pass by pass:
 
