@@ -6,7 +6,9 @@ elsewhere (:func:`fold_weights`: per-member sample weights of shape (K, n), all 
 trained at once), so every row trains K − 1 of the K members. After every epoch
 :class:`CrossFit` scores member k on fold k only (rows it never trained on), keeps each
 member's best epoch's weights, and stops training when every member has spent its
-patience; at the end each member gets its own best weights back. The ensemble then
+patience; at the end each member gets its own best weights back. A member that is done
+no longer steps (``trainer.active_members``: the NumPy engine computes only the others'
+products), since nothing keeps the weights it would reach. The ensemble then
 predicts the mean of its members (bagging, as TabArena's defaults do), and the
 out-of-fold outputs — each row predicted by the member that never trained on it — are
 honest held-out predictions on every row (:attr:`CrossFit.oof_`).
@@ -173,6 +175,7 @@ class CrossFit(Callback):
                 for best, p in zip(kept, params, strict=True):
                     best[k] = p[k]
                 self.oof_[self._rows[k]] = to_numpy(cache.A[member.L]).T
+        trainer.active_members = np.flatnonzero(~self.done)
         if self.done.all():
             trainer.stop_training = True
             trainer.stop_reason = (
