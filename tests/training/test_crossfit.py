@@ -232,3 +232,37 @@ def test_the_trainer_is_told_which_members_are_not_done():
     trainer, _net, scorer, *_ = _fit(patience=2)
     assert trainer.active_members is not None and len(trainer.active_members) == 0
     assert scorer.done.all()
+
+
+def test_a_members_patience_follows_its_best_epoch():
+    # p_k = min(patience, max(min_patience, ⌈share · e_k⌉))
+    scorer = CrossFit(np.zeros((4, 1)), np.zeros((4, 1)), np.array([0, 1, 2, 3]), 11,
+                      patience_share=0.5, min_patience=4)  # fmt: skip
+    scorer.wait = np.zeros(4, dtype=np.int64)
+    scorer.best_epochs_ = np.array([0, 7, 9, 40])
+    np.testing.assert_array_equal(scorer.member_patience, [4, 4, 5, 11])
+    scorer.wait = np.array([4, 3, 5, 10])
+    np.testing.assert_array_equal(scorer.done, [True, False, True, False])
+    fixed = CrossFit(np.zeros((4, 1)), np.zeros((4, 1)), np.array([0, 1, 2, 3]), 11)
+    fixed.wait, fixed.best_epochs_ = np.zeros(4, dtype=np.int64), np.array([0, 7, 9, 40])
+    np.testing.assert_array_equal(fixed.member_patience, [11] * 4)
+
+
+def test_members_stop_at_their_own_patience_when_it_follows_the_best_epoch():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    Y = (X[:, :1] + 0.5 * rng.normal(size=(120, 1)) > 0).astype(float)
+    folds = cross_fit_folds(len(X), 3, seed=5, labels=Y[:, 0])
+    net = Ensemble([4, 16, 1], members=3, hidden_activation="relu", seed=1)
+    scorer = CrossFit(X, Y, folds, patience=12, patience_share=0.5, min_patience=2)
+    recorder = _Recorder(X, Y, folds)
+    trainer = Trainer(net, learning_rate=0.05, batch_size=16, seed=2, callbacks=[scorer, recorder])
+    trainer.fit(X, Y, epochs=80, sample_weight=fold_weights(folds, 3))
+    losses = np.array(recorder.losses)
+    for k in range(3):
+        e = int(scorer.best_epochs_[k])
+        p = min(12, max(2, int(np.ceil(0.5 * e))))
+        assert scorer.member_patience[k] == p
+        assert int(np.argmin(losses[: e + p, k])) + 1 == e  # no better epoch before it stopped
+        assert (losses[e : e + p, k] >= losses[e - 1, k]).all()  # p epochs without improvement
+    assert trainer.epoch == int((scorer.best_epochs_ + scorer.member_patience).max())

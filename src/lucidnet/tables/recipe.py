@@ -74,7 +74,17 @@ class Recipe:
         loss moves by its trend from one epoch to the next, not by noise, and the
         held-out rows (up to ``max_validation_rows``) are 5× those of a 20 k-row table.
     min_patience : int, default=3
-        The fewest epochs of patience, however long an epoch.
+        The fewest epochs of patience, however long an epoch, and however early a
+        cross-fitted member's best epoch (``patience_share``).
+    patience_share : float or None, default=0.5
+        A cross-fitted member waits min(patience, max(min_patience, ⌈0.5 · e − 1⌉))
+        epochs, e its best epoch so far
+        (:func:`~lucidnet.estimators.refit.fit_cross_fitted`): one whose fold loss is best
+        after 4 epochs waits 3, one best after 22 or more the full 10 (None: ``patience``
+        for every member). Measured on the development panel (22 tables, 3 seeds):
+        the member-epochs trained fall to 0.66× (median over the tables; 0.4–0.6× where
+        the members are best within 10 epochs), the mean score −0.0002 and the log-loss
+        unchanged (+0.0000); min_patience 2 instead of 3: the same cost and log-loss +0.0004.
     validation_fraction : float, default=0.2
         Rows held out to choose the epoch when no held-out rows are given.
     max_validation_rows : int or None, default=20000
@@ -144,6 +154,7 @@ class Recipe:
     patience: int = 10
     patience_steps: int | None = 1000
     min_patience: int = 3
+    patience_share: float | None = 0.5
     validation_fraction: float = 0.2
     max_validation_rows: int | None = 20_000
     max_categories: int | None = 64
@@ -257,7 +268,15 @@ class Recipe:
         n_given = 0 if validation_data is None else len(validation_data[0])
         if resume_from is None and self.cross_fits(len(X) + n_given, int(est.n_members)):
             scored = on_selected if validation_data is not None else None
-            return fit_cross_fitted(est, X, y, time_limit=self.time_limit, on_selected=scored)
+            return fit_cross_fitted(
+                est,
+                X,
+                y,
+                time_limit=self.time_limit,
+                on_selected=scored,
+                patience_share=self.patience_share,
+                min_patience=self.min_patience,
+            )
         if self.choose_epochs and resume_from is None:
             n_rows = len(X)
             if validation_data is None:  # its own split of the rows, at most the cap

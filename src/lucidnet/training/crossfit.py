@@ -100,6 +100,13 @@ class CrossFit(Callback):
         Epochs without an improvement of a member's fold loss after which that member is
         done (its best weights no longer change), as :class:`EarlyStopping` counts them.
     min_delta : float, default=0.0
+    patience_share : float, optional
+        Member k's patience follows its best epoch e_k: it is done after
+        min(patience, max(min_patience, ⌈patience_share · e_k⌉)) epochs without an
+        improvement (None: ``patience`` for every member). A member whose fold loss is
+        best early has begun to overfit its rows early, and waits less.
+    min_patience : int, default=1
+        The fewest epochs of patience with ``patience_share``.
 
     Attributes
     ----------
@@ -121,9 +128,13 @@ class CrossFit(Callback):
         folds: np.ndarray,
         patience: int,
         min_delta: float = 0.0,
+        *,
+        patience_share: float | None = None,
+        min_patience: int = 1,
     ) -> None:
         self.X, self.targets, self.folds = X, targets, np.asarray(folds)
         self.patience, self.min_delta = int(patience), float(min_delta)
+        self.patience_share, self.min_patience = patience_share, int(min_patience)
 
     def on_train_begin(self, trainer: Trainer) -> None:
         net = trainer.net
@@ -147,9 +158,23 @@ class CrossFit(Callback):
         self.best_weights: list[Any] | None = None
 
     @property
+    def member_patience(self) -> np.ndarray:
+        """Each member's patience in epochs, int array of shape (K,).
+
+        Notes
+        -----
+        p_k = min(patience, max(min_patience, ⌈patience_share · e_k⌉)), e_k member k's best
+        epoch so far (p_k = patience without ``patience_share``).
+        """
+        if self.patience_share is None:
+            return np.full(len(self.wait), self.patience)
+        share = np.ceil(self.patience_share * self.best_epochs_).astype(np.int64)
+        return np.minimum(self.patience, np.maximum(self.min_patience, share))
+
+    @property
     def done(self) -> np.ndarray:
         """Whether each member has spent its patience, bool array of shape (K,)."""
-        return self.wait >= self.patience
+        return self.wait >= self.member_patience
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
         # this epoch's weights (a copy training never changes), on the host
@@ -179,8 +204,9 @@ class CrossFit(Callback):
         if self.done.all():
             trainer.stop_training = True
             trainer.stop_reason = (
-                f"cross-fitting: every member's fold loss did not improve for "
-                f"{self.patience} epochs (best epochs {self.best_epochs_.tolist()})"
+                f"cross-fitting: every member's fold loss did not improve for its patience "
+                f"(epochs {self.member_patience.tolist()}; best epochs "
+                f"{self.best_epochs_.tolist()})"
             )
 
     def on_train_end(self, trainer: Trainer) -> None:
