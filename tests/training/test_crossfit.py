@@ -175,8 +175,19 @@ def _network(kind, K):
     return _embedded_ensemble(K) if kind == "embedded" else Ensemble([4, 6, 1], members=K, seed=0)
 
 
-@pytest.mark.parametrize("kind", ["plain", "embedded"])
-@pytest.mark.parametrize("per_member", [True, False])
+class _Batches(Callback):
+    """Counts the steps (a callback after every minibatch, as a progress bar is)."""
+
+    def __init__(self):
+        self.steps = 0
+
+    def on_batch_end(self, trainer, batch, logs):
+        self.steps += 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "per_member"), [("plain", True), ("plain", False), ("embedded", True)]
+)
 def test_members_left_out_stop_stepping_and_the_others_step_as_before(kind, per_member):
     """SGD: a member left out keeps its weights; the stepping members' steps are unchanged."""
     rng = np.random.default_rng(0)
@@ -186,11 +197,12 @@ def test_members_left_out_stop_stepping_and_the_others_step_as_before(kind, per_
     runs = []
     for callbacks in ([], [_Active(np.array([0, 2]))]):
         net = _network(kind, K)
-        snapshots = _Snapshots()
+        snapshots, batches = _Snapshots(), _Batches()
         trainer = Trainer(net, optimizer="sgd", learning_rate=0.1, batch_size=16, seed=0,
-                          callbacks=[snapshots, *callbacks])  # fmt: skip
+                          callbacks=[snapshots, batches, *callbacks])  # fmt: skip
         trainer.fit(X, Y, epochs=3, sample_weight=s)
         after_one = snapshots.weights[0]
+        assert batches.steps == 3 * 6  # ⌈90 / 16⌉ steps per epoch
         runs.append((after_one, [np.array(p) for p in trainer.params], trainer.history))
     (one_all, three_all, hist_all), (one_some, three_some, hist_some) = runs
     for a, b in zip(one_all, one_some, strict=True):

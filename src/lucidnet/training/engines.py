@@ -294,10 +294,11 @@ class NumpyEngine:
     def _some(self, run: Run, members: np.ndarray | None) -> np.ndarray | None:
         """``members`` when they are some (not all) of an ensemble's, else None.
 
-        Every member steps when a callback reads each step's gradients.
+        Every member steps when a callback reads each step's gradients (which are
+        every member's).
         """
         K = run.step.net.K
-        if members is None or run.needs_gradients or run.on_batch is not None:
+        if members is None or run.needs_gradients:
             return None
         some = np.unique(np.asarray(members, dtype=np.int64))
         if len(some) == 0 or len(some) >= K or some[0] < 0 or some[-1] >= K:
