@@ -55,7 +55,14 @@ class Recipe:
     beta_2 : float, default=0.95
         Adam's second-moment decay.
     batch_size : int, default=256
-        At most the rows trained on (a small table trains in full batches).
+        At most ⌈rows trained on / min_steps⌉, not under 16 (:meth:`batch_for`).
+    min_steps : int, default=4
+        The fewest optimizer steps per epoch: a table of under 4 · 256 rows trained on
+        (per member when cross-fitted) takes smaller minibatches rather than one or two
+        full ones. Measured on the development panel's 5 tables it changes (3 seeds):
+        accuracy/R² +0.0021 on their mean (oj +0.0075, breast_cancer +0.0023), log-loss
+        +0.0004 on the 3 classification tables (penguins +0.003, breast_cancer and oj
+        lower), and members reach their best epoch in fewer epochs.
     max_epochs : int, default=200
     patience : int, default=10
         At most this many epochs without improvement of the held-out loss before the
@@ -116,11 +123,13 @@ class Recipe:
         ``cross_fit_max_rows`` rows when there are at least 2 members (otherwise choose
         the epochs and refit); True: always (one member raises); False: never
         (:meth:`cross_fits`). Either way only when ``choose_epochs``.
-    cross_fit_max_rows : int, default=20000
+    cross_fit_max_rows : int, default=100000
         The most rows that ``cross_fit=None`` cross-fits. Measured up to there: on the
         development panel (22 tables of ≤ 20,000 rows, 3 seeds) cross-fitting beat
         choosing the epochs and refitting on quality on every seed, in 22 % less time;
-        larger tables keep the budget measured at 100 k and 1 M rows.
+        on the scale benchmark's 100,000-row table (75,000 training rows, 3 seeds) it
+        beat them on every seed too (accuracy +0.0039, log-loss −0.0034 on the mean) in
+        about half the time. Larger tables keep the held-out budget measured at 1 M rows.
     time_limit : float, optional
         Seconds for training (each fit's engine start-up, JAX's compilation, is left
         out: :class:`~lucidnet.training.TimeLimit`); the best model so far is kept when
@@ -150,6 +159,7 @@ class Recipe:
     learning_rate: float = 2e-3
     beta_2: float = 0.95
     batch_size: int = 256
+    min_steps: int = 4
     max_epochs: int = 200
     patience: int = 10
     patience_steps: int | None = 1000
@@ -162,7 +172,7 @@ class Recipe:
     refit: bool = True
     min_refit_share: float = 0.1
     cross_fit: bool | None = None
-    cross_fit_max_rows: int = 20_000
+    cross_fit_max_rows: int = 100_000
     time_limit: float | None = None
     dtype: str = "float32"
     numeric_embedding: str | None = None
@@ -198,6 +208,17 @@ class Recipe:
 
         Est = MLPClassifier if task == "classification" else MLPRegressor
         return Est(**{**self.estimator_params(), **(params or {})})
+
+    def batch_for(self, n_train: float, batch_size: Any) -> Any:
+        """The minibatch size for ``n_train`` rows trained on (``batch_size`` if not an int).
+
+        Notes
+        -----
+        B' = min(B, max(16, ⌈n_train / min_steps⌉))
+        """
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+            return batch_size
+        return int(min(batch_size, max(16, math.ceil(n_train / self.min_steps))))
 
     def held_out_fraction(self, n_rows: int, fraction: float | None = None) -> float:
         """The share of ``n_rows`` held out to choose the epoch: ``fraction``, capped.
@@ -266,7 +287,9 @@ class Recipe:
         from lucidnet.tables.read import TableError
 
         n_given = 0 if validation_data is None else len(validation_data[0])
-        if resume_from is None and self.cross_fits(len(X) + n_given, int(est.n_members)):
+        K = int(est.n_members)
+        if resume_from is None and self.cross_fits(len(X) + n_given, K):
+            est.set_params(batch_size=self.batch_for(len(X) * (K - 1) / K, est.batch_size))
             scored = on_selected if validation_data is not None else None
             return fit_cross_fitted(
                 est,
@@ -285,6 +308,7 @@ class Recipe:
                 n_val = round(fraction * n_rows)
             else:
                 n_val, n_rows = len(validation_data[0]), n_rows + len(validation_data[0])
+            est.set_params(batch_size=self.batch_for(n_rows - n_val, est.batch_size))
             if math.isfinite(float(est.n_iter_no_change)):
                 steps = steps_per_epoch(n_rows - n_val, est.batch_size)
                 patience = self.patience_epochs(steps, est.n_iter_no_change)
@@ -301,6 +325,7 @@ class Recipe:
             )
         if validation_data is None and est.early_stopping:
             raise TableError("Early stopping needs validation rows; set validation above 0.")
+        est.set_params(batch_size=self.batch_for(len(X), est.batch_size))
         return fit_within(
             est,
             X,
