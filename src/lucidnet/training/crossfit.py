@@ -107,6 +107,10 @@ class CrossFit(Callback):
         best early has begun to overfit its rows early, and waits less.
     min_patience : int, default=1
         The fewest epochs of patience with ``patience_share``.
+    chunk_rows : int, default=16384
+        A fold is scored this many rows at a time, gathered from X when scored: no copy
+        of X is kept, and a large fold's activations never exist all at once (the fold
+        loss is the chunks' losses weighted by their rows, Σ_c n_c J_c / Σ_c n_c).
 
     Attributes
     ----------
@@ -131,10 +135,12 @@ class CrossFit(Callback):
         *,
         patience_share: float | None = None,
         min_patience: int = 1,
+        chunk_rows: int = 16_384,
     ) -> None:
         self.X, self.targets, self.folds = X, targets, np.asarray(folds)
         self.patience, self.min_delta = int(patience), float(min_delta)
         self.patience_share, self.min_patience = patience_share, int(min_patience)
+        self.chunk_rows = int(chunk_rows)
 
     def on_train_begin(self, trainer: Trainer) -> None:
         net = trainer.net
@@ -145,12 +151,9 @@ class CrossFit(Callback):
             )
         Y = self.targets() if callable(self.targets) else self.targets
         Y = np.asarray(to_numpy(Y)).reshape(len(self.X), -1)
-        dtype = net.W[1].dtype
+        self._dtype = net.W[1].dtype
         self._rows = [np.flatnonzero(self.folds == k) for k in range(K)]
-        self._data = [
-            (np.asarray(self.X[r], dtype=dtype).T, np.asarray(Y[r], dtype=dtype).T)
-            for r in self._rows
-        ]
+        self._targets = [np.asarray(Y[r], dtype=self._dtype).T for r in self._rows]
         self.best_epochs_ = np.zeros(K, dtype=np.int64)
         self.best_losses_ = np.full(K, np.inf)
         self.wait = np.zeros(K, dtype=np.int64)
@@ -187,19 +190,17 @@ class CrossFit(Callback):
         epoch_net.W, epoch_net.b = {}, {}
         set_parameters(epoch_net, params)
         assert isinstance(epoch_net, Ensemble)  # cross-fitting trains K ≥ 2 members
-        for k, (A0, Y) in enumerate(self._data):
+        for k in range(epoch_net.K):
             if self.done[k]:
                 continue
-            member = epoch_net.member(k)
-            cache = member.forward(A0)
-            loss = float(member.cost(cache, Y))
+            loss, outputs = self._fold_loss(epoch_net.member(k), k)
             improved = is_improvement(loss, self.best_losses_[k], "min", self.min_delta)
             self.wait[k] = 0 if improved else self.wait[k] + 1
             if is_better(loss, self.best_losses_[k], "min"):
                 self.best_losses_[k], self.best_epochs_[k] = loss, epoch
                 for best, p in zip(kept, params, strict=True):
                     best[k] = p[k]
-                self.oof_[self._rows[k]] = to_numpy(cache.A[member.L]).T
+                self.oof_[self._rows[k]] = outputs.T
         trainer.active_members = np.flatnonzero(~self.done)
         if self.done.all():
             trainer.stop_training = True
@@ -208,6 +209,19 @@ class CrossFit(Callback):
                 f"(epochs {self.member_patience.tolist()}; best epochs "
                 f"{self.best_epochs_.tolist()})"
             )
+
+    def _fold_loss(self, member: Any, k: int) -> tuple[float, np.ndarray]:
+        """Member k's mean loss on fold k and its outputs A[L] there, shape (n[L], n_k)."""
+        rows, Y, size = self._rows[k], self._targets[k], self.chunk_rows
+        total, outputs = 0.0, []
+        for start in range(0, len(rows), size):
+            A0 = np.asarray(self.X[rows[start : start + size]], dtype=self._dtype).T
+            cache = member.forward(A0)
+            J = float(member.cost(cache, Y[:, start : start + size]))
+            total += J if len(rows) <= size else J * A0.shape[1]  # one chunk: J itself
+            outputs.append(to_numpy(cache.A[member.L]))
+        loss = total if len(rows) <= size else total / len(rows)
+        return loss, np.concatenate(outputs, axis=1)
 
     def on_train_end(self, trainer: Trainer) -> None:
         if self.best_weights is not None:  # in the library (and on the device) of training
