@@ -278,3 +278,23 @@ def test_members_stop_at_their_own_patience_when_it_follows_the_best_epoch():
         assert int(np.argmin(losses[: e + p, k])) + 1 == e  # no better epoch before it stopped
         assert (losses[e : e + p, k] >= losses[e - 1, k]).all()  # p epochs without improvement
     assert trainer.epoch == int((scorer.best_epochs_ + scorer.member_patience).max())
+
+
+def test_a_fold_scored_in_chunks_gives_the_same_loss_and_outputs():
+    """Σ_c n_c J_c / Σ_c n_c over chunks of 7 rows = the fold's mean loss at once."""
+    results = []
+    for chunk_rows in (10_000, 7):
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(120, 4))
+        Y = (X[:, :1] + 0.5 * rng.normal(size=(120, 1)) > 0).astype(float)
+        folds = cross_fit_folds(len(X), 3, seed=5, labels=Y[:, 0])
+        net = Ensemble([4, 16, 1], members=3, hidden_activation="relu", seed=1)
+        scorer = CrossFit(X, Y, folds, patience=3, chunk_rows=chunk_rows)
+        Trainer(net, learning_rate=0.05, batch_size=16, seed=2, callbacks=[scorer]).fit(
+            X, Y, epochs=30, sample_weight=fold_weights(folds, 3)
+        )
+        results.append(scorer)
+    whole, chunked = results
+    np.testing.assert_array_equal(whole.best_epochs_, chunked.best_epochs_)
+    np.testing.assert_allclose(chunked.best_losses_, whole.best_losses_, rtol=1e-12)
+    np.testing.assert_allclose(chunked.oof_, whole.oof_, rtol=1e-12)
