@@ -24,9 +24,9 @@ def _classes(n: int = 240, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
 
 def test_the_default_recipe_cross_fits_tables_up_to_the_limit_with_two_members_or_more():
     recipe = Recipe()
-    assert recipe.cross_fit is None and recipe.cross_fit_max_rows == 100_000
-    assert recipe.cross_fits(100_000, 2) and recipe.cross_fits(10, 4)
-    assert not recipe.cross_fits(100_001, 4)  # the budget path: held-out rows
+    assert recipe.cross_fit is None and recipe.cross_fit_max_rows == 1_000_000
+    assert recipe.cross_fits(1_000_000, 2) and recipe.cross_fits(10, 4)
+    assert not recipe.cross_fits(1_000_001, 4)  # the budget path: held-out rows
     assert not recipe.cross_fits(1_000, 1)  # one member: choose the epochs, refit
     assert not Recipe(choose_epochs=False).cross_fits(1_000, 4)  # the user's own epochs
     assert Recipe(cross_fit=True).cross_fits(10**6, 4) and Recipe(cross_fit=True).cross_fits(10, 1)

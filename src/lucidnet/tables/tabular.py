@@ -4,7 +4,7 @@ scikit-learn estimators that take a DataFrame (or an array) with numeric and tex
 columns, own their preprocessing (stored declaratively in the model file) and train
 with the tabular recipe (:class:`~lucidnet.tables.recipe.Recipe`, measured on a panel
 of real tables in ``benchmarks/tables``): robust preprocessing, an ensemble of networks
-trained at once, cross-fitted on tables of up to 100,000 rows (each member leaves its own
+trained at once, cross-fitted on tables of up to 1,000,000 rows (each member leaves its own
 fold out and keeps its own best epoch), on larger ones the best epoch chosen on a
 held-out split, then a refit on ALL the rows for that many epochs where the held-out
 rows are at least a tenth of them. Their parameters'
