@@ -126,6 +126,11 @@ class Recipe:
         multiply-adds per epoch (median over the panel's tables). Not yet the default:
         with it, the JAX engine's fit drifts from the NumPy engine's by about 1 % (float32
         cos/sin rounding, amplified over the epochs).
+    embedding_sigma : float, default=0.1
+        σ of the periodic embedding: its frequencies start from N(0, σ²) truncated at ±3σ
+        (``lucidnet.core.embeddings.PeriodicEmbedding``); larger σ draws sharper steps.
+    embedding_bins : int, default=16
+        Quantile bins per numeric column of the piecewise-linear encoding.
     count_loss : {None, "poisson"}, default="poisson"
         "poisson": a regression target of counts (whole numbers ≥ 0, the smallest 0 or 1)
         is learned by an exp output with the Poisson loss (``lucidnet.tables.counts``);
@@ -155,6 +160,8 @@ class Recipe:
     time_limit: float | None = None
     dtype: str = "float32"
     numeric_embedding: str | None = None
+    embedding_sigma: float = 0.1
+    embedding_bins: int = 16
     count_loss: str | None = "poisson"
 
     def preprocessor(self) -> TablePreprocessor:

@@ -52,6 +52,8 @@ class _TabularBase(BaseEstimator):
         "hidden_layer_sizes": "no_validation",  # checked by the inner estimator
         "dropout": "no_validation",
         "numeric_embedding": [None, StrOptions({"periodic", "piecewise"})],
+        "embedding_sigma": [Interval(Real, 0, None, closed="neither")],
+        "embedding_bins": [Interval(Integral, 1, None, closed="left")],
         "count_loss": [None, StrOptions({"poisson"})],
     }
 
@@ -73,6 +75,8 @@ class _TabularBase(BaseEstimator):
         verbose: Any = 0,
         engine: str = "numpy",
         numeric_embedding: str | None = RECIPE.numeric_embedding,
+        embedding_sigma: float = RECIPE.embedding_sigma,
+        embedding_bins: int = RECIPE.embedding_bins,
         count_loss: str | None = RECIPE.count_loss,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -90,6 +94,8 @@ class _TabularBase(BaseEstimator):
         self.verbose = verbose
         self.engine = engine
         self.numeric_embedding = numeric_embedding
+        self.embedding_sigma = embedding_sigma
+        self.embedding_bins = embedding_bins
         self.count_loss = count_loss
 
     def _recipe(self) -> Recipe:
@@ -106,6 +112,8 @@ class _TabularBase(BaseEstimator):
             cross_fit=self.cross_fit,
             time_limit=self.time_limit,
             numeric_embedding=self.numeric_embedding,
+            embedding_sigma=self.embedding_sigma,
+            embedding_bins=self.embedding_bins,
             count_loss=self.count_loss,
         )
 
@@ -225,6 +233,7 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         The fields of :class:`~lucidnet.tables.recipe.Recipe` of the same names; their
         defaults are the recipe's (:data:`~lucidnet.tables.recipe.RECIPE`).
     numeric_embedding : {None, "periodic", "piecewise"}
+    embedding_sigma, embedding_bins : see Recipe
     count_loss : {None, "poisson"}
         See Recipe (:data:`~lucidnet.tables.recipe.RECIPE`'s default).
     dropout : float, optional
