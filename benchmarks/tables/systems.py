@@ -28,6 +28,8 @@ periodic one with frequencies drawn at σ = 1 (``embedding_sigma``; 0.1 by defau
 ``lucidnet-poisson``: the recipe with a Poisson output on count targets (whole numbers
 ≥ 0; other tables as ``lucidnet``); ``lucidnet-all-levels``: every level of a text column
 one-hot encoded (``max_categories=None``), not only the 64 most frequent;
+``lucidnet-levels-10``: also every level seen in 10 training rows or more, at most 256 per
+column (``min_frequency=10, max_levels=256``);
 ``lucidnet-no-embedding`` and
 ``lucidnet-no-poisson``: the recipe less its periodic embedding or its Poisson output
 (``lucidnet-poisson`` is the recipe's default). The ingredients, one at a
@@ -318,6 +320,7 @@ SYSTEMS: dict[str, FitFunction] = {
     "lucidnet-ple-64": partial(fit_lucidnet, numeric_embedding="piecewise", embedding_bins=64),
     "lucidnet-poisson": partial(fit_lucidnet, count_loss="poisson"),
     "lucidnet-all-levels": partial(fit_lucidnet, max_categories=None),
+    "lucidnet-levels-10": partial(fit_lucidnet, min_frequency=10, max_levels=256),
     "lucidnet-no-embedding": partial(fit_lucidnet, numeric_embedding=None),
     "lucidnet-no-poisson": partial(fit_lucidnet, count_loss=None),
     # the ingredients, one at a time

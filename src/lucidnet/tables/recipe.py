@@ -85,7 +85,16 @@ class Recipe:
         more rows cost a pass over them after every epoch and take rows from training.
         Applies from 100,000 rows on at the default fraction.
     max_categories : int or None, default=64
-        One-hot columns per text column (the rarest categories share all-zero rows).
+        One-hot columns per text column (the rarest categories share all-zero rows): the
+        ``max_categories − 1`` most frequent when there are ``max_categories`` or more.
+    min_frequency : int or None, default=None
+        Also one-hot encode every other level of a text column seen in at least this
+        many training rows (``lucidnet.tables.preprocess.kept_levels``); None: only the
+        most frequent ones of ``max_categories``. Tables whose text columns have fewer
+        than ``max_categories`` levels are unchanged by it.
+    max_levels : int or None, default=None
+        With ``min_frequency``: at most this many one-hot columns per text column, the
+        most frequent levels (None: no cap).
     choose_epochs : bool, default=True
         Choose the number of epochs on held-out rows (then refit); False: train the
         estimator's own ``max_iter`` epochs (or its own early stopping).
@@ -152,6 +161,8 @@ class Recipe:
     validation_fraction: float = 0.2
     max_validation_rows: int | None = 20_000
     max_categories: int | None = 64
+    min_frequency: int | None = None
+    max_levels: int | None = None
     choose_epochs: bool = True
     refit: bool = True
     min_refit_share: float = 0.1
@@ -169,7 +180,11 @@ class Recipe:
         from lucidnet.tables.preprocess import TablePreprocessor
 
         return TablePreprocessor(
-            scaling="robust", missing_indicators=True, max_categories=self.max_categories
+            scaling="robust",
+            missing_indicators=True,
+            max_categories=self.max_categories,
+            min_frequency=self.min_frequency,
+            max_levels=self.max_levels,
         )
 
     def estimator_params(self) -> dict[str, Any]:

@@ -44,6 +44,8 @@ class _TabularBase(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "time_limit": [None, Interval(Real, 0, None, closed="neither")],
         "max_categories": [None, Interval(Integral, 2, None, closed="left")],
+        "min_frequency": [None, Interval(Integral, 1, None, closed="left")],
+        "max_levels": [None, Interval(Integral, 1, None, closed="left")],
         "refit": ["boolean"],
         "cross_fit": ["boolean", None],
         "random_state": ["random_state"],
@@ -71,6 +73,8 @@ class _TabularBase(BaseEstimator):
         cross_fit: bool | None = RECIPE.cross_fit,
         time_limit: float | None = RECIPE.time_limit,
         max_categories: int | None = RECIPE.max_categories,
+        min_frequency: int | None = RECIPE.min_frequency,
+        max_levels: int | None = RECIPE.max_levels,
         random_state: Any = None,
         verbose: Any = 0,
         engine: str = "numpy",
@@ -90,6 +94,8 @@ class _TabularBase(BaseEstimator):
         self.cross_fit = cross_fit
         self.time_limit = time_limit
         self.max_categories = max_categories
+        self.min_frequency = min_frequency
+        self.max_levels = max_levels
         self.random_state = random_state
         self.verbose = verbose
         self.engine = engine
@@ -108,6 +114,8 @@ class _TabularBase(BaseEstimator):
             patience=self.patience,
             validation_fraction=self.validation_fraction,
             max_categories=self.max_categories,
+            min_frequency=self.min_frequency,
+            max_levels=self.max_levels,
             refit=self.refit,
             cross_fit=self.cross_fit,
             time_limit=self.time_limit,
@@ -230,6 +238,7 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     ----------
     hidden_layer_sizes, n_members, learning_rate, max_epochs, patience : see Recipe
     validation_fraction, refit, cross_fit, time_limit, max_categories : see Recipe
+    min_frequency, max_levels : see Recipe
         The fields of :class:`~lucidnet.tables.recipe.Recipe` of the same names; their
         defaults are the recipe's (:data:`~lucidnet.tables.recipe.RECIPE`).
     numeric_embedding : {None, "periodic", "piecewise"}
