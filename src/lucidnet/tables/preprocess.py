@@ -337,8 +337,8 @@ def kept_levels(
 
     Examples
     --------
-    >>> kept_levels(["a", "b", "c", "d"], [5, 1, 3, 3], max_categories=3)
-    ['a', 'c']
+    >>> kept_levels(["a", "b", "c", "d"], [5, 1, 3, 3], max_categories=3)  # c, d tie
+    ['a', 'd']
     >>> kept_levels(["a", "b", "c", "d"], [5, 1, 3, 3], 3, min_frequency=3)
     ['a', 'c', 'd']
     """
