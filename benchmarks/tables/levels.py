@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             rs = [r for r in runs if r["table"] == name and r["rule"] == rule]
             main_score = np.mean([r.get("r2", r.get("accuracy")) for r in rs])
             loss = f"{np.mean([r['log_loss'] for r in rs]):.4f}" if "log_loss" in rs[0] else ""
-            width = np.mean([r["width"] for r in rs])
-            lines.append(f"| {name} | {rule} | {main_score:.4f} | {loss} | {width:.0f} |")
+            mean_width = float(np.mean([r["width"] for r in rs]))
+            lines.append(f"| {name} | {rule} | {main_score:.4f} | {loss} | {mean_width:.0f} |")
     heading = f"# Levels of text columns\n\nSeeds 0–{args.seeds - 1}; score: accuracy or R².\n"
     args.out.with_suffix(".md").write_text(heading + "\n" + "\n".join(lines) + "\n")
     args.out.with_suffix(".json").write_text(json.dumps(runs, indent=1) + "\n")
