@@ -102,7 +102,16 @@ class Recipe:
         more rows cost a pass over them after every epoch and take rows from training.
         Applies from 100,000 rows on at the default fraction.
     max_categories : int or None, default=64
-        One-hot columns per text column (the rarest categories share all-zero rows).
+        One-hot columns per text column (the rarest categories share all-zero rows): the
+        ``max_categories − 1`` most frequent when there are ``max_categories`` or more.
+    min_frequency : int or None, default=None
+        Also one-hot encode every other level of a text column seen in at least this
+        many training rows (``lucidnet.tables.preprocess.kept_levels``); None: only the
+        most frequent ones of ``max_categories``. Tables whose text columns have fewer
+        than ``max_categories`` levels are unchanged by it.
+    max_levels : int or None, default=None
+        With ``min_frequency``: at most this many one-hot columns per text column, the
+        most frequent levels (None: no cap).
     choose_epochs : bool, default=True
         Choose the number of epochs on held-out rows (then refit); False: train the
         estimator's own ``max_iter`` epochs (or its own early stopping).
@@ -147,6 +156,11 @@ class Recipe:
         multiply-adds per epoch (median over the panel's tables). Not yet the default:
         with it, the JAX engine's fit drifts from the NumPy engine's by about 1 % (float32
         cos/sin rounding, amplified over the epochs).
+    embedding_sigma : float, default=0.1
+        σ of the periodic embedding: its frequencies start from N(0, σ²) truncated at ±3σ
+        (``lucidnet.core.embeddings.PeriodicEmbedding``); larger σ draws sharper steps.
+    embedding_bins : int, default=16
+        Quantile bins per numeric column of the piecewise-linear encoding.
     count_loss : {None, "poisson"}, default="poisson"
         "poisson": a regression target of counts (whole numbers ≥ 0, the smallest 0 or 1)
         is learned by an exp output with the Poisson loss (``lucidnet.tables.counts``);
@@ -170,6 +184,8 @@ class Recipe:
     validation_fraction: float = 0.2
     max_validation_rows: int | None = 20_000
     max_categories: int | None = 64
+    min_frequency: int | None = None
+    max_levels: int | None = None
     choose_epochs: bool = True
     refit: bool = True
     min_refit_share: float = 0.1
@@ -178,6 +194,8 @@ class Recipe:
     time_limit: float | None = None
     dtype: str = "float32"
     numeric_embedding: str | None = None
+    embedding_sigma: float = 0.1
+    embedding_bins: int = 16
     count_loss: str | None = "poisson"
 
     def preprocessor(self) -> TablePreprocessor:
@@ -185,7 +203,11 @@ class Recipe:
         from lucidnet.tables.preprocess import TablePreprocessor
 
         return TablePreprocessor(
-            scaling="robust", missing_indicators=True, max_categories=self.max_categories
+            scaling="robust",
+            missing_indicators=True,
+            max_categories=self.max_categories,
+            min_frequency=self.min_frequency,
+            max_levels=self.max_levels,
         )
 
     def estimator_params(self) -> dict[str, Any]:

@@ -191,7 +191,9 @@ class StreamSource:
         if recipe is None:
             self.pre = stats.preprocessor()
         else:
-            self.pre = stats.recipe_preprocessor(recipe.max_categories)
+            self.pre = stats.recipe_preprocessor(
+                recipe.max_categories, recipe.min_frequency, recipe.max_levels
+            )
         return self.pre
 
     def _chunks(self, held_out: bool) -> Any:
