@@ -163,6 +163,7 @@ def test_whole_fit_systems_are_reported_apart(tiny_bench):
         assert set(row["fit_speedup"]) == set(whole) - {system}
     tab = whole["lucidnet_tabular"]
     assert tab["implementation"] == "TabularClassifier.fit"
+
     # cross-fitted: training ends when the member with the latest best epoch e has waited
     # its patience, min(patience, max(min_patience, ⌈share · e⌉ − 1)) epochs counted + 1
     # (a later best epoch never waits less, so that member is the last one done)
