@@ -104,12 +104,17 @@ class Recipe:
     max_categories : int or None, default=64
         One-hot columns per text column (the rarest categories share all-zero rows): the
         ``max_categories − 1`` most frequent when there are ``max_categories`` or more.
-    min_frequency : int or None, default=None
+    min_frequency : int or None, default=10
         Also one-hot encode every other level of a text column seen in at least this
         many training rows (``lucidnet.tables.preprocess.kept_levels``); None: only the
         most frequent ones of ``max_categories``. Tables whose text columns have fewer
-        than ``max_categories`` levels are unchanged by it.
-    max_levels : int or None, default=None
+        than ``max_categories`` levels are unchanged by it. Measured (3 seeds,
+        ``benchmarks/tables/levels.py``) against the most frequent 63 alone:
+        gen_rare_categories (388 levels) accuracy +0.0013, log-loss −0.002; 300 equally
+        frequent informative levels +0.038; a 1,000-level column with no effect R²
+        −0.0001 (min_frequency 5: gen_rare_categories +0.0075, but the column with no
+        effect −0.0026).
+    max_levels : int or None, default=256
         With ``min_frequency``: at most this many one-hot columns per text column, the
         most frequent levels (None: no cap).
     choose_epochs : bool, default=True
@@ -184,8 +189,8 @@ class Recipe:
     validation_fraction: float = 0.2
     max_validation_rows: int | None = 20_000
     max_categories: int | None = 64
-    min_frequency: int | None = None
-    max_levels: int | None = None
+    min_frequency: int | None = 10
+    max_levels: int | None = 256
     choose_epochs: bool = True
     refit: bool = True
     min_refit_share: float = 0.1
