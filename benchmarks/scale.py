@@ -110,6 +110,9 @@ def summarise(runs: list[dict[str, Any]], sizes: list[int], systems: list[str]) 
                 )
                 entry["recipe"] = {k: lucidnet_median(done, k) for k in keys}
                 entry["recipe"]["refit_ran"] = all(r["lucidnet"].get("refit_ran") for r in done)
+                entry["recipe"]["cross_fitted"] = all(
+                    r["lucidnet"].get("cross_fitted") for r in done
+                )
                 entry["time_limited"] = any(r["lucidnet"].get("time_limit_hit") for r in done)
                 entry["recipe_time_limit"] = done[0]["lucidnet"].get("recipe_time_limit")
                 entry["profiled"] = any(r.get("profiled") for r in done)

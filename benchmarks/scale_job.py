@@ -117,7 +117,8 @@ def split(rows: int, task: str, seed: int) -> tuple[Any, ...]:
 
 
 class Probe:
-    """What the recipe's fit did, read through a wrapper around ``fit_and_refit``.
+    """What the recipe's fit did, read through wrappers around ``fit_and_refit`` and
+    ``fit_cross_fitted`` (a cross-fitted fit is one phase, "selection", with no refit).
 
     ``profile`` runs preprocessing, selection and refit each under its own profiler.
     """
@@ -168,6 +169,25 @@ class Probe:
 
         return fit_and_refit
 
+    def wrap_cross_fit(self, real: Any) -> Any:
+        def fit_cross_fitted(est: Any, X: Any, y: Any, **kwargs: Any) -> Any:
+            self.marks["selection"] = time.perf_counter()
+            self.switch("selection")
+            self.facts.update(train_rows=len(X), features=int(X.shape[1]), validation_rows=0)
+            final = real(est, X, y, **kwargs)
+            self.switch(None)
+            self.marks["end"] = time.perf_counter()
+            members = [int(e) for e in final.member_epochs_]
+            self.facts.update(selection_facts(final), cross_fitted=True, refit_ran=False)
+            self.facts.update(
+                member_epochs=members,
+                best_epoch=max(members),
+                patience_epochs=int(final.n_iter_) - max(members),
+            )
+            return final
+
+        return fit_cross_fitted
+
 
 def selection_facts(est: Any) -> dict[str, Any]:
     """Epochs, best epoch, patience spent and steps of the selection phase's estimator."""
@@ -195,22 +215,23 @@ def fit_lucidnet_probed(
     from benchmarks.tables.systems import fit_lucidnet
 
     probe = Probe(profile)
-    real = refit_module.fit_and_refit
+    real, real_cross_fit = refit_module.fit_and_refit, refit_module.fit_cross_fitted
     refit_module.fit_and_refit = probe.wrap(real)
+    refit_module.fit_cross_fitted = probe.wrap_cross_fit(real_cross_fit)
     try:
         probe.switch("pre")
         start = time.perf_counter()
-        params: dict[str, Any] = {"cross_fit": False}  # the large tables' path at every size
-        if limit is not None:
-            params["time_limit"] = limit
-        model = fit_lucidnet(X, y, task, seed, **params)
+        params: dict[str, Any] = {} if limit is None else {"time_limit": limit}
+        model = fit_lucidnet(X, y, task, seed, **params)  # the defaults: what `train` runs
         end = time.perf_counter()
         probe.switch(None)
     finally:
-        refit_module.fit_and_refit = real
+        refit_module.fit_and_refit, refit_module.fit_cross_fitted = real, real_cross_fit
     marks = probe.marks
-    if "selection" not in marks:  # the recipe no longer trains through fit_and_refit
-        raise RuntimeError("the probe saw no call of fit_and_refit in lucidnet.tables.recipe")
+    if "selection" not in marks:  # the recipe no longer trains through these two
+        raise RuntimeError(
+            "the probe saw no call of fit_and_refit or fit_cross_fitted in lucidnet.tables.recipe"
+        )
     sel, done = marks["selection"], marks.get("end", end)
     refit = marks.get("refit", done)
     phases = {

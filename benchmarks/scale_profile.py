@@ -6,7 +6,8 @@
 * ``forward``, ``loss``, ``backward``: ``Network.forward``, ``Network.cost`` and
   ``Network.backward`` called from the training step (``Step.__call__``);
 * ``update``: the gradients flattened into one vector and the optimizer's update;
-* ``validation``: ``evaluate`` (the held-out rows scored after every epoch);
+* ``validation``: ``evaluate`` (the held-out rows scored after every epoch), or, when
+  cross-fitted, ``CrossFit.on_epoch_end`` (each member scored on its own fold);
 * ``step loop``: what ``NumpyEngine.epoch`` and the step spend themselves: the minibatch
   gather, transposes and the per-step Python lines; with the batch order and per-step
   callbacks;
@@ -94,7 +95,11 @@ def phase_groups(stats: dict[Key, Any], wall: float, steps: int) -> dict[str, An
     loop += _time(stats, "training/step.py", "gather", epoch)[0]
     loop += _time(stats, "training/minibatch.py", "minibatches", epoch)[0]
     loop += _time(stats, "", "on_batch_end", epoch)[0]
+    loop += _time(stats, "training/step.py", "some_members", step)[0]  # done members left out
+    loop += _time(stats, "training/step.py", "_every_member", step)[0]
     validation, evaluations = _time(stats, "training/validation.py", "evaluate")
+    if not evaluations:  # cross-fitted: each member scored on its fold after every epoch
+        validation, evaluations = _time(stats, "training/crossfit.py", "on_epoch_end")
     seconds = {
         "forward": forward,
         "loss": loss,

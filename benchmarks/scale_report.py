@@ -121,11 +121,14 @@ def recipe_table(result: dict[str, Any]) -> list[str]:
             continue
         total = sum(r.get(k) or 0.0 for k in ("preprocess_s", "selection_s", "refit_s"))
         refit = f"yes, {_num(r['refit_epochs'], 0)} epochs" if r.get("refit_ran") else "no"
+        held_out = _num(r.get("validation_rows"), 0)
+        if r.get("cross_fitted"):
+            refit, held_out = "no (cross-fitted)", "none (out of fold)"
         rows.append(
             [
                 _rows(int(size)),
                 _num(r.get("batch_size"), 0),
-                _num(r.get("validation_rows"), 0),
+                held_out,
                 _num(r.get("selection_epochs"), 0),
                 _num(r.get("best_epoch"), 0),
                 _num(r.get("patience_epochs"), 0),

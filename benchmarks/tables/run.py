@@ -54,6 +54,7 @@ from sklearn.metrics import accuracy_score, log_loss, r2_score, roc_auc_score  #
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 from benchmarks.tables.anchors import missing_packages  # noqa: E402
+from benchmarks.tables.cost import training_cost  # noqa: E402
 from benchmarks.tables.panel import PANEL, Table, describe  # noqa: E402
 from benchmarks.tables.report import aggregate, markdown, summarise  # noqa: E402
 from benchmarks.tables.systems import DEFAULT_SYSTEMS, SYSTEMS, FitFunction  # noqa: E402
@@ -100,7 +101,7 @@ def run_one(fit: FitFunction, split: tuple[Any, ...], task: str, seed: int) -> d
     start = time.perf_counter()
     metrics = score(model, X_test, y_test, task)
     predict_s = time.perf_counter() - start
-    return {"fit_s": fit_s, "predict_s": predict_s, **metrics}
+    return {"fit_s": fit_s, "predict_s": predict_s, **metrics, **training_cost(model)}
 
 
 def load_table(table: Table, max_rows: int | None) -> tuple[pd.DataFrame, pd.Series]:

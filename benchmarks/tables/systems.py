@@ -22,10 +22,15 @@ one network cannot cross-fit, so its epochs are chosen on 20 % held out, then a 
 never trained on), and
 ``lucidnet-plain-mlp``: a plain MLP, 200 epochs, standardisation, a 20 % hold-out it only
 watches. ``lucidnet-plr`` and ``lucidnet-ple``: the recipe with the periodic embedding
-(PLR) or the piecewise-linear encoding of its numeric columns; ``lucidnet-poisson``: the
-recipe with a Poisson output on count targets (whole numbers ≥ 0; other tables as
-``lucidnet``); ``lucidnet-all-levels``: every level of a text column one-hot encoded
-(``max_categories=None``), not only the 64 most frequent; ``lucidnet-no-embedding`` and
+(PLR) or the piecewise-linear encoding of its numeric columns, ``lucidnet-plr-sigma0.4``
+the periodic one with frequencies drawn at σ = 0.4 (``embedding_sigma``; 0.1 by default) and
+``lucidnet-ple-64`` the encoding on 64 bins (``embedding_bins``; 16 by default);
+``lucidnet-poisson``: the recipe with a Poisson output on count targets (whole numbers
+≥ 0; other tables as ``lucidnet``); ``lucidnet-all-levels``: every level of a text column
+one-hot encoded (``max_categories=None``), not only the 64 most frequent;
+``lucidnet-levels-10``: also every level seen in 10 training rows or more, at most 256 per
+column (``min_frequency=10, max_levels=256``);
+``lucidnet-no-embedding`` and
 ``lucidnet-no-poisson``: the recipe less its periodic embedding or its Poisson output
 (``lucidnet-poisson`` is the recipe's default). The ingredients, one at a
 time on scikit-learn's MLP and on the plain MLP:
@@ -311,8 +316,13 @@ SYSTEMS: dict[str, FitFunction] = {
     # the recipe with a numerical embedding of its numeric columns (docs/MATH.md §10)
     "lucidnet-plr": partial(fit_lucidnet, numeric_embedding="periodic"),
     "lucidnet-ple": partial(fit_lucidnet, numeric_embedding="piecewise"),
+    "lucidnet-plr-sigma0.4": partial(
+        fit_lucidnet, numeric_embedding="periodic", embedding_sigma=0.4
+    ),
+    "lucidnet-ple-64": partial(fit_lucidnet, numeric_embedding="piecewise", embedding_bins=64),
     "lucidnet-poisson": partial(fit_lucidnet, count_loss="poisson"),
     "lucidnet-all-levels": partial(fit_lucidnet, max_categories=None),
+    "lucidnet-levels-10": partial(fit_lucidnet, min_frequency=10, max_levels=256),
     "lucidnet-no-embedding": partial(fit_lucidnet, numeric_embedding=None),
     "lucidnet-no-poisson": partial(fit_lucidnet, count_loss=None),
     # the ingredients, one at a time

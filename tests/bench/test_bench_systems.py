@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import subprocess
 import sys
@@ -162,10 +163,16 @@ def test_whole_fit_systems_are_reported_apart(tiny_bench):
         assert set(row["fit_speedup"]) == set(whole) - {system}
     tab = whole["lucidnet_tabular"]
     assert tab["implementation"] == "TabularClassifier.fit"
-    # cross-fitted: training ends patience + 1 epochs after the latest member's best epoch
+
+    # cross-fitted: training ends when the member with the latest best epoch e has waited
+    # its patience, min(patience, max(min_patience, ⌈share · e⌉ − 1)) epochs counted + 1
+    # (a later best epoch never waits less, so that member is the last one done)
+    def waited(e):
+        share = math.ceil(RECIPE.patience_share * e) - 1
+        return min(RECIPE.patience, max(RECIPE.min_patience, share)) + 1
+
     assert tab["n_iter_all"] == [
-        min(chosen + RECIPE.patience + 1, RECIPE.max_epochs)
-        for chosen in tab["selected_epochs_all"]
+        min(chosen + waited(chosen), RECIPE.max_epochs) for chosen in tab["selected_epochs_all"]
     ]
     assert whole["sklearn_hgb"]["n_iter_means"] == "boosting iterations"
 

@@ -91,7 +91,9 @@ def test_lucidnet_epochs_and_phases_add_up(report):
             assert facts["refit_rows_trained"] == facts["best_epoch"] * facts["train_rows"]
     whole = report["summary"]["300"]["systems"]["lucidnet"]
     limited = report["summary"]["600"]["systems"]["lucidnet"]
-    assert not whole["time_limited"] and whole["recipe"]["refit_ran"]
+    # the defaults cross-fit both tables: one phase, no refit
+    assert not whole["time_limited"] and whole["recipe"]["cross_fitted"]
+    assert not whole["recipe"]["refit_ran"] and whole["recipe"]["validation_rows"] == 0
     assert limited["time_limited"] and not limited["recipe"]["refit_ran"]
     assert limited["recipe_time_limit"] == 0.05
     assert "time-limited (recipe time_limit=0.05 s)" in report["_md"]
@@ -104,7 +106,7 @@ def test_extrapolation_follows_its_formula(report):
     assert x["from_rows"] == 300
     assert (x["selection_epochs"], x["refit_epochs"]) == (
         base["selection_epochs"],
-        base["refit_epochs"],
+        base["refit_epochs"] or 0,  # cross-fitted: no refit
     )
     selected_on = r["train_rows"] - r["validation_rows"]
     epoch = r["selection_s"] / r["selection_rows_trained"] * selected_on

@@ -82,3 +82,25 @@ def test_runner_quick_scores_are_real(tmp_path):
     assert summary["vs_hgb"]["tables"] == summary["vs_sk-mlp"]["tables"] == 2
     report = (out / "latest.md").read_text()
     assert "| breast_cancer |" in report and "## Summary" in report
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("embedding", [None, "periodic", "piecewise"])
+def test_training_cost_counts_the_forward_multiply_adds(embedding):
+    import numpy as np
+
+    from benchmarks.tables.cost import training_cost
+    from lucidnet import TabularRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})
+    X["c"] = rng.choice(["x", "y", "z"], 80)
+    est = TabularRegressor(
+        hidden_layer_sizes=(8,), n_members=2, max_epochs=3, numeric_embedding=embedding,
+        embedding_bins=4, random_state=0,
+    ).fit(X, X["a"])  # fmt: skip
+    n0 = {None: 2 + 3, "periodic": 2 * 16 + 3, "piecewise": 2 * 4 + 3}[embedding]
+    plr = 2 * (16 + 2 * 16 * 16) if embedding == "periodic" else 0
+    cost = training_cost(est)
+    assert cost == {"epochs": float(est.n_iter_), "row_epoch_madds": 2.0 * (n0 * 8 + 8 + plr)}
+    assert training_cost(object()) == {}

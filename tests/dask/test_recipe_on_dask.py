@@ -119,3 +119,18 @@ def test_cli_dask_trains_the_recipe(client, cancer, tmp_path, capsys):
     assert "members' epochs: 40, 40" in printed and "saved:" in printed
     model = load(out)
     assert model.estimator.network_.K == 2 and model.metrics["validation_accuracy"] > 0.9
+
+
+def test_the_cluster_keeps_the_text_levels_the_recipe_keeps_in_memory(client):
+    """Beyond the 63 most frequent levels, every level seen at least min_frequency times."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    frame = pd.DataFrame({"x": rng.normal(size=n), "city": [f"c{i % 100}" for i in range(n)]})
+    frame["target"] = frame.x + rng.normal(size=n)
+    recipe = replace(RECIPE, max_epochs=2, patience=1, hidden_layer_sizes=(8,), n_members=2)
+    assert (recipe.min_frequency, recipe.max_levels) == (10, 256)
+    source = ldask.DaskRecipeSource(dd.from_pandas(frame, npartitions=3), "target", client=client)
+    model = fit_table(source, recipe=recipe, seed=0).model
+    pre = model.preprocessor
+    assert (pre.min_frequency, pre.max_levels) == (10, 256)
+    assert len(pre.categories["city"]) == 100  # each level in about 24 training rows

@@ -24,9 +24,9 @@ def _classes(n: int = 240, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
 
 def test_the_default_recipe_cross_fits_tables_up_to_the_limit_with_two_members_or_more():
     recipe = Recipe()
-    assert recipe.cross_fit is None and recipe.cross_fit_max_rows == 20_000
-    assert recipe.cross_fits(20_000, 2) and recipe.cross_fits(10, 4)
-    assert not recipe.cross_fits(20_001, 4)  # the budget path: held-out rows, refit
+    assert recipe.cross_fit is None and recipe.cross_fit_max_rows == 1_000_000
+    assert recipe.cross_fits(1_000_000, 2) and recipe.cross_fits(10, 4)
+    assert not recipe.cross_fits(1_000_001, 4)  # the budget path: held-out rows
     assert not recipe.cross_fits(1_000, 1)  # one member: choose the epochs, refit
     assert not Recipe(choose_epochs=False).cross_fits(1_000, 4)  # the user's own epochs
     assert Recipe(cross_fit=True).cross_fits(10**6, 4) and Recipe(cross_fit=True).cross_fits(10, 1)
@@ -169,3 +169,17 @@ def test_the_same_seed_gives_the_same_cross_fitted_model():
     b = TabularClassifier(cross_fit=True, random_state=3, **SMALL).fit(X, y)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
     np.testing.assert_array_equal(a.estimator_.fold_, b.estimator_.fold_)
+
+
+def test_each_member_waits_a_patience_that_follows_its_best_epoch():
+    """min(patience, max(min_patience, ⌈0.5 · e − 1⌉)) epochs past member k's best epoch e."""
+    X, y = _classes(n=400)
+    params = {**SMALL, "max_epochs": 200, "patience": 10, "learning_rate": 0.02}
+    clf = TabularClassifier(random_state=0, **params).fit(X, y)
+    assert Recipe().patience_share == 0.5 and Recipe().min_patience == 3
+    waits = [min(10, max(3, int(np.ceil(0.5 * e)) - 1)) for e in clf.estimator_.member_epochs_]
+    # the training ran until the last member had waited its own patience (counted + 1)
+    assert clf.estimator_.n_iter_ == max(
+        e + w + 1 for e, w in zip(clf.estimator_.member_epochs_, waits, strict=True)
+    )
+    assert min(waits) < 10  # the rule shortened some member's wait

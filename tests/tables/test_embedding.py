@@ -53,3 +53,21 @@ def test_no_numeric_column_no_embedding_and_bad_kind():
     assert table_embedding(None, 3, X) is None
     with pytest.raises(ValueError, match="numeric_embedding must be None or one of"):
         table_embedding("fourier", 3, X)
+
+
+def test_the_recipes_sigma_and_bins_reach_the_embedding():
+    X = _frame()
+    y = (X["b"] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plr = TabularClassifier(
+            numeric_embedding="periodic", embedding_sigma=2.0, max_epochs=1, random_state=0
+        ).fit(X, y)
+        ple = TabularClassifier(
+            numeric_embedding="piecewise", embedding_bins=5, max_epochs=1, random_state=0
+        ).fit(X, y)
+    assert plr.estimator_.network_.embedding.sigma == 2.0
+    edges = ple.estimator_.network_.embedding.edges
+    assert [len(e) - 1 for e in edges] == [5, 5]  # 5 bins per numeric column
+    with pytest.raises(ValueError, match="embedding_bins"):
+        TabularClassifier(embedding_bins=0).fit(X, y)

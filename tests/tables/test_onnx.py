@@ -115,3 +115,26 @@ def test_a_column_named_like_an_output_is_refused():
     model = fit_table(InMemorySource(frame, "y"), params={"max_iter": 2}).model
     with pytest.raises(ValueError, match=r"\['label'\].*rename"):
         table_to_onnx(model)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_levels_kept_by_min_frequency_export_and_save(tmp_path):
+    from dataclasses import replace
+
+    from lucidnet.tables.persist import load, save
+
+    rng = np.random.default_rng(3)
+    frame = _table(400, 3)
+    frame["colour"] = rng.choice([f"c{i}" for i in range(30)], 400)  # about 13 rows each
+    recipe = replace(FAST, max_categories=4, min_frequency=10, max_levels=20)
+    model = fit_table(InMemorySource(frame, "y"), recipe=recipe).model
+    kept = model.preprocessor.categories["colour"]
+    assert len(kept) == 20  # more than max_categories − 1, capped at max_levels
+    fresh = _fresh(60)
+    fresh["colour"] = rng.choice([f"c{i}" for i in range(32)], 60)  # rare and unseen ones too
+    got = _run(model, fresh)
+    np.testing.assert_allclose(got["probabilities"], model.predict_proba(fresh), atol=1e-5)
+    save(model, tmp_path / "m.safetensors")
+    loaded = load(tmp_path / "m.safetensors")
+    assert loaded.preprocessor.categories["colour"] == kept
+    np.testing.assert_array_equal(loaded.predict_proba(fresh), model.predict_proba(fresh))

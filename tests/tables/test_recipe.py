@@ -36,6 +36,10 @@ SHARED = [
     "cross_fit",
     "time_limit",
     "max_categories",
+    "min_frequency",
+    "max_levels",
+    "embedding_sigma",
+    "embedding_bins",
 ]
 
 

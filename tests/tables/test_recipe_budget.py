@@ -131,3 +131,23 @@ def test_the_command_lines_split_holds_out_at_most_the_cap_and_skips_the_refit()
     small = InMemorySource(X.assign(y=y), "y", validation=0.2)
     fit_table(small, recipe=Recipe(**SMALL), seed=0)
     assert len(small.val_frame) == 400  # under the cap: the fraction as asked
+
+
+def test_a_small_table_takes_at_least_min_steps_steps_per_epoch():
+    # B' = min(B, max(16, ⌈n_train / min_steps⌉))
+    assert RECIPE.min_steps == 4
+    assert RECIPE.batch_for(10_000, 256) == 256
+    assert RECIPE.batch_for(1024, 256) == 256 and RECIPE.batch_for(1023, 256) == 256
+    assert RECIPE.batch_for(1020, 256) == 255  # ⌈1020 / 4⌉
+    assert RECIPE.batch_for(193.5, 256) == 49 and RECIPE.batch_for(40, 256) == 16
+    assert RECIPE.batch_for(300, 32) == 32 and RECIPE.batch_for(300, "auto") == "auto"
+
+
+def test_the_recipe_gives_a_small_cross_fitted_table_smaller_minibatches():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = X.a.to_numpy() + 0.1 * rng.normal(size=400)
+    from lucidnet.tables import TabularRegressor
+
+    reg = TabularRegressor(random_state=0, max_epochs=3).fit(X, y)
+    assert reg.estimator_.batch_size == 75  # ⌈400 · 3/4 / 4⌉ rows trained on per member

@@ -83,7 +83,10 @@ def test_the_shuffle_buffer_gives_every_row_once_and_mixes_chunks():
     assert len(np.unique(drawn[0] // 100)) == 3  # the first draw holds rows of 3 chunks
 
 
-def test_the_recipe_preprocessing_from_the_streamed_statistics(tmp_path):
+# (max_categories, min_frequency, max_levels): the top levels; as many as there are
+# levels (one is dropped, as OneHotEncoder drops it); rare levels seen often enough; capped
+@pytest.mark.parametrize("levels", [(5, None, None), (9, None, None), (3, 30, None), (2, 30, 5)])
+def test_the_recipe_preprocessing_from_the_streamed_statistics(tmp_path, levels):
     rng = np.random.default_rng(0)
     n = 3000
     frame = pd.DataFrame({"a": rng.lognormal(size=n), "b": rng.integers(0, 4, n).astype(float)})
@@ -96,9 +99,10 @@ def test_the_recipe_preprocessing_from_the_streamed_statistics(tmp_path):
     held = HeldOutRows(0.2, None, seed=0)
     stats, _ = scan(path, "y", chunk_rows=250, held_out=held)
     assert stats.reservoir.exact  # every value in the sample: the statistics are exact
-    pre = stats.recipe_preprocessor(max_categories=5)
+    pre = stats.recipe_preprocessor(*levels)
     train = frame.drop(index=held.frame.index).drop(columns=["y"])
-    ref = replace(RECIPE, max_categories=5).preprocessor().fit(train)
+    limits = dict(zip(("max_categories", "min_frequency", "max_levels"), levels, strict=True))
+    ref = replace(RECIPE, **limits).preprocessor().fit(train)
     np.testing.assert_array_equal(pre.median, ref.median)
     np.testing.assert_allclose(pre.mean, ref.mean, rtol=1e-12)
     np.testing.assert_allclose(pre.scale, ref.scale, rtol=1e-12)

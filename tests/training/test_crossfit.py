@@ -138,3 +138,163 @@ def test_the_trainer_refuses_per_member_weights_of_the_wrong_shape():
     s[1] = 0.0
     with pytest.raises(ValueError, match="positive sum"):
         Trainer(net).fit(X, Y, epochs=1, sample_weight=s)
+
+
+class _Active(Callback):
+    """Sets the members that step from the end of epoch ``after`` on (None: every member)."""
+
+    order = 30  # after CrossFit: this one has the last word
+
+    def __init__(self, members, after=1):
+        self.members, self.after = members, after
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if epoch >= self.after:
+            trainer.active_members = self.members
+
+
+class _Snapshots(Callback):
+    """Every epoch's weights."""
+
+    def __init__(self):
+        self.weights = []
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        self.weights.append([np.array(p, copy=True) for p in trainer.epoch_params])
+
+
+def _embedded_ensemble(K):
+    from lucidnet.core.embedded import EmbeddedEnsemble
+    from lucidnet.core.embeddings import PeriodicEmbedding
+
+    embedding = PeriodicEmbedding(4, (0, 2), n_frequencies=3, dim=4)
+    return EmbeddedEnsemble(embedding, [4, 6, 1], members=K, hidden_activation="tanh", seed=0)
+
+
+def _network(kind, K):
+    return _embedded_ensemble(K) if kind == "embedded" else Ensemble([4, 6, 1], members=K, seed=0)
+
+
+class _Batches(Callback):
+    """Counts the steps (a callback after every minibatch, as a progress bar is)."""
+
+    def __init__(self):
+        self.steps = 0
+
+    def on_batch_end(self, trainer, batch, logs):
+        self.steps += 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "per_member"), [("plain", True), ("plain", False), ("embedded", True)]
+)
+def test_members_left_out_stop_stepping_and_the_others_step_as_before(kind, per_member):
+    """SGD: a member left out keeps its weights; the stepping members' steps are unchanged."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(90, 4)), (rng.random((90, 1)) < 0.5).astype(float)
+    K = 3
+    s = fold_weights(cross_fit_folds(90, K, seed=0), K) if per_member else rng.random((K, 90))
+    runs = []
+    for callbacks in ([], [_Active(np.array([0, 2]))]):
+        net = _network(kind, K)
+        snapshots, batches = _Snapshots(), _Batches()
+        trainer = Trainer(net, optimizer="sgd", learning_rate=0.1, batch_size=16, seed=0,
+                          callbacks=[snapshots, batches, *callbacks])  # fmt: skip
+        trainer.fit(X, Y, epochs=3, sample_weight=s)
+        after_one = snapshots.weights[0]
+        assert batches.steps == 3 * 6  # ⌈90 / 16⌉ steps per epoch
+        runs.append((after_one, [np.array(p) for p in trainer.params], trainer.history))
+    (one_all, three_all, hist_all), (one_some, three_some, hist_some) = runs
+    for a, b in zip(one_all, one_some, strict=True):
+        np.testing.assert_array_equal(a, b)  # the first epoch: every member steps
+    for before, every, some in zip(one_some, three_all, three_some, strict=True):
+        np.testing.assert_array_equal(some[1], before[1])  # member 1 no longer steps
+        assert not np.array_equal(every[1], before[1])  # where it would have moved
+        np.testing.assert_allclose(some[[0, 2]], every[[0, 2]], rtol=0, atol=1e-13)
+    assert hist_some.records[-1]["loss"] != hist_all.records[-1]["loss"]  # theirs only
+
+
+@pytest.mark.parametrize("kind", ["plain", "embedded"])
+def test_a_cross_fitted_training_is_the_same_when_done_members_stop_stepping(kind):
+    """The kept (best) weights, epochs and fold losses do not depend on stepping done members."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(150, 4))
+    Y = (X[:, :1] + 0.7 * rng.normal(size=(150, 1)) > 0).astype(float)
+    K = 3
+    folds = cross_fit_folds(len(X), K, seed=5, labels=Y[:, 0])
+    runs = []
+    for every_member in (False, True):
+        net = _network(kind, K)
+        scorer = CrossFit(X, Y, folds, patience=3)
+        keep_all = [_Active(None, after=0)] if every_member else []
+        trainer = Trainer(net, learning_rate=0.05, batch_size=16, seed=2,
+                          callbacks=[scorer, *keep_all])  # fmt: skip
+        trainer.fit(X, Y, epochs=60, sample_weight=fold_weights(folds, K))
+        runs.append((scorer, [np.array(p) for p in trainer.params], trainer.epoch))
+    (dropped, kept_d, epochs_d), (stepped, kept_s, epochs_s) = runs
+    assert len(set(dropped.best_epochs_.tolist())) > 1  # members were done at different epochs
+    assert epochs_d == epochs_s
+    np.testing.assert_array_equal(dropped.best_epochs_, stepped.best_epochs_)
+    np.testing.assert_allclose(dropped.best_losses_, stepped.best_losses_, rtol=1e-12)
+    for a, b in zip(kept_d, kept_s, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_the_trainer_is_told_which_members_are_not_done():
+    trainer, _net, scorer, *_ = _fit(patience=2)
+    assert trainer.active_members is not None and len(trainer.active_members) == 0
+    assert scorer.done.all()
+
+
+def test_a_members_patience_follows_its_best_epoch():
+    # p_k = min(patience, max(min_patience, ⌈share · e_k⌉))
+    scorer = CrossFit(np.zeros((4, 1)), np.zeros((4, 1)), np.array([0, 1, 2, 3]), 11,
+                      patience_share=0.5, min_patience=4)  # fmt: skip
+    scorer.wait = np.zeros(4, dtype=np.int64)
+    scorer.best_epochs_ = np.array([0, 7, 9, 40])
+    np.testing.assert_array_equal(scorer.member_patience, [4, 4, 5, 11])
+    scorer.wait = np.array([4, 3, 5, 10])
+    np.testing.assert_array_equal(scorer.done, [True, False, True, False])
+    fixed = CrossFit(np.zeros((4, 1)), np.zeros((4, 1)), np.array([0, 1, 2, 3]), 11)
+    fixed.wait, fixed.best_epochs_ = np.zeros(4, dtype=np.int64), np.array([0, 7, 9, 40])
+    np.testing.assert_array_equal(fixed.member_patience, [11] * 4)
+
+
+def test_members_stop_at_their_own_patience_when_it_follows_the_best_epoch():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    Y = (X[:, :1] + 0.5 * rng.normal(size=(120, 1)) > 0).astype(float)
+    folds = cross_fit_folds(len(X), 3, seed=5, labels=Y[:, 0])
+    net = Ensemble([4, 16, 1], members=3, hidden_activation="relu", seed=1)
+    scorer = CrossFit(X, Y, folds, patience=12, patience_share=0.5, min_patience=2)
+    recorder = _Recorder(X, Y, folds)
+    trainer = Trainer(net, learning_rate=0.05, batch_size=16, seed=2, callbacks=[scorer, recorder])
+    trainer.fit(X, Y, epochs=80, sample_weight=fold_weights(folds, 3))
+    losses = np.array(recorder.losses)
+    for k in range(3):
+        e = int(scorer.best_epochs_[k])
+        p = min(12, max(2, int(np.ceil(0.5 * e))))
+        assert scorer.member_patience[k] == p
+        assert int(np.argmin(losses[: e + p, k])) + 1 == e  # no better epoch before it stopped
+        assert (losses[e : e + p, k] >= losses[e - 1, k]).all()  # p epochs without improvement
+    assert trainer.epoch == int((scorer.best_epochs_ + scorer.member_patience).max())
+
+
+def test_a_fold_scored_in_chunks_gives_the_same_loss_and_outputs():
+    """Σ_c n_c J_c / Σ_c n_c over chunks of 7 rows = the fold's mean loss at once."""
+    results = []
+    for chunk_rows in (10_000, 7):
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(120, 4))
+        Y = (X[:, :1] + 0.5 * rng.normal(size=(120, 1)) > 0).astype(float)
+        folds = cross_fit_folds(len(X), 3, seed=5, labels=Y[:, 0])
+        net = Ensemble([4, 16, 1], members=3, hidden_activation="relu", seed=1)
+        scorer = CrossFit(X, Y, folds, patience=3, chunk_rows=chunk_rows)
+        Trainer(net, learning_rate=0.05, batch_size=16, seed=2, callbacks=[scorer]).fit(
+            X, Y, epochs=30, sample_weight=fold_weights(folds, 3)
+        )
+        results.append(scorer)
+    whole, chunked = results
+    np.testing.assert_array_equal(whole.best_epochs_, chunked.best_epochs_)
+    np.testing.assert_allclose(chunked.best_losses_, whole.best_losses_, rtol=1e-12)
+    np.testing.assert_allclose(chunked.oof_, whole.oof_, rtol=1e-12)

@@ -151,6 +151,35 @@ def test_cross_fitting_is_one_phase_with_the_members_best_epochs_and_no_refit(no
     assert n == max(best) + 4  # patience 3: the last member is done 4 epochs after its best
 
 
+def test_the_time_left_while_cross_fitting_follows_each_members_own_patience(noisy):
+    """left if no new best = max over members not done of (p_k − wait_k) epochs · s."""
+    from lucidnet.training import Callback
+    from lucidnet.training.crossfit import CrossFit
+
+    class Waits(Callback):
+        order = 15  # after CrossFit, before the progress line
+
+        def __init__(self):
+            self.left = []
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            cf = next(c for c in trainer.callbacks if isinstance(c, CrossFit))
+            waiting = (cf.member_patience - cf.wait)[~cf.done]
+            self.left.append(min(int(waiting.max()) if waiting.size else 0, 40 - epoch))
+
+    X, Y = noisy
+    cb, out = progress(step=2.0, refit=True)
+    waits = Waits()
+    est = MLPRegressor(hidden_layer_sizes=(32,), n_members=3, max_iter=40, n_iter_no_change=8,
+                       learning_rate_init=0.05, batch_size=8, random_state=0,
+                       callbacks=[cb, waits])  # fmt: skip
+    fit_cross_fitted(est, X, ravel(Y), patience_share=0.5, min_patience=1)
+    lines = out.getvalue().splitlines()[:-1]
+    assert len(lines) == len(waits.left) == est.n_iter_
+    for line, left in zip(lines, waits.left, strict=True):
+        assert f"left: {duration(2 * left)} if no new best" in line
+
+
 def test_refit_phase_is_kept_under_a_time_limit(noisy):
     X, Y = noisy
     out = io.StringIO()

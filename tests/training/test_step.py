@@ -105,3 +105,22 @@ def test_terminate_on_nan_holds_its_checks():
     assert (bad_loss.value.epoch, bad_loss.value.batch) == (2, 3)
     with pytest.raises(Diverged, match="weights"):
         guard.check_weights([np.array([1.0, np.inf])], 2, 4, 0.1)
+
+
+def test_some_members_is_the_ensemble_of_those_members():
+    from lucidnet.core.embedded import EmbeddedEnsemble
+    from lucidnet.core.embeddings import PeriodicEmbedding
+    from lucidnet.core.ensemble import Ensemble
+    from lucidnet.training.step import some_members
+
+    A0 = np.random.default_rng(0).normal(size=(4, 7))
+    embedding = PeriodicEmbedding(4, (0, 2), n_frequencies=3, dim=4)
+    for net in (
+        Ensemble([4, 5, 2], members=4, seed=0),
+        EmbeddedEnsemble(embedding, [4, 5, 1], members=4, seed=0),
+    ):
+        sub = some_members(net, np.array([1, 3]))
+        assert sub.K == 2
+        out = sub.forward(A0).A[sub.L]
+        for k_sub, k in enumerate((1, 3)):
+            np.testing.assert_array_equal(out[k_sub], net.member(k).forward(A0).A[net.L])

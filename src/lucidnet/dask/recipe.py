@@ -258,7 +258,9 @@ class DaskRecipeSource:
                 "DaskRecipeSource trains the tabular recipe; give fit_table a recipe "
                 "(lucidnet.tables.RECIPE), or use DaskSource for the plain MLP by L-BFGS."
             )
-        self.pre = stats.recipe_preprocessor(recipe.max_categories)
+        self.pre = stats.recipe_preprocessor(
+            recipe.max_categories, recipe.min_frequency, recipe.max_levels
+        )
         return self.pre
 
     def train(self, model: TabularModel, recipe: Recipe | None, resume_from: Any) -> Training:

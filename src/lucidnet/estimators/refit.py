@@ -103,6 +103,8 @@ def fit_cross_fitted(
     *,
     time_limit: float | None = None,
     on_selected: Callable[[Any], None] | None = None,
+    patience_share: float | None = None,
+    min_patience: int = 0,
 ) -> Any:
     """Fit ``est``'s K members cross-fitted: member k leaves fold k out and picks its epoch on it.
 
@@ -124,6 +126,12 @@ def fit_cross_fitted(
         Seconds of training; each member keeps its best weights so far when they run out.
     on_selected : callable, optional
         Called with the fitted estimator.
+    patience_share : float, optional
+        Member k waits min(n_iter_no_change, max(min_patience, ⌈patience_share · e_k⌉ − 1))
+        epochs without improvement, e_k its best epoch so far (counted as
+        ``n_iter_no_change`` is: :class:`~lucidnet.training.crossfit.CrossFit` with
+        patience p + 1); None: ``n_iter_no_change`` for every member.
+    min_patience : int, default=0
 
     Returns
     -------
@@ -142,7 +150,15 @@ def fit_cross_fitted(
     folds = cross_fit_folds(len(X), K, seed, labels)
     cap_batch_size(est, len(X) * (K - 1) / K)
     patience = int(est.n_iter_no_change) + 1  # as the estimator's own early stopping counts
-    scorer = CrossFit(X, partial(est.encode_targets, y), folds, patience, min_delta=est.tol)
+    scorer = CrossFit(
+        X,
+        partial(est.encode_targets, y),
+        folds,
+        patience,
+        min_delta=est.tol,
+        patience_share=patience_share,
+        min_patience=min_patience + 1,
+    )
     limit = [TimeLimit(time_limit, time.monotonic())] if time_limit else []
     est.set_params(
         early_stopping=False,

@@ -46,5 +46,10 @@ def table_embedding(
 
 
 def embedding_of(recipe: Any, pre: Any, X: np.ndarray) -> Any:
-    """``recipe``'s embedding for the preprocessor ``pre``'s output X (None: none)."""
-    return table_embedding(getattr(recipe, "numeric_embedding", None), len(pre.numeric), X)
+    """``recipe``'s embedding for the preprocessor ``pre``'s output X (None: none).
+
+    The recipe's ``numeric_embedding``, ``embedding_sigma`` (σ) and ``embedding_bins``.
+    """
+    kind = getattr(recipe, "numeric_embedding", None)
+    sigma, bins = recipe.embedding_sigma, recipe.embedding_bins
+    return table_embedding(kind, len(pre.numeric), X, sigma=sigma, bins=bins)

@@ -28,6 +28,7 @@ __all__ = [
     "MISSING",
     "TablePreprocessor",
     "is_numeric",
+    "kept_levels",
     "numeric_values",
     "robust_center_scale",
     "shorten",
@@ -49,6 +50,14 @@ class TablePreprocessor:
     categorical : list of str
     median, mean, scale : ndarray of shape (n_numeric,)
     categories : dict column -> list of str
+    max_categories : int or None
+        Per text column, the ``max_categories − 1`` most frequent levels are kept when it
+        has ``max_categories`` or more (None: every level); the others read all-zero.
+    min_frequency : int or None
+        Also keep every other level seen at least this many times (:func:`kept_levels`).
+    max_levels : int or None
+        With ``min_frequency``: at most this many levels per text column, the most
+        frequent (None: no cap).
     """
 
     columns: list[str] = field(default_factory=list)
@@ -62,6 +71,8 @@ class TablePreprocessor:
     indicators: list[str] = field(default_factory=list)
     max_categories: int | None = None
     missing_indicators: bool = False
+    min_frequency: int | None = None
+    max_levels: int | None = None
 
     def fit(self, frame: pd.DataFrame) -> TablePreprocessor:
         """Choose the transformer of every column and learn its statistics.
@@ -94,7 +105,19 @@ class TablePreprocessor:
             if self.missing_indicators:
                 has_missing = np.isnan(values).any(axis=0)
                 self.indicators = [c for c, m in zip(self.numeric, has_missing, strict=True) if m]
-        if self.categorical:
+        if self.categorical and self.min_frequency is not None:
+            text = self.as_text(frame)
+            self.categories = {}
+            for c, column in zip(self.categorical, text.T, strict=True):
+                levels, counts = np.unique(column.astype(str), return_counts=True)
+                self.categories[c] = kept_levels(
+                    [str(v) for v in levels],
+                    counts,
+                    self.max_categories,
+                    self.min_frequency,
+                    self.max_levels,
+                )
+        elif self.categorical:
             text = self.as_text(frame)
             encoder = OneHotEncoder(
                 handle_unknown="infrequent_if_exist" if self.max_categories else "ignore",
@@ -281,6 +304,57 @@ def numeric_values(
         bad = [c for c in columns if not is_numeric(frame[c])]
         raise TableError(f"Column(s) {bad} {why} ({'; '.join(where)}); fix those values.") from None
     return np.where(np.isfinite(values), values, np.nan)
+
+
+def kept_levels(
+    levels: list[str],
+    counts: Any,
+    max_categories: int | None,
+    min_frequency: int | None = None,
+    max_levels: int | None = None,
+) -> list[str]:
+    """The levels of a text column that get a one-hot column, in ``levels``' order.
+
+    Parameters
+    ----------
+    levels : list of str
+        The column's distinct levels, sorted.
+    counts : array of shape (len(levels),)
+        How many rows hold each level.
+    max_categories : int or None
+        With n ≥ ``max_categories`` levels, the ``max_categories − 1`` most frequent are
+        kept (of tied levels, the first in ``levels`` is dropped first), as
+        ``OneHotEncoder(max_categories=...)`` keeps them; None: every level.
+    min_frequency : int or None
+        Also keep every level counted at least this many times.
+    max_levels : int or None
+        Then at most this many levels, the most frequent (ties as above).
+
+    Notes
+    -----
+    kept = top(max_categories − 1) ∪ {level : count ≥ min_frequency}, then the
+    ``max_levels`` most frequent of them.
+
+    Examples
+    --------
+    >>> kept_levels(["a", "b", "c", "d"], [5, 1, 3, 3], max_categories=3)  # c, d tie
+    ['a', 'd']
+    >>> kept_levels(["a", "b", "c", "d"], [5, 1, 3, 3], 3, min_frequency=3)
+    ['a', 'c', 'd']
+    """
+    counts = np.asarray(counts)
+    if counts.shape != (len(levels),):
+        raise ValueError(f"counts has shape {counts.shape}; expected ({len(levels)},).")
+    rarest_first = np.argsort(counts, kind="mergesort")  # stable: ties in levels' order
+    keep = np.ones(len(levels), dtype=bool)
+    if max_categories is not None and len(levels) >= max_categories:
+        keep[rarest_first[: len(levels) - max_categories + 1]] = False
+    if min_frequency is not None:
+        keep |= counts >= min_frequency
+        if max_levels is not None and keep.sum() > max_levels:
+            kept_rarest_first = rarest_first[keep[rarest_first]]
+            keep[kept_rarest_first[: keep.sum() - max_levels]] = False
+    return [level for level, k in zip(levels, keep, strict=True) if k]
 
 
 def smooth_clip(x: np.ndarray, bound: float = 3.0) -> np.ndarray:

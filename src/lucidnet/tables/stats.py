@@ -19,6 +19,7 @@ from lucidnet.tables.model import TargetScaling
 from lucidnet.tables.preprocess import (
     TablePreprocessor,
     is_numeric,
+    kept_levels,
     numeric_values,
     robust_center_scale,
 )
@@ -343,16 +344,22 @@ class TableStats:
         pre.categories = {c: sorted(self.categories[c]) for c in self.categorical}
         return pre
 
-    def recipe_preprocessor(self, max_categories: int | None) -> TablePreprocessor:
+    def recipe_preprocessor(
+        self,
+        max_categories: int | None,
+        min_frequency: int | None = None,
+        max_levels: int | None = None,
+    ) -> TablePreprocessor:
         """The recipe's ``TablePreprocessor`` (``Recipe.preprocessor().fit``) from the statistics.
 
         Robust scaling: the median and interquartile range of each imputed column, from
         the reservoir sample of its present values joined by the imputed share of
         copies of the median (exact while the sample holds every value); a missing-value
         indicator for each numeric column with a missing cell; per text column the
-        ``max_categories − 1`` most frequent categories when there are more than
-        ``max_categories`` (ties: the first in sorted order), as ``OneHotEncoder``'s
-        ``max_categories`` keeps them.
+        levels of :func:`~lucidnet.tables.preprocess.kept_levels` (the
+        ``max_categories − 1`` most frequent when there are ``max_categories`` or more,
+        as ``OneHotEncoder``'s ``max_categories`` keeps them, and with
+        ``min_frequency`` every level seen that often, at most ``max_levels``).
 
         Notes
         -----
@@ -374,13 +381,13 @@ class TableStats:
             pre.mean, pre.scale = np.array(centers), np.array(scales)
             missing = self.moments.count < self.rows
             pre.indicators = [c for c, m in zip(self.numeric, missing, strict=True) if m]
+        pre.min_frequency, pre.max_levels = min_frequency, max_levels
         for column in self.categorical:
             cats = sorted(self.categories[column])
-            if max_categories and len(cats) > max_categories:
-                counts = np.array([self.category_counts[column][c] for c in cats])
-                rare = set(np.argsort(counts, kind="mergesort")[: len(cats) - max_categories + 1])
-                cats = [c for i, c in enumerate(cats) if i not in rare]
-            pre.categories[column] = cats
+            counts = np.array([self.category_counts[column][c] for c in cats], dtype=np.int64)
+            pre.categories[column] = kept_levels(
+                cats, counts, max_categories, min_frequency, max_levels
+            )
         return pre
 
     def classes(self) -> np.ndarray:

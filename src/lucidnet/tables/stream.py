@@ -217,7 +217,9 @@ class StreamSource:
             )
             self.pre = self.in_memory.prepare(stats, task, recipe)
         else:
-            self.pre = stats.recipe_preprocessor(recipe.max_categories)
+            self.pre = stats.recipe_preprocessor(
+                recipe.max_categories, recipe.min_frequency, recipe.max_levels
+            )
         return self.pre
 
     def _cross_fits(self, stats: TableStats, recipe: Recipe) -> bool:

@@ -4,9 +4,10 @@ scikit-learn estimators that take a DataFrame (or an array) with numeric and tex
 columns, own their preprocessing (stored declaratively in the model file) and train
 with the tabular recipe (:class:`~lucidnet.tables.recipe.Recipe`, measured on a panel
 of real tables in ``benchmarks/tables``): robust preprocessing, an ensemble of networks
-trained at once, cross-fitted on tables of up to 20,000 rows (each member leaves its own
+trained at once, cross-fitted on tables of up to 1,000,000 rows (each member leaves its own
 fold out and keeps its own best epoch), on larger ones the best epoch chosen on a
-held-out split, then a refit on ALL the rows for that many epochs. Their parameters'
+held-out split, then a refit on ALL the rows for that many epochs where the held-out
+rows are at least a tenth of them. Their parameters'
 defaults are the recipe's, and ``fit`` is :func:`~lucidnet.tables.fit.fit_table` over
 the rows in memory.
 """
@@ -44,6 +45,8 @@ class _TabularBase(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "time_limit": [None, Interval(Real, 0, None, closed="neither")],
         "max_categories": [None, Interval(Integral, 2, None, closed="left")],
+        "min_frequency": [None, Interval(Integral, 1, None, closed="left")],
+        "max_levels": [None, Interval(Integral, 1, None, closed="left")],
         "refit": ["boolean"],
         "cross_fit": ["boolean", None],
         "random_state": ["random_state"],
@@ -52,6 +55,8 @@ class _TabularBase(BaseEstimator):
         "hidden_layer_sizes": "no_validation",  # checked by the inner estimator
         "dropout": "no_validation",
         "numeric_embedding": [None, StrOptions({"periodic", "piecewise"})],
+        "embedding_sigma": [Interval(Real, 0, None, closed="neither")],
+        "embedding_bins": [Interval(Integral, 1, None, closed="left")],
         "count_loss": [None, StrOptions({"poisson"})],
     }
 
@@ -69,10 +74,14 @@ class _TabularBase(BaseEstimator):
         cross_fit: bool | None = RECIPE.cross_fit,
         time_limit: float | None = RECIPE.time_limit,
         max_categories: int | None = RECIPE.max_categories,
+        min_frequency: int | None = RECIPE.min_frequency,
+        max_levels: int | None = RECIPE.max_levels,
         random_state: Any = None,
         verbose: Any = 0,
         engine: str = "numpy",
         numeric_embedding: str | None = RECIPE.numeric_embedding,
+        embedding_sigma: float = RECIPE.embedding_sigma,
+        embedding_bins: int = RECIPE.embedding_bins,
         count_loss: str | None = RECIPE.count_loss,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -86,10 +95,14 @@ class _TabularBase(BaseEstimator):
         self.cross_fit = cross_fit
         self.time_limit = time_limit
         self.max_categories = max_categories
+        self.min_frequency = min_frequency
+        self.max_levels = max_levels
         self.random_state = random_state
         self.verbose = verbose
         self.engine = engine
         self.numeric_embedding = numeric_embedding
+        self.embedding_sigma = embedding_sigma
+        self.embedding_bins = embedding_bins
         self.count_loss = count_loss
 
     def _recipe(self) -> Recipe:
@@ -102,10 +115,14 @@ class _TabularBase(BaseEstimator):
             patience=self.patience,
             validation_fraction=self.validation_fraction,
             max_categories=self.max_categories,
+            min_frequency=self.min_frequency,
+            max_levels=self.max_levels,
             refit=self.refit,
             cross_fit=self.cross_fit,
             time_limit=self.time_limit,
             numeric_embedding=self.numeric_embedding,
+            embedding_sigma=self.embedding_sigma,
+            embedding_bins=self.embedding_bins,
             count_loss=self.count_loss,
         )
 
@@ -222,9 +239,11 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     ----------
     hidden_layer_sizes, n_members, learning_rate, max_epochs, patience : see Recipe
     validation_fraction, refit, cross_fit, time_limit, max_categories : see Recipe
+    min_frequency, max_levels : see Recipe
         The fields of :class:`~lucidnet.tables.recipe.Recipe` of the same names; their
         defaults are the recipe's (:data:`~lucidnet.tables.recipe.RECIPE`).
     numeric_embedding : {None, "periodic", "piecewise"}
+    embedding_sigma, embedding_bins : see Recipe
     count_loss : {None, "poisson"}
         See Recipe (:data:`~lucidnet.tables.recipe.RECIPE`'s default).
     dropout : float, optional

@@ -6,7 +6,9 @@ elsewhere (:func:`fold_weights`: per-member sample weights of shape (K, n), all 
 trained at once), so every row trains K − 1 of the K members. After every epoch
 :class:`CrossFit` scores member k on fold k only (rows it never trained on), keeps each
 member's best epoch's weights, and stops training when every member has spent its
-patience; at the end each member gets its own best weights back. The ensemble then
+patience; at the end each member gets its own best weights back. A member that is done
+no longer steps (``trainer.active_members``: the NumPy engine computes only the others'
+products), since nothing keeps the weights it would reach. The ensemble then
 predicts the mean of its members (bagging, as TabArena's defaults do), and the
 out-of-fold outputs — each row predicted by the member that never trained on it — are
 honest held-out predictions on every row (:attr:`CrossFit.oof_`).
@@ -98,6 +100,17 @@ class CrossFit(Callback):
         Epochs without an improvement of a member's fold loss after which that member is
         done (its best weights no longer change), as :class:`EarlyStopping` counts them.
     min_delta : float, default=0.0
+    patience_share : float, optional
+        Member k's patience follows its best epoch e_k: it is done after
+        min(patience, max(min_patience, ⌈patience_share · e_k⌉)) epochs without an
+        improvement (None: ``patience`` for every member). A member whose fold loss is
+        best early has begun to overfit its rows early, and waits less.
+    min_patience : int, default=1
+        The fewest epochs of patience with ``patience_share``.
+    chunk_rows : int, default=16384
+        A fold is scored this many rows at a time, gathered from X when scored: no copy
+        of X is kept, and a large fold's activations never exist all at once (the fold
+        loss is the chunks' losses weighted by their rows, Σ_c n_c J_c / Σ_c n_c).
 
     Attributes
     ----------
@@ -119,9 +132,15 @@ class CrossFit(Callback):
         folds: np.ndarray,
         patience: int,
         min_delta: float = 0.0,
+        *,
+        patience_share: float | None = None,
+        min_patience: int = 1,
+        chunk_rows: int = 16_384,
     ) -> None:
         self.X, self.targets, self.folds = X, targets, np.asarray(folds)
         self.patience, self.min_delta = int(patience), float(min_delta)
+        self.patience_share, self.min_patience = patience_share, int(min_patience)
+        self.chunk_rows = int(chunk_rows)
 
     def on_train_begin(self, trainer: Trainer) -> None:
         net = trainer.net
@@ -132,12 +151,9 @@ class CrossFit(Callback):
             )
         Y = self.targets() if callable(self.targets) else self.targets
         Y = np.asarray(to_numpy(Y)).reshape(len(self.X), -1)
-        dtype = net.W[1].dtype
+        self._dtype = net.W[1].dtype
         self._rows = [np.flatnonzero(self.folds == k) for k in range(K)]
-        self._data = [
-            (np.asarray(self.X[r], dtype=dtype).T, np.asarray(Y[r], dtype=dtype).T)
-            for r in self._rows
-        ]
+        self._targets = [np.asarray(Y[r], dtype=self._dtype).T for r in self._rows]
         self.best_epochs_ = np.zeros(K, dtype=np.int64)
         self.best_losses_ = np.full(K, np.inf)
         self.wait = np.zeros(K, dtype=np.int64)
@@ -145,9 +161,23 @@ class CrossFit(Callback):
         self.best_weights: list[Any] | None = None
 
     @property
+    def member_patience(self) -> np.ndarray:
+        """Each member's patience in epochs, int array of shape (K,).
+
+        Notes
+        -----
+        p_k = min(patience, max(min_patience, ⌈patience_share · e_k⌉)), e_k member k's best
+        epoch so far (p_k = patience without ``patience_share``).
+        """
+        if self.patience_share is None:
+            return np.full(len(self.wait), self.patience)
+        share = np.ceil(self.patience_share * self.best_epochs_).astype(np.int64)
+        return np.minimum(self.patience, np.maximum(self.min_patience, share))
+
+    @property
     def done(self) -> np.ndarray:
         """Whether each member has spent its patience, bool array of shape (K,)."""
-        return self.wait >= self.patience
+        return self.wait >= self.member_patience
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
         # this epoch's weights (a copy training never changes), on the host
@@ -160,25 +190,38 @@ class CrossFit(Callback):
         epoch_net.W, epoch_net.b = {}, {}
         set_parameters(epoch_net, params)
         assert isinstance(epoch_net, Ensemble)  # cross-fitting trains K ≥ 2 members
-        for k, (A0, Y) in enumerate(self._data):
+        for k in range(epoch_net.K):
             if self.done[k]:
                 continue
-            member = epoch_net.member(k)
-            cache = member.forward(A0)
-            loss = float(member.cost(cache, Y))
+            loss, outputs = self._fold_loss(epoch_net.member(k), k)
             improved = is_improvement(loss, self.best_losses_[k], "min", self.min_delta)
             self.wait[k] = 0 if improved else self.wait[k] + 1
             if is_better(loss, self.best_losses_[k], "min"):
                 self.best_losses_[k], self.best_epochs_[k] = loss, epoch
                 for best, p in zip(kept, params, strict=True):
                     best[k] = p[k]
-                self.oof_[self._rows[k]] = to_numpy(cache.A[member.L]).T
+                self.oof_[self._rows[k]] = outputs.T
+        trainer.active_members = np.flatnonzero(~self.done)
         if self.done.all():
             trainer.stop_training = True
             trainer.stop_reason = (
-                f"cross-fitting: every member's fold loss did not improve for "
-                f"{self.patience} epochs (best epochs {self.best_epochs_.tolist()})"
+                f"cross-fitting: every member's fold loss did not improve for its patience "
+                f"(epochs {self.member_patience.tolist()}; best epochs "
+                f"{self.best_epochs_.tolist()})"
             )
+
+    def _fold_loss(self, member: Any, k: int) -> tuple[float, np.ndarray]:
+        """Member k's mean loss on fold k and its outputs A[L] there, shape (n[L], n_k)."""
+        rows, Y, size = self._rows[k], self._targets[k], self.chunk_rows
+        total, outputs = 0.0, []
+        for start in range(0, len(rows), size):
+            A0 = np.asarray(self.X[rows[start : start + size]], dtype=self._dtype).T
+            cache = member.forward(A0)
+            J = float(member.cost(cache, Y[:, start : start + size]))
+            total += J if len(rows) <= size else J * A0.shape[1]  # one chunk: J itself
+            outputs.append(to_numpy(cache.A[member.L]))
+        loss = total if len(rows) <= size else total / len(rows)
+        return loss, np.concatenate(outputs, axis=1)
 
     def on_train_end(self, trainer: Trainer) -> None:
         if self.best_weights is not None:  # in the library (and on the device) of training

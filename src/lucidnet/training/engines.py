@@ -12,7 +12,10 @@ once. The trainer's :class:`~lucidnet.training.train_state.TrainState` holds one
         θ, opt_state, J = step(θ, opt_state, batch, η, rng)     lucidnet.training.step
 
 With per-member weights that leave rows out (cross-fitting), each member steps on its own
-rows (:mod:`lucidnet.training.member_batches`), in as many steps per epoch.
+rows (:mod:`lucidnet.training.member_batches`), in as many steps per epoch. An epoch may
+step some of an ensemble's members only (``members``: the cross-fitted members that have
+not yet spent their patience): their rows are gathered, the products run on their
+parameters, and the others' gradient is 0, so a done member costs nothing.
 
 Nothing keeps an old θ alive: the trainer copies θ and the optimizer state once per
 epoch, at the boundary (the rollback point for Ctrl-C and divergence, and the best
@@ -223,11 +226,15 @@ class NumpyEngine:
         s = None if run.s is None else to_numpy(run.s)
         self._member_rows = member_rows(s, run.train_idx)
 
-    def epoch(self, run: Run, state: TrainState) -> tuple[TrainState, float, float]:
+    def epoch(
+        self, run: Run, state: TrainState, members: np.ndarray | None = None
+    ) -> tuple[TrainState, float, float]:
         """Run one epoch of steps from ``state``; return it advanced, Σ J̄ · size and Σ size.
 
         J̄ is a minibatch's loss per network: the cost J over the K members, J / K (the
         one network's J for K = 1); each member still steps on its own J_k's gradient.
+        ``members`` (sorted indices of an ensemble's members, NumPy data): only those
+        step, and J̄ is their mean (None: every member).
 
         Raises
         ------
@@ -240,9 +247,14 @@ class NumpyEngine:
         X, Y, s = run.X, run.Y, run.s
         optimizer, rng = step.optimizer, state.rng
         check_loss = None if run.guard is None else run.guard.check_loss
-        members = step.net.K
         xp = namespace(X)
         fast = xp is np
+        some = self._some(run, members) if fast else None
+        if some is not None:
+            step = replace(step, members=some)
+            if s is not None and s.ndim == 2:  # per-member weights: the stepping members'
+                s = s[some]
+        n_members = step.net.K if some is None else len(some)
         device = None if fast else device_of(X)
         base, per_batch = optimizer.learning_rate, schedule.per_batch
         lr = state.learning_rate
@@ -252,6 +264,8 @@ class NumpyEngine:
         epoch = state.epoch + 1
         total = weight = 0.0
         for batch, (idx, valid) in enumerate(self._batches(run, rng), start=1):
+            if some is not None and idx.ndim == 2:  # per-member rows: the stepping members'
+                idx, valid = idx[some], None if valid is None else valid[some]
             data = gather(X, Y, s, idx if fast else xp.asarray(idx, device=device))
             if valid is not None:  # per-member rows: the padding slots weigh 0
                 data = (*data[:2], data[2] * (valid if fast else xp.asarray(valid)))
@@ -263,7 +277,7 @@ class NumpyEngine:
             if per_batch:
                 lr = state.learning_rate = state.rate(schedule, base)
             theta, opt_state, cost = step(theta, opt_state, data, lr, rng)
-            J = float(cost) / members
+            J = float(cost) / n_members
             state.theta, state.opt_state = theta, opt_state
             if check_loss is not None:
                 check_loss(J, epoch, batch, lr)
@@ -276,6 +290,20 @@ class NumpyEngine:
                     break
         state.opt_state = opt_state
         return state, total, weight
+
+    def _some(self, run: Run, members: np.ndarray | None) -> np.ndarray | None:
+        """``members`` when they are some (not all) of an ensemble's, else None.
+
+        Every member steps when a callback reads each step's gradients (which are
+        every member's).
+        """
+        K = run.step.net.K
+        if members is None or run.needs_gradients:
+            return None
+        some = np.unique(np.asarray(members, dtype=np.int64))
+        if len(some) == 0 or len(some) >= K or some[0] < 0 or some[-1] >= K:
+            return None
+        return some
 
     def _batches(
         self, run: Run, rng: np.random.Generator

@@ -140,8 +140,15 @@ class JaxEngine:
             self._epoch = self._compiled(run.step, weighted, first)
         self._device = (None, None, None, None)
 
-    def epoch(self, run: Run, state: TrainState) -> tuple[TrainState, float, float]:
-        """One compiled epoch from ``state``; return it advanced, Σ J · size and Σ size."""
+    def epoch(
+        self, run: Run, state: TrainState, members: Any = None
+    ) -> tuple[TrainState, float, float]:
+        """One compiled epoch from ``state``; return it advanced, Σ J · size and Σ size.
+
+        Every member of an ensemble steps, whatever ``members`` says (the compiled
+        epoch's shapes are fixed): a member left out by ``members`` only changes
+        weights that nothing keeps (:mod:`lucidnet.training.crossfit`).
+        """
         jax = self._jax
         jnp = jax.numpy
         B, rng, n_train = run.batch_size, state.rng, run.n_train

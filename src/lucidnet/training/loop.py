@@ -25,8 +25,7 @@ weights are kept.
 
 This module is the loop; its neighbours hold the rest of ``fit``: ``data`` and
 ``validation`` (the rows it checks, weights and holds out), ``faults`` (divergence and
-Ctrl-C) and ``train_state`` (what training changes, and the dict behind
-:meth:`Trainer.state_dict`).
+Ctrl-C) and ``train_state`` (what training changes, :meth:`Trainer.state_dict`'s dict).
 """
 
 from __future__ import annotations
@@ -160,6 +159,8 @@ class Trainer:
         (``params`` are views of the live buffer, changed by every step).
     stop_training : bool
         Set by a callback to stop after the current batch or epoch.
+    active_members : integer ndarray or None
+        Set by a callback: the members that the next epochs step (None: all; NumPy only).
     interrupted : bool
         The last fit ended on a KeyboardInterrupt (Ctrl-C).
     stop_reason : str or None
@@ -259,6 +260,7 @@ class Trainer:
         self._like: list[Array] = []  # θ's layout in this fit
         self._bound: Any = None  # the θ whose views the network holds
         self.epoch_params: list[Array] | None = None
+        self.active_members: np.ndarray | None = None
 
     # ------------------------------------------------------------------ the state, by name
 
@@ -404,6 +406,7 @@ class Trainer:
         self.stop_training = False
         self.interrupted = False
         self.stop_reason = None
+        self.active_members = None
         if self.epoch >= epochs:
             return self.history
         params = self._training_params()
@@ -482,7 +485,7 @@ class Trainer:
             cb.on_epoch_begin(self, epoch)
         start = time.perf_counter()
         with np.errstate(all="ignore"):
-            state, total, weight = self._engine.epoch(run, state)
+            state, total, weight = self._engine.epoch(run, state, self.active_members)
             self.optimizer.state = state.opt_state
             self._bind()
             lr = state.learning_rate
@@ -563,7 +566,7 @@ class Trainer:
             "stop_reason", "history" (columns), "callbacks" (each callback's state),
             "layer_sizes" and "activations" (checked on load).
         """
-        weights = [_copy(a) for a in self._training_params()]
+        weights = [namespace(a).asarray(a, copy=True) for a in self._training_params()]
         parts = (self.net, weights, self.optimizer, self.schedule, self.callbacks)
         return state_dict(self.state, *parts)
 
@@ -587,10 +590,6 @@ class Trainer:
 
 def _overrides(cb: Callback, hook: str) -> bool:
     return getattr(type(cb), hook) is not getattr(Callback, hook)
-
-
-def _copy(a: Array) -> Array:
-    return namespace(a).asarray(a, copy=True)
 
 
 def _jax_engine() -> Any:

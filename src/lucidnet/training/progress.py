@@ -44,7 +44,8 @@ class FitProgress(Callback):
     While cross-fitting (a :class:`~lucidnet.training.crossfit.CrossFit` callback), the
     phase is "cross-fitting K members" and the line gives the members done, their best
     epochs so far and the same two bounds, the first from the member with the most
-    patience left (no refit follows).
+    patience left, max_k (p_k − wait_k) · s over the members not done, p_k each member's
+    own patience (``CrossFit.member_patience``; no refit follows).
 
     A fit of a known number of epochs (the refit, or training without early stopping)
     shows a bar over its epochs with tqdm's own time left, or lines with about
@@ -219,7 +220,7 @@ class FitProgress(Callback):
         most = trainer.epochs_target - epoch
         cf = self._cf
         if cf is not None:
-            waiting = cf.patience - cf.wait[~cf.done]
+            waiting = (cf.member_patience - cf.wait)[~cf.done]
             if_none = min(int(waiting.max()) if waiting.size else 0, most)
             done = f"members done {int(cf.done.sum())}/{len(cf.done)}"
             left = f"left: {duration(if_none * s)} if no new best ({done}), "

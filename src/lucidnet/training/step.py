@@ -33,10 +33,10 @@ import numpy as np
 
 from lucidnet.core.arrays import namespace
 from lucidnet.core.network import Grads, Network
-from lucidnet.core.parameters import gradients, pack, set_parameters, unpack
+from lucidnet.core.parameters import gradients, pack, parameters, set_parameters, unpack
 from lucidnet.training.optimizers import Optimizer
 
-__all__ = ["Batch", "Step", "clip_vector", "gather"]
+__all__ = ["Batch", "Step", "clip_vector", "gather", "some_members"]
 
 Array = Any
 Batch = tuple[Array, Array, Array | None]  # (A0 (n[0], B), Y (n[L], B), s (B,) or None)
@@ -77,6 +77,20 @@ def gather(X: Array, Y: Array, s: Array | None, rows: Array) -> Batch:
     A0 = xp.take(X, rows, axis=0).T
     Yb = xp.take(Y, rows, axis=0).T
     return A0, Yb, None if s is None else xp.take(s, rows, axis=-1)
+
+
+def some_members(net: Network, members: np.ndarray) -> Network:
+    """The ensemble of ``members`` only: a network of K' = len(members) members.
+
+    Every parameter of an ensemble (its W[l], b[l] and an embedding's E) carries the
+    member axis first, so member k' of the result is member ``members[k']`` of ``net``
+    (parameters copied).
+    """
+    sub = copy.copy(net)
+    sub.W, sub.b = {}, {}
+    set_parameters(sub, [p[members] for p in parameters(net)])
+    sub.K = len(members)
+    return sub
 
 
 def clip_vector(g: Array, max_norm: float) -> Array:
@@ -122,6 +136,12 @@ class Step:
     keep_grads : bool, default=False
         Keep the last call's :class:`~lucidnet.core.network.Grads` in :attr:`last_grads`
         (for callbacks that read every step's gradients; concrete arrays only).
+    members : integer ndarray, optional
+        An ensemble's members that step (NumPy only): the batch holds theirs only (A0 and
+        Y of shape (K', ·, b), or shared columns; s of shape (K', b) or (B,)), the
+        forward and backward passes run on those members' parameters, and the other
+        members' gradient is 0 (their state moves with Adam's decaying moments, which
+        nothing keeps: :mod:`lucidnet.training.crossfit`).
 
     Examples
     --------
@@ -144,9 +164,11 @@ class Step:
     clip_norm: float | None = None
     update_in_pieces: PiecewiseUpdate | None = None
     keep_grads: bool = False
+    members: np.ndarray | None = None
     _bound: list[Any] = field(default_factory=lambda: [None, None], repr=False, compare=False)
     _g: list[Any] = field(default_factory=lambda: [None], repr=False, compare=False)
     _last: list[Any] = field(default_factory=lambda: [None], repr=False, compare=False)
+    _full: list[Any] = field(default_factory=lambda: [None], init=False, repr=False, compare=False)
 
     def __call__(
         self, theta: Array, opt_state: tuple[Any, ...], batch: Batch, lr: Any, key: Any
@@ -174,12 +196,16 @@ class Step:
         A0, Y, s = batch
         bound = self._bound
         model = bound[1] if bound[0] is theta else self.network(theta)
+        if self.members is not None:
+            model = some_members(model, self.members)
         cache = model.forward(A0, dropout=self.dropout, rng=key)
         J = model.cost(cache, Y, self.alpha, sample_weight=s)
         backward = model.backward(cache, Y, self.alpha, sample_weight=s)
         if self.keep_grads:
             self._last[0] = backward
         grads = gradients(backward)
+        if self.members is not None:
+            grads = self._every_member(grads)
         if self.update_in_pieces is not None:
             theta, opt_state = self.update_in_pieces(self.optimizer, theta, grads, opt_state, lr)
             return theta, opt_state, J
@@ -209,6 +235,18 @@ class Step:
         if isinstance(theta, np.ndarray):  # kept only where θ is changed in place
             bound[0], bound[1] = theta, model
         return model
+
+    def _every_member(self, grads: list[Array]) -> list[Array]:
+        """The stepping members' gradients in arrays of every member, the others' 0."""
+        full = self._full[0]
+        if full is None:
+            full = self._full[0] = [
+                np.zeros(p.shape, dtype=g.dtype) for p, g in zip(self.like, grads, strict=True)
+            ]
+        for whole, part in zip(full, grads, strict=True):
+            whole.fill(0)
+            whole[self.members] = part
+        return full
 
     def _flat(self, grads: list[Array]) -> Array:
         """g = pack(grads); for NumPy into a new buffer that the next steps reuse."""
