@@ -10,10 +10,14 @@ classification) and the three paths train on the other 80 %:
 - **Dask**: ``lucidnet.dask.TabularClassifier`` / ``TabularRegressor`` on a
   ``LocalCluster`` of 2 worker processes (one task per member, the model their stack).
 
-Each is scored on the rows set aside (accuracy or R²). Writes
-``results/<name>.json`` and ``.md`` after every fit (a partial run keeps what it has)::
+Each is scored on the rows set aside (accuracy or R²). The tables are the panel's
+(:mod:`benchmarks.tables.panel`, subsampled to 20,000 rows) and those of 10⁵+ rows kept
+whole for this benchmark (:mod:`benchmarks.tables.large`: ``fertility``, ``flights``).
+Writes ``results/<name>.json`` and ``.md`` after every fit (a partial run keeps what it
+has)::
 
     python -m benchmarks.tables.paths                        # nass_cds, cps1988; 3 seeds
+    python -m benchmarks.tables.paths --tables fertility,flights --chunk-rows 20000
     python -m benchmarks.tables.paths --tables diamonds --seeds 0 --chunk-rows 2000
 """
 
@@ -30,10 +34,12 @@ import numpy as np
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 
+from benchmarks.tables.large import LARGE
 from benchmarks.tables.panel import PANEL
 
 HERE = Path(__file__).resolve().parent
 PATHS = ("in memory", "streamed", "dask")
+TABLES = {**PANEL, **LARGE}
 
 
 def _score(task: str, y_true: object, y_pred: object) -> float:
@@ -42,15 +48,27 @@ def _score(task: str, y_true: object, y_pred: object) -> float:
     return float(r2_score(np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)))
 
 
-def run_one(name: str, seed: int, client: object, chunk_rows: int, tmp: Path) -> dict:
+def run_one(
+    name: str,
+    seed: int,
+    chunk_rows: int,
+    tmp: Path,
+    paths: tuple[str, ...] = PATHS,
+    max_rows: int | None = None,
+) -> dict:
+    """Train ``paths`` on one table and seed (its first ``max_rows`` rows in a seeded
+    order when given); the row of scores and seconds."""
     import dask.dataframe as dd
 
     import lucidnet.dask as ldask
     from lucidnet.tables import RECIPE, TabularClassifier, TabularRegressor, train_stream
 
-    table = PANEL[name]
+    table = TABLES[name]
     X, y = table.load()
     X.columns = [str(c) for c in X.columns]
+    if max_rows is not None and len(X) > max_rows:  # the same rows for every seed
+        keep = np.sort(np.random.default_rng(0).permutation(len(X))[:max_rows])
+        X, y = X.iloc[keep].reset_index(drop=True), y.iloc[keep].reset_index(drop=True)
     stratify = y if table.task == "classification" else None
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=0.2, random_state=seed, stratify=stratify
@@ -58,28 +76,47 @@ def run_one(name: str, seed: int, client: object, chunk_rows: int, tmp: Path) ->
     row: dict[str, object] = {"table": name, "task": table.task, "seed": seed, "rows": len(X_tr)}
     memory_cls = TabularClassifier if table.task == "classification" else TabularRegressor
     dask_cls = ldask.TabularClassifier if table.task == "classification" else ldask.TabularRegressor
-
-    start = time.perf_counter()
-    est = memory_cls(random_state=seed).fit(X_tr, y_tr.to_numpy())
-    row["in memory"] = _score(table.task, y_te, est.predict(X_te))
-    row["in memory seconds"] = time.perf_counter() - start
-
     frame = X_tr.assign(__y__=y_tr.to_numpy())
-    path = tmp / f"{name}_{seed}.csv"
-    frame.to_csv(path, index=False)
-    start = time.perf_counter()
-    result = train_stream(path, "__y__", task=table.task, seed=seed, chunk_rows=chunk_rows,
-                          recipe=RECIPE)  # fmt: skip
-    row["streamed"] = _score(table.task, y_te, result.model.predict(X_te))
-    row["streamed seconds"] = time.perf_counter() - start
-    path.unlink()
 
-    ddf = dd.from_pandas(frame.reset_index(drop=True), npartitions=4)
-    start = time.perf_counter()
-    est = dask_cls(random_state=seed).fit(ddf.drop(columns=["__y__"]), ddf["__y__"])
-    row["dask"] = _score(table.task, y_te, est.predict(X_te))
-    row["dask seconds"] = time.perf_counter() - start
+    def fit(path_name: str) -> object:
+        if path_name == "in memory":
+            return memory_cls(random_state=seed).fit(X_tr, y_tr.to_numpy())
+        if path_name == "streamed":
+            path = tmp / f"{name}_{seed}.csv"
+            frame.to_csv(path, index=False)
+            result = train_stream(path, "__y__", task=table.task, seed=seed,
+                                  chunk_rows=chunk_rows, recipe=RECIPE)  # fmt: skip
+            path.unlink()
+            return result.model
+        ddf = dd.from_pandas(frame.reset_index(drop=True), npartitions=4)
+        return dask_cls(random_state=seed).fit(ddf.drop(columns=["__y__"]), ddf["__y__"])
+
+    for path_name in paths:
+        start = time.perf_counter()
+        model = fit(path_name)
+        row[path_name] = _score(table.task, y_te, model.predict(X_te))  # type: ignore[attr-defined]
+        row[f"{path_name} seconds"] = time.perf_counter() - start
     return row
+
+
+def _cell(row: dict, key: str, form: str) -> str:
+    return "—" if row.get(key) is None else form.format(row[key])
+
+
+def _gap(row: dict, path: str) -> str:
+    if row.get(path) is None or row.get("in memory") is None:
+        return "—"
+    return f"{row[path] - row['in memory']:+.4f}"
+
+
+def _mean(values: list) -> str:
+    return "—" if any(v is None for v in values) else f"{np.mean(values):.4f}"
+
+
+def _subsampled(max_rows: int | None) -> str:
+    if max_rows is None:
+        return ""
+    return f" Tables of more than {max_rows:,} rows are subsampled to {max_rows:,} (seeded)."
 
 
 def write(rows: list[dict], args: argparse.Namespace) -> None:
@@ -87,13 +124,15 @@ def write(rows: list[dict], args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     load = [round(v, 2) for v in (args.load_at_start, os.getloadavg()[0])]
     meta = {"seeds": args.seeds, "chunk_rows": args.chunk_rows, "workers": 2, "load": load}
+    meta["max_rows"] = args.max_rows
     (out / f"{args.name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     lines = [
         "# The recipe's three paths: in memory, streamed, on Dask",
         "",
         "`python -m benchmarks.tables.paths`: each table's rows split 80/20 (seeded); the three "
         "paths train on the 80 % and are scored on the 20 % (accuracy for classification, R² "
-        f"for regression). Streamed in chunks of {args.chunk_rows:,} rows; Dask on a "
+        f"for regression).{_subsampled(args.max_rows)} Streamed in chunks of "
+        f"{args.chunk_rows:,} rows; Dask on a "
         "LocalCluster of 2 worker processes, 4 partitions. Times are wall seconds on a 2-core "
         f"machine, load average {load[0]} at the start and {load[1]} at the last fit (the "
         "run's own Dask workers count in it).",
@@ -103,11 +142,11 @@ def write(rows: list[dict], args: argparse.Namespace) -> None:
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
+        scores = " | ".join(_cell(r, p, "{:.4f}") for p in PATHS)
+        gaps = " | ".join(_gap(r, p) for p in PATHS[1:])
+        seconds = " / ".join(_cell(r, f"{p} seconds", "{:.0f}") for p in PATHS)
         lines.append(
-            f"| {r['table']} | {r['seed']} | {r['rows']:,} | {r['in memory']:.4f} | "
-            f"{r['streamed']:.4f} | {r['dask']:.4f} | {r['streamed'] - r['in memory']:+.4f} | "
-            f"{r['dask'] - r['in memory']:+.4f} | {r['in memory seconds']:.0f} / "
-            f"{r['streamed seconds']:.0f} / {r['dask seconds']:.0f} |"
+            f"| {r['table']} | {r['seed']} | {r['rows']:,} | {scores} | {gaps} | {seconds} |"
         )
     lines += [
         "",
@@ -118,8 +157,8 @@ def write(rows: list[dict], args: argparse.Namespace) -> None:
     ]
     for name in dict.fromkeys(r["table"] for r in rows):
         mine = [r for r in rows if r["table"] == name]
-        means = [np.mean([r[p] for r in mine]) for p in PATHS]
-        lines.append(f"| {name} | " + " | ".join(f"{m:.4f}" for m in means) + " |")
+        means = [_mean([r.get(p) for r in mine]) for p in PATHS]
+        lines.append(f"| {name} | " + " | ".join(means) + " |")
     (out / f"{args.name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -130,25 +169,57 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-rows", type=int, default=5_000)
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--name", default="paths")
-    args = parser.parse_args(argv)
-    args.load_at_start = os.getloadavg()[0]
-    import distributed
-
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    parser.add_argument(
+        "--max-rows",
+        type=int,
+        default=None,
+        help="subsample larger tables to this many rows (seeded, the same for every seed)",
     )
-    client = distributed.Client(cluster)
+    parser.add_argument(
+        "--paths",
+        default=",".join(PATHS),
+        help="which paths to train, of: " + ",".join(PATHS) + " (a row shows — for the others)",
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the rows of results/<name>.json and replace the paths trained now",
+    )
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.tables.split(",")) - set(TABLES))
+    if unknown:
+        parser.error(f"unknown tables {unknown}; choose among {sorted(TABLES)}")
+    paths = tuple(args.paths.split(","))
+    if set(paths) - set(PATHS):
+        parser.error(f"unknown paths {sorted(set(paths) - set(PATHS))}; choose among {PATHS}")
+    args.load_at_start = os.getloadavg()[0]
+    cluster = client = None
+    if "dask" in paths:  # the Dask path's LocalCluster, the default client of its fits
+        import distributed
+
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        )
+        client = distributed.Client(cluster)
     rows: list[dict] = []
+    if args.update and (args.out / f"{args.name}.json").exists():
+        rows = json.loads((args.out / f"{args.name}.json").read_text())["rows"]
     try:
         with tempfile.TemporaryDirectory(prefix="lucidnet-paths-") as tmp:
             for name in args.tables.split(","):
                 for seed in (int(s) for s in args.seeds.split(",")):
-                    rows.append(run_one(name, seed, client, args.chunk_rows, Path(tmp)))
-                    print(json.dumps(rows[-1]), flush=True)
+                    row = run_one(name, seed, args.chunk_rows, Path(tmp), paths, args.max_rows)
+                    print(json.dumps(row), flush=True)
+                    old = [r for r in rows if (r["table"], r["seed"]) == (name, seed)]
+                    if old:  # --update: the paths trained now replace theirs
+                        old[0].update(row)
+                    else:
+                        rows.append(row)
                     write(rows, args)
     finally:
-        client.close()
-        cluster.close()
+        if client is not None and cluster is not None:
+            client.close()
+            cluster.close()
     return 0
 
 

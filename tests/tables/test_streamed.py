@@ -14,10 +14,12 @@ from sklearn.datasets import load_breast_cancer, load_diabetes
 import lucidnet
 from lucidnet.cli import main
 from lucidnet.tables import RECIPE, scan, train_stream
+from lucidnet.tables.fit import InMemorySource, fit_table
 from lucidnet.tables.streamed import HeldOutRows, ShuffleBuffer, row_hash
 
-# The recipe with a short budget: the tests check the path, not the last digit.
-QUICK = replace(RECIPE, max_epochs=12, patience=3, hidden_layer_sizes=(32, 32))
+# The recipe with a short budget: the tests check the path, not the last digit; the
+# large-table path even on these small files (the recipe would cross-fit them in memory).
+QUICK = replace(RECIPE, max_epochs=12, patience=3, hidden_layer_sizes=(32, 32), cross_fit=False)
 
 
 def _real(tmp_path, which):
@@ -155,6 +157,47 @@ def test_cli_streams_the_recipe_and_chooses_to_stream_a_large_file(tmp_path, cap
     assert "then the model was refit on all 569 rows" in printed and "refit epoch 1" in printed
     model = lucidnet.load(out)
     assert model.metrics["validation_accuracy"] > 0.9
+
+
+def test_each_member_of_the_streamed_ensemble_keeps_its_own_epoch(tmp_path):
+    path, _ = _real(tmp_path, "cancer")
+    result = train_stream(path, "y", chunk_rows=100, seed=3, recipe=QUICK)
+    est = result.model.estimator
+    epochs = est.member_epochs_
+    assert len(epochs) == QUICK.n_members and min(epochs) >= 1
+    assert result.model.metrics["refit_epochs"] == max(epochs) == est.n_iter_
+    selected = [r for r in result.history if r["phase"] == "select"]
+    losses = np.array([r["member_val_loss"] for r in selected])
+    assert losses.shape == (len(selected), QUICK.n_members)
+    for k, epoch in enumerate(epochs):  # member k's best held-out loss before it stopped
+        assert losses[epoch - 1, k] == losses[:epoch, k].min()
+    np.testing.assert_allclose(losses.mean(axis=1), [r["val_loss"] for r in selected], rtol=1e-5)
+
+
+@pytest.mark.parametrize("which", ["cancer", "diabetes"])
+def test_a_small_streamed_table_is_cross_fitted_as_in_memory(tmp_path, which):
+    path, frame = _real(tmp_path, which)
+    recipe = replace(QUICK, cross_fit=None)  # the recipe's rule: ≤ 20,000 rows cross-fit
+    result = train_stream(path, "y", chunk_rows=100, seed=2, recipe=recipe)
+    source = InMemorySource(pd.read_csv(path), "y", seed=2)
+    memory = fit_table(source, recipe=recipe, seed=2).model
+    model = result.model
+    assert model.metrics["cross_fit_epochs"] == memory.metrics["cross_fit_epochs"] >= 1
+    assert model.estimator.member_epochs_ == memory.estimator.member_epochs_
+    assert model.metrics["rows_trained"] == len(frame)  # every row trained K − 1 members
+    np.testing.assert_array_equal(model.predict(frame), memory.predict(frame))
+    oof = {k: v for k, v in memory.metrics.items() if k.startswith("validation_")}
+    assert oof and all(model.metrics[k] == v for k, v in oof.items())  # out of fold
+    assert [r["phase"] for r in result.history] == ["cross-fit"] * model.estimator.n_iter_
+
+
+@pytest.mark.parametrize("limit", ["cross_fit_max_rows", "max_validation_rows"])
+def test_a_table_over_the_cross_fit_rows_streams_the_large_table_path(tmp_path, limit):
+    path, _ = _real(tmp_path, "diabetes")
+    recipe = replace(QUICK, cross_fit=None, **{limit: 400})  # 442 rows: over it
+    result = train_stream(path, "y", chunk_rows=100, seed=0, recipe=recipe)
+    assert "cross_fit_epochs" not in result.model.metrics
+    assert {r["phase"] for r in result.history} == {"select", "refit"}
 
 
 def test_the_streamed_recipe_needs_held_out_rows_to_choose_its_epochs(tmp_path):

@@ -86,9 +86,10 @@ def _lbfgs(args: argparse.Namespace) -> bool:
 
 
 def _large_recipe(args: argparse.Namespace) -> Recipe:
-    """The recipe of a streamed or clustered table: the large-table path's."""
+    """The recipe of a streamed or clustered table: the large-table path's (no cross-fitting)."""
     return Recipe(
         choose_epochs=not args.epochs,
+        cross_fit=False,
         patience=args.early_stopping or RECIPE.patience,
         patience_steps=None if args.early_stopping else RECIPE.patience_steps,
         time_limit=args.time_limit,
