@@ -18,13 +18,9 @@ file follows the recipe's large-table path, pass by pass:
   learning rate and batch); memory holds one chunk and the buffer, not the file;
 - **the epochs** (:func:`train_passes`): after every pass the held-out loss (the trainer's
   ``val_loss``) decides the best epoch, with the recipe's patience in steps
-  (``Recipe.patience_epochs``); an ensemble's members choose one by one
-  (:class:`~lucidnet.training.member_epochs.MemberEpochs`: each keeps its own best
-  epoch's weights, the passes stop when every member has spent its patience); a single
-  network keeps its best epoch's weights;
+  (``Recipe.patience_epochs``); the best epoch's weights are kept;
 - **the refit** when the recipe's ``min_refit_share`` rule asks for it: a fresh copy
-  trains that many passes over every row, the held-out rows included (member k kept at
-  the end of its own number of passes).
+  trains that many passes over every row, the held-out rows included.
 """
 
 from __future__ import annotations
