@@ -159,21 +159,6 @@ def test_cli_streams_the_recipe_and_chooses_to_stream_a_large_file(tmp_path, cap
     assert model.metrics["validation_accuracy"] > 0.9
 
 
-def test_each_member_of_the_streamed_ensemble_keeps_its_own_epoch(tmp_path):
-    path, _ = _real(tmp_path, "cancer")
-    result = train_stream(path, "y", chunk_rows=100, seed=3, recipe=QUICK)
-    est = result.model.estimator
-    epochs = est.member_epochs_
-    assert len(epochs) == QUICK.n_members and min(epochs) >= 1
-    assert result.model.metrics["refit_epochs"] == max(epochs) == est.n_iter_
-    selected = [r for r in result.history if r["phase"] == "select"]
-    losses = np.array([r["member_val_loss"] for r in selected])
-    assert losses.shape == (len(selected), QUICK.n_members)
-    for k, epoch in enumerate(epochs):  # member k's best held-out loss before it stopped
-        assert losses[epoch - 1, k] == losses[:epoch, k].min()
-    np.testing.assert_allclose(losses.mean(axis=1), [r["val_loss"] for r in selected], rtol=1e-5)
-
-
 @pytest.mark.parametrize("which", ["cancer", "diabetes"])
 def test_a_small_streamed_table_is_cross_fitted_as_in_memory(tmp_path, which):
     path, frame = _real(tmp_path, which)

@@ -18,13 +18,9 @@ file follows the recipe's large-table path, pass by pass:
   learning rate and batch); memory holds one chunk and the buffer, not the file;
 - **the epochs** (:func:`train_passes`): after every pass the held-out loss (the trainer's
   ``val_loss``) decides the best epoch, with the recipe's patience in steps
-  (``Recipe.patience_epochs``); an ensemble's members choose one by one
-  (:class:`~lucidnet.training.member_epochs.MemberEpochs`: each keeps its own best
-  epoch's weights, the passes stop when every member has spent its patience); a single
-  network keeps its best epoch's weights;
+  (``Recipe.patience_epochs``); the best epoch's weights are kept;
 - **the refit** when the recipe's ``min_refit_share`` rule asks for it: a fresh copy
-  trains that many passes over every row, the held-out rows included (member k kept at
-  the end of its own number of passes).
+  trains that many passes over every row, the held-out rows included.
 """
 
 from __future__ import annotations
@@ -39,7 +35,6 @@ import pandas as pd
 from sklearn.base import clone
 
 from lucidnet.tables.recipe import Recipe, steps_per_epoch
-from lucidnet.training.member_epochs import MemberEpochs
 from lucidnet.training.validation import evaluate
 
 __all__ = ["HeldOutRows", "ShuffleBuffer", "row_hash", "train_passes"]
@@ -220,7 +215,6 @@ def train_passes(
     best: tuple[float, int, Any] | None = None
     stop_reason = None
     Y_val = None
-    members: MemberEpochs | None = None  # an ensemble: each member its own epoch
     for epoch in range(1, int(est.max_iter) + 1):
         seconds = time.perf_counter()
         loss, rows, out_of_time = _one_pass(
@@ -237,21 +231,10 @@ def train_passes(
         history.append(record)
         if on_epoch is not None:
             on_epoch(record)
-        if choose and members is None and getattr(est.network_, "K", 1) > 1:
-            members = MemberEpochs(validation[0], Y_val, int(patience) + 1)  # type: ignore[index,arg-type]
-        if members is not None:
-            record["member_val_loss"] = members.offer(est.network_, epoch).tolist()
-        elif choose and (best is None or record["val_loss"] < best[0]):
+        if choose and (best is None or record["val_loss"] < best[0]):
             best = (record["val_loss"], epoch, est.network_.copy())
         if out_of_time:
             stop_reason = f"time limit: {recipe.time_limit:g} s of training spent"
-            break
-        if members is not None and members.done.all():
-            stop_reason = (
-                f"early stopping: every member's val_loss has not improved for {patience} "
-                f"epoch(s); each kept the weights of its best epoch "
-                f"({', '.join(map(str, members.best_epochs_))})"
-            )
             break
         if best is not None and patience is not None and epoch - best[1] > patience:
             stop_reason = (
@@ -262,10 +245,6 @@ def train_passes(
     if best is not None:
         est.network_ = best[2]
     kept = best[1] if best is not None else len(history)
-    if members is not None:
-        members.restore(est.network_)
-        kept = int(members.best_epochs_.max())
-        est.member_epochs_ = members.best_epochs_.tolist()
     if on_selected is not None:
         on_selected(est)
     held_out = 0 if validation is None else len(validation[0])
@@ -281,16 +260,11 @@ def train_passes(
         )
         if out_of_time:  # the refit did not finish: the chosen model stays
             return est, history, f"time limit: {recipe.time_limit:g} s spent in the refit"
-        if members is not None:
-            members.snapshot(final.network_, epoch)
         record = {"epoch": epoch, "loss": loss, "rows": rows, "phase": "refit"}
         record["seconds"] = time.perf_counter() - seconds
         history.append(record)
         if on_epoch is not None:
             on_epoch(record)
-    if members is not None:
-        members.restore(final.network_)
-        final.member_epochs_ = members.best_epochs_.tolist()
     final.selected_epochs_ = kept
     return final, history, stop_reason
 
