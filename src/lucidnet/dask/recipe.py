@@ -281,14 +281,7 @@ class DaskRecipeSource:
         K = int(est.n_members)
         seed = int(est.random_state) if isinstance(est.random_state, (int, np.integer)) else 0
         member_recipe = replace(recipe, n_members=1)
-        shell = TabularModel(  # what a member needs: the preprocessing, the estimator
-            self.pre,
-            est,
-            model.target,
-            model.task,
-            target_mean=model.target_mean,
-            target_scale=model.target_scale,
-        )
+        shell = model.with_estimator(est)  # what a member needs: the preprocessing, est
         parts = list(self.client.compute(self.parts))
         numbers = list(range(len(parts)))
         members = [

@@ -238,14 +238,7 @@ class OutOfFold:
 
 def out_of_fold(model: TabularModel) -> TabularModel:
     """The cross-fitted ``model`` predicting its training rows out of fold (for metrics)."""
-    return TabularModel(
-        model.preprocessor,
-        OutOfFold(model.estimator),
-        model.target,
-        model.task,
-        target_mean=model.target_mean,
-        target_scale=model.target_scale,
-    )
+    return model.with_estimator(OutOfFold(model.estimator))
 
 
 class InMemorySource:
@@ -364,14 +357,7 @@ class InMemorySource:
         def score(selected: Any) -> None:
             """Score the held-out rows with the model that chose the epochs on them."""
             assert self.val_frame is not None
-            held_out = TabularModel(
-                self.pre,
-                selected,
-                model.target,
-                model.task,
-                target_mean=model.target_mean,
-                target_scale=model.target_scale,
-            )
+            held_out = model.with_estimator(selected)
             self.metrics = table_metrics(held_out, self.val_frame, self.y_val)
 
         if recipe is not None and est.embedding is None:  # the recipe's numerical embedding

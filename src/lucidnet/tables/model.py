@@ -123,6 +123,20 @@ class TabularModel:
         self.metrics = dict(metrics or {})
         self.scaling = TargetScaling(float(target_mean), float(target_scale))
 
+    def with_estimator(self, estimator: Any) -> TabularModel:
+        """This model's preprocessing, target, task and scaling around ``estimator``.
+
+        No metrics: what another estimator scores is its own.
+        """
+        return TabularModel(
+            self.preprocessor,
+            estimator,
+            self.target,
+            self.task,
+            target_mean=self.target_mean,
+            target_scale=self.target_scale,
+        )
+
     @property
     def target_mean(self) -> float:
         return self.scaling.mean

@@ -341,14 +341,7 @@ class StreamSource:
 
         def score(selected: Any) -> None:
             """The held-out metrics of the model that chose the epochs on them."""
-            scored = TabularModel(
-                self.pre,
-                selected,
-                model.target,
-                model.task,
-                target_mean=model.target_mean,
-                target_scale=model.target_scale,
-            )
+            scored = model.with_estimator(selected)
             self.metrics = table_metrics(scored, val_features, y_val)
 
         n_train = self.stats.rows
