@@ -8,14 +8,17 @@ import os
 import signal
 import threading
 import time
+import warnings
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.exceptions import ConvergenceWarning
 
 from lucidnet.tables import RECIPE, fit_table
+from lucidnet.tables.fit import InMemorySource
 from lucidnet.tables.metrics import table_metrics
 
 dd = pytest.importorskip("dask.dataframe")
@@ -41,7 +44,7 @@ def test_the_recipe_on_the_cluster_classifies_a_real_table(client, cancer):
     assert len(est.estimator_.member_epochs_) == RECIPE.n_members
     metrics = est.model_.metrics
     assert metrics["partitions"] == 4 and metrics["validation_accuracy"] > 0.9
-    assert metrics["rows_trained"] == len(cancer)  # 20 % held out: the members refit
+    assert metrics["rows_trained"] == len(cancer)  # cross-fitted: every row trains
     assert list(est.classes_) == ["benign", "malignant"]
     features = cancer.drop(columns=["target"])
     on_workers = est.predict(X).compute().to_numpy()  # map_partitions on the workers
@@ -55,7 +58,11 @@ def test_the_recipe_on_the_cluster_classifies_a_real_table(client, cancer):
 def test_a_capped_held_out_set_on_the_cluster(client):
     frame = load_diabetes(as_frame=True).frame
     source = ldask.DaskRecipeSource(
-        dd.from_pandas(frame, npartitions=3), "target", client=client, max_validation_rows=40
+        dd.from_pandas(frame, npartitions=3),
+        "target",
+        client=client,
+        max_validation_rows=40,
+        cross_fit_max_rows=None,  # the large-table path at any size
     )
     recipe = replace(RECIPE, max_epochs=15, patience=3, hidden_layer_sizes=(32,), n_members=2)
     model = fit_table(source, recipe=recipe, seed=1).model
@@ -134,3 +141,94 @@ def test_the_cluster_keeps_the_text_levels_the_recipe_keeps_in_memory(client):
     pre = model.preprocessor
     assert (pre.min_frequency, pre.max_levels) == (10, 256)
     assert len(pre.categories["city"]) == 100  # each level in about 24 training rows
+
+
+def _hash_folds(frame: pd.DataFrame, sizes: list[int], seed: int, K: int) -> np.ndarray:
+    """Row j of partition i is in fold row_hash(j + 2³² i) mod K (the docstring's rule)."""
+    from lucidnet.tables.streamed import row_hash
+
+    rows = np.concatenate([np.arange(n, dtype=np.uint64) + (np.uint64(i) << np.uint64(32))
+                           for i, n in enumerate(sizes)])  # fmt: skip
+    assert len(rows) == len(frame)
+    return (row_hash(rows, seed) % np.uint64(K)).astype(np.int64)
+
+
+def test_a_cross_fitted_member_never_trains_on_its_fold(client):
+    # _fit_fold_member on partitions in this process: member k's weights are those of the
+    # recipe fitted on the other folds' rows alone, and its metrics are fold k's.
+    from sklearn.base import clone
+
+    from lucidnet.dask.recipe import _fit_fold_member, _member_seed, _network_target
+    from lucidnet.tables.metrics import ExactMetrics
+    from lucidnet.tables.stats import target_labels
+
+    frame = load_diabetes(as_frame=True).frame
+    parts = [frame.iloc[:150], frame.iloc[150:300], frame.iloc[300:]]
+    recipe = replace(RECIPE, max_epochs=6, patience=2, hidden_layer_sizes=(8,), n_members=3)
+    source = ldask.DaskRecipeSource(dd.from_pandas(frame, npartitions=3), "target", client=client)
+    fitted = fit_table(source, recipe=recipe, seed=3)  # the preprocessing and shell
+    model = fitted.model
+    model.estimator = clone(model.estimator).set_params(n_members=3, random_state=3)
+    kind = (True, fitted.stats.target_integral)
+    fold = _hash_folds(frame, [150, 150, len(frame) - 300], seed=7, K=3)
+    sizes = np.bincount(fold, minlength=3)
+    assert sizes.min() > 100  # every fold holds about a third of the rows
+    member_recipe = replace(recipe, n_members=1)
+    est, best, metrics = _fit_fold_member(
+        1, 3, [0, 1, 2], model, member_recipe, kind, 3, 7, True, *parts
+    )
+    X = model.preprocessor.transform(frame.drop(columns=["target"]), np.float32)
+    y = _network_target(model, target_labels(frame.target, *kind))
+    alone = clone(model.estimator).set_params(n_members=1, random_state=_member_seed(3, 1))
+    out = fold == 1
+    with warnings.catch_warnings():  # 6 epochs: it ends unconverged, as the member does
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        alone = replace(member_recipe, cross_fit=False, refit=False).fit(
+            alone, X[~out], y[~out], validation_data=(X[out], y[out])
+        )
+    for a, b in zip(est.coefs_ + est.intercepts_, alone.coefs_ + alone.intercepts_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert 1 <= best <= 6
+    expected = ExactMetrics(model.with_estimator(alone))
+    expected.update(frame.loc[out].drop(columns=["target"]), frame.target[out].to_numpy())
+    assert metrics is not None and metrics.result() == expected.result()
+
+
+def test_the_cluster_cross_fits_as_memory_does(client):
+    """No rows held out; every row trains; the metrics are every row's, out of fold."""
+    rng = np.random.default_rng(1)
+    n = 1200
+    frame = pd.DataFrame(rng.normal(size=(n, 4)), columns=list("abcd"))
+    frame["kind"] = rng.choice(["u", "v"], n)
+    frame["y"] = np.where(frame.a + frame.b * frame.c > 0, "yes", "no")
+    frame.loc[7, "y"] = "rare"  # one row: in one fold, a class every member must know
+    source = ldask.DaskRecipeSource(
+        dd.from_pandas(frame, npartitions=3), "y", client=client, seed=5
+    )
+    recipe = replace(RECIPE, hidden_layer_sizes=(32,))  # to convergence, as in memory
+    model = fit_table(source, recipe=recipe, seed=2).model
+    net = model.estimator.network_
+    assert len(source.held) == 0 and model.metrics["rows_trained"] == n
+    assert net.K == 4 and list(model.classes) == ["no", "rare", "yes"]
+    assert model.metrics["cross_fit_epochs"] == max(model.estimator.member_epochs_)
+    # every row predicted by the member of its fold: the reported metrics, recomputed
+    fold = _hash_folds(frame, [400, 400, 400], seed=5, K=4)
+    features = frame.drop(columns=["y"])
+    proba = np.empty((n, 3))
+    for k in range(4):
+        member = model.with_estimator(model.estimator)
+        member.estimator = _one_member(model.estimator, k)
+        proba[fold == k] = member.predict_proba(features[fold == k])
+    accuracy = np.mean(model.classes[proba.argmax(axis=1)] == frame.y.to_numpy())
+    assert model.metrics["validation_accuracy"] == pytest.approx(accuracy, abs=1e-12)
+    in_memory = fit_table(InMemorySource(frame, "y"), recipe=recipe, seed=2).model.metrics
+    assert accuracy > 0.95 and abs(accuracy - in_memory["validation_accuracy"]) < 0.01
+
+
+def _one_member(est, k):
+    import copy
+
+    one = copy.copy(est)
+    one.network_ = est.network_.member(k)
+    one.set_params(n_members=1)
+    return one

@@ -10,7 +10,7 @@ import pandas as pd
 
 import lucidnet
 from lucidnet.tables import InMemorySource, fit_table
-from lucidnet.tables.metrics import StreamMetrics, table_metrics
+from lucidnet.tables.metrics import ExactMetrics, StreamMetrics, table_metrics
 from lucidnet.tables.model import recorded_metrics
 from lucidnet.tables.recipe import Recipe
 
@@ -52,3 +52,25 @@ def test_stream_metrics_of_a_constant_target_have_no_r2():
     metrics.update(model.model, frame.iloc[:3], np.ones(3))
     result = recorded_metrics(metrics.result())
     assert result["absent"] == ["r2"] and _finite(result)
+
+
+def test_merged_accumulators_give_the_metrics_of_all_their_rows():
+    frame = pd.DataFrame({"a": np.linspace(0, 1, 40), "y": np.tile(["p", "q", "r", "s"], 10)})
+    model = fit_table(InMemorySource(frame, "y", validation=0.2), recipe=FAST).model
+    y = frame["y"].to_numpy().astype(object)
+    y[[3, 30]] = ["new", "other"]  # labels the model never saw, one in each part
+    whole, first, second = ExactMetrics(model), ExactMetrics(model), ExactMetrics(model)
+    whole.update(frame, y)
+    second.update(frame.iloc[20:], y[20:])  # "other" arrives first here
+    first.update(frame.iloc[:20], y[:20])
+    first.merge(second)
+    assert first.result() == whole.result()
+    assert first.result()["confusion_matrix"]["labels"][-2:] == ["new", "other"]
+    numbers = pd.DataFrame({"a": np.linspace(0, 1, 30), "y": np.linspace(0, 2, 30) ** 2})
+    model = fit_table(InMemorySource(numbers, "y"), task="regression", recipe=FAST).model
+    whole, first, second = ExactMetrics(model), ExactMetrics(model), ExactMetrics(model)
+    whole.update(numbers, numbers.y)
+    first.update(numbers.iloc[:11], numbers.y[:11])
+    second.update(numbers.iloc[11:], numbers.y[11:])
+    first.merge(second)
+    assert first.result() == whole.result()

@@ -151,3 +151,30 @@ def test_the_recipe_gives_a_small_cross_fitted_table_smaller_minibatches():
 
     reg = TabularRegressor(random_state=0, max_epochs=3).fit(X, y)
     assert reg.estimator_.batch_size == 75  # ⌈400 · 3/4 / 4⌉ rows trained on per member
+
+
+def test_row_weights_where_the_epochs_are_chosen_on_rows_apart():
+    from lucidnet.estimators import MLPClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = np.where(X[:, 0] > 0, "a", "b").astype(object)
+    y[5] = "c"  # weight 0: trains nothing, but its class has an output
+    recipe = Recipe(cross_fit=False, refit=False, max_epochs=5, hidden_layer_sizes=(8,))
+    weight = np.ones(250)
+    weight[:100] = 0.0  # row 5 among them
+    est = recipe.estimator("classification", {"n_members": 1, "random_state": 0})
+    est = recipe.fit(
+        est, X[:250], y[:250], validation_data=(X[250:], y[250:]), sample_weight=weight
+    )
+    assert list(est.classes_) == ["a", "b", "c"]
+    ones = recipe.estimator("classification", {"n_members": 1, "random_state": 0})
+    ones = recipe.fit(
+        ones, X[:250], y[:250], validation_data=(X[250:], y[250:]), sample_weight=np.ones(250)
+    )
+    plain = recipe.estimator("classification", {"n_members": 1, "random_state": 0})
+    plain = recipe.fit(plain, X[:250], y[:250], validation_data=(X[250:], y[250:]))
+    np.testing.assert_allclose(ones.coefs_[0], plain.coefs_[0], rtol=1e-5, atol=1e-6)  # float32
+    assert not np.allclose(est.coefs_[0], plain.coefs_[0], atol=1e-3)  # the weights count
+    with pytest.raises(ValueError, match="weighs rows only when it chooses the epochs"):
+        RECIPE.fit(MLPClassifier(), X, y, sample_weight=np.ones(300))  # cross-fitted

@@ -85,11 +85,11 @@ def _lbfgs(args: argparse.Namespace) -> bool:
     return bool(args.dask) and args.optimizer == "lbfgs"
 
 
-def _large_recipe(args: argparse.Namespace) -> Recipe:
-    """The recipe of a streamed or clustered table: the large-table path's (no cross-fitting)."""
+def _large_recipe(args: argparse.Namespace, cross_fit: bool | None = False) -> Recipe:
+    """The recipe of a streamed or clustered table (``cross_fit``: the recipe's field)."""
     return Recipe(
         choose_epochs=not args.epochs,
-        cross_fit=False,
+        cross_fit=cross_fit,
         patience=args.early_stopping or RECIPE.patience,
         patience_steps=None if args.early_stopping else RECIPE.patience_steps,
         time_limit=args.time_limit,
@@ -218,14 +218,21 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     elif args.dask and not _lbfgs(args):
         from lucidnet.dask import DaskRecipeSource, connect
+        from lucidnet.dask.recipe import cross_fit_rows
 
         client, cluster = connect(args.dask)
-        recipe = _large_recipe(args)
+        recipe = _large_recipe(args, cross_fit=None)
         K = params.get("n_members", recipe.n_members)
+        how = (
+            "each training the rows it does not hold out and choosing its epochs"
+            if args.epochs
+            else f"cross-fitted up to {recipe.cross_fit_max_rows:,} rows (member k leaves "
+            f"fold k out and chooses its epochs there), beyond that each choosing its "
+            f"epochs on the same held-out rows (at most {recipe.max_validation_rows:,})"
+        )
         print(
             f"dask: {client.scheduler.address}, {len(client.scheduler_info()['workers'])} "
-            f"worker(s); the recipe's {K} members trained as {K} tasks, each choosing its "
-            f"epochs on the same held-out rows (at most {recipe.max_validation_rows:,})"
+            f"worker(s); the recipe's {K} members trained as {K} tasks, {how}"
         )
         source = DaskRecipeSource(
             args.data,
@@ -234,6 +241,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             validation=args.validation,
             seed=args.seed,
             max_validation_rows=recipe.max_validation_rows,
+            cross_fit_max_rows=cross_fit_rows(recipe),
         )
     elif args.dask:
         from lucidnet.dask import DaskSource, connect

@@ -1,8 +1,26 @@
 """The tabular recipe on a Dask cluster: one task per ensemble member, the model their stack.
 
 :class:`DaskRecipeSource` is a :class:`~lucidnet.tables.fit.TableSource` for a Dask
-DataFrame (or a file the workers read). A table on a cluster is a large table, so it
-follows the :class:`~lucidnet.tables.recipe.Recipe`'s large-table path:
+DataFrame (or a file the workers read). A table the recipe cross-fits
+(:meth:`~lucidnet.tables.recipe.Recipe.cross_fits`: at most ``cross_fit_max_rows``
+labelled rows, at least 2 members) is cross-fitted on the cluster, as in memory:
+
+1. no rows are held out: row j of partition i is in fold h mod K, h =
+   :func:`~lucidnet.tables.streamed.row_hash` (j + 2³² i), the same in every pass;
+2. the statistics of all the rows, partition by partition, merged on the workers
+   (:class:`~lucidnet.tables.stats.TableStats`), give the recipe's preprocessing;
+3. member k is one Dask task (``client.submit(..., retries=…)``): a one-network
+   estimator with the recipe's parameters and seed (seed, k) trains on the rows of the
+   other folds of every partition, chooses its epoch on fold k (at most
+   ``max_validation_rows`` of them scored after each epoch, the patience of
+   :meth:`~lucidnet.tables.recipe.Recipe.patience_epochs`), no refit, and returns the
+   metrics of its fold, predicted by the member that never trained on it; a class
+   whose every row is in fold k joins member k's training rows with weight 0, so every
+   member has every class's output;
+4. the model is the members' stack, the held-out metrics those of every row out of
+   fold (:meth:`~lucidnet.tables.metrics.ExactMetrics.merge`).
+
+A larger table follows the recipe's large-table path:
 
 1. the held-out rows: row j of partition i is a candidate when its hash
    h = :func:`~lucidnet.tables.streamed.row_hash` (j + 2³² i) is below ``fraction`` · 2⁶⁴,
@@ -23,6 +41,9 @@ follows the :class:`~lucidnet.tables.recipe.Recipe`'s large-table path:
 
 The held-out metrics are those of the stack of the members as they chose their epochs
 (before any refit), on the held-out rows.
+
+Either way, a worker lost mid-task costs that task only: Dask runs it again elsewhere,
+with the same seed, to the same weights.
 """
 
 from __future__ import annotations
@@ -43,14 +64,14 @@ from lucidnet.core.ensemble import Ensemble
 from lucidnet.core.network import Network
 from lucidnet.dask.cluster import delayed, gather, get_client, tree
 from lucidnet.tables.fit import Training, check_columns, labelled_rows
-from lucidnet.tables.metrics import table_metrics
+from lucidnet.tables.metrics import ExactMetrics, table_metrics
 from lucidnet.tables.model import TabularModel
 from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
 from lucidnet.tables.recipe import RECIPE, Recipe
 from lucidnet.tables.stats import RESERVOIR_SIZE, TableStats, target_labels
 from lucidnet.tables.streamed import row_hash
 
-__all__ = ["MEMBER_RETRIES", "DaskRecipeSource", "predict_partitions"]
+__all__ = ["MEMBER_RETRIES", "DaskRecipeSource", "cross_fit_rows", "predict_partitions"]
 
 MEMBER_RETRIES = 3  # a member task that fails (its worker lost) runs again this many times
 _TWO_64 = 2**64
@@ -64,12 +85,13 @@ def _keys(frame: pd.DataFrame, number: int, seed: int) -> np.ndarray:
 
 def _candidates(
     frame: pd.DataFrame, number: int, target: str, seed: int, limit: int, cap: int | None
-) -> np.ndarray:
-    """The sorted hashes under ``limit`` of the partition's labelled rows, at most ``cap``."""
+) -> tuple[int, np.ndarray]:
+    """The partition's labelled rows: how many, and the sorted hashes under ``limit`` of
+    them (at most ``cap``)."""
     keys = _keys(frame, number, seed)
     keys = keys[~_unlabelled(frame, target)]
-    keys = np.sort(keys[keys < np.uint64(limit)])
-    return keys if cap is None else keys[:cap]
+    below = np.sort(keys[keys < np.uint64(limit)])
+    return len(keys), (below if cap is None else below[:cap])
 
 
 def _unlabelled(frame: pd.DataFrame, target: str) -> np.ndarray:
@@ -143,6 +165,83 @@ def _fit_member(
     return fitted, (chosen[0] if chosen else None)
 
 
+def cross_fit_rows(recipe: Recipe) -> int | None:
+    """The most labelled rows that ``recipe`` cross-fits on a cluster (None: never), for
+    :class:`DaskRecipeSource`'s ``cross_fit_max_rows``."""
+    if not recipe.choose_epochs or recipe.cross_fit is False:
+        return None
+    return 2**63 if recipe.cross_fit else recipe.cross_fit_max_rows
+
+
+def _fold_rows(
+    frame: pd.DataFrame, number: int, target: str, seed: int, K: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """A partition's labelled rows and the fold of each, h mod K (int array)."""
+    frame = frame.reset_index(drop=True)
+    labelled, _ = labelled_rows(frame, target)
+    keys = _keys(frame, number, seed)[labelled.index.to_numpy()]
+    return labelled, (keys % np.uint64(K)).astype(np.int64)
+
+
+def _fit_fold_member(
+    k: int,
+    K: int,
+    numbers: list[int],
+    model: TabularModel,
+    recipe: Recipe,
+    kind: tuple[bool, bool],
+    seed: int,
+    fold_seed: int,
+    scored: bool,
+    *parts: pd.DataFrame,
+) -> tuple[Any, int, ExactMetrics | None]:
+    """Member k cross-fitted: (fitted estimator, its best epoch, the metrics of fold k).
+
+    The member is ``model.estimator`` with one network and the seed (seed, k); it trains
+    on the labelled rows of ``parts`` outside fold k and chooses its epoch on fold k.
+    """
+    dtype = np.float32 if recipe.dtype == "float32" else np.float64
+    pieces = [
+        _fold_rows(p, i, model.target, fold_seed, K) for i, p in zip(numbers, parts, strict=True)
+    ]
+    frame = pd.concat([f for f, _ in pieces], ignore_index=True)
+    fold = np.concatenate([f for _, f in pieces])
+    labels = target_labels(frame[model.target], *kind)
+    features = frame.drop(columns=[model.target])
+    X, y = model.preprocessor.transform(features, dtype), _network_target(model, labels)
+    held = fold == k
+    train = ~held
+    weight = np.ones(len(frame))
+    if model.task == "classification":  # a class seen only in fold k: one row, weight 0
+        known = set(np.unique(labels[train]).tolist())
+        for label in np.unique(labels[held]).tolist():
+            if label not in known:
+                row = int(np.flatnonzero(held & (labels == label))[0])
+                train[row], weight[row] = True, 0.0
+    est = clone(model.estimator).set_params(n_members=1, random_state=_member_seed(seed, k))
+    with warnings.catch_warnings():  # how training ended is in the fitted estimator
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted = replace(recipe, cross_fit=False, refit=False).fit(
+            est,
+            X[train],
+            y[train],
+            validation_data=(X[held], y[held]),
+            sample_weight=None if weight[train].all() else weight[train],
+        )
+    best = int(fitted.trainer_.best_epoch or fitted.n_iter_)
+    if not scored:
+        return fitted, best, None
+    metrics = ExactMetrics(model.with_estimator(fitted))
+    rows = np.flatnonzero(held)
+    for start in range(0, len(rows), _SCORE_ROWS):
+        chunk = rows[start : start + _SCORE_ROWS]
+        metrics.update(features.iloc[chunk], labels[chunk])
+    return fitted, best, metrics
+
+
+_SCORE_ROWS = 65_536  # fold rows predicted at a time
+
+
 def _member_seed(seed: int, k: int) -> int:
     return int(np.random.SeedSequence([int(seed), int(k)]).generate_state(1)[0])
 
@@ -185,6 +284,10 @@ class DaskRecipeSource:
         recipe reaches the source).
     retries : int
         How many times a member task that failed runs again.
+    cross_fit_max_rows : int or None
+        A table of at most this many labelled rows holds no rows out: its members are
+        cross-fitted when the recipe :meth:`~lucidnet.tables.recipe.Recipe.cross_fits`
+        it (the recipe's ``cross_fit_max_rows``; None: never).
     """
 
     def __init__(
@@ -198,6 +301,7 @@ class DaskRecipeSource:
         blocksize: Any = "default",
         max_validation_rows: int | None = RECIPE.max_validation_rows,
         retries: int = MEMBER_RETRIES,
+        cross_fit_max_rows: int | None = RECIPE.cross_fit_max_rows,
     ) -> None:
         from lucidnet.dask.table import read_dask_table
 
@@ -213,11 +317,14 @@ class DaskRecipeSource:
         check_columns(frame.head(0), target, name)
         self.frame, self.target, self.validation, self.seed = frame, target, validation, seed
         self.retries, self.max_validation_rows = retries, max_validation_rows
+        self.cross_fit_max_rows = cross_fit_max_rows
         self.parts = list(frame.to_delayed())
         self.metrics: dict[str, Any] = {}
 
     def describe(self) -> TableStats:
-        """Two passes: the held-out rows' cut, then the statistics and the held-out rows."""
+        """Two passes: the labelled rows and the held-out rows' cut (none held out for a
+        table of at most ``cross_fit_max_rows`` rows), then the statistics and the
+        held-out rows."""
         cap = self.max_validation_rows
         limit = min(int(self.validation * _TWO_64), _TWO_64 - 1)
         self.cut = limit
@@ -233,8 +340,11 @@ class DaskRecipeSource:
                     )
                 ),
             )
-            keys = np.sort(np.concatenate(found)) if found else np.empty(0, np.uint64)
-            if cap is not None and len(keys) > cap:
+            rows = sum(n for n, _ in found)
+            keys = np.sort(np.concatenate([k for _, k in found])) if found else np.empty(0)
+            if self.cross_fit_max_rows is not None and rows <= self.cross_fit_max_rows:
+                self.cut = 0  # cross-fitted: every row trains, each member leaves a fold out
+            elif cap is not None and len(keys) > cap:
                 self.cut = int(keys[cap - 1]) + 1
         else:
             self.cut = 0
@@ -268,6 +378,9 @@ class DaskRecipeSource:
         if resume_from is not None:
             raise ValueError("--dask cannot resume from a checkpoint; train without it.")
         kind = (bool(self.stats.target_numeric), self.stats.target_integral)
+        K = int(model.estimator.n_members)
+        if self.cut == 0 and recipe.cross_fits(self.stats.rows, K):
+            return self._cross_fit(model, recipe, kind, K)
         dtype = np.float32 if recipe.dtype == "float32" else np.float64
         validation = None
         if len(self.held):
@@ -320,6 +433,48 @@ class DaskRecipeSource:
             extra["refit_epochs"] = max(epochs)
         rows = self.stats.rows + (len(self.held) if refit else 0)
         return Training(rows, None, extra=extra)
+
+    def _cross_fit(
+        self, model: TabularModel, recipe: Recipe, kind: tuple[bool, bool], K: int
+    ) -> Training:
+        """K member tasks, member k leaving fold k out; the model their stack."""
+        est = model.estimator
+        seed = int(est.random_state) if isinstance(est.random_state, (int, np.integer)) else 0
+        shell = model.with_estimator(est)
+        parts = list(self.client.compute(self.parts))
+        numbers = list(range(len(parts)))
+        args = (K, numbers, shell, replace(recipe, n_members=1), kind, seed, self.seed)
+        members = [
+            self.client.submit(
+                _fit_fold_member,
+                k,
+                *args,
+                self.validation > 0,
+                *parts,
+                retries=self.retries,
+                pure=False,
+                key=f"lucidnet-member-{k}-{seed}-{id(self)}",
+            )
+            for k in range(K)
+        ]
+        fitted = gather(self.client, members)
+        final = _stacked(fitted[0][0], [_single(e) for e, _, _ in fitted])
+        final.set_params(random_state=est.random_state)
+        final.member_epochs_ = [best for _, best, _ in fitted]
+        final.selected_epochs_ = max(final.member_epochs_)
+        model.estimator = final
+        if self.validation > 0:  # every row predicted by the member that left its fold out
+            total = ExactMetrics(model)
+            for _, _, part in fitted:
+                assert part is not None
+                total.merge(part)
+            self.metrics = total.result()
+        extra = {
+            "dask_members": K,
+            "partitions": len(parts),
+            "cross_fit_epochs": final.selected_epochs_,
+        }
+        return Training(self.stats.rows, None, extra=extra)
 
     def held_out(self, model: TabularModel) -> dict[str, Any]:
         return self.metrics

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from lucidnet.dask.cluster import is_dask, is_frame
-from lucidnet.dask.recipe import DaskRecipeSource, predict_partitions
+from lucidnet.dask.recipe import DaskRecipeSource, cross_fit_rows, predict_partitions
 from lucidnet.tables import tabular
 
 __all__ = ["TabularClassifier", "TabularRegressor"]
@@ -48,6 +48,7 @@ class _DaskTabular:
             validation=recipe.validation_fraction,
             seed=self.random_state if isinstance(self.random_state, int) else 0,  # type: ignore[attr-defined]
             max_validation_rows=recipe.max_validation_rows,
+            cross_fit_max_rows=cross_fit_rows(recipe),
         )
         self._fit_source(source, None)  # type: ignore[attr-defined]
         return self

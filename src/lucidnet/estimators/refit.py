@@ -31,6 +31,7 @@ def fit_and_refit(
     X: np.ndarray,
     y: np.ndarray,
     *,
+    sample_weight: np.ndarray | None = None,
     validation_data: tuple[Any, ...] | None = None,
     refit: bool = True,
     time_limit: float | None = None,
@@ -46,6 +47,9 @@ def fit_and_refit(
         epoch (or ``validation_data``, rows apart from X, when given).
     X : array of shape (n_samples, n_features)
     y : array of shape (n_samples,) or (n_samples, n_outputs)
+    sample_weight : array of shape (n_samples,), optional
+        X's row weights in both phases (the rows of ``validation_data`` weigh 1 in the
+        refit); a row of weight 0 trains nothing, but its label is one of the classes.
     validation_data : tuple (X_val, y_val), optional
         Held-out rows apart from X; they also train the refitted model.
     refit : bool
@@ -71,7 +75,9 @@ def fit_and_refit(
     cap_batch_size(est, len(X) * (1 - est.validation_fraction) if est.early_stopping else len(X))
     limit = TimeLimit(time_limit, start) if time_limit else None
     est.set_params(callbacks=[*(est.callbacks or []), *([limit] if limit else [])] or None)
-    est.fit(X, y, validation_data=sample_rows(validation_data, max_validation_rows, est))
+    est.fit(
+        X, y, sample_weight, validation_data=sample_rows(validation_data, max_validation_rows, est)
+    )
     best = est.trainer_.best_epoch or est.n_iter_
     if on_selected is not None:
         on_selected(est)
@@ -85,13 +91,15 @@ def fit_and_refit(
             return est
         kept = [cb for cb in final.callbacks or [] if not isinstance(cb, TimeLimit)]
         final.set_params(callbacks=[*kept, TimeLimit(left, time.monotonic())])
-    X_all, y_all = X, y
+    X_all, y_all, s_all = X, y, sample_weight
     if validation_data is not None:  # rows apart from X also train the final model
         X_all = np.concatenate([X, validation_data[0]])
         y_all = np.concatenate([np.asarray(y), np.asarray(validation_data[1])])
+        if sample_weight is not None:
+            s_all = np.concatenate([sample_weight, np.ones(len(validation_data[0]))])
     with warnings.catch_warnings():  # the refit stops at the chosen epoch by design
         warnings.simplefilter("ignore", ConvergenceWarning)
-        final.fit(X_all, y_all)
+        final.fit(X_all, y_all, s_all)
     final.selected_epochs_ = int(best)
     return final
 

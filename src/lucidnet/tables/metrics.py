@@ -68,6 +68,26 @@ class ExactMetrics:
         self._pred.append(self._codes(np.asarray(pred)))
         self._proba.append(proba)
 
+    def merge(self, other: ExactMetrics) -> None:
+        """Add the rows ``other`` kept (a model with the same classes, e.g. another member's).
+
+        Its labels unseen by the model keep their order of arrival after this one's.
+        """
+        self._y.extend(self._recoded(other, y) for y in other._y)
+        self._pred.extend(self._recoded(other, p) for p in other._pred)
+        self._proba.extend(other._proba)
+
+    def _recoded(self, other: ExactMetrics, codes: np.ndarray) -> np.ndarray:
+        """``other``'s codes as this accumulator's (they differ only for unseen labels)."""
+        if not other._unseen or self.model.task == "regression":
+            return codes
+        K = len(self.model.classes)
+        label = {K + j: v for v, j in other._unseen.items()}
+        out = codes.copy()
+        for code in np.unique(codes[codes >= K]).tolist():
+            out[codes == code] = K + self._unseen.setdefault(label[code], len(self._unseen))
+        return out
+
     def _codes(self, labels: np.ndarray) -> np.ndarray:
         """k for the model's k-th class; K + j for the j-th unseen label to arrive."""
         classes = self.model.classes

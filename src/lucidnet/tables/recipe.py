@@ -298,6 +298,7 @@ class Recipe:
         validation_data: tuple[Any, ...] | None = None,
         on_selected: Any = None,
         resume_from: Any = None,
+        sample_weight: np.ndarray | None = None,
     ) -> Any:
         """Train ``est`` on rows in memory the recipe's way; returns the fitted estimator.
 
@@ -311,13 +312,23 @@ class Recipe:
         (:func:`~lucidnet.estimators.refit.fit_and_refit`) when the held-out rows are at
         least ``min_refit_share`` of all the rows. Otherwise one fit of the
         estimator's own epochs, continued from ``resume_from`` when given.
+        ``sample_weight`` (shape (n_samples,)) weighs X's rows when the epochs are chosen
+        on ``validation_data``; elsewhere it is refused.
         """
         from lucidnet.estimators.refit import fit_and_refit, fit_cross_fitted, fit_within
         from lucidnet.tables.read import TableError
 
         n_given = 0 if validation_data is None else len(validation_data[0])
         K = int(est.n_members)
-        if resume_from is None and self.cross_fits(len(X) + n_given, K):
+        cross_fit = resume_from is None and self.cross_fits(len(X) + n_given, K)
+        if sample_weight is not None and (
+            cross_fit or not (self.choose_epochs and n_given and resume_from is None)
+        ):
+            raise ValueError(
+                "Recipe.fit weighs rows only when it chooses the epochs on validation_data "
+                "without cross-fitting; pass cross_fit=False and validation_data, or no weights."
+            )
+        if cross_fit:
             est.set_params(batch_size=self.batch_for(len(X) * (K - 1) / K, est.batch_size))
             scored = on_selected if validation_data is not None else None
             return fit_cross_fitted(
@@ -346,6 +357,7 @@ class Recipe:
                 est,
                 X,
                 y,
+                sample_weight=sample_weight,
                 validation_data=validation_data,
                 refit=self.refit and n_val >= self.min_refit_share * n_rows,
                 time_limit=self.time_limit,
