@@ -8,7 +8,8 @@ labelled rows, at least 2 members) is cross-fitted on the cluster, as in memory:
 1. no rows are held out: row j of partition i is in fold h mod K, h =
    :func:`~lucidnet.tables.streamed.row_hash` (j + 2³² i), the same in every pass;
 2. the statistics of all the rows, partition by partition, merged on the workers
-   (:class:`~lucidnet.tables.stats.TableStats`), give the recipe's preprocessing;
+   (:class:`~lucidnet.tables.stats.TableStats`), give the recipe's preprocessing: one
+   pass, which also counts the labelled rows;
 3. member k is one Dask task (``client.submit(..., retries=…)``): a one-network
    estimator with the recipe's parameters and seed (seed, k) trains on the rows of the
    other folds of every partition, chooses its epoch on fold k (at most
@@ -20,12 +21,12 @@ labelled rows, at least 2 members) is cross-fitted on the cluster, as in memory:
 4. the model is the members' stack, the held-out metrics those of every row out of
    fold (:meth:`~lucidnet.tables.metrics.ExactMetrics.merge`).
 
-A larger table follows the recipe's large-table path:
+A larger table (that first pass counted it) follows the recipe's large-table path:
 
 1. the held-out rows: row j of partition i is a candidate when its hash
    h = :func:`~lucidnet.tables.streamed.row_hash` (j + 2³² i) is below ``fraction`` · 2⁶⁴,
    and the held-out rows are the ``max_validation_rows`` candidates of smallest hash (a
-   first pass gathers the candidates' hashes only);
+   second pass gathers the candidates' hashes only);
 2. the statistics of the training rows, partition by partition, merged on the workers
    (:class:`~lucidnet.tables.stats.TableStats`), give the recipe's preprocessing
    (:meth:`~lucidnet.tables.stats.TableStats.recipe_preprocessor`); the held-out rows (at
@@ -34,8 +35,7 @@ A larger table follows the recipe's large-table path:
    trains a one-network estimator with the recipe's parameters and seed (seed, k) on
    the training rows of every partition (Dask moves the partitions to the task), picks
    its own epoch on the shared held-out rows and refits when the recipe's
-   ``min_refit_share`` asks (:meth:`Recipe.fit`). A worker lost mid-task costs that
-   task only: Dask runs it again elsewhere, with the same seed, to the same weights;
+   ``min_refit_share`` asks (:meth:`Recipe.fit`);
 4. the model is the members' stack (:meth:`~lucidnet.core.ensemble.Ensemble.from_members`):
    an ensemble of K that predicts the mean of its members, as the in-memory recipe's.
 
@@ -85,13 +85,12 @@ def _keys(frame: pd.DataFrame, number: int, seed: int) -> np.ndarray:
 
 def _candidates(
     frame: pd.DataFrame, number: int, target: str, seed: int, limit: int, cap: int | None
-) -> tuple[int, np.ndarray]:
-    """The partition's labelled rows: how many, and the sorted hashes under ``limit`` of
-    them (at most ``cap``)."""
+) -> np.ndarray:
+    """The sorted hashes under ``limit`` of the partition's labelled rows, at most ``cap``."""
     keys = _keys(frame, number, seed)
     keys = keys[~_unlabelled(frame, target)]
-    below = np.sort(keys[keys < np.uint64(limit)])
-    return len(keys), (below if cap is None else below[:cap])
+    keys = np.sort(keys[keys < np.uint64(limit)])
+    return keys if cap is None else keys[:cap]
 
 
 def _unlabelled(frame: pd.DataFrame, target: str) -> np.ndarray:
@@ -322,45 +321,49 @@ class DaskRecipeSource:
         self.metrics: dict[str, Any] = {}
 
     def describe(self) -> TableStats:
-        """Two passes: the labelled rows and the held-out rows' cut (none held out for a
-        table of at most ``cross_fit_max_rows`` rows), then the statistics and the
-        held-out rows."""
+        """The statistics of every labelled row (one pass): a table of at most
+        ``cross_fit_max_rows`` of them holds no rows out. A larger one takes two more: the
+        held-out rows' cut, then the statistics of the training rows and the held-out rows.
+        """
+        self.cut = 0
+        self.stats, self.held = self._describe(0)
+        rows, bound = self.stats.rows, self.cross_fit_max_rows
+        if self.validation <= 0 or (bound is not None and rows <= bound):
+            return self.stats  # cross-fitted: every row trains, each member leaves a fold out
         cap = self.max_validation_rows
         limit = min(int(self.validation * _TWO_64), _TWO_64 - 1)
         self.cut = limit
-        if self.validation > 0:
-            found = gather(
-                self.client,
-                list(
-                    self.client.compute(
-                        [
-                            delayed(_candidates)(p, i, self.target, self.seed, limit, cap)
-                            for i, p in enumerate(self.parts)
-                        ]
-                    )
-                ),
-            )
-            rows = sum(n for n, _ in found)
-            keys = np.sort(np.concatenate([k for _, k in found])) if found else np.empty(0)
-            if self.cross_fit_max_rows is not None and rows <= self.cross_fit_max_rows:
-                self.cut = 0  # cross-fitted: every row trains, each member leaves a fold out
-            elif cap is not None and len(keys) > cap:
-                self.cut = int(keys[cap - 1]) + 1
-        else:
-            self.cut = 0
+        found = gather(
+            self.client,
+            list(
+                self.client.compute(
+                    [
+                        delayed(_candidates)(p, i, self.target, self.seed, limit, cap)
+                        for i, p in enumerate(self.parts)
+                    ]
+                )
+            ),
+        )
+        keys = np.sort(np.concatenate(found)) if found else np.empty(0, np.uint64)
+        if cap is not None and len(keys) > cap:
+            self.cut = int(keys[cap - 1]) + 1
+        self.stats, self.held = self._describe(self.cut)
+        return self.stats
+
+    def _describe(self, cut: int) -> tuple[TableStats, pd.DataFrame]:
+        """The training rows' statistics and the held-out rows (h < ``cut``)."""
         pieces = list(
             self.client.compute(
                 [
-                    delayed(_describe_part)(p, i, self.target, self.text, self.seed, self.cut)
+                    delayed(_describe_part)(p, i, self.target, self.text, self.seed, cut)
                     for i, p in enumerate(self.parts)
                 ]
             )
         )
         stats_parts = [self.client.submit(operator.getitem, f, 0) for f in pieces]
         held = gather(self.client, [self.client.submit(operator.getitem, f, 1) for f in pieces])
-        self.stats: TableStats = tree(self.client, _merge_stats, stats_parts)
-        self.held = pd.concat(held) if held else pd.DataFrame()
-        return self.stats
+        stats: TableStats = tree(self.client, _merge_stats, stats_parts)
+        return stats, (pd.concat(held) if held else pd.DataFrame())
 
     def prepare(self, stats: TableStats, task: str, recipe: Recipe | None) -> TablePreprocessor:
         if recipe is None:
