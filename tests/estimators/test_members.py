@@ -73,3 +73,22 @@ def test_label_smoothing_softens_the_training_targets(binary):
     assert np.max(soft.predict_proba(X)) < np.max(sharp.predict_proba(X))
     with pytest.raises(ValueError, match="label_smoothing"):
         MLPClassifier(label_smoothing=1.0).fit(X, y)
+
+
+@pytest.mark.parametrize("n_members", [1, 3])
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel", "strings"])
+def test_predict_with_proba_is_the_two_calls_from_one_pass(n_members, target):
+    X, y = make_classification(9000, 6, n_informative=4, n_classes=3, random_state=1)
+    if target == "binary":
+        y = (y > 0).astype(int)
+    elif target == "multilabel":
+        y = np.stack([y == 0, y == 2], axis=1).astype(int)
+    elif target == "strings":
+        y = np.array(["a", "b", "c"])[y]
+    for dtype in ("float32", "float64"):  # 9,000 rows: two prediction blocks
+        clf = MLPClassifier((8,), n_members=n_members, max_iter=3, dtype=dtype, random_state=0)
+        clf.fit(X, y)
+        labels, proba = clf.predict_with_proba(X)
+        np.testing.assert_array_equal(labels, clf.predict(X))
+        np.testing.assert_array_equal(proba, clf.predict_proba(X))
+        assert proba.dtype == clf.predict_proba(X).dtype

@@ -22,7 +22,7 @@ from lucidnet.core.ensemble import Ensemble
 from lucidnet.core.losses import log_softmax
 from lucidnet.core.network import Network
 
-__all__ = ["PREDICT_BLOCK", "combine_logits", "forward_rows"]
+__all__ = ["PREDICT_BLOCK", "combine_logits", "forward_rows", "forward_rows_both"]
 
 # Predictions run over row blocks of this size, so memory does not grow with X; a
 # row's bits depend on its place in its block (BLAS rounding), so a table predicted in
@@ -56,11 +56,8 @@ def forward_rows(net: Network, X: Any, what: str) -> Any:
     L = net.L
     xp = namespace(net.W[1])
     stacked = isinstance(net, Ensemble)
-    K = net.K if isinstance(net, Ensemble) else 1
     parts = []
-    n = X.shape[0]
-    for start in range(0, n, PREDICT_BLOCK):
-        A0 = X[start : min(start + PREDICT_BLOCK, n), :].T
+    for A0 in _blocks(X):
         if what == "A":
             block = net.mean_output(A0) if isinstance(net, Ensemble) else net.predict_output(A0)
         elif what == "Z":
@@ -70,8 +67,41 @@ def forward_rows(net: Network, X: Any, what: str) -> Any:
             phi = net.forward(A0).A[L - 1]
             block = xp.reshape(phi, (-1, phi.shape[-1])) if stacked else phi
         parts.append(block.T)
+    K = net.K if isinstance(net, Ensemble) else 1
+    return _rows(net, parts, net.n[L - 1] * K if what == "phi" else net.n[L])
+
+
+def forward_rows_both(net: Network, X: Any) -> tuple[Any, Any]:
+    """(A, Z) of :func:`forward_rows` from one forward pass per block: the same arrays.
+
+    Notes
+    -----
+    Per block, Z = predict_logits(A0) once; A = g[L](Z) (the members' mean for an
+    ensemble, as ``mean_output``) and Z combined as ``combine_logits``.
+    """
+    g = net.g[net.L]
+    stacked = isinstance(net, Ensemble)
+    A_parts, Z_parts = [], []
+    for A0 in _blocks(X):
+        Z = net.predict_logits(A0)
+        A = g(Z)
+        A_parts.append((namespace(A).mean(A, axis=0) if stacked else A).T)
+        Z_parts.append((combine_logits(Z, net.output.name) if stacked else Z).T)
+    width = net.n[net.L]
+    return _rows(net, A_parts, width), _rows(net, Z_parts, width)
+
+
+def _blocks(X: Any) -> Any:
+    """A0 = the rows of X, PREDICT_BLOCK at a time, as columns."""
+    n = X.shape[0]
+    for start in range(0, n, PREDICT_BLOCK):
+        yield X[start : min(start + PREDICT_BLOCK, n), :].T
+
+
+def _rows(net: Network, parts: list[Any], width: int) -> Any:
+    """The blocks' rows stacked, or no rows of ``width`` columns."""
+    xp = namespace(net.W[1])
     if not parts:
-        width = net.n[L - 1] * K if what == "phi" else net.n[L]
         W = net.W[1]
         return xp.empty((0, width), dtype=W.dtype, device=device_of(W))
     return parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)

@@ -19,6 +19,7 @@ from lucidnet.core.arrays import device_of, namespace, to_numpy
 from lucidnet.core.losses import log_softmax
 from lucidnet.estimators._arrays import score_on_host
 from lucidnet.estimators._base import BaseMLP
+from lucidnet.estimators._members import forward_rows_both
 from lucidnet.estimators.solvers import has_partial_fit
 
 __all__ = ["MLPClassifier"]
@@ -395,7 +396,23 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         check_is_fitted(self)
         X, back = self._input(X, "predict")
-        A = self._forward_blocks(X, "A")
+        return self._labels_of(self._forward_blocks(X, "A"), back)
+
+    def predict_with_proba(self, X: Any) -> tuple[Any, Any]:
+        """(``predict(X)``, ``predict_proba(X)``) from one forward pass: the same arrays.
+
+        Half the work of the two calls, for callers that need both (a file's predictions
+        with their probabilities, metrics).
+        """
+        check_is_fitted(self)
+        X, back = self._input(X, "predict_with_proba")
+        A, Z = forward_rows_both(self.network_, X)
+        log_p = self._log_proba(Z)
+        proba = back(namespace(log_p).exp(log_p))
+        return self._labels_of(A, back), proba
+
+    def _labels_of(self, A: Any, back: Any) -> Any:
+        """The labels of the outputs A[L] (rows): indicators, A > 0.5 or the argmax."""
         xp = namespace(A)
         if self._multilabel:
             return back(xp.astype(A > 0.5, xp.int64))

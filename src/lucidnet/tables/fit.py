@@ -235,6 +235,9 @@ class OutOfFold:
     def predict(self, X: Any) -> np.ndarray:
         return self.A[:, 0] if self.A.shape[1] == 1 else self.A
 
+    def predict_with_proba(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        return self.predict(X), self.predict_proba(X)
+
 
 def out_of_fold(model: TabularModel) -> TabularModel:
     """The cross-fitted ``model`` predicting its training rows out of fold (for metrics)."""

@@ -62,8 +62,8 @@ class ExactMetrics:
         y = np.asarray(y)
         if classes.dtype.kind in "US" or classes.dtype == object:
             y = y.astype(str)
-        proba = model.predict_proba(frame)
-        pred = classes[np.argmax(proba, axis=1)] if proba.shape[1] > 1 else model.predict(frame)
+        labels, proba = model.predict_with_proba(frame)
+        pred = classes[np.argmax(proba, axis=1)] if proba.shape[1] > 1 else labels
         self._y.append(self._codes(y))
         self._pred.append(self._codes(np.asarray(pred)))
         self._proba.append(proba)

@@ -171,6 +171,15 @@ class TabularModel:
         P = np.asarray(est.predict_proba(X)).astype(self.estimator.network_.dtype)
         return as_probabilities(P)
 
+    def predict_with_proba(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(:meth:`predict`, :meth:`predict_proba`) of a classification model from one
+        pass over the rows: the same arrays, half the work."""
+        est, X = row_exact(self.estimator, self.features(frame))
+        labels, P = est.predict_with_proba(X)
+        return np.asarray(labels), as_probabilities(
+            np.asarray(P).astype(self.estimator.network_.dtype)
+        )
+
     @property
     def classes(self) -> np.ndarray:
         return np.asarray(self.estimator.classes_)

@@ -197,8 +197,7 @@ def prediction_frame(model: TabularModel, frame: pd.DataFrame, keep_columns: boo
     ``keep_columns``), ``prediction``, and ``proba_<class>`` per class (classification)."""
     out = frame.copy() if keep_columns else pd.DataFrame(index=frame.index)
     if model.task == "classification":
-        proba = model.predict_proba(frame)
-        out["prediction"] = model.predict(frame)
+        out["prediction"], proba = model.predict_with_proba(frame)
         for k, label in enumerate(model.classes):
             out[f"proba_{label}"] = proba[:, k]
     else:
