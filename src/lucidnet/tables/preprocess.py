@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from lucidnet.tables.read import TableError, unique_columns
@@ -95,12 +94,12 @@ class TablePreprocessor:
                 raise TableError(f"Column(s) {empty} have no values at all; drop them.")
             if self.scaling not in ("standard", "robust"):
                 raise ValueError(f"scaling must be 'standard' or 'robust'; got {self.scaling!r}.")
-            imputer = SimpleImputer(strategy="median").fit(values)
-            self.median = imputer.statistics_
+            self.median = np.nanmedian(values, axis=0)  # SimpleImputer(median)'s statistics
+            filled = np.where(np.isnan(values), self.median, values)
             if self.scaling == "robust":
-                self.mean, self.scale = robust_center_scale(imputer.transform(values))
+                self.mean, self.scale = robust_center_scale(filled)
             else:
-                scaler = StandardScaler().fit(imputer.transform(values))
+                scaler = StandardScaler().fit(filled)
                 self.mean, self.scale = scaler.mean_, scaler.scale_
             if self.missing_indicators:
                 has_missing = np.isnan(values).any(axis=0)
@@ -109,10 +108,10 @@ class TablePreprocessor:
             text = self.as_text(frame)
             self.categories = {}
             for c, column in zip(self.categorical, text.T, strict=True):
-                levels, counts = np.unique(column.astype(str), return_counts=True)
+                counts = pd.Series(column).value_counts(sort=False).sort_index()  # hashed
                 self.categories[c] = kept_levels(
-                    [str(v) for v in levels],
-                    counts,
+                    [str(v) for v in counts.index],
+                    counts.to_numpy(),
                     self.max_categories,
                     self.min_frequency,
                     self.max_levels,
@@ -135,13 +134,10 @@ class TablePreprocessor:
         return self
 
     def as_text(self, frame: pd.DataFrame) -> np.ndarray:
-        text = (
-            frame[self.categorical].astype("object").where(frame[self.categorical].notna(), MISSING)
-        )
-        imputed = SimpleImputer(strategy="constant", fill_value=MISSING).fit_transform(
-            text.astype(str)
-        )
-        return np.asarray(imputed, dtype=object)
+        """The text columns as strings, a missing cell as ``MISSING`` (object array)."""
+        columns = frame[self.categorical]
+        text = columns.astype("object").where(columns.notna(), MISSING).astype(str)
+        return text.to_numpy(dtype=object)
 
     def check_columns(self, frame: pd.DataFrame, source: str = "the data") -> None:
         """Raise TableError when ``frame`` lacks columns the model was trained on, or
@@ -183,8 +179,9 @@ class TablePreprocessor:
         if self.categorical:
             text = self.as_text(frame)
             for j, column in enumerate(self.categorical):
-                cats = np.asarray(self.categories[column], dtype=object)
-                blocks.append(text[:, j][:, None] == cats[None, :])
+                cats = self.categories[column]  # each row's level by hashing: −1 unknown
+                codes = pd.Index(cats, dtype=object).get_indexer(text[:, j])
+                blocks.append(codes[:, None] == np.arange(len(cats))[None, :])
         # one matrix of the final dtype, filled block by block: no float64 copy of it all
         X = np.empty((len(frame), sum(b.shape[1] for b in blocks)), dtype=dtype)
         start = 0
