@@ -126,6 +126,12 @@ def test_cli_dask_trains_the_recipe(client, cancer, tmp_path, capsys):
     assert "members' epochs: 40, 40" in printed and "saved:" in printed
     model = load(out)
     assert model.estimator.network_.K == 2 and model.metrics["validation_accuracy"] > 0.9
+    out = tmp_path / "x.safetensors"  # the recipe's own epochs: cross-fitted on the cluster
+    assert main([*argv, "--hidden", "16", "--members", "2", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "cross-fitted: the 569 rows in 2 folds" in printed
+    assert "held-out metrics (out of fold: every row" in printed and "saved:" in printed
+    assert load(out).metrics["rows_trained"] == 569
 
 
 def test_the_cluster_keeps_the_text_levels_the_recipe_keeps_in_memory(client):

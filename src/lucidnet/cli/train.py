@@ -317,7 +317,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     if _lbfgs(args):
         print(f"L-BFGS: {est.n_iter_} iteration(s), final loss {est.loss_:.6f}")
-    elif args.dask:
+    elif args.dask and not cross_fitted:
         print(f"members' epochs: {', '.join(map(str, est.member_epochs_))}")
     elif not args.stream and not args.quiet:
         print_epoch_table(est.history_)
@@ -335,7 +335,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             if refit
             else "held-out metrics (out of fold: every row, predicted by the member that "
             "never trained on it):"
-            if cross_fitted and source.val_frame is None
+            if cross_fitted and getattr(source, "val_frame", None) is None
             else "held-out metrics (validation rows):"
         )
         for key, value in held_out.items():
