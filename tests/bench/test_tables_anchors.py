@@ -115,3 +115,20 @@ def test_installed_anchor_fits_categories_and_missing_cells(name, task):
         assert scores["accuracy"] > 0.75 and scores["log_loss"] < 0.6
     else:
         assert scores["r2"] > 0.5
+
+
+def test_anchors_join_only_where_the_splits_agree():
+    from benchmarks.tables.combine import joined
+
+    def run(table, seed, system, score):
+        return {"table": table, "task": "classification", "seed": seed, "system": system,
+                "fit_s": 1.0, "accuracy": score}  # fmt: skip
+
+    base = [run("a", 0, "hgb", 0.81234), run("b", 0, "hgb", 0.7), run("a", 0, "lucidnet", 0.83)]
+    other = [run("a", 0, "hgb", 0.8123), run("a", 0, "catboost", 0.84),  # the same rows
+             run("b", 0, "hgb", 0.65), run("b", 0, "catboost", 0.9),      # another split
+             run("a", 0, "lightgbm", 0.8)]  # fmt: skip
+    runs, differ = joined(base, other, ["catboost"])
+    assert differ == [("b", 0)]
+    added = runs[len(base) :]
+    assert [(r["table"], r["system"], r["fit_s"]) for r in added] == [("a", "catboost", 0.0)]
