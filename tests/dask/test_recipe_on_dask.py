@@ -238,3 +238,14 @@ def _one_member(est, k):
     one.network_ = est.network_.member(k)
     one.set_params(n_members=1)
     return one
+
+
+def test_without_held_out_metrics_the_cluster_still_cross_fits(client):
+    frame = load_diabetes(as_frame=True).frame
+    source = ldask.DaskRecipeSource(
+        dd.from_pandas(frame, npartitions=2), "target", client=client, validation=0.0
+    )
+    recipe = replace(RECIPE, max_epochs=4, hidden_layer_sizes=(8,), n_members=2)
+    model = fit_table(source, recipe=recipe, seed=0).model
+    assert model.metrics["rows_trained"] == len(frame) and "cross_fit_epochs" in model.metrics
+    assert not any(k.startswith("validation_") for k in model.metrics)
