@@ -299,6 +299,14 @@ def fit_lucidnet_plain(X: pd.DataFrame, y: pd.Series, task: str, seed: int, **op
 # --------------------------------------------------------------------------- the registry
 
 
+def _plr(m: int = 16, d: int = 16, sigma: float | tuple[float, ...] = 0.1) -> FitFunction:
+    """The recipe with the periodic embedding of m frequencies into d values per column."""
+    return partial(
+        fit_lucidnet, numeric_embedding="periodic", embedding_frequencies=m, embedding_dim=d,
+        embedding_sigma=sigma,
+    )  # fmt: skip
+
+
 def _sk_mlp_ty(numbers: str = "standard", early_stopping: bool = False) -> FitFunction:
     return partial(fit_sk_mlp, numbers=numbers, early_stopping=early_stopping, scale_target=True)
 
@@ -314,11 +322,14 @@ SYSTEMS: dict[str, FitFunction] = {
     "lucidnet-no-refit": partial(fit_lucidnet, cross_fit=False, refit=False),
     "lucidnet-plain-mlp": fit_lucidnet_plain,
     # the recipe with a numerical embedding of its numeric columns (docs/MATH.md §10)
-    "lucidnet-plr": partial(fit_lucidnet, numeric_embedding="periodic"),
+    "lucidnet-plr": _plr(),
     "lucidnet-ple": partial(fit_lucidnet, numeric_embedding="piecewise"),
-    "lucidnet-plr-sigma0.4": partial(
-        fit_lucidnet, numeric_embedding="periodic", embedding_sigma=0.4
-    ),
+    "lucidnet-plr-sigma0.4": _plr(sigma=0.4),
+    "lucidnet-plr-m8-d4": _plr(8, 4),
+    "lucidnet-plr-m16-d4": _plr(16, 4),
+    "lucidnet-plr-m8-d8": _plr(8, 8),
+    "lucidnet-plr-m8-d4-s0.1-1": _plr(8, 4, (0.1, 1.0)),
+    "lucidnet-plr-m8-d4-s0.1-0.4": _plr(8, 4, (0.1, 0.4)),
     "lucidnet-ple-64": partial(fit_lucidnet, numeric_embedding="piecewise", embedding_bins=64),
     "lucidnet-poisson": partial(fit_lucidnet, count_loss="poisson"),
     "lucidnet-all-levels": partial(fit_lucidnet, max_categories=None),

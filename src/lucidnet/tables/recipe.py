@@ -161,9 +161,17 @@ class Recipe:
         multiply-adds per epoch (median over the panel's tables). Not yet the default:
         with it, the JAX engine's fit drifts from the NumPy engine's by about 1 % (float32
         cos/sin rounding, amplified over the epochs).
-    embedding_sigma : float, default=0.1
+    embedding_frequencies : int, default=16
+        m, the periodic embedding's learned frequencies per numeric column.
+    embedding_dim : int, default=16
+        d, the values each numeric column becomes with the periodic embedding: layer 1
+        reads p · d of them for p numeric columns. One row's forward pass through the
+        embedding and layer 1 costs p (m + 2 m d + d n[1]) multiply-adds, against
+        p n[1] without it (``benchmarks/tables/cost.py``).
+    embedding_sigma : float or tuple of float, default=0.1
         σ of the periodic embedding: its frequencies start from N(0, σ²) truncated at ±3σ
         (``lucidnet.core.embeddings.PeriodicEmbedding``); larger σ draws sharper steps.
+        A tuple draws the m frequencies at several scales, in equal groups.
     embedding_bins : int, default=16
         Quantile bins per numeric column of the piecewise-linear encoding.
     count_loss : {None, "poisson"}, default="poisson"
@@ -199,7 +207,9 @@ class Recipe:
     time_limit: float | None = None
     dtype: str = "float32"
     numeric_embedding: str | None = None
-    embedding_sigma: float = 0.1
+    embedding_frequencies: int = 16
+    embedding_dim: int = 16
+    embedding_sigma: float | tuple[float, ...] = 0.1
     embedding_bins: int = 16
     count_loss: str | None = "poisson"
 
