@@ -344,6 +344,8 @@ SYSTEMS: dict[str, FitFunction] = {
     "lucidnet-plr-m8-d4-h64": _plr(8, 4, hidden=(64, 128)),
     "lucidnet-plr-h64-s0.1-1": _plr(sigma=(0.1, 1.0), hidden=(64, 128)),
     "lucidnet-plr-m16-d8-h64-s0.1-1": _plr(16, 8, (0.1, 1.0), (64, 128)),
+    "lucidnet-plr-m16-d8-h64-s0.1x3-1": _plr(16, 8, (0.1, 0.1, 0.1, 1.0), (64, 128)),
+    "lucidnet-plr-m16-d8-h64-s0.1-0.4": _plr(16, 8, (0.1, 0.4), (64, 128)),
     "lucidnet-ple-64": partial(fit_lucidnet, numeric_embedding="piecewise", embedding_bins=64),
     "lucidnet-poisson": partial(fit_lucidnet, count_loss="poisson"),
     "lucidnet-all-levels": partial(fit_lucidnet, max_categories=None),

@@ -78,10 +78,15 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     K = net.K
     if K > 1:
         print(f"  an ensemble of {K} networks trained at once (shapes per member)")
+    n = [int(net.W[1].shape[-1]), *net.n[1:]]  # layer 1 reads the embedding's output
+    embedding = getattr(net, "embedding", None)
+    if embedding is not None:
+        count = sum(int(np.prod(a.shape)) for a in net.E.values())
+        print(f"  {'emb':<6}{f'→ {n[0]}':>12}{'':>10}  {_embedding_text(embedding)}: {count}")
     for l in range(1, net.L + 1):
-        shape_W = f"{net.n[l]}×{net.n[l - 1]}"
-        shape_b = f"{net.n[l]}×1"
-        count = (net.n[l] * net.n[l - 1] + net.n[l]) * K
+        shape_W = f"{n[l]}×{n[l - 1]}"
+        shape_b = f"{n[l]}×1"
+        count = (n[l] * n[l - 1] + n[l]) * K
         print(f"  {l:<6}{shape_W:>12}{shape_b:>10}  {net.g[l].name:<12}{count:>11}")
     est = model.estimator if isinstance(model, TabularModel) else model
     if hasattr(est, "classes_"):
@@ -117,3 +122,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"note: {note}")
     return 0
+
+
+def _embedding_text(embedding: object) -> str:
+    """What a numerical embedding does, in a line: its kind and its sizes."""
+    p = len(embedding.features)  # type: ignore[attr-defined]
+    if hasattr(embedding, "n_frequencies"):
+        return (
+            f"periodic embedding of {p} columns, {embedding.n_frequencies} frequencies "
+            f"into {embedding.dim} values each"
+        )
+    return f"piecewise-linear encoding of {p} columns in quantile bins"
