@@ -28,7 +28,8 @@ the periodic one with frequencies drawn at σ = 0.4 (``embedding_sigma``; 0.1 by
 ``lucidnet-plr-m{m}-d{d}``: the periodic embedding with m frequencies into d values per
 column (``embedding_frequencies``, ``embedding_dim``), ``-h64`` with hidden layers
 (64, 128) instead of (128, 128), ``-s0.1-1`` with half the frequencies drawn at σ = 0.1
-and half at σ = 1 (``embedding_sigma=(0.1, 1.0)``);
+and half at σ = 1 (``embedding_sigma=(0.1, 1.0)``), ``-s0.1x3-1`` a quarter at σ = 1
+(``lucidnet-plr-m16-d8-h64-s0.1x3-1`` is the recipe's default);
 ``lucidnet-poisson``: the recipe with a Poisson output on count targets (whole numbers
 ≥ 0; other tables as ``lucidnet``); ``lucidnet-all-levels``: every level of a text column
 one-hot encoded (``max_categories=None``), not only the 64 most frequent;
@@ -36,7 +37,8 @@ one-hot encoded (``max_categories=None``), not only the 64 most frequent;
 column (``min_frequency=10, max_levels=256``);
 ``lucidnet-no-embedding`` and
 ``lucidnet-no-poisson``: the recipe less its periodic embedding or its Poisson output
-(``lucidnet-poisson`` is the recipe's default). The ingredients, one at a
+(``lucidnet-poisson`` is the recipe's default); ``lucidnet-no-embedding-128``: no
+embedding and hidden layers (128, 128), the recipe before its embedding. The ingredients, one at a
 time on scikit-learn's MLP and on the plain MLP:
 
 * ``sk-mlp+ty``: the regression target standardised (``TransformedTargetRegressor``);
@@ -351,6 +353,9 @@ SYSTEMS: dict[str, FitFunction] = {
     "lucidnet-all-levels": partial(fit_lucidnet, max_categories=None),
     "lucidnet-levels-10": partial(fit_lucidnet, min_frequency=10, max_levels=256),
     "lucidnet-no-embedding": partial(fit_lucidnet, numeric_embedding=None),
+    "lucidnet-no-embedding-128": partial(
+        fit_lucidnet, numeric_embedding=None, hidden_layer_sizes=(128, 128)
+    ),
     "lucidnet-no-poisson": partial(fit_lucidnet, count_loss=None),
     # the ingredients, one at a time
     "sk-mlp+ty": _sk_mlp_ty(),

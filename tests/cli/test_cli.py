@@ -81,10 +81,13 @@ def test_round_trip_train_predict_evaluate_inspect_export(workdir: Path, model: 
     assert "confusion matrix" in text
 
     info = run("inspect", str(model), cwd=workdir).stdout
-    # 2 numbers + a missing indicator for age + city's 3 categories and "missing" = 7 inputs
+    # 2 numbers + a missing indicator for age + city's 3 categories and "missing" = 7 inputs;
+    # the 2 numbers embedded (periodic, 16 frequencies into 8 values each): 2·8 + 5 = 21
     for expected in (
-        "128×7",
-        "128×128",
+        "n[0] = 7",
+        "periodic embedding of 2 columns, 16 frequencies into 8 values each",
+        "64×21",
+        "128×64",
         "1×128",
         "an ensemble of 4",
         "relu",
