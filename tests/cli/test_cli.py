@@ -342,3 +342,11 @@ def test_train_on_the_jax_engine_matches_numpy(workdir: Path) -> None:
     stderr = _error(run("train", "data.csv", *TRAIN, "--engine", "jax", "--report", "r",
                         cwd=workdir, ok=False))  # fmt: skip
     assert "--report records every step's gradient norms" in stderr
+
+
+def test_inspect_names_a_piecewise_encoding(workdir: Path) -> None:
+    args = ("--numeric-embedding", "piecewise", "-o", "ple.safetensors", "--quiet")
+    run("train", "data.csv", "--target", "label", "--epochs", "2", *args, cwd=workdir)
+    info = run("inspect", "ple.safetensors", cwd=workdir).stdout
+    assert "piecewise-linear encoding of 2 columns in quantile bins" in info
+    assert "periodic" not in info

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import textwrap
+from typing import Any
 
 import numpy as np
 
@@ -81,8 +82,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     n = [int(net.W[1].shape[-1]), *net.n[1:]]  # layer 1 reads the embedding's output
     embedding = getattr(net, "embedding", None)
     if embedding is not None:
-        count = sum(int(np.prod(a.shape)) for a in net.E.values())
-        print(f"  {'emb':<6}{f'→ {n[0]}':>12}{'':>10}  {_embedding_text(embedding)}: {count}")
+        sizes = [int(np.prod(a.shape)) for a in getattr(net, "E", {}).values()]
+        print(f"  {'emb':<6}{f'→ {n[0]}':>12}{'':>10}  {_embedding_text(embedding)}: {sum(sizes)}")
     for l in range(1, net.L + 1):
         shape_W = f"{n[l]}×{n[l - 1]}"
         shape_b = f"{n[l]}×1"
@@ -124,9 +125,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _embedding_text(embedding: object) -> str:
+def _embedding_text(embedding: Any) -> str:
     """What a numerical embedding does, in a line: its kind and its sizes."""
-    p = len(embedding.features)  # type: ignore[attr-defined]
+    p = len(embedding.features)
     if hasattr(embedding, "n_frequencies"):
         return (
             f"periodic embedding of {p} columns, {embedding.n_frequencies} frequencies "
