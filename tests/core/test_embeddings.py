@@ -194,3 +194,17 @@ def test_against_torch_autograd():
     for l in (1, 2):
         np.testing.assert_allclose(grads.dW[l], W[l].grad.numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(float(net.cost(net.forward(A0), Y, 0.1)), loss.item(), rtol=1e-12)
+
+
+def test_the_embeddings_and_the_embedded_network_say_what_they_are():
+    ple = PiecewiseLinearEncoding(4, (1, 3), (np.arange(3.0), np.arange(5.0)))
+    assert ple.summary() == "piecewise-linear encoding of 2 columns in 6 quantile bins"
+    assert PLR.summary() == "periodic embedding of 3 columns, 3 frequencies into 2 values each"
+    net = EmbeddedEnsemble(PLR, [4, 5, 1], 2, seed=0)
+    assert repr(net) == (
+        "EmbeddedEnsemble(periodic embedding of 3 columns, 3 frequencies into 2 values each; "
+        "[4, 5, 1], members=2, activations=['relu', 'sigmoid'])"
+    )
+    assert repr(EmbeddedNetwork(ple, [4, 5, 1], seed=0)).startswith(
+        "EmbeddedNetwork(piecewise-linear encoding of 2 columns in 6 quantile bins; [4, 5, 1]"
+    )

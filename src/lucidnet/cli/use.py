@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 import textwrap
-from typing import Any
 
 import numpy as np
 
@@ -83,7 +82,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     embedding = getattr(net, "embedding", None)
     if embedding is not None:
         sizes = [int(np.prod(a.shape)) for a in getattr(net, "E", {}).values()]
-        print(f"  {'emb':<6}{f'→ {n[0]}':>12}{'':>10}  {_embedding_text(embedding)}: {sum(sizes)}")
+        print(f"  {'emb':<6}{f'→ {n[0]}':>12}{'':>10}  {embedding.summary()}: {sum(sizes)}")
     for l in range(1, net.L + 1):
         shape_W = f"{n[l]}×{n[l - 1]}"
         shape_b = f"{n[l]}×1"
@@ -123,14 +122,3 @@ def cmd_export(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"note: {note}")
     return 0
-
-
-def _embedding_text(embedding: Any) -> str:
-    """What a numerical embedding does, in a line: its kind and its sizes."""
-    p = len(embedding.features)
-    if hasattr(embedding, "n_frequencies"):
-        return (
-            f"periodic embedding of {p} columns, {embedding.n_frequencies} frequencies "
-            f"into {embedding.dim} values each"
-        )
-    return f"piecewise-linear encoding of {p} columns in quantile bins"

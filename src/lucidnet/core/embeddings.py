@@ -109,6 +109,13 @@ class PeriodicEmbedding:
         embedded = set(self.features)
         return tuple(j for j in range(self.n_features) if j not in embedded)
 
+    def summary(self) -> str:
+        """The embedding in words: its columns and sizes."""
+        return (
+            f"periodic embedding of {len(self.features)} columns, {self.n_frequencies} "
+            f"frequencies into {self.dim} values each"
+        )
+
     @property
     def n_out(self) -> int:
         """Rows of the network's input: p · d embedded + the passed-through ones."""
@@ -298,6 +305,11 @@ class PiecewiseLinearEncoding:
         """The rows of A0 that are not encoded, in order."""
         encoded = set(self.features)
         return tuple(j for j in range(self.n_features) if j not in encoded)
+
+    def summary(self) -> str:
+        """The encoding in words: its columns and bins."""
+        bins = sum(len(e) - 1 for e in self.edges)
+        return f"piecewise-linear encoding of {len(self.features)} columns in {bins} quantile bins"
 
     @property
     def n_out(self) -> int:
