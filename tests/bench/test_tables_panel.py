@@ -84,7 +84,7 @@ def test_runner_quick_scores_are_real(tmp_path):
     assert "| breast_cancer |" in report and "## Summary" in report
 
 
-def _fitted(embedding, m=16, d=16):
+def _fitted(embedding, m=16, d=16, sigma=0.1):
     import numpy as np
 
     from lucidnet import TabularRegressor
@@ -94,7 +94,8 @@ def _fitted(embedding, m=16, d=16):
     X["c"] = rng.choice(["x", "y", "z"], 80)
     return TabularRegressor(
         hidden_layer_sizes=(8,), n_members=2, max_epochs=3, numeric_embedding=embedding,
-        embedding_bins=4, embedding_frequencies=m, embedding_dim=d, random_state=0,
+        embedding_bins=4, embedding_frequencies=m, embedding_dim=d, embedding_sigma=sigma,
+        random_state=0,
     ).fit(X, X["a"])  # fmt: skip
 
 

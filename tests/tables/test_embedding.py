@@ -88,6 +88,8 @@ def test_the_recipes_sigma_and_bins_reach_the_embedding():
     for name in ("embedding_frequencies", "embedding_dim"):
         with pytest.raises(ValueError, match=name):
             TabularClassifier(**{name: 0}).fit(X, y)
+    with pytest.raises(ValueError, match="embedding_frequencies at least as many as its scales"):
+        TabularClassifier(embedding_frequencies=3, max_epochs=1).fit(X, y)  # 4 scales
     edges = ple.estimator_.network_.embedding.edges
     assert [len(e) - 1 for e in edges] == [5, 5]  # 5 bins per numeric column
     with pytest.raises(ValueError, match="embedding_bins"):

@@ -97,7 +97,8 @@ class PeriodicEmbedding:
         if not sigmas or len(sigmas) > int(self.n_frequencies) or not all(s > 0 for s in sigmas):
             raise ValueError(
                 "sigma (the frequencies' scale) must be > 0, or a tuple of 1 to n_frequencies "
-                f"= {self.n_frequencies} scales > 0; got {self.sigma}."
+                f"= {self.n_frequencies} scales > 0; got {self.sigma}. In the tables recipe: "
+                "embedding_sigma, with embedding_frequencies at least as many as its scales."
             )
         if isinstance(self.sigma, (tuple, list)):
             object.__setattr__(self, "sigma", tuple(float(s) for s in self.sigma))
