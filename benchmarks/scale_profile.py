@@ -3,7 +3,8 @@
 :func:`breakdown` reads the three ``cProfile`` profiles of ``scale_job.Probe``
 (preprocessing, selection phase, refit) and sorts each phase's seconds into groups:
 
-* ``forward``, ``loss``, ``backward``: ``Network.forward``, ``Network.cost`` and
+* ``forward``, ``loss``, ``backward``: ``Network.forward`` (an embedded network's from
+  ``core/embedded.py``), ``Network.cost`` and
   ``Network.backward`` called from the training step (``Step.__call__``);
 * ``update``: the gradients flattened into one vector and the optimizer's update;
 * ``validation``: ``evaluate`` (the held-out rows scored after every epoch), or, when
@@ -82,9 +83,11 @@ def phase_groups(stats: dict[Key, Any], wall: float, steps: int) -> dict[str, An
     """A training phase's seconds in :data:`GROUPS`, and per-step milliseconds."""
     epoch = ("training/engines.py", "epoch")
     step = ("training/step.py", "__call__")
-    forward, _ = _time(stats, "core/network.py", "forward", step)
+    # a network with a numerical embedding runs its passes from core/embedded.py
+    passes = ("core/network.py", "core/embedded.py")
+    forward = sum(_time(stats, f, "forward", step)[0] for f in passes)
     loss, _ = _time(stats, "core/network.py", "cost", step)
-    backward, _ = _time(stats, "core/network.py", "backward", step)
+    backward = sum(_time(stats, f, "backward", step)[0] for f in passes)
     packing, _ = _time(stats, "core/parameters.py", "gradients", step)
     packing += _time(stats, "~", "concatenate", ("training/step.py", "_flat"))[0]
     update = packing + _time(stats, "training/optimizers.py", "update", step)[0]

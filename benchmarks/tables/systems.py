@@ -25,6 +25,11 @@ watches. ``lucidnet-plr`` and ``lucidnet-ple``: the recipe with the periodic emb
 (PLR) or the piecewise-linear encoding of its numeric columns, ``lucidnet-plr-sigma0.4``
 the periodic one with frequencies drawn at σ = 0.4 (``embedding_sigma``; 0.1 by default) and
 ``lucidnet-ple-64`` the encoding on 64 bins (``embedding_bins``; 16 by default);
+``lucidnet-plr-m{m}-d{d}``: the periodic embedding with m frequencies into d values per
+column (``embedding_frequencies``, ``embedding_dim``), ``-h64`` with hidden layers
+(64, 128) instead of (128, 128), ``-s0.1-1`` with half the frequencies drawn at σ = 0.1
+and half at σ = 1 (``embedding_sigma=(0.1, 1.0)``), ``-s0.1x3-1`` a quarter at σ = 1
+(``lucidnet-plr-m16-d8-h64-s0.1x3-1`` is the recipe's default);
 ``lucidnet-poisson``: the recipe with a Poisson output on count targets (whole numbers
 ≥ 0; other tables as ``lucidnet``); ``lucidnet-all-levels``: every level of a text column
 one-hot encoded (``max_categories=None``), not only the 64 most frequent;
@@ -32,7 +37,8 @@ one-hot encoded (``max_categories=None``), not only the 64 most frequent;
 column (``min_frequency=10, max_levels=256``);
 ``lucidnet-no-embedding`` and
 ``lucidnet-no-poisson``: the recipe less its periodic embedding or its Poisson output
-(``lucidnet-poisson`` is the recipe's default). The ingredients, one at a
+(``lucidnet-poisson`` is the recipe's default); ``lucidnet-no-embedding-128``: no
+embedding and hidden layers (128, 128), the recipe before its embedding. The ingredients, one at a
 time on scikit-learn's MLP and on the plain MLP:
 
 * ``sk-mlp+ty``: the regression target standardised (``TransformedTargetRegressor``);
@@ -299,6 +305,19 @@ def fit_lucidnet_plain(X: pd.DataFrame, y: pd.Series, task: str, seed: int, **op
 # --------------------------------------------------------------------------- the registry
 
 
+def _plr(
+    m: int = 16,
+    d: int = 16,
+    sigma: float | tuple[float, ...] = 0.1,
+    hidden: tuple[int, ...] = (128, 128),
+) -> FitFunction:
+    """The recipe with the periodic embedding of m frequencies into d values per column."""
+    return partial(
+        fit_lucidnet, numeric_embedding="periodic", embedding_frequencies=m, embedding_dim=d,
+        embedding_sigma=sigma, hidden_layer_sizes=hidden,
+    )  # fmt: skip
+
+
 def _sk_mlp_ty(numbers: str = "standard", early_stopping: bool = False) -> FitFunction:
     return partial(fit_sk_mlp, numbers=numbers, early_stopping=early_stopping, scale_target=True)
 
@@ -314,16 +333,29 @@ SYSTEMS: dict[str, FitFunction] = {
     "lucidnet-no-refit": partial(fit_lucidnet, cross_fit=False, refit=False),
     "lucidnet-plain-mlp": fit_lucidnet_plain,
     # the recipe with a numerical embedding of its numeric columns (docs/MATH.md §10)
-    "lucidnet-plr": partial(fit_lucidnet, numeric_embedding="periodic"),
+    "lucidnet-plr": _plr(),
     "lucidnet-ple": partial(fit_lucidnet, numeric_embedding="piecewise"),
-    "lucidnet-plr-sigma0.4": partial(
-        fit_lucidnet, numeric_embedding="periodic", embedding_sigma=0.4
-    ),
+    "lucidnet-plr-sigma0.4": _plr(sigma=0.4),
+    "lucidnet-plr-m8-d4": _plr(8, 4),
+    "lucidnet-plr-m16-d4": _plr(16, 4),
+    "lucidnet-plr-m8-d8": _plr(8, 8),
+    "lucidnet-plr-m8-d4-s0.1-1": _plr(8, 4, (0.1, 1.0)),
+    "lucidnet-plr-m8-d4-s0.1-0.4": _plr(8, 4, (0.1, 0.4)),
+    "lucidnet-plr-h64": _plr(hidden=(64, 128)),
+    "lucidnet-plr-m16-d8-h64": _plr(16, 8, hidden=(64, 128)),
+    "lucidnet-plr-m8-d4-h64": _plr(8, 4, hidden=(64, 128)),
+    "lucidnet-plr-h64-s0.1-1": _plr(sigma=(0.1, 1.0), hidden=(64, 128)),
+    "lucidnet-plr-m16-d8-h64-s0.1-1": _plr(16, 8, (0.1, 1.0), (64, 128)),
+    "lucidnet-plr-m16-d8-h64-s0.1x3-1": _plr(16, 8, (0.1, 0.1, 0.1, 1.0), (64, 128)),
+    "lucidnet-plr-m16-d8-h64-s0.1-0.4": _plr(16, 8, (0.1, 0.4), (64, 128)),
     "lucidnet-ple-64": partial(fit_lucidnet, numeric_embedding="piecewise", embedding_bins=64),
     "lucidnet-poisson": partial(fit_lucidnet, count_loss="poisson"),
     "lucidnet-all-levels": partial(fit_lucidnet, max_categories=None),
     "lucidnet-levels-10": partial(fit_lucidnet, min_frequency=10, max_levels=256),
     "lucidnet-no-embedding": partial(fit_lucidnet, numeric_embedding=None),
+    "lucidnet-no-embedding-128": partial(
+        fit_lucidnet, numeric_embedding=None, hidden_layer_sizes=(128, 128)
+    ),
     "lucidnet-no-poisson": partial(fit_lucidnet, count_loss=None),
     # the ingredients, one at a time
     "sk-mlp+ty": _sk_mlp_ty(),

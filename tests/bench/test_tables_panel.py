@@ -84,23 +84,41 @@ def test_runner_quick_scores_are_real(tmp_path):
     assert "| breast_cancer |" in report and "## Summary" in report
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize("embedding", [None, "periodic", "piecewise"])
-def test_training_cost_counts_the_forward_multiply_adds(embedding):
+def _fitted(embedding, m=16, d=16, sigma=0.1):
     import numpy as np
 
-    from benchmarks.tables.cost import training_cost
     from lucidnet import TabularRegressor
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})
     X["c"] = rng.choice(["x", "y", "z"], 80)
-    est = TabularRegressor(
+    return TabularRegressor(
         hidden_layer_sizes=(8,), n_members=2, max_epochs=3, numeric_embedding=embedding,
-        embedding_bins=4, random_state=0,
+        embedding_bins=4, embedding_frequencies=m, embedding_dim=d, embedding_sigma=sigma,
+        random_state=0,
     ).fit(X, X["a"])  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("embedding", [None, "periodic", "piecewise"])
+def test_training_cost_counts_the_forward_multiply_adds(embedding):
+    from benchmarks.tables.cost import training_cost
+
+    est = _fitted(embedding)
     n0 = {None: 2 + 3, "periodic": 2 * 16 + 3, "piecewise": 2 * 4 + 3}[embedding]
     plr = 2 * (16 + 2 * 16 * 16) if embedding == "periodic" else 0
     cost = training_cost(est)
     assert cost == {"epochs": float(est.n_iter_), "row_epoch_madds": 2.0 * (n0 * 8 + 8 + plr)}
     assert training_cost(object()) == {}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(("m", "d"), [(16, 16), (8, 4), (3, 1)])
+def test_the_periodic_embedding_adds_the_recipes_count_per_member(m, d):
+    """Recipe.embedding_dim: p (m + 2 m d + d n[1]) multiply-adds against p n[1] without."""
+    from benchmarks.tables.cost import training_cost
+
+    p, n1, K = 2, 8, 2
+    added = training_cost(_fitted("periodic", m, d))["row_epoch_madds"]
+    added -= training_cost(_fitted(None))["row_epoch_madds"]
+    assert added == K * (p * (m + 2 * m * d + d * n1) - p * n1)

@@ -81,10 +81,13 @@ def test_round_trip_train_predict_evaluate_inspect_export(workdir: Path, model: 
     assert "confusion matrix" in text
 
     info = run("inspect", str(model), cwd=workdir).stdout
-    # 2 numbers + a missing indicator for age + city's 3 categories and "missing" = 7 inputs
+    # 2 numbers + a missing indicator for age + city's 3 categories and "missing" = 7 inputs;
+    # the 2 numbers embedded (periodic, 16 frequencies into 8 values each): 2·8 + 5 = 21
     for expected in (
-        "128×7",
-        "128×128",
+        "n[0] = 7",
+        "periodic embedding of 2 columns, 16 frequencies into 8 values each",
+        "64×21",
+        "128×64",
         "1×128",
         "an ensemble of 4",
         "relu",
@@ -339,3 +342,11 @@ def test_train_on_the_jax_engine_matches_numpy(workdir: Path) -> None:
     stderr = _error(run("train", "data.csv", *TRAIN, "--engine", "jax", "--report", "r",
                         cwd=workdir, ok=False))  # fmt: skip
     assert "--report records every step's gradient norms" in stderr
+
+
+def test_inspect_names_a_piecewise_encoding(workdir: Path) -> None:
+    args = ("--numeric-embedding", "piecewise", "-o", "ple.safetensors", "--quiet")
+    run("train", "data.csv", "--target", "label", "--epochs", "2", *args, cwd=workdir)
+    info = run("inspect", "ple.safetensors", cwd=workdir).stdout
+    assert re.search(r"piecewise-linear encoding of 2 columns in \d+ quantile bins", info)
+    assert "periodic" not in info

@@ -52,6 +52,30 @@ def test_frequencies_start_truncated_normal():
     assert 0.08 < np.std(c) < 0.12
 
 
+def test_a_tuple_of_scales_draws_equal_groups_of_frequencies_at_each():
+    """Group i of ⌊m/s⌋ or ⌈m/s⌉ frequencies (the first m mod s take one more) at σ_i."""
+    emb = PeriodicEmbedding(2, (0, 1), n_frequencies=7, dim=1, sigma=(0.1, 1.0, 0.4))
+    np.testing.assert_array_equal(emb.scales().ravel(), [0.1] * 3 + [1.0] * 2 + [0.4] * 2)
+    c = PeriodicEmbedding(1, (0,), 1000, 1, sigma=(0.1, 1.0)).init_parameters(
+        np.random.default_rng(2), members=3
+    )["c"]
+    low, high = c[..., :500, 0], c[..., 500:, 0]
+    assert np.max(np.abs(low)) <= 0.3 + 1e-12 and np.max(np.abs(high)) <= 3.0 + 1e-12
+    assert 0.09 < np.std(low) < 0.11 and 0.9 < np.std(high) < 1.1
+    one = PeriodicEmbedding(2, (0, 1), 5, 3, sigma=0.3).init_parameters(np.random.default_rng(4))
+    same = PeriodicEmbedding(2, (0, 1), 5, 3, sigma=(0.3,)).init_parameters(
+        np.random.default_rng(4)
+    )
+    for name in one:  # one scale in a tuple: the same draw as the number
+        np.testing.assert_allclose(same[name], one[name], rtol=1e-15)
+
+
+@pytest.mark.parametrize("sigma", [0.0, (), (0.1, -1.0), (0.1,) * 4])
+def test_bad_scales_are_refused_with_the_rule(sigma):
+    with pytest.raises(ValueError, match="a tuple of 1 to n_frequencies = 3 scales"):
+        PeriodicEmbedding(2, (0,), n_frequencies=3, sigma=sigma)
+
+
 @pytest.mark.parametrize("hidden", ["relu", "tanh"])
 def test_embedded_network_gradients_match_finite_differences(hidden):
     net = EmbeddedNetwork(PLR, [4, 5, 3], hidden, "softmax", seed=1)
@@ -61,9 +85,14 @@ def test_embedded_network_gradients_match_finite_differences(hidden):
     assert result.passed, result
 
 
-def test_embedded_ensemble_gradients_match_finite_differences():
-    net = EmbeddedEnsemble(PLR, [4, 5, 1], 3, "tanh", "sigmoid", seed=2)
-    assert net.E["c"].shape == (3, 3, 3, 1)
+@pytest.mark.parametrize(
+    "emb",
+    [PLR, PeriodicEmbedding(4, (0, 2, 3), n_frequencies=8, dim=4, sigma=(0.1, 1.0))],
+    ids=["m3-d2", "m8-d4-two-scales"],
+)
+def test_embedded_ensemble_gradients_match_finite_differences(emb):
+    net = EmbeddedEnsemble(emb, [4, 5, 1], 3, "tanh", "sigmoid", seed=2)
+    assert net.E["c"].shape == (3, 3, emb.n_frequencies, 1)
     A0, Y = _data(1)
     s = RNG.random((3, 6)) + 0.1  # per-member weights, as cross-fitting uses
     result = check_gradients(net, A0, Y, alpha=0.05, sample_weight=s)
@@ -165,3 +194,17 @@ def test_against_torch_autograd():
     for l in (1, 2):
         np.testing.assert_allclose(grads.dW[l], W[l].grad.numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(float(net.cost(net.forward(A0), Y, 0.1)), loss.item(), rtol=1e-12)
+
+
+def test_the_embeddings_and_the_embedded_network_say_what_they_are():
+    ple = PiecewiseLinearEncoding(4, (1, 3), (np.arange(3.0), np.arange(5.0)))
+    assert ple.summary() == "piecewise-linear encoding of 2 columns in 6 quantile bins"
+    assert PLR.summary() == "periodic embedding of 3 columns, 3 frequencies into 2 values each"
+    net = EmbeddedEnsemble(PLR, [4, 5, 1], 2, seed=0)
+    assert repr(net) == (
+        "EmbeddedEnsemble(periodic embedding of 3 columns, 3 frequencies into 2 values each; "
+        "[4, 5, 1], members=2, activations=['relu', 'sigmoid'])"
+    )
+    assert repr(EmbeddedNetwork(ple, [4, 5, 1], seed=0)).startswith(
+        "EmbeddedNetwork(piecewise-linear encoding of 2 columns in 6 quantile bins; [4, 5, 1]"
+    )

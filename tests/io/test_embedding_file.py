@@ -15,9 +15,13 @@ PLR = PeriodicEmbedding(5, (0, 1, 3), n_frequencies=4, dim=3)
 PLE = PiecewiseLinearEncoding(5, (1, 2), tuple(quantile_edges(RNG.normal(size=(80, 2)), 6)))
 
 
+MULTI = PeriodicEmbedding(5, (0, 2), n_frequencies=8, dim=4, sigma=(0.1, 1.0))
+
+
 def _nets() -> list:
     return [
         EmbeddedNetwork(PLR, [5, 7, 1], output="sigmoid", seed=0),
+        EmbeddedEnsemble(MULTI, [5, 6, 2], 2, output="softmax", seed=4),
         EmbeddedEnsemble(PLR, [5, 7, 3], 3, output="softmax", seed=1),
         EmbeddedNetwork(PLE, [5, 4, 2], output="identity", seed=2),
         EmbeddedEnsemble(PLE, [5, 4, 1], 2, output="identity", seed=3),
@@ -29,7 +33,7 @@ def _predict(net, A0):
     return out.mean(axis=0) if out.ndim == 3 else out
 
 
-@pytest.mark.parametrize("index", range(4))
+@pytest.mark.parametrize("index", range(5))
 def test_round_trip_gives_the_same_predictions(tmp_path, index):
     net = _nets()[index]
     path = tmp_path / "m.safetensors"
@@ -38,6 +42,7 @@ def test_round_trip_gives_the_same_predictions(tmp_path, index):
     assert type(loaded.network) is type(net)
     emb, saved = loaded.network.embedding, net.embedding
     assert loaded.network.n == net.n and emb.features == saved.features
+    assert getattr(emb, "sigma", None) == getattr(saved, "sigma", None)
     for e, f in zip(getattr(emb, "edges", ()), getattr(saved, "edges", ()), strict=True):
         np.testing.assert_array_equal(e, f)
     assert set(loaded.arrays) == {"scaler.mean"}  # the embedding's arrays are the network's

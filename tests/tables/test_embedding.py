@@ -23,16 +23,27 @@ def _frame(n: int = 240) -> pd.DataFrame:
     return X
 
 
-@pytest.mark.parametrize("kind", ["periodic", "piecewise"])
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [
+        ("periodic", {}),
+        (
+            "periodic",
+            {"embedding_frequencies": 8, "embedding_dim": 4, "embedding_sigma": (0.1, 1.0)},
+        ),
+        ("piecewise", {}),
+    ],
+    ids=["periodic", "periodic-m8-d4-two-scales", "piecewise"],
+)
 @pytest.mark.parametrize("members", [1, 3])
-def test_fit_save_load_export(tmp_path, kind, members):
+def test_fit_save_load_export(tmp_path, kind, options, members):
     ort = pytest.importorskip("onnxruntime")
     X = _frame()
     y = (X["b"] > 0).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf = TabularClassifier(
-            numeric_embedding=kind, n_members=members, max_epochs=4, random_state=0
+            numeric_embedding=kind, n_members=members, max_epochs=4, random_state=0, **options
         ).fit(X, y)
     net = clf.estimator_.network_
     assert isinstance(net, EmbeddedEnsemble if members > 1 else EmbeddedNetwork)
@@ -67,6 +78,18 @@ def test_the_recipes_sigma_and_bins_reach_the_embedding():
             numeric_embedding="piecewise", embedding_bins=5, max_epochs=1, random_state=0
         ).fit(X, y)
     assert plr.estimator_.network_.embedding.sigma == 2.0
+    small = TabularClassifier(
+        numeric_embedding="periodic", embedding_frequencies=8, embedding_dim=4, max_epochs=1,
+        embedding_sigma=(0.1, 1.0), random_state=0,
+    ).fit(X, y)  # fmt: skip
+    emb, net = small.estimator_.network_.embedding, small.estimator_.network_
+    assert (emb.n_frequencies, emb.dim, emb.sigma) == (8, 4, (0.1, 1.0))
+    assert net.W[1].shape[-1] == 2 * 4 + 1 + 3  # p · d embedded, the indicator, 3 one-hot
+    for name in ("embedding_frequencies", "embedding_dim"):
+        with pytest.raises(ValueError, match=name):
+            TabularClassifier(**{name: 0}).fit(X, y)
+    with pytest.raises(ValueError, match="embedding_frequencies at least as many as its scales"):
+        TabularClassifier(embedding_frequencies=3, max_epochs=1).fit(X, y)  # 4 scales
     edges = ple.estimator_.network_.embedding.edges
     assert [len(e) - 1 for e in edges] == [5, 5]  # 5 bins per numeric column
     with pytest.raises(ValueError, match="embedding_bins"):

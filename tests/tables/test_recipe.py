@@ -38,6 +38,8 @@ SHARED = [
     "max_categories",
     "min_frequency",
     "max_levels",
+    "embedding_frequencies",
+    "embedding_dim",
     "embedding_sigma",
     "embedding_bins",
 ]

@@ -78,10 +78,15 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     K = net.K
     if K > 1:
         print(f"  an ensemble of {K} networks trained at once (shapes per member)")
+    n = [int(net.W[1].shape[-1]), *net.n[1:]]  # layer 1 reads the embedding's output
+    embedding = getattr(net, "embedding", None)
+    if embedding is not None:
+        sizes = [int(np.prod(a.shape)) for a in getattr(net, "E", {}).values()]
+        print(f"  {'emb':<6}{f'→ {n[0]}':>12}{'':>10}  {embedding.summary()}: {sum(sizes)}")
     for l in range(1, net.L + 1):
-        shape_W = f"{net.n[l]}×{net.n[l - 1]}"
-        shape_b = f"{net.n[l]}×1"
-        count = (net.n[l] * net.n[l - 1] + net.n[l]) * K
+        shape_W = f"{n[l]}×{n[l - 1]}"
+        shape_b = f"{n[l]}×1"
+        count = (n[l] * n[l - 1] + n[l]) * K
         print(f"  {l:<6}{shape_W:>12}{shape_b:>10}  {net.g[l].name:<12}{count:>11}")
     est = model.estimator if isinstance(model, TabularModel) else model
     if hasattr(est, "classes_"):

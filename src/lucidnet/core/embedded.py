@@ -104,6 +104,10 @@ class _Embedded:
         """A[0] comes from the embedding, already checked (the raw A0 is, in ``_raw``)."""
         return A
 
+    def __repr__(self) -> str:
+        name, rest = super().__repr__().split("(", 1)
+        return f"Embedded{name}({self.embedding.summary()}; {rest}"
+
     @property
     def n_parameters(self) -> int:
         """Every entry of W[l], b[l] (l = 1..L) and E."""

@@ -61,8 +61,11 @@ class PeriodicEmbedding:
         m, frequencies per feature.
     dim : int, default=16
         d, the size of each feature's embedding.
-    sigma : float, default=0.1
-        The frequencies start from N(0, σ²) truncated at ±3σ.
+    sigma : float or tuple of float, default=0.1
+        The frequencies start from N(0, σ²) truncated at ±3σ. A tuple (σ_1, …, σ_s)
+        draws them at several scales: the m frequencies of each feature are split into s
+        contiguous groups, group i of ⌊m/s⌋ or ⌈m/s⌉ (the first m mod s groups take
+        the extra one) drawn at σ_i (:meth:`scales`).
 
     Examples
     --------
@@ -79,7 +82,7 @@ class PeriodicEmbedding:
     features: tuple[int, ...]
     n_frequencies: int = 16
     dim: int = 16
-    sigma: float = 0.1
+    sigma: float | tuple[float, ...] = 0.1
 
     def __post_init__(self) -> None:
         feats = tuple(int(j) for j in self.features)
@@ -90,8 +93,15 @@ class PeriodicEmbedding:
         for name in ("n_frequencies", "dim"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be a positive int; got {getattr(self, name)}.")
-        if not self.sigma > 0:
-            raise ValueError(f"sigma (the frequencies' scale) must be > 0; got {self.sigma}.")
+        sigmas = self.sigma if isinstance(self.sigma, (tuple, list)) else (self.sigma,)
+        if not sigmas or len(sigmas) > int(self.n_frequencies) or not all(s > 0 for s in sigmas):
+            raise ValueError(
+                "sigma (the frequencies' scale) must be > 0, or a tuple of 1 to n_frequencies "
+                f"= {self.n_frequencies} scales > 0; got {self.sigma}. In the tables recipe: "
+                "embedding_sigma, with embedding_frequencies at least as many as its scales."
+            )
+        if isinstance(self.sigma, (tuple, list)):
+            object.__setattr__(self, "sigma", tuple(float(s) for s in self.sigma))
         object.__setattr__(self, "features", feats)
 
     @property
@@ -99,6 +109,13 @@ class PeriodicEmbedding:
         """The rows of A0 that are not embedded, in order."""
         embedded = set(self.features)
         return tuple(j for j in range(self.n_features) if j not in embedded)
+
+    def summary(self) -> str:
+        """The embedding in words: its columns and sizes."""
+        return (
+            f"periodic embedding of {len(self.features)} columns, {self.n_frequencies} "
+            f"frequencies into {self.dim} values each"
+        )
 
     @property
     def n_out(self) -> int:
@@ -110,10 +127,28 @@ class PeriodicEmbedding:
         m, d = self.n_frequencies, self.dim
         return len(self.features) * (m + d * 2 * m + d)
 
+    def scales(self) -> np.ndarray:
+        """σ of each of the m frequencies, shape (m, 1): σ, or the groups of a tuple.
+
+        Examples
+        --------
+        >>> PeriodicEmbedding(1, (0,), n_frequencies=5, sigma=(0.1, 1.0)).scales().ravel()
+        array([0.1, 0.1, 0.1, 1. , 1. ])
+        """
+        m = int(self.n_frequencies)
+        if not isinstance(self.sigma, tuple):
+            return np.full((m, 1), float(self.sigma))
+        groups = np.array_split(np.arange(m), len(self.sigma))
+        sigma = np.concatenate(
+            [np.full(len(g), s) for g, s in zip(groups, self.sigma, strict=True)]
+        )
+        return sigma[:, None]
+
     def init_parameters(
         self, rng: np.random.Generator, members: int | None = None, dtype: Any = np.float64
     ) -> dict[str, Array]:
-        """c ~ N(0, σ²) truncated at ±3σ; W, b ~ U(−1/√(2m), 1/√(2m)).
+        """c ~ N(0, σ²) truncated at ±3σ (σ per frequency: :meth:`scales`); W, b ~
+        U(−1/√(2m), 1/√(2m)).
 
         Returns
         -------
@@ -122,7 +157,12 @@ class PeriodicEmbedding:
         """
         p, m, d = len(self.features), self.n_frequencies, self.dim
         lead = () if members is None else (members,)
-        c = np.clip(rng.normal(0.0, self.sigma, (*lead, p, m, 1)), -3 * self.sigma, 3 * self.sigma)
+        if isinstance(self.sigma, tuple):  # σ_i · N(0, 1) truncated at ±3, per frequency
+            c = np.clip(rng.normal(0.0, 1.0, (*lead, p, m, 1)), -3.0, 3.0) * self.scales()
+        else:
+            c = np.clip(
+                rng.normal(0.0, self.sigma, (*lead, p, m, 1)), -3 * self.sigma, 3 * self.sigma
+            )
         bound = 1.0 / math.sqrt(2 * m)
         W = rng.uniform(-bound, bound, (*lead, p, d, 2 * m))
         b = rng.uniform(-bound, bound, (*lead, p, d, 1))
@@ -266,6 +306,11 @@ class PiecewiseLinearEncoding:
         """The rows of A0 that are not encoded, in order."""
         encoded = set(self.features)
         return tuple(j for j in range(self.n_features) if j not in encoded)
+
+    def summary(self) -> str:
+        """The encoding in words: its columns and bins."""
+        bins = sum(len(e) - 1 for e in self.edges)
+        return f"piecewise-linear encoding of {len(self.features)} columns in {bins} quantile bins"
 
     @property
     def n_out(self) -> int:

@@ -40,7 +40,7 @@ def embedding_record(net: Network) -> tuple[dict[str, Any], dict[str, np.ndarray
     spec: dict[str, Any] = {"n_features": int(emb.n_features), "features": list(emb.features)}
     if isinstance(emb, PeriodicEmbedding):
         spec.update(kind="periodic", n_frequencies=emb.n_frequencies, dim=emb.dim)
-        spec["sigma"] = float(emb.sigma)
+        spec["sigma"] = list(emb.sigma) if isinstance(emb.sigma, tuple) else float(emb.sigma)
         dtype = np.dtype(net.dtype)
         arrays = {
             PREFIX + k: np.ascontiguousarray(to_numpy(v), dtype=dtype)
@@ -69,7 +69,7 @@ def with_embedding(net: Network, spec: dict[str, Any], arrays: dict[str, np.ndar
         if kind == "periodic":
             emb: Any = PeriodicEmbedding(
                 n_features, features, int(spec["n_frequencies"]), int(spec["dim"]),
-                float(spec["sigma"]),
+                _sigma(spec["sigma"]),
             )  # fmt: skip
             E = {k: arrays[PREFIX + k] for k in ("c", "W", "b")}
             probe = emb.init_parameters(np.random.default_rng(0), getattr(net, "K", 1))
@@ -88,3 +88,10 @@ def with_embedding(net: Network, spec: dict[str, Any], arrays: dict[str, np.ndar
     except (KeyError, TypeError) as exc:
         raise ValueError(f"the embedding entry is incomplete ({exc})") from None
     return embedded(net, emb, E)
+
+
+def _sigma(value: Any) -> float | tuple[float, ...]:
+    """The σ a file records: one number, or a list of them (several scales)."""
+    if isinstance(value, list):
+        return tuple(float(v) for v in value)
+    return float(value)

@@ -20,7 +20,7 @@ EMBEDDINGS = ("periodic", "piecewise")
 
 def table_embedding(
     kind: str | None, n_numeric: int, X: np.ndarray, *, frequencies: int = 16, dim: int = 16,
-    sigma: float = 0.1, bins: int = 16,
+    sigma: float | tuple[float, ...] = 0.1, bins: int = 16,
 ) -> PeriodicEmbedding | PiecewiseLinearEncoding | None:  # fmt: skip
     """The embedding of X's first ``n_numeric`` columns, or None.
 
@@ -48,8 +48,11 @@ def table_embedding(
 def embedding_of(recipe: Any, pre: Any, X: np.ndarray) -> Any:
     """``recipe``'s embedding for the preprocessor ``pre``'s output X (None: none).
 
-    The recipe's ``numeric_embedding``, ``embedding_sigma`` (σ) and ``embedding_bins``.
+    The recipe's ``numeric_embedding``, ``embedding_frequencies`` (m), ``embedding_dim``
+    (d), ``embedding_sigma`` (σ) and ``embedding_bins``.
     """
     kind = getattr(recipe, "numeric_embedding", None)
-    sigma, bins = recipe.embedding_sigma, recipe.embedding_bins
-    return table_embedding(kind, len(pre.numeric), X, sigma=sigma, bins=bins)
+    return table_embedding(
+        kind, len(pre.numeric), X, frequencies=recipe.embedding_frequencies,
+        dim=recipe.embedding_dim, sigma=recipe.embedding_sigma, bins=recipe.embedding_bins,
+    )  # fmt: skip

@@ -55,7 +55,9 @@ class _TabularBase(BaseEstimator):
         "hidden_layer_sizes": "no_validation",  # checked by the inner estimator
         "dropout": "no_validation",
         "numeric_embedding": [None, StrOptions({"periodic", "piecewise"})],
-        "embedding_sigma": [Interval(Real, 0, None, closed="neither")],
+        "embedding_frequencies": [Interval(Integral, 1, None, closed="left")],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "embedding_sigma": [Interval(Real, 0, None, closed="neither"), tuple],
         "embedding_bins": [Interval(Integral, 1, None, closed="left")],
         "count_loss": [None, StrOptions({"poisson"})],
     }
@@ -80,7 +82,9 @@ class _TabularBase(BaseEstimator):
         verbose: Any = 0,
         engine: str = "numpy",
         numeric_embedding: str | None = RECIPE.numeric_embedding,
-        embedding_sigma: float = RECIPE.embedding_sigma,
+        embedding_frequencies: int = RECIPE.embedding_frequencies,
+        embedding_dim: int = RECIPE.embedding_dim,
+        embedding_sigma: float | tuple[float, ...] = RECIPE.embedding_sigma,
         embedding_bins: int = RECIPE.embedding_bins,
         count_loss: str | None = RECIPE.count_loss,
     ) -> None:
@@ -101,6 +105,8 @@ class _TabularBase(BaseEstimator):
         self.verbose = verbose
         self.engine = engine
         self.numeric_embedding = numeric_embedding
+        self.embedding_frequencies = embedding_frequencies
+        self.embedding_dim = embedding_dim
         self.embedding_sigma = embedding_sigma
         self.embedding_bins = embedding_bins
         self.count_loss = count_loss
@@ -121,6 +127,8 @@ class _TabularBase(BaseEstimator):
             cross_fit=self.cross_fit,
             time_limit=self.time_limit,
             numeric_embedding=self.numeric_embedding,
+            embedding_frequencies=self.embedding_frequencies,
+            embedding_dim=self.embedding_dim,
             embedding_sigma=self.embedding_sigma,
             embedding_bins=self.embedding_bins,
             count_loss=self.count_loss,
@@ -243,7 +251,7 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         The fields of :class:`~lucidnet.tables.recipe.Recipe` of the same names; their
         defaults are the recipe's (:data:`~lucidnet.tables.recipe.RECIPE`).
     numeric_embedding : {None, "periodic", "piecewise"}
-    embedding_sigma, embedding_bins : see Recipe
+    embedding_frequencies, embedding_dim, embedding_sigma, embedding_bins : see Recipe
     count_loss : {None, "poisson"}
         See Recipe (:data:`~lucidnet.tables.recipe.RECIPE`'s default).
     dropout : float, optional
