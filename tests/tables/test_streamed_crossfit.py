@@ -90,7 +90,7 @@ def test_a_file_over_the_sample_is_cross_fitted_pass_by_pass(tmp_path, suffix):
     assert len(est.member_epochs_) == QUICK.n_members
     assert metrics["cross_fit_epochs"] == est.selected_epochs_ == max(est.member_epochs_)
     assert [r["phase"] for r in source.history] == ["cross-fit"] * est.n_iter_
-    assert [r["members"] for r in source.history][0] == QUICK.n_members
+    assert source.history[0]["members"] == QUICK.n_members
     assert all(r["rows"] == len(frame) for r in source.history)  # each pass: every row
     assert metrics["validation_accuracy"] > 0.9 and metrics["validation_roc_auc"] > 0.97
     assert np.mean(model.predict(frame) == frame.y.to_numpy()) > 0.9
@@ -141,7 +141,7 @@ def test_a_done_member_no_longer_steps(tmp_path, monkeypatch):
         return epoch(self, run, state, members)
 
     monkeypatch.setattr(NumpyEngine, "epoch", spy)
-    model, source = _fit(path, recipe)
+    _model, source = _fit(path, recipe)
     counts = [r["members"] for r in source.history]
     assert counts[0] == recipe.n_members and counts == sorted(counts, reverse=True)
     assert min(counts) < recipe.n_members  # some member was done before the last pass
