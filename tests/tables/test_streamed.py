@@ -22,13 +22,20 @@ from lucidnet.tables.streamed import HeldOutRows, ShuffleBuffer, row_hash
 QUICK = replace(RECIPE, max_epochs=12, patience=3, hidden_layer_sizes=(32, 32), cross_fit=False)
 
 
-def _real(tmp_path, which):
+def bundled(which):
+    """scikit-learn's breast cancer table (text labels, a text column, missing values) or
+    its diabetes table, the target named "y"."""
     data = (load_breast_cancer if which == "cancer" else load_diabetes)(as_frame=True)
     frame = data.frame.rename(columns={"target": "y"})
     if which == "cancer":
         frame["y"] = np.where(frame.y == 1, "benign", "malignant")
         frame["size"] = pd.cut(frame["mean radius"], 5, labels=list("abcde")).astype(str)
         frame.loc[::17, "mean texture"] = np.nan
+    return frame
+
+
+def _real(tmp_path, which):
+    frame = bundled(which)
     path = tmp_path / f"{which}.csv"
     frame.to_csv(path, index=False)
     return path, frame

@@ -10,7 +10,6 @@ from functools import partial
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 
@@ -24,6 +23,8 @@ from lucidnet.tables.preprocess import TablePreprocessor
 from lucidnet.tables.streamed import _two_folds, row_folds, row_hash
 from lucidnet.training.engines import NumpyEngine
 
+from .test_streamed import bundled
+
 # A short budget; at most 120 rows kept in memory to score the members, so that these
 # files of 442 and 569 rows are cross-fitted pass by pass.
 QUICK = replace(
@@ -31,18 +32,8 @@ QUICK = replace(
 )
 
 
-def _frame(which):
-    data = (load_breast_cancer if which == "cancer" else load_diabetes)(as_frame=True)
-    frame = data.frame.rename(columns={"target": "y"})
-    if which == "cancer":
-        frame["y"] = np.where(frame.y == 1, "benign", "malignant")
-        frame["size"] = pd.cut(frame["mean radius"], 5, labels=list("abcde")).astype(str)
-        frame.loc[::17, "mean texture"] = np.nan
-    return frame
-
-
 def _file(tmp_path, which, frame=None, suffix="csv"):
-    frame = _frame(which) if frame is None else frame
+    frame = bundled(which) if frame is None else frame
     path = tmp_path / f"{which}.{suffix}"
     if suffix == "parquet":
         frame.to_parquet(path, index=False)
@@ -202,7 +193,7 @@ def _no_whole_file(concat, n_rows, frames, *args, **kwargs):
 
 @pytest.mark.parametrize("which", ["cancer", "diabetes"])
 def test_the_streamed_cross_fit_scores_as_the_in_memory_cross_fit(tmp_path, which):
-    frame = _frame(which)
+    frame = bundled(which)
     train, test = train_test_split(frame, test_size=0.3, random_state=0)
     recipe = replace(QUICK, max_epochs=60, patience=RECIPE.patience)
     path, _ = _file(tmp_path, which, train.reset_index(drop=True))
