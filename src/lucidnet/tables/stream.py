@@ -17,16 +17,21 @@ more than one chunk:
 With a recipe (``lucidnet train DATA --stream``, ``train_stream(..., recipe=RECIPE)``)
 the passes train the recipe's way instead (:mod:`lucidnet.tables.streamed`): the recipe's
 preprocessing from the same first pass (:meth:`TableStats.recipe_preprocessor`), at most
-``max_validation_rows`` held-out rows chosen by row hash and kept in memory, minibatches
-from a shuffle buffer of chunks, the best epoch chosen on the held-out rows, and the
-refit when the recipe's ``min_refit_share`` asks for one. A table the recipe cross-fits
-(:meth:`Recipe.cross_fits`) of at most ``max_validation_rows`` rows (no more than the
-held-out rows of a larger file) is read into memory after the first pass and trained as
-:class:`~lucidnet.tables.fit.InMemorySource` trains it: cross-fitted, its held-out
-metrics out of fold: the same model as in memory. On the 20,000-row tables of the paths
-benchmark (``benchmarks/tables/paths.py``) the large-table path scores below the
-cross-fitted recipe, as the in-memory recipe without cross-fitting does (cps1988 R²,
-seed 0: cross-fitted 0.2970, large-table path streamed 0.2889, in memory 0.2877).
+``max_validation_rows`` rows chosen by row hash and kept in memory, minibatches from a
+shuffle buffer of chunks. Which way depends on the file's rows:
+
+- a table the recipe cross-fits (:meth:`Recipe.cross_fits`) of at most
+  ``max_validation_rows`` rows (no more than memory holds of a larger file) is read into
+  memory after the first pass and trained as
+  :class:`~lucidnet.tables.fit.InMemorySource` trains it: cross-fitted, its held-out
+  metrics out of fold: the same model as in memory;
+- a larger one of up to ``cross_fit_max_rows`` rows is cross-fitted pass by pass: every
+  row trains the K − 1 members whose fold (row hash mod K) it is not in, the rows kept in
+  memory score each member on its fold (they train too, and the statistics include
+  them), no refit, the held-out metrics out of fold on those rows;
+- a larger one still follows the recipe's large-table path: the kept rows held out, the
+  best epoch chosen on them, and the refit when the recipe's ``min_refit_share`` asks
+  for one.
 
 The statistics also merge (:meth:`TableStats.merge`), which is how ``lucidnet.dask``
 computes them partition by partition on a cluster.
@@ -151,7 +156,8 @@ class StreamSource:
         ``fit_table``. The held-out rows are then chosen by row hash, at most
         ``recipe.max_validation_rows`` of them, and kept in memory; a table the recipe
         cross-fits of at most ``max_validation_rows`` rows is read into memory whole and
-        cross-fitted instead.
+        cross-fitted there, a larger one of up to ``cross_fit_max_rows`` rows is
+        cross-fitted pass by pass (the kept rows then score the members and train too).
     buffer_chunks : int
         With a recipe: the shuffle buffer holds this many chunks' rows.
     """

@@ -1,26 +1,47 @@
-"""The tabular recipe on a file read in chunks: held-out rows by hash, a shuffle buffer.
+"""The tabular recipe on a file read in chunks: rows chosen by hash, a shuffle buffer.
 
-A table that the :class:`~lucidnet.tables.recipe.Recipe` cross-fits, of at most
-``max_validation_rows`` rows (no more than the held-out rows below), is read into memory
-and cross-fitted there (``StreamSource``, :mod:`lucidnet.tables.stream`); every larger
-file follows the recipe's large-table path, pass by pass:
+How the recipe trains a streamed file depends on its rows (``StreamSource``,
+:mod:`lucidnet.tables.stream`):
 
-- **held-out rows** (:class:`HeldOutRows`): row r of the file (counted from 0, header
+- at most ``max_validation_rows``, and cross-fitted by the recipe: read into memory and
+  cross-fitted there, as in memory;
+- up to ``cross_fit_max_rows`` (:meth:`Recipe.cross_fits`): **cross-fitted pass by
+  pass** (:func:`cross_fit_passes`);
+- more: the recipe's **large-table path** (:func:`train_passes`).
+
+Both streamed paths share:
+
+- **rows chosen by hash** (:class:`HeldOutRows`): row r of the file (counted from 0, header
   excluded) is a candidate when its hash h(r) = splitmix64(r + seed · φ) is below
-  ``fraction`` · 2⁶⁴, and the held-out rows are the ``cap`` candidates of smallest hash
-  (``Recipe.max_validation_rows``; all of them when fewer). The hash is a bijection of the
-  row number, so the split is the same in every pass whatever the chunk size, and the
-  held-out rows (at most ``cap``) are kept in memory after the first pass and scored
-  there after every epoch;
+  ``fraction`` · 2⁶⁴, and the chosen rows are the ``cap`` candidates of smallest hash
+  (``Recipe.max_validation_rows``; all of them when fewer). The hash is a bijection of
+  the row number, so the choice is the same in every pass whatever the chunk size; the
+  chosen rows (at most ``cap``) are kept in memory after the first pass and scored there
+  after every epoch;
 - **minibatches** from a :class:`ShuffleBuffer` of chunks: each chunk's training rows join
   the buffer, and whenever it holds ``capacity`` rows, ``draw`` rows picked at random
   leave it for a ``partial_fit`` step of the recipe's estimator (its ensemble, Adam,
-  learning rate and batch); memory holds one chunk and the buffer, not the file;
-- **the epochs** (:func:`train_passes`): after every pass the held-out loss (the trainer's
-  ``val_loss``) decides the best epoch, with the recipe's patience in steps
-  (``Recipe.patience_epochs``); the best epoch's weights are kept;
-- **the refit** when the recipe's ``min_refit_share`` rule asks for it: a fresh copy
-  trains that many passes over every row, the held-out rows included.
+  learning rate and batch); memory holds one chunk, the buffer and the chosen rows, not
+  the file.
+
+**Cross-fitted** (:func:`cross_fit_passes`): row r is in fold h(r) mod K
+(:func:`row_folds`; stable as the chosen rows are) and every row trains: a draw is one
+``partial_fit`` with per-member weights (K, n) that are 0 on the rows of member k's fold
+(:func:`~lucidnet.training.crossfit.fold_weights`; the folds travel through the buffer
+with the rows), so every row trains the K − 1 members whose fold it is not in. The
+chosen rows are the scoring sample, not held out: after every pass member k is scored
+on the sample rows of fold k by the in-memory path's
+:class:`~lucidnet.training.crossfit.CrossFit`, keeps its best pass's weights, and is
+done after its patience (``patience_share`` and ``min_patience`` as in memory); a done
+member no longer steps, training ends when every member is done, no refit. The held-out
+metrics are out of fold on the sample rows (each predicted by the member that never
+trained on it).
+
+**The large-table path** (:func:`train_passes`): the chosen rows are held out of
+training; after every pass their loss (the trainer's ``val_loss``) decides the best
+epoch, with the recipe's patience in steps (``Recipe.patience_epochs``), and the best
+epoch's weights are kept; when the recipe's ``min_refit_share`` rule asks for it a fresh
+copy then trains that many passes over every row, the held-out rows included.
 """
 
 from __future__ import annotations
