@@ -389,11 +389,11 @@ def cross_fit_passes(
         if epoch == 1:
             scorer.begin(est.network_)
             trainer.callbacks.append(stepping)
-        steps = len(scorer.active_members)
+        stepped = len(scorer.active_members)  # the members this pass stepped
         scorer.score_epoch(est.network_, trainer.epoch_params, epoch)
         stepping.members = scorer.active_members
         record: dict[str, Any] = {"epoch": epoch, "loss": loss, "rows": rows, "phase": "cross-fit"}
-        record.update(val_loss=scorer.oof_loss, members=steps)
+        record.update(val_loss=scorer.oof_loss, members=stepped)
         record["seconds"] = time.perf_counter() - seconds
         history.append(record)
         if on_epoch is not None:
