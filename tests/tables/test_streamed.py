@@ -194,7 +194,7 @@ def test_a_table_over_the_cross_fit_rows_streams_the_large_table_path(tmp_path, 
         assert "cross_fit_epochs" not in result.model.metrics
         assert {r["phase"] for r in result.history} == {"select", "refit"}
     else:
-        assert result.model.metrics["cross_fit_scored_rows"] < 400
+        assert result.model.metrics["out_of_fold_rows"] < 400
         assert {r["phase"] for r in result.history} == {"cross-fit"}
 
 

@@ -42,8 +42,10 @@ def _file(tmp_path, which, frame=None, suffix="csv"):
     return path, frame
 
 
-def _fit(path, recipe=QUICK, chunk_rows=64, seed=0):
-    source = StreamSource(path, "y", chunk_rows=chunk_rows, seed=seed, recipe=recipe)
+def _fit(path, recipe=QUICK, chunk_rows=64, seed=0, scoring="file"):
+    source = StreamSource(
+        path, "y", chunk_rows=chunk_rows, seed=seed, recipe=recipe, fold_scoring=scoring
+    )
     fit = fit_table(source, recipe=recipe, seed=seed)
     return fit.model, source
 
@@ -77,7 +79,7 @@ def test_a_file_over_the_sample_is_cross_fitted_pass_by_pass(tmp_path, suffix):
     sample = len(source.held)
     assert 0 < sample <= QUICK.max_validation_rows < len(frame)
     assert metrics["rows_trained"] == len(frame)  # the sample rows train too
-    assert metrics["cross_fit_scored_rows"] == sample and "refit_epochs" not in metrics
+    assert metrics["out_of_fold_rows"] == sample and "refit_epochs" not in metrics
     assert len(est.member_epochs_) == QUICK.n_members
     assert metrics["cross_fit_epochs"] == est.selected_epochs_ == max(est.member_epochs_)
     assert [r["phase"] for r in source.history] == ["cross-fit"] * est.n_iter_
@@ -91,20 +93,42 @@ def test_a_member_never_trains_on_its_fold(tmp_path):
     """Flipping the labels of fold 0's training rows (not the sample's, which score member
     0) leaves member 0's weights as they were, bit for bit, and changes member 1's."""
     path, frame = _file(tmp_path, "cancer")
-    model, source = _fit(path)
+    model, source = _fit(path, scoring="sample")  # fold 0's other rows never score member 0
     sampled = source.held.frame.index.to_numpy()
     fold = row_folds(np.arange(len(frame)), 0, QUICK.n_members)
     flip = (fold == 0) & ~np.isin(np.arange(len(frame)), sampled)
     other = frame.copy()
     other.loc[flip, "y"] = np.where(frame.y[flip] == "benign", "malignant", "benign")
     path_2, _ = _file(tmp_path / "..", "cancer", other)
-    flipped, _ = _fit(path_2)
+    flipped, _ = _fit(path_2, scoring="sample")
     a, b = model.estimator, flipped.estimator
     assert a.member_epochs_[0] == b.member_epochs_[0]
     for l in range(1, a.network_.L + 1):
         np.testing.assert_array_equal(a.network_.W[l][0], b.network_.W[l][0])
         np.testing.assert_array_equal(a.network_.b[l][0], b.network_.b[l][0])
     assert not np.array_equal(a.network_.W[1][1], b.network_.W[1][1])
+
+
+@pytest.mark.parametrize("scoring", ["file", "sample"])
+def test_each_member_is_scored_on_the_rows_of_its_fold(tmp_path, scoring):
+    """The last pass's out-of-fold loss is the kept members' on their folds' rows,
+    Σ_k Σ_(i in fold k) L(member k, row i) / n: every row of the file ("file"), or the
+    rows kept in memory ("sample")."""
+    path, frame = _file(tmp_path, "diabetes")
+    model, source = _fit(path, replace(QUICK, max_epochs=6), seed=2, scoring=scoring)
+    est = model.estimator
+    X, Y = model.features(frame.drop(columns=["y"])), model.scaling.forward(frame.y.to_numpy())
+    folds = row_folds(np.arange(len(frame)), 2, QUICK.n_members)
+    losses = np.empty(len(frame))
+    for k in range(QUICK.n_members):
+        member, rows = est.network_.member(k), folds == k
+        out = member.predict_output(X[rows].T.astype(np.float64))[0]
+        losses[rows] = 0.5 * (out - Y[rows]) ** 2  # the squared error's ½ (a − y)²
+    kept = np.isin(np.arange(len(frame)), source.held.frame.index.to_numpy())
+    scored = losses if scoring == "file" else losses[kept]
+    assert source.history[-1]["val_loss"] == pytest.approx(scored.mean(), rel=1e-4)
+    other = losses[kept] if scoring == "file" else losses
+    assert source.history[-1]["val_loss"] != pytest.approx(other.mean(), rel=1e-3)
 
 
 def test_a_draw_of_one_fold_waits_for_rows_of_another():
@@ -179,7 +203,7 @@ def test_memory_holds_a_chunk_the_buffer_and_the_sample(tmp_path, monkeypatch):
     monkeypatch.setattr(MLPClassifier, "partial_fit", spy_partial_fit)
     monkeypatch.setattr(pd, "concat", partial(_no_whole_file, pd.concat, len(frame)))
     model, source = _fit(path, chunk_rows=50)
-    assert source.in_memory is None and model.metrics["cross_fit_scored_rows"] == len(source.held)
+    assert source.in_memory is None and model.metrics["out_of_fold_rows"] == len(source.held)
     # a chunk (50 rows) at a time, and the sample once; a draw of 50 (two when one fold)
     assert max(transformed) <= max(50, len(source.held)) < len(frame)
     assert max(stepped) <= 100 and sum(stepped) == len(frame) * model.estimator.n_iter_
@@ -220,9 +244,9 @@ def test_cli_cross_fits_a_streamed_file_and_says_so(tmp_path, capsys, monkeypatc
     printed = capsys.readouterr().out
     assert "cross-fitted up to 1,000,000 rows" in printed
     assert "cross-fitted: the 569 rows in 4 folds" in printed
-    assert "kept its best epoch on the sampled rows of fold k" in printed
+    assert "kept its best epoch on fold k" in printed
     assert "out-of-fold loss" in printed and "member(s) training" in printed
     model = lucidnet.load(out)
-    sampled = model.metrics["cross_fit_scored_rows"]
-    assert f"held-out metrics (out of fold: the {sampled:,} sampled rows" in printed
+    sampled = model.metrics["out_of_fold_rows"]
+    assert f"held-out metrics (out of fold: the {sampled:,} rows kept in memory" in printed
     assert model.metrics["validation_accuracy"] > 0.9

@@ -321,10 +321,11 @@ def test_the_out_of_fold_loss_is_the_mean_loss_of_the_out_of_fold_outputs():
     # Σ_k n_k · best_loss_k / Σ_k n_k = the log-loss of oof_ over every row
     _trainer, _net, scorer, _recorder, _X, Y, folds = _fit()
     sizes = np.bincount(folds)
-    assert scorer.oof_loss == pytest.approx(sizes @ scorer.best_losses_ / sizes.sum(), rel=1e-12)
+    assert scorer.oof_loss() == pytest.approx(sizes @ scorer.best_losses_ / sizes.sum(), rel=1e-12)
+    assert scorer.oof_loss(np.ones(3)) == pytest.approx(scorer.best_losses_.mean(), rel=1e-12)
     p = scorer.oof_[:, 0]
     log_loss = -np.mean(Y[:, 0] * np.log(p) + (1 - Y[:, 0]) * np.log(1 - p))
-    assert scorer.oof_loss == pytest.approx(log_loss, rel=1e-9)
+    assert scorer.oof_loss() == pytest.approx(log_loss, rel=1e-9)
 
 
 def test_a_fold_without_rows_to_score_is_refused():

@@ -215,8 +215,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if recipe.cross_fits(recipe.cross_fit_max_rows, params.get("n_members", recipe.n_members)):
             how = (
                 f"cross-fitted up to {recipe.cross_fit_max_rows:,} rows (each member its "
-                f"epochs on its fold of at most {recipe.max_validation_rows:,} sampled rows, "
-                f"at most {epochs}); a larger file: {how}"
+                f"epochs on its fold, at most {epochs}); a larger file: {how}"
             )
         print(f"streaming {args.data} in chunks of {args.chunk_rows} rows, {how}")
         source: Any = StreamSource(
@@ -306,7 +305,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"network: {est.network_}, {est.network_.n_parameters} parameters")
     refit = "refit_epochs" in model.metrics
     cross_fitted = "cross_fit_epochs" in model.metrics
-    sampled = model.metrics.get("cross_fit_scored_rows")  # streamed: a sample scores
+    sampled = model.metrics.get("out_of_fold_rows")  # streamed: the rows kept in memory
     if refit:
         print(
             f"epochs: {model.metrics['refit_epochs']}, chosen on the held-out rows; then the "
@@ -314,10 +313,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     elif cross_fitted:
         K = len(est.member_epochs_)
-        scored = "fold k" if sampled is None else f"the sampled rows of fold k ({sampled:,} in all)"
         print(
             f"cross-fitted: the {model.metrics['rows_trained']} rows in {K} folds; member k "
-            f"trained on every fold but fold k and kept its best epoch on {scored} "
+            f"trained on every fold but fold k and kept its best epoch on fold k "
             f"({', '.join(map(str, est.member_epochs_))}), so every row trained {K - 1} of "
             f"the {K} members; no refit"
         )
@@ -342,8 +340,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             else "held-out metrics (out of fold: every row, predicted by the member that "
             "never trained on it):"
             if cross_fitted and sampled is None and getattr(source, "val_frame", None) is None
-            else f"held-out metrics (out of fold: the {sampled:,} sampled rows, each predicted "
-            "by the member that never trained on it):"
+            else f"held-out metrics (out of fold: the {sampled:,} rows kept in memory, each "
+            "predicted by the member that never trained on it):"
             if cross_fitted and sampled is not None
             else "held-out metrics (validation rows):"
         )

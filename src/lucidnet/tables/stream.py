@@ -26,9 +26,10 @@ shuffle buffer of chunks. Which way depends on the file's rows:
   :class:`~lucidnet.tables.fit.InMemorySource` trains it: cross-fitted, its held-out
   metrics out of fold: the same model as in memory;
 - a larger one of up to ``cross_fit_max_rows`` rows is cross-fitted pass by pass: every
-  row trains the K − 1 members whose fold (row hash mod K) it is not in, the rows kept in
-  memory score each member on its fold (they train too, and the statistics include
-  them), no refit, the held-out metrics out of fold on those rows;
+  row trains the K − 1 members whose fold (row hash mod K) it is not in (the rows kept in
+  memory too, and the statistics include them), each member is scored on its fold after
+  every pass (``fold_scoring``), no refit, the held-out metrics out of fold on the rows
+  kept in memory;
 - a larger one still follows the recipe's large-table path: the kept rows held out, the
   best epoch chosen on them, and the refit when the recipe's ``min_refit_share`` asks
   for one.
@@ -157,9 +158,15 @@ class StreamSource:
         ``recipe.max_validation_rows`` of them, and kept in memory; a table the recipe
         cross-fits of at most ``max_validation_rows`` rows is read into memory whole and
         cross-fitted there, a larger one of up to ``cross_fit_max_rows`` rows is
-        cross-fitted pass by pass (the kept rows then score the members and train too).
+        cross-fitted pass by pass (the kept rows then train too, and give the
+        out-of-fold metrics).
     buffer_chunks : int
         With a recipe: the shuffle buffer holds this many chunks' rows.
+    fold_scoring : {"file", "sample"}
+        Cross-fitted pass by pass, what scores member k after every pass: "file", every
+        row of fold k (a pass over the file that only predicts, one chunk at a time);
+        "sample", the rows of fold k among those kept in memory (no extra pass). Either
+        way the held-out metrics are out of fold on the rows kept in memory.
     """
 
     def __init__(
@@ -176,6 +183,7 @@ class StreamSource:
         on_epoch: Callable[[dict[str, Any]], None] | None = None,
         recipe: Recipe | None = None,
         buffer_chunks: int = BUFFER_CHUNKS,
+        fold_scoring: str = "file",
     ) -> None:
         if patience is not None and validation <= 0:
             raise ValueError("Early stopping needs held-out rows: set validation above 0.")
@@ -187,7 +195,10 @@ class StreamSource:
         self.path, self.target, self.epochs = path, target, epochs
         self.chunk_rows, self.validation, self.seed = chunk_rows, validation, seed
         self.patience, self.reservoir_size, self.on_epoch = patience, reservoir_size, on_epoch
+        if fold_scoring not in ("file", "sample"):
+            raise ValueError(f"fold_scoring is 'file' or 'sample'; got {fold_scoring!r}.")
         self.recipe, self.buffer_chunks = recipe, buffer_chunks
+        self.fold_scoring = fold_scoring
         self.history: list[dict[str, Any]] = []
         self.held: HeldOutRows | None = None
         if recipe is not None and validation > 0:
@@ -403,7 +414,8 @@ class StreamSource:
 
     def _train_cross_fitted(self, model: TabularModel, recipe: Recipe) -> Training:
         """The recipe cross-fitted over the file's passes (:func:`cross_fit_passes`): every
-        row in its fold by row hash, the held-out rows the scoring sample (they train too)."""
+        row in its fold by row hash; the rows kept in memory train too, and give the
+        out-of-fold metrics."""
         assert self.folds is not None and self.held is not None and self.held.frame is not None
         K = self.folds
         dtype, target, step = self._steps(model)
@@ -414,6 +426,19 @@ class StreamSource:
 
         def fit_step(est: Any, X: np.ndarray, y: np.ndarray, folds: np.ndarray) -> None:
             step(est, X, y, fold_weights(folds, K))
+
+        def fold_losses(network: Any) -> tuple[np.ndarray, np.ndarray]:
+            """Member k's mean loss on every row of fold k: a pass over the file."""
+            totals, sizes = np.zeros(K), np.zeros(K)
+            for X, y, folds in batches():
+                Y = model.estimator.encode_targets(y).astype(dtype, copy=False)
+                for k in np.unique(folds):
+                    rows = folds == k
+                    member = network.member(int(k))
+                    J = member.cost(member.forward(X[rows].T), Y[rows].T)
+                    totals[k] += float(J) * np.count_nonzero(rows)
+                    sizes[k] += np.count_nonzero(rows)
+            return totals / np.maximum(sizes, 1), sizes
 
         sample = self.held.frame
         features, y_s = sample.drop(columns=[self.target]), self.stats.labels(sample[self.target])
@@ -428,13 +453,14 @@ class StreamSource:
             buffer_rows=self.buffer_chunks * self.chunk_rows,
             draw_rows=self.chunk_rows,
             on_epoch=self.on_epoch,
+            fold_losses=fold_losses if self.fold_scoring == "file" else None,
         )
         model.estimator = final
         self.history = history
         _epoch_attributes(final, history)
         self.metrics = table_metrics(out_of_fold(model), features, y_s)  # out of fold
         extra: dict[str, Any] = {"streamed_chunk_rows": self.chunk_rows}
-        extra.update(cross_fit_epochs=final.selected_epochs_, cross_fit_scored_rows=len(sample))
+        extra.update(cross_fit_epochs=final.selected_epochs_, out_of_fold_rows=len(sample))
         return Training(self.stats.rows, stop_reason, extra=extra)
 
     def _fold_chunks(self, K: int) -> Iterator[tuple[pd.DataFrame, np.ndarray, np.ndarray]]:

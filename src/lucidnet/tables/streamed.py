@@ -29,13 +29,14 @@ Both streamed paths share:
 ``partial_fit`` with per-member weights (K, n) that are 0 on the rows of member k's fold
 (:func:`~lucidnet.training.crossfit.fold_weights`; the folds travel through the buffer
 with the rows), so every row trains the K − 1 members whose fold it is not in. The
-chosen rows are the scoring sample, not held out: after every pass member k is scored
-on the sample rows of fold k by the in-memory path's
-:class:`~lucidnet.training.crossfit.CrossFit`, keeps its best pass's weights, and is
-done after its patience (``patience_share`` and ``min_patience`` as in memory); a done
-member no longer steps, training ends when every member is done, no refit. The held-out
-metrics are out of fold on the sample rows (each predicted by the member that never
-trained on it).
+chosen rows are not held out: they train too. After every pass member k is scored on
+fold k by the in-memory path's :class:`~lucidnet.training.crossfit.CrossFit` — on every
+row of fold k in the file (a pass that only predicts, chunk by chunk), or on the chosen
+rows of fold k alone (``StreamSource(fold_scoring="sample")``) —, keeps its best pass's
+weights, and is done after its patience (``patience_share`` and ``min_patience`` as in
+memory); a done member no longer steps, training ends when every member is done, no
+refit. The held-out metrics are out of fold on the chosen rows (each predicted by the
+member that never trained on it).
 
 **The large-table path** (:func:`train_passes`): the chosen rows are held out of
 training; after every pass their loss (the trainer's ``val_loss``) decides the best
@@ -320,13 +321,15 @@ def cross_fit_passes(
     buffer_rows: int,
     draw_rows: int,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    fold_losses: Callable[[Any], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[Any, list[dict[str, Any]], str | None]:
     """Train ``est``'s K members cross-fitted pass by pass; returns (estimator, history, reason).
 
     Every row trains the K − 1 members whose fold it is not in: each draw of the shuffle
     buffer is one ``fit_step`` with its rows' folds (which the step turns into
     per-member weights, :func:`~lucidnet.training.crossfit.fold_weights`). After every
-    pass member k is scored on the sample rows of fold k by the
+    pass member k is scored on fold k (every row of it in the file with ``fold_losses``,
+    the sample's rows of it without) by the
     :class:`~lucidnet.training.crossfit.CrossFit` that in-memory cross-fitting uses
     (:func:`~lucidnet.estimators.refit.fold_scorer`: the same patience, ``patience_share``
     and ``min_patience``), keeps its best pass's weights, and is done after its
@@ -352,8 +355,14 @@ def cross_fit_passes(
         The :class:`ShuffleBuffer`'s capacity and draw.
     on_epoch : callable, optional
         Called with each pass's record: ``loss`` (training), ``val_loss`` (the mean loss
-        of the out-of-fold outputs kept so far on the sample rows, ``CrossFit.oof_loss``),
-        ``members`` (those still training).
+        of the out-of-fold outputs kept so far, on the rows that scored the members:
+        ``CrossFit.oof_loss``), ``members`` (those that stepped in the pass).
+    fold_losses : callable, optional
+        ``fold_losses(network)`` → (losses, sizes), float arrays of shape (K,): member
+        k's mean loss on every row of fold k in the file with the network's weights (a
+        pass over the file), and the rows it was measured on. They choose each member's
+        epochs in place of the sample's losses; the sample still gives the out-of-fold
+        outputs. None: the sample's rows of fold k score member k.
 
     Returns
     -------
@@ -390,10 +399,11 @@ def cross_fit_passes(
             scorer.begin(est.network_)
             trainer.callbacks.append(stepping)
         stepped = len(scorer.active_members)  # the members this pass stepped
-        scorer.score_epoch(est.network_, trainer.epoch_params, epoch)
+        losses, sizes = (None, None) if fold_losses is None else fold_losses(est.network_)
+        scorer.score_epoch(est.network_, trainer.epoch_params, epoch, losses)
         stepping.members = scorer.active_members
         record: dict[str, Any] = {"epoch": epoch, "loss": loss, "rows": rows, "phase": "cross-fit"}
-        record.update(val_loss=scorer.oof_loss, members=stepped)
+        record.update(val_loss=scorer.oof_loss(sizes), members=stepped)
         record["seconds"] = time.perf_counter() - seconds
         history.append(record)
         if on_epoch is not None:

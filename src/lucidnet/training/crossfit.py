@@ -215,7 +215,9 @@ class CrossFit(Callback):
             trainer.stop_training = True
             trainer.stop_reason = self.stop_reason
 
-    def score_epoch(self, net: Any, params: list[Any], epoch: int) -> None:
+    def score_epoch(
+        self, net: Any, params: list[Any], epoch: int, losses: np.ndarray | None = None
+    ) -> None:
         """Score each member that is not done on its fold with ``params``, the weights of
         ``epoch``; keep a member's weights and out-of-fold outputs when its loss is its best.
 
@@ -227,6 +229,10 @@ class CrossFit(Callback):
             ``[W[1], b[1], ..., W[L], b[L]]`` at the end of ``epoch``, each of leading
             axis K (any library: read on the host, never changed).
         epoch : int
+        losses : float array of shape (K,), optional
+            Each member's fold loss with ``params`` measured elsewhere (on more rows of
+            its fold than X holds): it decides the best epoch and the patience in place
+            of the loss on X's rows, which still give the out-of-fold outputs.
         """
         params = [to_numpy(p) for p in params]  # this epoch's weights, on the host
         kept = self.best_weights
@@ -240,6 +246,8 @@ class CrossFit(Callback):
             if self.done[k]:
                 continue
             loss, outputs = self._fold_loss(epoch_net.member(k), k)
+            if losses is not None:
+                loss = float(losses[k])
             improved = is_improvement(loss, self.best_losses_[k], "min", self.min_delta)
             self.wait[k] = 0 if improved else self.wait[k] + 1
             if is_better(loss, self.best_losses_[k], "min"):
@@ -248,12 +256,16 @@ class CrossFit(Callback):
                     best[k] = p[k]
                 self.oof_[self._rows[k]] = outputs.T
 
-    @property
-    def oof_loss(self) -> float:
+    def oof_loss(self, sizes: np.ndarray | None = None) -> float:
         """The mean loss of the out-of-fold outputs kept so far (every row, its fold's
-        member at that member's best epoch): Σ_k n_k · best_loss_k / Σ_k n_k."""
-        sizes = np.array([len(rows) for rows in self._rows], dtype=np.float64)
-        return float(np.dot(sizes, self.best_losses_) / sizes.sum())
+        member at that member's best epoch): Σ_k n_k · best_loss_k / Σ_k n_k.
+
+        ``sizes`` : the rows n_k of each fold that the losses were measured on (default:
+        X's rows of each fold).
+        """
+        if sizes is None:
+            sizes = np.array([len(rows) for rows in self._rows], dtype=np.float64)
+        return float(np.dot(sizes, self.best_losses_) / np.sum(sizes))
 
     def _fold_loss(self, member: Any, k: int) -> tuple[float, np.ndarray]:
         """Member k's mean loss on fold k and its outputs A[L] there, shape (n[L], n_k)."""
