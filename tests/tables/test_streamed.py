@@ -22,13 +22,20 @@ from lucidnet.tables.streamed import HeldOutRows, ShuffleBuffer, row_hash
 QUICK = replace(RECIPE, max_epochs=12, patience=3, hidden_layer_sizes=(32, 32), cross_fit=False)
 
 
-def _real(tmp_path, which):
+def bundled(which):
+    """scikit-learn's breast cancer table (text labels, a text column, missing values) or
+    its diabetes table, the target named "y"."""
     data = (load_breast_cancer if which == "cancer" else load_diabetes)(as_frame=True)
     frame = data.frame.rename(columns={"target": "y"})
     if which == "cancer":
         frame["y"] = np.where(frame.y == 1, "benign", "malignant")
         frame["size"] = pd.cut(frame["mean radius"], 5, labels=list("abcde")).astype(str)
         frame.loc[::17, "mean texture"] = np.nan
+    return frame
+
+
+def _real(tmp_path, which):
+    frame = bundled(which)
     path = tmp_path / f"{which}.csv"
     frame.to_csv(path, index=False)
     return path, frame
@@ -178,11 +185,17 @@ def test_a_small_streamed_table_is_cross_fitted_as_in_memory(tmp_path, which):
 
 @pytest.mark.parametrize("limit", ["cross_fit_max_rows", "max_validation_rows"])
 def test_a_table_over_the_cross_fit_rows_streams_the_large_table_path(tmp_path, limit):
+    """Over cross_fit_max_rows: the large-table path. Over max_validation_rows (what is
+    read into memory) only: cross-fitted while streaming (test_streamed_crossfit.py)."""
     path, _ = _real(tmp_path, "diabetes")
     recipe = replace(QUICK, cross_fit=None, **{limit: 400})  # 442 rows: over it
     result = train_stream(path, "y", chunk_rows=100, seed=0, recipe=recipe)
-    assert "cross_fit_epochs" not in result.model.metrics
-    assert {r["phase"] for r in result.history} == {"select", "refit"}
+    if limit == "cross_fit_max_rows":
+        assert "cross_fit_epochs" not in result.model.metrics
+        assert {r["phase"] for r in result.history} == {"select", "refit"}
+    else:
+        assert result.model.metrics["out_of_fold_rows"] < 400
+        assert {r["phase"] for r in result.history} == {"cross-fit"}
 
 
 def test_the_streamed_recipe_needs_held_out_rows_to_choose_its_epochs(tmp_path):

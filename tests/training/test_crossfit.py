@@ -298,3 +298,38 @@ def test_a_fold_scored_in_chunks_gives_the_same_loss_and_outputs():
     np.testing.assert_array_equal(whole.best_epochs_, chunked.best_epochs_)
     np.testing.assert_allclose(chunked.best_losses_, whole.best_losses_, rtol=1e-12)
     np.testing.assert_allclose(chunked.oof_, whole.oof_, rtol=1e-12)
+
+
+def test_scoring_the_epochs_by_hand_is_what_the_callback_does():
+    """score_epoch over each epoch's weights (a file pass's) = the callback in a fit."""
+    trainer, net, scorer, recorder, X, Y, folds = _fit()
+    by_hand = CrossFit(X, Y, folds, patience=3)
+    by_hand.begin(net)
+    for epoch, params in enumerate(recorder.weights, start=1):
+        by_hand.score_epoch(net, params, epoch)
+        if by_hand.done.all():
+            break
+    assert epoch == trainer.epoch and by_hand.stop_reason == trainer.stop_reason
+    np.testing.assert_array_equal(by_hand.best_epochs_, scorer.best_epochs_)
+    np.testing.assert_array_equal(by_hand.best_losses_, scorer.best_losses_)
+    np.testing.assert_array_equal(by_hand.oof_, scorer.oof_)
+    for kept, restored in zip(by_hand.best_weights, trainer.params, strict=True):
+        np.testing.assert_array_equal(kept, restored)
+
+
+def test_the_out_of_fold_loss_is_the_mean_loss_of_the_out_of_fold_outputs():
+    # Σ_k n_k · best_loss_k / Σ_k n_k = the log-loss of oof_ over every row
+    _trainer, _net, scorer, _recorder, _X, Y, folds = _fit()
+    sizes = np.bincount(folds)
+    assert scorer.oof_loss() == pytest.approx(sizes @ scorer.best_losses_ / sizes.sum(), rel=1e-12)
+    assert scorer.oof_loss(np.ones(3)) == pytest.approx(scorer.best_losses_.mean(), rel=1e-12)
+    p = scorer.oof_[:, 0]
+    log_loss = -np.mean(Y[:, 0] * np.log(p) + (1 - Y[:, 0]) * np.log(1 - p))
+    assert scorer.oof_loss() == pytest.approx(log_loss, rel=1e-9)
+
+
+def test_a_fold_without_rows_to_score_is_refused():
+    net = Ensemble([2, 3, 1], members=3, seed=0)
+    scorer = CrossFit(np.zeros((4, 2)), np.zeros((4, 1)), np.array([0, 1, 0, 1]), patience=2)
+    with pytest.raises(ValueError, match=r"fold\(s\) \[2\] have none of the 4 rows"):
+        scorer.begin(net)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -162,9 +163,14 @@ def _on_epoch(args: argparse.Namespace, epochs: int) -> Any:
     def on_epoch(record: dict[str, Any]) -> None:
         if args.quiet:
             return
+        cross_fit = record.get("phase") == "cross-fit"
         extra = "".join(
-            f"  {k} {record[k]:.4f}" for k in ("val_loss", "accuracy", "r2") if k in record
+            f"  {'out-of-fold loss' if cross_fit and k == 'val_loss' else k} {record[k]:.4f}"
+            for k in ("val_loss", "accuracy", "r2")
+            if k in record
         )
+        if "members" in record:  # cross-fitted: the members not yet done stepped
+            extra += f"  {record['members']} member(s) training"
         which = (
             f"refit epoch {record['epoch']}"
             if record.get("phase") == "refit"
@@ -197,8 +203,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     client = cluster = None
     recipe: Recipe | None = None  # --dask --optimizer lbfgs: the plain MLP
     resume_from = None
-    if args.stream:
-        recipe = _large_recipe(args)
+    if args.stream:  # the recipe cross-fits up to cross_fit_max_rows (not with a patience)
+        recipe = replace(_large_recipe(args), cross_fit=False if args.early_stopping else None)
         epochs = args.epochs or recipe.max_epochs
         how = (
             f"{epochs} epoch(s)"
@@ -206,6 +212,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             else f"the epochs chosen on at most {recipe.max_validation_rows:,} held-out rows "
             f"(at most {epochs})"
         )
+        if recipe.cross_fits(recipe.cross_fit_max_rows, params.get("n_members", recipe.n_members)):
+            how = (
+                f"cross-fitted up to {recipe.cross_fit_max_rows:,} rows (each member its "
+                f"epochs on its fold, at most {epochs}); a larger file: {how}"
+            )
         print(f"streaming {args.data} in chunks of {args.chunk_rows} rows, {how}")
         source: Any = StreamSource(
             args.data,
@@ -302,6 +313,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"network: {est.network_}, {est.network_.n_parameters} parameters")
     refit = "refit_epochs" in model.metrics
     cross_fitted = "cross_fit_epochs" in model.metrics
+    sampled = model.metrics.get("out_of_fold_rows")  # streamed: the rows kept in memory
     if refit:
         print(
             f"epochs: {model.metrics['refit_epochs']}, chosen on the held-out rows; then the "
@@ -335,7 +347,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             if refit
             else "held-out metrics (out of fold: every row, predicted by the member that "
             "never trained on it):"
-            if cross_fitted and getattr(source, "val_frame", None) is None
+            if cross_fitted and sampled is None and getattr(source, "val_frame", None) is None
+            else f"held-out metrics (out of fold: the {sampled:,} rows kept in memory, each "
+            "predicted by the member that never trained on it):"
+            if cross_fitted and sampled is not None
             else "held-out metrics (validation rows):"
         )
         for key, value in held_out.items():

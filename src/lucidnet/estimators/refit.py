@@ -23,7 +23,14 @@ from sklearn.utils import check_random_state
 from lucidnet.training.callbacks import TimeLimit
 from lucidnet.training.crossfit import CrossFit, cross_fit_folds, fold_weights
 
-__all__ = ["cap_batch_size", "fit_and_refit", "fit_cross_fitted", "fit_within", "sample_rows"]
+__all__ = [
+    "cap_batch_size",
+    "fit_and_refit",
+    "fit_cross_fitted",
+    "fit_within",
+    "fold_scorer",
+    "sample_rows",
+]
 
 
 def fit_and_refit(
@@ -157,15 +164,13 @@ def fit_cross_fitted(
     labels = y_arr if est._is_classifier and y_arr.ndim == 1 else None
     folds = cross_fit_folds(len(X), K, seed, labels)
     cap_batch_size(est, len(X) * (K - 1) / K)
-    patience = int(est.n_iter_no_change) + 1  # as the estimator's own early stopping counts
-    scorer = CrossFit(
+    scorer = fold_scorer(
+        est,
         X,
         partial(est.encode_targets, y),
         folds,
-        patience,
-        min_delta=est.tol,
         patience_share=patience_share,
-        min_patience=min_patience + 1,
+        min_patience=min_patience,
     )
     limit = [TimeLimit(time_limit, time.monotonic())] if time_limit else []
     est.set_params(
@@ -183,6 +188,47 @@ def fit_cross_fitted(
     if on_selected is not None:
         on_selected(est)
     return est
+
+
+def fold_scorer(
+    est: Any,
+    X: Any,
+    targets: Any,
+    folds: np.ndarray,
+    *,
+    patience_share: float | None = None,
+    min_patience: int = 0,
+) -> CrossFit:
+    """The :class:`~lucidnet.training.crossfit.CrossFit` of ``est``'s cross-fitted training.
+
+    Member k is scored on the rows of X in fold k; its patience is counted as
+    ``n_iter_no_change`` is (a member is done after more than p epochs without an
+    improvement of over ``tol``: CrossFit's patience p + 1, and ``min_patience`` + 1),
+    p = ``n_iter_no_change``, or ``max_iter`` when that is infinite.
+
+    Parameters
+    ----------
+    est : MLPClassifier or MLPRegressor
+    X : array of shape (n_scored, n_features)
+        The rows that score the members (all the training rows in memory; a sample of a
+        streamed file's rows).
+    targets : array of shape (n_scored, n[L]) or callable
+        Their targets as the network sees them (or a function that returns them).
+    folds : int array of shape (n_scored,)
+    patience_share : float, optional
+    min_patience : int, default=0
+    """
+    waits = float(est.n_iter_no_change)
+    patience = (int(waits) if np.isfinite(waits) else int(est.max_iter)) + 1
+    return CrossFit(
+        X,
+        targets,
+        folds,
+        patience,
+        min_delta=est.tol,
+        patience_share=patience_share,
+        min_patience=min_patience + 1,
+    )
 
 
 def fit_within(

@@ -17,16 +17,22 @@ more than one chunk:
 With a recipe (``lucidnet train DATA --stream``, ``train_stream(..., recipe=RECIPE)``)
 the passes train the recipe's way instead (:mod:`lucidnet.tables.streamed`): the recipe's
 preprocessing from the same first pass (:meth:`TableStats.recipe_preprocessor`), at most
-``max_validation_rows`` held-out rows chosen by row hash and kept in memory, minibatches
-from a shuffle buffer of chunks, the best epoch chosen on the held-out rows, and the
-refit when the recipe's ``min_refit_share`` asks for one. A table the recipe cross-fits
-(:meth:`Recipe.cross_fits`) of at most ``max_validation_rows`` rows (no more than the
-held-out rows of a larger file) is read into memory after the first pass and trained as
-:class:`~lucidnet.tables.fit.InMemorySource` trains it: cross-fitted, its held-out
-metrics out of fold: the same model as in memory. On the 20,000-row tables of the paths
-benchmark (``benchmarks/tables/paths.py``) the large-table path scores below the
-cross-fitted recipe, as the in-memory recipe without cross-fitting does (cps1988 R²,
-seed 0: cross-fitted 0.2970, large-table path streamed 0.2889, in memory 0.2877).
+``max_validation_rows`` rows chosen by row hash and kept in memory, minibatches from a
+shuffle buffer of chunks. Which way depends on the file's rows:
+
+- a table the recipe cross-fits (:meth:`Recipe.cross_fits`) of at most
+  ``max_validation_rows`` rows (no more than memory holds of a larger file) is read into
+  memory after the first pass and trained as
+  :class:`~lucidnet.tables.fit.InMemorySource` trains it: cross-fitted, its held-out
+  metrics out of fold: the same model as in memory;
+- a larger one of up to ``cross_fit_max_rows`` rows is cross-fitted pass by pass: every
+  row trains the K − 1 members whose fold (row hash mod K) it is not in (the rows kept in
+  memory too, and the statistics include them), each member is scored on its fold after
+  every pass (``fold_scoring``), no refit, the held-out metrics out of fold on the rows
+  kept in memory;
+- a larger one still follows the recipe's large-table path: the kept rows held out, the
+  best epoch chosen on them, and the refit when the recipe's ``min_refit_share`` asks
+  for one.
 
 The statistics also merge (:meth:`TableStats.merge`), which is how ``lucidnet.dask``
 computes them partition by partition on a cluster.
@@ -50,6 +56,7 @@ from lucidnet.tables.fit import (
     check_columns,
     fit_table,
     labelled_rows,
+    out_of_fold,
     refuse_recipe,
 )
 from lucidnet.tables.metrics import StreamMetrics, table_metrics
@@ -58,7 +65,8 @@ from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
 from lucidnet.tables.read import DEFAULT_CHUNK_ROWS, read_chunks, validation_mask
 from lucidnet.tables.recipe import Recipe
 from lucidnet.tables.stats import RESERVOIR_SIZE, TableStats
-from lucidnet.tables.streamed import HeldOutRows, train_passes
+from lucidnet.tables.streamed import HeldOutRows, cross_fit_passes, row_folds, train_passes
+from lucidnet.training.crossfit import fold_weights
 
 __all__ = ["BUFFER_CHUNKS", "StreamResult", "StreamSource", "scan", "train_stream"]
 
@@ -149,9 +157,16 @@ class StreamSource:
         ``fit_table``. The held-out rows are then chosen by row hash, at most
         ``recipe.max_validation_rows`` of them, and kept in memory; a table the recipe
         cross-fits of at most ``max_validation_rows`` rows is read into memory whole and
-        cross-fitted instead.
+        cross-fitted there, a larger one of up to ``cross_fit_max_rows`` rows is
+        cross-fitted pass by pass (the kept rows then train too, and give the
+        out-of-fold metrics).
     buffer_chunks : int
         With a recipe: the shuffle buffer holds this many chunks' rows.
+    fold_scoring : {"file", "sample"}
+        Cross-fitted pass by pass, what scores member k after every pass: "file", every
+        row of fold k (a pass over the file that only predicts, one chunk at a time);
+        "sample", the rows of fold k among those kept in memory (no extra pass). Either
+        way the held-out metrics are out of fold on the rows kept in memory.
     """
 
     def __init__(
@@ -168,6 +183,7 @@ class StreamSource:
         on_epoch: Callable[[dict[str, Any]], None] | None = None,
         recipe: Recipe | None = None,
         buffer_chunks: int = BUFFER_CHUNKS,
+        fold_scoring: str = "file",
     ) -> None:
         if patience is not None and validation <= 0:
             raise ValueError("Early stopping needs held-out rows: set validation above 0.")
@@ -179,13 +195,17 @@ class StreamSource:
         self.path, self.target, self.epochs = path, target, epochs
         self.chunk_rows, self.validation, self.seed = chunk_rows, validation, seed
         self.patience, self.reservoir_size, self.on_epoch = patience, reservoir_size, on_epoch
+        if fold_scoring not in ("file", "sample"):
+            raise ValueError(f"fold_scoring is 'file' or 'sample'; got {fold_scoring!r}.")
         self.recipe, self.buffer_chunks = recipe, buffer_chunks
+        self.fold_scoring = fold_scoring
         self.history: list[dict[str, Any]] = []
         self.held: HeldOutRows | None = None
         if recipe is not None and validation > 0:
             self.held = HeldOutRows(validation, recipe.max_validation_rows, seed)
         self.metrics: dict[str, Any] = {}
         self.in_memory: InMemorySource | None = None
+        self.folds: int | None = None  # K when cross-fitted while streaming
 
     def describe(self) -> TableStats:
         self.stats, self.text = scan(
@@ -207,7 +227,7 @@ class StreamSource:
             )
         if recipe is None:
             self.pre = stats.preprocessor()
-        elif self._cross_fits(stats, recipe):
+        elif self._cross_fits(stats, recipe) == "in memory":
             self.in_memory = InMemorySource(
                 pd.concat(read_chunks(self.path, self.chunk_rows, self.text), ignore_index=True),
                 self.target,
@@ -217,18 +237,28 @@ class StreamSource:
             )
             self.pre = self.in_memory.prepare(stats, task, recipe)
         else:
+            if self._cross_fits(stats, recipe) == "streamed":  # the sample rows train too
+                assert self.held is not None and self.held.frame is not None
+                stats.update(self.held.frame.drop(columns=[self.target]))
+                self.folds = recipe.n_members
             self.pre = stats.recipe_preprocessor(
                 recipe.max_categories, recipe.min_frequency, recipe.max_levels
             )
         return self.pre
 
-    def _cross_fits(self, stats: TableStats, recipe: Recipe) -> bool:
-        """A table the recipe cross-fits, of no more rows than the held-out rows' cap
-        (``max_validation_rows``: what memory holds of a larger file)."""
+    def _cross_fits(self, stats: TableStats, recipe: Recipe) -> str | None:
+        """How the recipe cross-fits the file: "in memory" (no more rows than the held-out
+        rows' cap, ``max_validation_rows``, which memory holds anyway), "streamed" (up to
+        ``cross_fit_max_rows``), or None (the large-table path)."""
+        if self.folds is not None:  # decided, and the sample rows counted in stats.rows
+            return "streamed"
         rows = stats.rows + (len(self.held) if self.held is not None else 0)
+        if not (rows <= recipe.cross_fit_max_rows and recipe.cross_fits(rows, recipe.n_members)):
+            return None
         cap = recipe.max_validation_rows
-        small = rows <= recipe.cross_fit_max_rows and (cap is None or rows <= cap)
-        return small and recipe.cross_fits(rows, recipe.n_members)
+        if cap is None or rows <= cap:
+            return "in memory"
+        return "streamed" if self.held is not None and len(self.held) else None
 
     def _chunks(self, held_out: bool) -> Any:
         """(features, labels) of each chunk's training rows, or of its held-out rows."""
@@ -256,6 +286,8 @@ class StreamSource:
             )
         if recipe is not None and self.in_memory is not None:
             return self._train_in_memory(model, recipe)
+        if recipe is not None and self.folds is not None:
+            return self._train_cross_fitted(model, recipe)
         if recipe is not None:
             return self._train_recipe(model, recipe)
         classes = self.stats.classes() if model.task == "classification" else None
@@ -312,10 +344,11 @@ class StreamSource:
         training.extra["streamed_chunk_rows"] = self.chunk_rows
         return training
 
-    def _train_recipe(self, model: TabularModel, recipe: Recipe) -> Training:
-        """The recipe's large-table path over the file (:func:`train_passes`)."""
+    def _steps(self, model: TabularModel) -> tuple[Any, Callable[[np.ndarray], np.ndarray], Any]:
+        """The recipe's passes over the file: (dtype, the network's target of the labels,
+        ``step(est, X, y, sample_weight=None)``: one ``partial_fit``); the batch size
+        capped by a draw (``chunk_rows`` rows) and the training rows."""
         est = model.estimator
-        est.set_params(early_stopping=False, n_iter_no_change=np.inf)  # the passes choose
         dtype = np.float32 if est.dtype == "float32" else np.float64
         classes = self.stats.classes() if model.task == "classification" else None
         regression = model.task == "regression"
@@ -323,15 +356,26 @@ class StreamSource:
         def target(y: np.ndarray) -> np.ndarray:
             return model.scaling.forward(y) if regression else y
 
+        def step(est: Any, X: np.ndarray, y: np.ndarray, sample_weight: Any = None) -> None:
+            if regression:
+                est.partial_fit(X, y, sample_weight=sample_weight)
+            else:
+                est.partial_fit(X, y, classes=classes, sample_weight=sample_weight)
+
+        if isinstance(est.batch_size, int):  # a draw of chunk_rows rows holds the batches
+            cap = min(est.batch_size, self.stats.rows, self.chunk_rows)
+            est.set_params(batch_size=max(1, cap))
+        return dtype, target, step
+
+    def _train_recipe(self, model: TabularModel, recipe: Recipe) -> Training:
+        """The recipe's large-table path over the file (:func:`train_passes`)."""
+        est = model.estimator
+        est.set_params(early_stopping=False, n_iter_no_change=np.inf)  # the passes choose
+        dtype, target, fit_step = self._steps(model)
+
         def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
             for features, y in self._chunks(held_out=False):
                 yield self.pre.transform(features, dtype=dtype), target(y)
-
-        def fit_step(est: Any, X: np.ndarray, y: np.ndarray) -> None:
-            if regression:
-                est.partial_fit(X, y)
-            else:
-                est.partial_fit(X, y, classes=classes)
 
         validation = None
         if self.held is not None and self.held.frame is not None:
@@ -345,8 +389,6 @@ class StreamSource:
             self.metrics = table_metrics(scored, val_features, y_val)
 
         n_train = self.stats.rows
-        if isinstance(est.batch_size, int):  # a draw of chunk_rows rows holds the batches
-            est.set_params(batch_size=max(1, min(est.batch_size, n_train, self.chunk_rows)))
         final, history, stop_reason = train_passes(
             est,
             recipe,
@@ -369,6 +411,69 @@ class StreamSource:
         held = len(self.held) if self.held is not None else 0
         rows = n_train + (held if refit else 0)
         return Training(rows, stop_reason, extra=extra)
+
+    def _train_cross_fitted(self, model: TabularModel, recipe: Recipe) -> Training:
+        """The recipe cross-fitted over the file's passes (:func:`cross_fit_passes`): every
+        row in its fold by row hash; the rows kept in memory train too, and give the
+        out-of-fold metrics."""
+        assert self.folds is not None and self.held is not None and self.held.frame is not None
+        K = self.folds
+        dtype, target, step = self._steps(model)
+
+        def batches() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+            for features, y, folds in self._fold_chunks(K):
+                yield self.pre.transform(features, dtype=dtype), target(y), folds
+
+        def fit_step(est: Any, X: np.ndarray, y: np.ndarray, folds: np.ndarray) -> None:
+            step(est, X, y, fold_weights(folds, K))
+
+        def fold_losses(network: Any) -> tuple[np.ndarray, np.ndarray]:
+            """Member k's mean loss on every row of fold k: a pass over the file."""
+            totals, sizes = np.zeros(K), np.zeros(K)
+            for X, y, folds in batches():
+                Y = model.estimator.encode_targets(y).astype(dtype, copy=False)
+                for k in np.unique(folds):
+                    rows = folds == k
+                    member = network.member(int(k))
+                    J = member.cost(member.forward(X[rows].T), Y[rows].T)
+                    totals[k] += float(J) * np.count_nonzero(rows)
+                    sizes[k] += np.count_nonzero(rows)
+            return totals / np.maximum(sizes, 1), sizes
+
+        sample = self.held.frame
+        features, y_s = sample.drop(columns=[self.target]), self.stats.labels(sample[self.target])
+        folds_s = row_folds(sample.index.to_numpy(), self.seed, K)
+        scoring = (self.pre.transform(features, dtype=dtype), target(y_s), folds_s)
+        final, history, stop_reason = cross_fit_passes(
+            model.estimator,
+            recipe,
+            batches,
+            scoring,
+            fit_step=fit_step,
+            buffer_rows=self.buffer_chunks * self.chunk_rows,
+            draw_rows=self.chunk_rows,
+            on_epoch=self.on_epoch,
+            fold_losses=fold_losses if self.fold_scoring == "file" else None,
+        )
+        model.estimator = final
+        self.history = history
+        _epoch_attributes(final, history)
+        self.metrics = table_metrics(out_of_fold(model), features, y_s)  # out of fold
+        extra: dict[str, Any] = {"streamed_chunk_rows": self.chunk_rows}
+        extra.update(cross_fit_epochs=final.selected_epochs_, out_of_fold_rows=len(sample))
+        return Training(self.stats.rows, stop_reason, extra=extra)
+
+    def _fold_chunks(self, K: int) -> Iterator[tuple[pd.DataFrame, np.ndarray, np.ndarray]]:
+        """(features, labels, folds) of each chunk's rows, every row of the file."""
+        for chunk in _numbered(read_chunks(self.path, self.chunk_rows, self.text)):
+            labelled, _ = labelled_rows(chunk, self.target)
+            if len(labelled):
+                folds = row_folds(labelled.index.to_numpy(), self.seed, K)
+                yield (
+                    labelled.drop(columns=[self.target]),
+                    self.stats.labels(labelled[self.target]),
+                    folds,
+                )
 
     def score(self, model: TabularModel) -> dict[str, float]:
         """Held-out metrics now: a pass over the file scoring the held-out rows only."""

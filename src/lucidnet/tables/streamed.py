@@ -1,26 +1,48 @@
-"""The tabular recipe on a file read in chunks: held-out rows by hash, a shuffle buffer.
+"""The tabular recipe on a file read in chunks: rows chosen by hash, a shuffle buffer.
 
-A table that the :class:`~lucidnet.tables.recipe.Recipe` cross-fits, of at most
-``max_validation_rows`` rows (no more than the held-out rows below), is read into memory
-and cross-fitted there (``StreamSource``, :mod:`lucidnet.tables.stream`); every larger
-file follows the recipe's large-table path, pass by pass:
+How the recipe trains a streamed file depends on its rows (``StreamSource``,
+:mod:`lucidnet.tables.stream`):
 
-- **held-out rows** (:class:`HeldOutRows`): row r of the file (counted from 0, header
+- at most ``max_validation_rows``, and cross-fitted by the recipe: read into memory and
+  cross-fitted there, as in memory;
+- up to ``cross_fit_max_rows`` (:meth:`Recipe.cross_fits`): **cross-fitted pass by
+  pass** (:func:`cross_fit_passes`);
+- more: the recipe's **large-table path** (:func:`train_passes`).
+
+Both streamed paths share:
+
+- **rows chosen by hash** (:class:`HeldOutRows`): row r of the file (counted from 0, header
   excluded) is a candidate when its hash h(r) = splitmix64(r + seed · φ) is below
-  ``fraction`` · 2⁶⁴, and the held-out rows are the ``cap`` candidates of smallest hash
-  (``Recipe.max_validation_rows``; all of them when fewer). The hash is a bijection of the
-  row number, so the split is the same in every pass whatever the chunk size, and the
-  held-out rows (at most ``cap``) are kept in memory after the first pass and scored
-  there after every epoch;
+  ``fraction`` · 2⁶⁴, and the chosen rows are the ``cap`` candidates of smallest hash
+  (``Recipe.max_validation_rows``; all of them when fewer). The hash is a bijection of
+  the row number, so the choice is the same in every pass whatever the chunk size; the
+  chosen rows (at most ``cap``) are kept in memory after the first pass and scored there
+  after every epoch;
 - **minibatches** from a :class:`ShuffleBuffer` of chunks: each chunk's training rows join
   the buffer, and whenever it holds ``capacity`` rows, ``draw`` rows picked at random
   leave it for a ``partial_fit`` step of the recipe's estimator (its ensemble, Adam,
-  learning rate and batch); memory holds one chunk and the buffer, not the file;
-- **the epochs** (:func:`train_passes`): after every pass the held-out loss (the trainer's
-  ``val_loss``) decides the best epoch, with the recipe's patience in steps
-  (``Recipe.patience_epochs``); the best epoch's weights are kept;
-- **the refit** when the recipe's ``min_refit_share`` rule asks for it: a fresh copy
-  trains that many passes over every row, the held-out rows included.
+  learning rate and batch); memory holds one chunk, the buffer and the chosen rows, not
+  the file.
+
+**Cross-fitted** (:func:`cross_fit_passes`): row r is in fold h(r) mod K
+(:func:`row_folds`; stable as the chosen rows are) and every row trains: a draw is one
+``partial_fit`` with per-member weights (K, n) that are 0 on the rows of member k's fold
+(:func:`~lucidnet.training.crossfit.fold_weights`; the folds travel through the buffer
+with the rows), so every row trains the K − 1 members whose fold it is not in. The
+chosen rows are not held out: they train too. After every pass member k is scored on
+fold k by the in-memory path's :class:`~lucidnet.training.crossfit.CrossFit` — on every
+row of fold k in the file (a pass that only predicts, chunk by chunk), or on the chosen
+rows of fold k alone (``StreamSource(fold_scoring="sample")``) —, keeps its best pass's
+weights, and is done after its patience (``patience_share`` and ``min_patience`` as in
+memory); a done member no longer steps, training ends when every member is done, no
+refit. The held-out metrics are out of fold on the chosen rows (each predicted by the
+member that never trained on it).
+
+**The large-table path** (:func:`train_passes`): the chosen rows are held out of
+training; after every pass their loss (the trainer's ``val_loss``) decides the best
+epoch, with the recipe's patience in steps (``Recipe.patience_epochs``), and the best
+epoch's weights are kept; when the recipe's ``min_refit_share`` rule asks for it a fresh
+copy then trains that many passes over every row, the held-out rows included.
 """
 
 from __future__ import annotations
@@ -34,10 +56,19 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from lucidnet.estimators.refit import fold_scorer
 from lucidnet.tables.recipe import Recipe, steps_per_epoch
+from lucidnet.training.callbacks import Callback
 from lucidnet.training.validation import evaluate
 
-__all__ = ["HeldOutRows", "ShuffleBuffer", "row_hash", "train_passes"]
+__all__ = [
+    "HeldOutRows",
+    "ShuffleBuffer",
+    "cross_fit_passes",
+    "row_folds",
+    "row_hash",
+    "train_passes",
+]
 
 _GOLDEN = 0x9E3779B97F4A7C15
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
@@ -130,6 +161,9 @@ class HeldOutRows:
 class ShuffleBuffer:
     """Rows of consecutive chunks, leaving ``draw`` at a time picked at random.
 
+    A chunk is one or more arrays of the same rows (features, labels, folds...): they
+    travel together, row i of each array staying row i of the others.
+
     Parameters
     ----------
     capacity : int
@@ -141,33 +175,41 @@ class ShuffleBuffer:
 
     def __init__(self, capacity: int, draw: int, rng: np.random.Generator) -> None:
         self.capacity, self.draw, self.rng = max(1, capacity), max(1, draw), rng
-        self.X: np.ndarray | None = None
-        self.y: np.ndarray | None = None
+        self.arrays: tuple[np.ndarray, ...] = ()
 
     def __len__(self) -> int:
-        return 0 if self.X is None else len(self.X)
+        return len(self.arrays[0]) if self.arrays else 0
 
-    def add(self, X: np.ndarray, y: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def add(self, *arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
         """Take a chunk's rows in; yield draws while the buffer holds ``capacity`` rows."""
-        if self.X is None or self.y is None:
-            self.X, self.y = X, y
+        if not self.arrays:
+            self.arrays = arrays
         else:
-            self.X, self.y = np.concatenate([self.X, X]), np.concatenate([self.y, y])
+            self.arrays = tuple(
+                np.concatenate([held, new]) for held, new in zip(self.arrays, arrays, strict=True)
+            )
         while len(self) >= self.capacity:
             yield self._take(self.draw)
 
-    def drain(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def drain(self) -> Iterator[tuple[np.ndarray, ...]]:
         """The rows left, in random draws (the end of a pass)."""
         while len(self):
             yield self._take(self.draw)
 
-    def _take(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        assert self.X is not None and self.y is not None
-        order = self.rng.permutation(len(self.X))
+    def _take(self, n: int) -> tuple[np.ndarray, ...]:
+        order = self.rng.permutation(len(self))
         take, rest = order[:n], np.sort(order[n:])
-        out = self.X[take], self.y[take]
-        self.X, self.y = self.X[rest], self.y[rest]
+        out = tuple(a[take] for a in self.arrays)
+        self.arrays = tuple(a[rest] for a in self.arrays)
         return out
+
+
+def row_folds(rows: np.ndarray, seed: int, K: int) -> np.ndarray:
+    """The cross-fitting fold of each row number: h(r) mod K (:func:`row_hash`), int64.
+
+    The same in every pass whatever the chunk size, as the held-out rows are.
+    """
+    return np.asarray(row_hash(rows, seed) % np.uint64(K)).astype(np.int64)
 
 
 def train_passes(
@@ -269,30 +311,188 @@ def train_passes(
     return final, history, stop_reason
 
 
+def cross_fit_passes(
+    est: Any,
+    recipe: Recipe,
+    batches: Callable[[], Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]],
+    sample: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    fit_step: Callable[[Any, np.ndarray, np.ndarray, np.ndarray], None],
+    buffer_rows: int,
+    draw_rows: int,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    fold_losses: Callable[[Any], tuple[np.ndarray, np.ndarray]] | None = None,
+) -> tuple[Any, list[dict[str, Any]], str | None]:
+    """Train ``est``'s K members cross-fitted pass by pass; returns (estimator, history, reason).
+
+    Every row trains the K − 1 members whose fold it is not in: each draw of the shuffle
+    buffer is one ``fit_step`` with its rows' folds (which the step turns into
+    per-member weights, :func:`~lucidnet.training.crossfit.fold_weights`). After every
+    pass member k is scored on fold k (every row of it in the file with ``fold_losses``,
+    the sample's rows of it without) by the
+    :class:`~lucidnet.training.crossfit.CrossFit` that in-memory cross-fitting uses
+    (:func:`~lucidnet.estimators.refit.fold_scorer`: the same patience, ``patience_share``
+    and ``min_patience``), keeps its best pass's weights, and is done after its
+    patience; a done member no longer steps (``trainer.active_members``). Training stops
+    when every member is done (or after ``max_iter`` passes, or at the time limit); each
+    member then gets its best weights back. No refit.
+
+    Parameters
+    ----------
+    est : MLPClassifier or MLPRegressor
+        Unfitted, with ``n_members`` K ≥ 2 and the recipe's parameters
+        (``n_iter_no_change`` is the members' patience).
+    recipe : Recipe
+        ``patience_share``, ``min_patience``, ``time_limit``.
+    batches : callable
+        Each call starts a pass: an iterable of (X, y, folds) chunks of every row.
+    sample : (X_s, y_s, folds_s)
+        The scoring rows in memory (they train as every row does), y_s as ``fit_step``
+        takes it, folds_s their folds.
+    fit_step : callable
+        ``fit_step(est, X, y, folds)``: one ``partial_fit`` on a draw.
+    buffer_rows, draw_rows : int
+        The :class:`ShuffleBuffer`'s capacity and draw.
+    on_epoch : callable, optional
+        Called with each pass's record: ``loss`` (training), ``val_loss`` (the mean loss
+        of the out-of-fold outputs kept so far, on the rows that scored the members:
+        ``CrossFit.oof_loss``), ``members`` (those that stepped in the pass).
+    fold_losses : callable, optional
+        ``fold_losses(network)`` → (losses, sizes), float arrays of shape (K,): member
+        k's mean loss on every row of fold k in the file with the network's weights (a
+        pass over the file), and the rows it was measured on. They choose each member's
+        epochs in place of the sample's losses; the sample still gives the out-of-fold
+        outputs. None: the sample's rows of fold k score member k.
+
+    Returns
+    -------
+    estimator, history, stop reason
+        ``est`` with ``member_epochs_`` (each member's best pass), ``selected_epochs_``
+        (the latest of them) and ``oof_output_`` (shape (n_sample, n[L]): each sample row
+        predicted by the member that never trained on it, at its best pass).
+    """
+    start = time.monotonic()
+    K = int(est.n_members)
+    if K < 2:
+        raise ValueError(f"Cross-fitting needs n_members ≥ 2 (one fold per member); got {K}.")
+    X_s, y_s, folds_s = sample
+    scorer = fold_scorer(
+        est,
+        X_s,
+        lambda: est.encode_targets(y_s),  # once the first step has seen the targets
+        folds_s,
+        patience_share=recipe.patience_share,
+        min_patience=recipe.min_patience,
+    )
+    est.set_params(early_stopping=False, n_iter_no_change=np.inf)  # the members choose
+    stepping = _Stepping()
+    history: list[dict[str, Any]] = []
+    stop_reason = None
+    for epoch in range(1, int(est.max_iter) + 1):
+        seconds = time.perf_counter()
+        loss, rows, out_of_time = _one_pass(
+            est, batches(), fit_step, buffer_rows, draw_rows, recipe.time_limit, start,
+            regroup=_two_folds,
+        )  # fmt: skip
+        trainer = est.trainer_
+        if epoch == 1:
+            scorer.begin(est.network_)
+            trainer.callbacks.append(stepping)
+        stepped = len(scorer.active_members)  # the members this pass stepped
+        losses, sizes = (None, None) if fold_losses is None else fold_losses(est.network_)
+        scorer.score_epoch(est.network_, trainer.epoch_params, epoch, losses)
+        stepping.members = scorer.active_members
+        record: dict[str, Any] = {"epoch": epoch, "loss": loss, "rows": rows, "phase": "cross-fit"}
+        record.update(val_loss=scorer.oof_loss(sizes), members=stepped)
+        record["seconds"] = time.perf_counter() - seconds
+        history.append(record)
+        if on_epoch is not None:
+            on_epoch(record)
+        if out_of_time:
+            stop_reason = f"time limit: {recipe.time_limit:g} s of training spent"
+            break
+        if scorer.done.all():
+            stop_reason = scorer.stop_reason
+            break
+    if history:
+        trainer = est.trainer_
+        trainer.callbacks.remove(stepping)
+        scorer.on_train_end(trainer)  # each member's best weights
+    est.member_epochs_ = scorer.best_epochs_.tolist()
+    est.selected_epochs_ = int(scorer.best_epochs_.max())
+    est.oof_output_ = scorer.oof_
+    return est, history, stop_reason
+
+
+class _Stepping(Callback):
+    """Set ``trainer.active_members`` at the start of every ``partial_fit`` (each fit
+    starts with every member stepping): the cross-fitted members not yet done."""
+
+    def __init__(self) -> None:
+        self.members: np.ndarray | None = None
+
+    def on_train_begin(self, trainer: Any) -> None:
+        trainer.active_members = self.members
+
+
+def _two_folds(draws: Iterable[tuple[np.ndarray, ...]]) -> Iterator[tuple[np.ndarray, ...]]:
+    """The draws (X, y, folds), regrouped so that each holds rows of two folds or more.
+
+    Member k trains on the rows of a draw outside fold k; a draw whose rows are all in
+    one fold k gives member k nothing to step on. Such a draw joins the next one (the
+    pass's last, the one before it), so every member has a row in every step; a draw
+    waits for the next before it is stepped. Rows are neither dropped nor repeated.
+    """
+    ready: tuple[np.ndarray, ...] | None = None
+    pending: tuple[np.ndarray, ...] | None = None
+    for draw in draws:
+        pending = draw if pending is None else _joined(pending, draw)
+        if len(np.unique(pending[2])) < 2:
+            continue
+        if ready is not None:
+            yield ready
+        ready, pending = pending, None
+    if pending is not None:
+        ready = pending if ready is None else _joined(ready, pending)
+    if ready is not None:
+        yield ready
+
+
+def _joined(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    return tuple(np.concatenate([x, y]) for x, y in zip(a, b, strict=True))
+
+
 def _one_pass(
     est: Any,
-    chunks: Iterable[tuple[np.ndarray, np.ndarray]],
-    fit_step: Callable[[Any, np.ndarray, np.ndarray], None],
+    chunks: Iterable[tuple[np.ndarray, ...]],
+    fit_step: Callable[..., None],
     buffer_rows: int,
     draw_rows: int,
     time_limit: float | None,
     start: float,
+    regroup: Callable[[Iterable[tuple[np.ndarray, ...]]], Iterable[tuple[np.ndarray, ...]]]
+    | None = None,
 ) -> tuple[float, int, bool]:
-    """One pass over the chunks through a shuffle buffer: (mean loss, rows, out of time)."""
+    """One pass over the chunks through a shuffle buffer: (mean loss, rows, out of time).
+
+    Each chunk is a tuple of arrays of the same rows; each draw (regrouped by
+    ``regroup`` when given) is one ``fit_step(est, *draw)``.
+    """
     seed = est.random_state if isinstance(est.random_state, Integral) else 0
     passes = int(getattr(est, "t_", 0) or 0)  # rows trained so far: a new draw order per pass
     buffer = ShuffleBuffer(buffer_rows, draw_rows, np.random.default_rng([int(seed), passes]))
     loss_sum, rows = 0.0, 0
 
-    def drawn() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        for X, y in chunks:
-            yield from buffer.add(X, y)
+    def drawn() -> Iterator[tuple[np.ndarray, ...]]:
+        for chunk in chunks:
+            yield from buffer.add(*chunk)
         yield from buffer.drain()
 
-    for X, y in drawn():
-        fit_step(est, X, y)
-        loss_sum += float(est.loss_) * len(y)
-        rows += len(y)
+    for draw in drawn() if regroup is None else regroup(drawn()):
+        fit_step(est, *draw)
+        n = len(draw[0])
+        loss_sum += float(est.loss_) * n
+        rows += n
         if time_limit is not None and time.monotonic() - start > time_limit:
             return loss_sum / max(rows, 1), rows, True
     return loss_sum / max(rows, 1), rows, False

@@ -143,7 +143,15 @@ class CrossFit(Callback):
         self.chunk_rows = int(chunk_rows)
 
     def on_train_begin(self, trainer: Trainer) -> None:
-        net = trainer.net
+        self.begin(trainer.net)
+
+    def begin(self, net: Any) -> None:
+        """Get ready to score ``net``'s members (K of them): each fold's rows and targets.
+
+        Called when training begins, or by whoever trains the members outside a
+        ``Trainer`` fit (file passes: ``lucidnet.tables.streamed``) before the first
+        :meth:`score_epoch`.
+        """
         K = net.K
         if int(self.folds.max()) >= K or len(self.folds) != len(self.X):
             raise ValueError(
@@ -153,6 +161,12 @@ class CrossFit(Callback):
         Y = np.asarray(to_numpy(Y)).reshape(len(self.X), -1)
         self._dtype = net.W[1].dtype
         self._rows = [np.flatnonzero(self.folds == k) for k in range(K)]
+        empty = [k for k, rows in enumerate(self._rows) if len(rows) == 0]
+        if empty:
+            raise ValueError(
+                f"CrossFit scores member k on the rows of fold k, and fold(s) {empty} have "
+                f"none of the {len(self.X)} rows: score more rows (at least one per fold)."
+            )
         self._targets = [np.asarray(Y[r], dtype=self._dtype).T for r in self._rows]
         self.best_epochs_ = np.zeros(K, dtype=np.int64)
         self.best_losses_ = np.full(K, np.inf)
@@ -179,14 +193,52 @@ class CrossFit(Callback):
         """Whether each member has spent its patience, bool array of shape (K,)."""
         return self.wait >= self.member_patience
 
+    @property
+    def active_members(self) -> np.ndarray:
+        """The members not yet done, sorted int array (those that the next epoch steps)."""
+        return np.flatnonzero(~self.done)
+
+    @property
+    def stop_reason(self) -> str:
+        """Why training stops once every member is done."""
+        return (
+            f"cross-fitting: every member's fold loss did not improve for its patience "
+            f"(epochs {self.member_patience.tolist()}; best epochs "
+            f"{self.best_epochs_.tolist()})"
+        )
+
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
-        # this epoch's weights (a copy training never changes), on the host
         assert trainer.epoch_params is not None  # set at every epoch boundary
-        params = [to_numpy(p) for p in trainer.epoch_params]
+        self.score_epoch(trainer.net, trainer.epoch_params, epoch)
+        trainer.active_members = self.active_members
+        if self.done.all():
+            trainer.stop_training = True
+            trainer.stop_reason = self.stop_reason
+
+    def score_epoch(
+        self, net: Any, params: list[Any], epoch: int, losses: np.ndarray | None = None
+    ) -> None:
+        """Score each member that is not done on its fold with ``params``, the weights of
+        ``epoch``; keep a member's weights and out-of-fold outputs when its loss is its best.
+
+        Parameters
+        ----------
+        net : Ensemble
+            The K members' network (its architecture; its own weights are not read).
+        params : list of arrays
+            ``[W[1], b[1], ..., W[L], b[L]]`` at the end of ``epoch``, each of leading
+            axis K (any library: read on the host, never changed).
+        epoch : int
+        losses : float array of shape (K,), optional
+            Each member's fold loss with ``params`` measured elsewhere (on more rows of
+            its fold than X holds): it decides the best epoch and the patience in place
+            of the loss on X's rows, which still give the out-of-fold outputs.
+        """
+        params = [to_numpy(p) for p in params]  # this epoch's weights, on the host
         kept = self.best_weights
         if kept is None:
             kept = self.best_weights = [np.array(p, copy=True) for p in params]
-        epoch_net = copy.copy(trainer.net)  # this epoch's weights, in a network of their own
+        epoch_net = copy.copy(net)  # this epoch's weights, in a network of their own
         epoch_net.W, epoch_net.b = {}, {}
         set_parameters(epoch_net, params)
         assert isinstance(epoch_net, Ensemble)  # cross-fitting trains K ≥ 2 members
@@ -194,6 +246,8 @@ class CrossFit(Callback):
             if self.done[k]:
                 continue
             loss, outputs = self._fold_loss(epoch_net.member(k), k)
+            if losses is not None:
+                loss = float(losses[k])
             improved = is_improvement(loss, self.best_losses_[k], "min", self.min_delta)
             self.wait[k] = 0 if improved else self.wait[k] + 1
             if is_better(loss, self.best_losses_[k], "min"):
@@ -201,14 +255,17 @@ class CrossFit(Callback):
                 for best, p in zip(kept, params, strict=True):
                     best[k] = p[k]
                 self.oof_[self._rows[k]] = outputs.T
-        trainer.active_members = np.flatnonzero(~self.done)
-        if self.done.all():
-            trainer.stop_training = True
-            trainer.stop_reason = (
-                f"cross-fitting: every member's fold loss did not improve for its patience "
-                f"(epochs {self.member_patience.tolist()}; best epochs "
-                f"{self.best_epochs_.tolist()})"
-            )
+
+    def oof_loss(self, sizes: np.ndarray | None = None) -> float:
+        """The mean loss of the out-of-fold outputs kept so far (every row, its fold's
+        member at that member's best epoch): Σ_k n_k · best_loss_k / Σ_k n_k.
+
+        ``sizes`` : the rows n_k of each fold that the losses were measured on (default:
+        X's rows of each fold).
+        """
+        if sizes is None:
+            sizes = np.array([len(rows) for rows in self._rows], dtype=np.float64)
+        return float(np.dot(sizes, self.best_losses_) / np.sum(sizes))
 
     def _fold_loss(self, member: Any, k: int) -> tuple[float, np.ndarray]:
         """Member k's mean loss on fold k and its outputs A[L] there, shape (n[L], n_k)."""
