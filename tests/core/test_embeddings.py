@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from lucidnet.core.embedded import EmbeddedEnsemble, EmbeddedNetwork, embedded
+from lucidnet.core.embedded import EmbeddedEnsemble, EmbeddedNetwork, embedded, stack_members
 from lucidnet.core.embeddings import PeriodicEmbedding, PiecewiseLinearEncoding, quantile_edges
 from lucidnet.core.gradcheck import check_gradients
 from lucidnet.core.network import Network
@@ -155,6 +155,22 @@ def test_member_k_is_an_embedded_network_with_its_own_E():
     out = ens.predict_output(A0)
     for k in range(3):
         np.testing.assert_allclose(ens.member(k).predict_output(A0), out[k], rtol=1e-12)
+
+
+def test_stacked_members_are_the_ensemble_they_came_from():
+    ens = EmbeddedEnsemble(PLR, [4, 5, 1], 3, seed=0)
+    members = [ens.member(k).copy() for k in range(3)]
+    stacked = stack_members(members)
+    assert isinstance(stacked, EmbeddedEnsemble) and stacked.K == 3 and stacked.n == ens.n
+    A0 = RNG.normal(size=(4, 5))
+    np.testing.assert_array_equal(stacked.predict_output(A0), ens.predict_output(A0))
+    plain = Network([4, 5, 1], seed=0)
+    assert not isinstance(stack_members([plain, plain.copy()]), EmbeddedEnsemble)
+    other = EmbeddedNetwork(PeriodicEmbedding(4, (0, 1), 3, 2), [4, 5, 1], seed=1)
+    with pytest.raises(ValueError, match="share one embedding"):
+        stack_members([members[0], other])
+    with pytest.raises(ValueError, match="share one embedding"):
+        stack_members([members[0], Network([4, 5, 1], seed=0)])
 
 
 def test_bad_inputs_say_what_to_do():

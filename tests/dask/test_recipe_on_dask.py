@@ -251,3 +251,20 @@ def test_without_held_out_metrics_the_cluster_still_cross_fits(client):
     model = fit_table(source, recipe=recipe, seed=0).model
     assert model.metrics["rows_trained"] == len(frame) and "cross_fit_epochs" in model.metrics
     assert not any(k.startswith("validation_") for k in model.metrics)
+
+
+def test_the_cluster_trains_the_recipes_numerical_embedding(client):
+    from lucidnet.core.embedded import EmbeddedEnsemble
+
+    frame = load_diabetes(as_frame=True).frame
+    ddf = dd.from_pandas(frame, npartitions=2)
+    recipe = replace(RECIPE, max_epochs=3, n_members=2)
+    assert recipe.numeric_embedding == "periodic"  # the recipe's default
+    model = fit_table(ldask.DaskRecipeSource(ddf, "target", client=client), recipe=recipe).model
+    net = model.estimator.network_
+    assert isinstance(net, EmbeddedEnsemble) and net.K == 2
+    assert net.embedding.n_frequencies == recipe.embedding_frequencies
+    assert not np.array_equal(net.E["c"][0], net.E["c"][1])  # each member its own E
+    piecewise = replace(recipe, numeric_embedding="piecewise")
+    with pytest.raises(ValueError, match=r"piecewise.*use 'periodic'"):
+        fit_table(ldask.DaskRecipeSource(ddf, "target", client=client), recipe=piecewise)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -94,3 +95,17 @@ def test_the_recipes_sigma_and_bins_reach_the_embedding():
     assert [len(e) - 1 for e in edges] == [5, 5]  # 5 bins per numeric column
     with pytest.raises(ValueError, match="embedding_bins"):
         TabularClassifier(embedding_bins=0).fit(X, y)
+
+
+def test_a_table_of_more_rows_than_embedding_max_rows_goes_without():
+    from lucidnet.tables import RECIPE, TablePreprocessor
+    from lucidnet.tables.embedding import embedding_of
+
+    frame = pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30.0) ** 2})
+    pre = TablePreprocessor().fit(frame)
+    X = pre.transform(frame)
+    small = replace(RECIPE, embedding_max_rows=30)
+    assert embedding_of(small, pre, X) is not None  # 30 rows: not over the bound
+    assert embedding_of(small, pre, X, n_rows=31) is None  # a file's rows, X a sample
+    assert embedding_of(replace(small, embedding_max_rows=29), pre, X) is None
+    assert embedding_of(replace(small, embedding_max_rows=None), pre, X, 10**9) is not None

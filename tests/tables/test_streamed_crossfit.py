@@ -250,3 +250,20 @@ def test_cli_cross_fits_a_streamed_file_and_says_so(tmp_path, capsys, monkeypatc
     sampled = model.metrics["out_of_fold_rows"]
     assert f"held-out metrics (out of fold: the {sampled:,} rows kept in memory" in printed
     assert model.metrics["validation_accuracy"] > 0.9
+
+
+@pytest.mark.parametrize("cross_fit", [None, False])
+@pytest.mark.parametrize("kind", ["periodic", "piecewise"])
+def test_the_streamed_paths_train_the_recipes_numerical_embedding(tmp_path, cross_fit, kind):
+    from lucidnet.core.embedded import EmbeddedEnsemble
+
+    path, frame = _file(tmp_path, "diabetes")
+    recipe = replace(QUICK, max_epochs=2, cross_fit=cross_fit, numeric_embedding=kind)
+    model, source = _fit(path, recipe)
+    assert (source.folds is not None) == (cross_fit is None)  # which path it took
+    net = model.estimator.network_
+    assert isinstance(net, EmbeddedEnsemble) and net.n[0] == len(model.preprocessor.numeric)
+    assert type(net.embedding).__name__ == {
+        "periodic": "PeriodicEmbedding", "piecewise": "PiecewiseLinearEncoding"
+    }[kind]  # fmt: skip
+    assert np.isfinite(model.predict(frame)).all()

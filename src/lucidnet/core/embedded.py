@@ -34,6 +34,7 @@ __all__ = [
     "EmbeddedNetwork",
     "embedded",
     "embedded_network",
+    "stack_members",
 ]
 
 Array = Any
@@ -232,6 +233,28 @@ def embedded(net: Network, embedding: Any, E: dict[str, Array]) -> Network:
     new.embedding, new.E = embedding, dict(E)
     new.n = [embedding.n_features, *net.n[1:]]
     return new
+
+
+def stack_members(networks: Sequence[Network]) -> Ensemble:
+    """Networks of one architecture stacked into an Ensemble (parameters copied); embedded
+    networks of one embedding into an :class:`EmbeddedEnsemble`, member k keeping its E.
+
+    Raises
+    ------
+    ValueError
+        When the networks differ in architecture or in embedding.
+    """
+    inner = [net for net in networks if isinstance(net, _Embedded)]
+    if not inner:
+        return Ensemble.from_members(networks)
+    first = inner[0]
+    if len(inner) < len(networks) or any(net.embedding != first.embedding for net in inner):
+        raise ValueError("Members must share one embedding to be stacked; they differ.")
+    ens = Ensemble.from_members(networks)
+    xp = namespace(networks[0].W[1])
+    E = {name: xp.stack([net.E[name] for net in inner]) for name in first.E}
+    out: Ensemble = embedded(ens, first.embedding, E)  # type: ignore[assignment]
+    return out
 
 
 def embedded_network(

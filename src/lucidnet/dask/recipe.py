@@ -11,7 +11,9 @@ labelled rows, at least 2 members) is cross-fitted on the cluster, as in memory:
    (:class:`~lucidnet.tables.stats.TableStats`), give the recipe's preprocessing: one
    pass, which also counts the labelled rows;
 3. member k is one Dask task (``client.submit(..., retries=…)``): a one-network
-   estimator with the recipe's parameters and seed (seed, k) trains on the rows of the
+   estimator with the recipe's parameters (its numerical embedding included: the
+   periodic one, which the members can share; the piecewise encoding's bins would come
+   from each member's rows, so it is refused) and seed (seed, k) trains on the rows of the
    other folds of every partition, chooses its epoch on fold k (at most
    ``max_validation_rows`` of them scored after each epoch, the patience of
    :meth:`~lucidnet.tables.recipe.Recipe.patience_epochs`), no refit, and returns the
@@ -36,7 +38,7 @@ A larger table (that first pass counted it) follows the recipe's large-table pat
    the training rows of every partition (Dask moves the partitions to the task), picks
    its own epoch on the shared held-out rows and refits when the recipe's
    ``min_refit_share`` asks (:meth:`Recipe.fit`);
-4. the model is the members' stack (:meth:`~lucidnet.core.ensemble.Ensemble.from_members`):
+4. the model is the members' stack (:func:`~lucidnet.core.embedded.stack_members`):
    an ensemble of K that predicts the mean of its members, as the in-memory recipe's.
 
 The held-out metrics are those of the stack of the members as they chose their epochs
@@ -60,9 +62,11 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
+from lucidnet.core.embedded import stack_members
 from lucidnet.core.ensemble import Ensemble
 from lucidnet.core.network import Network
 from lucidnet.dask.cluster import delayed, gather, get_client, tree
+from lucidnet.tables.embedding import embedding_of
 from lucidnet.tables.fit import Training, check_columns, labelled_rows
 from lucidnet.tables.metrics import ExactMetrics, table_metrics
 from lucidnet.tables.model import TabularModel
@@ -155,6 +159,7 @@ def _fit_member(
         targets.append(_network_target(model, target_labels(train[model.target], *kind)))
     X, y = np.concatenate(blocks), np.concatenate(targets)
     est = clone(model.estimator).set_params(n_members=1, random_state=_member_seed(seed, k))
+    est.set_params(embedding=embedding_of(recipe, model.preprocessor, X))
     chosen: list[Network] = []
     with warnings.catch_warnings():  # how training ended is in the fitted estimator
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -218,6 +223,7 @@ def _fit_fold_member(
                 row = int(np.flatnonzero(held & (labels == label))[0])
                 train[row], weight[row] = True, 0.0
     est = clone(model.estimator).set_params(n_members=1, random_state=_member_seed(seed, k))
+    est.set_params(embedding=embedding_of(recipe, model.preprocessor, X))
     with warnings.catch_warnings():  # how training ended is in the fitted estimator
         warnings.simplefilter("ignore", ConvergenceWarning)
         fitted = replace(recipe, cross_fit=False, refit=False).fit(
@@ -258,7 +264,7 @@ def _network_target(model: TabularModel, y: np.ndarray) -> np.ndarray:
 def _stacked(est: Any, networks: list[Network]) -> Any:
     """A copy of ``est`` whose network is the stack of ``networks`` (n_members of them)."""
     out = copy.copy(est)
-    out.network_ = Ensemble.from_members(networks)
+    out.network_ = stack_members(networks)
     out.set_params(n_members=len(networks))
     return out
 
@@ -370,6 +376,12 @@ class DaskRecipeSource:
             raise ValueError(
                 "DaskRecipeSource trains the tabular recipe; give fit_table a recipe "
                 "(lucidnet.tables.RECIPE), or use DaskSource for the plain MLP by L-BFGS."
+            )
+        if recipe.numeric_embedding == "piecewise":
+            raise ValueError(
+                "numeric_embedding='piecewise' takes its bins from the rows in one place, "
+                "and a cluster's members train apart; use 'periodic' (the recipe's default) "
+                "or None on Dask, or train in memory or --stream."
             )
         self.pre = stats.recipe_preprocessor(
             recipe.max_categories, recipe.min_frequency, recipe.max_levels

@@ -45,13 +45,17 @@ def table_embedding(
     return PiecewiseLinearEncoding(n_features, features, tuple(edges))
 
 
-def embedding_of(recipe: Any, pre: Any, X: np.ndarray) -> Any:
+def embedding_of(recipe: Any, pre: Any, X: np.ndarray, n_rows: int | None = None) -> Any:
     """``recipe``'s embedding for the preprocessor ``pre``'s output X (None: none).
 
-    The recipe's ``numeric_embedding``, ``embedding_frequencies`` (m), ``embedding_dim``
-    (d), ``embedding_sigma`` (σ) and ``embedding_bins``.
+    The recipe's ``numeric_embedding``, ``embedding_frequencies`` (m),
+    ``embedding_dim`` (d), ``embedding_sigma`` (σ) and ``embedding_bins``; None over
+    ``embedding_max_rows`` training rows (``n_rows``, else X's rows).
     """
     kind = getattr(recipe, "numeric_embedding", None)
+    bound = getattr(recipe, "embedding_max_rows", None)
+    if bound is not None and (len(X) if n_rows is None else n_rows) > bound:
+        return None  # a large table goes without: ``Recipe.embedding_max_rows``
     return table_embedding(
         kind, len(pre.numeric), X, frequencies=recipe.embedding_frequencies,
         dim=recipe.embedding_dim, sigma=recipe.embedding_sigma, bins=recipe.embedding_bins,
