@@ -232,6 +232,7 @@ def test_cli_stream_prints_every_epoch_and_saves_a_model(tmp_path, capsys):
     out = tmp_path / "m.safetensors"
     argv = ["train", str(path), "--target", "y", "--stream", "--epochs", "3"]
     argv += ["--chunk-rows", "250", "--hidden", "16", "--lr", "0.01", "-o", str(out)]
+    argv += ["--numeric-embedding", "none"]  # the recipe's choices hold when streamed too
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "streaming" in printed and "chunks of 250 rows" in printed
@@ -239,6 +240,7 @@ def test_cli_stream_prints_every_epoch_and_saves_a_model(tmp_path, capsys):
         assert f"epoch {epoch}/3  loss" in printed
     assert "held-out metrics" in printed and "saved:" in printed
     model = lucidnet.load(out)
+    assert getattr(model.estimator.network_, "embedding", None) is None
     assert model.metrics["epochs"] == 3 and model.metrics["validation_accuracy"] > 0.85
     assert main(["evaluate", str(out), str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["accuracy"] > 0.85

@@ -94,6 +94,7 @@ def _large_recipe(args: argparse.Namespace, cross_fit: bool | None = False) -> R
         patience=args.early_stopping or RECIPE.patience,
         patience_steps=None if args.early_stopping else RECIPE.patience_steps,
         time_limit=args.time_limit,
+        **_recipe_choices(args),
     )
 
 
