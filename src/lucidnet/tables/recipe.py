@@ -179,11 +179,13 @@ class Recipe:
         m, the periodic embedding's learned frequencies per numeric column.
     embedding_max_rows : int or None, default=200000
         Tables of more training rows go without the numerical embedding (None: no
-        bound). Measured on the scale benchmark's table (20 columns, 18 numeric, 3 seeds)
-        the periodic embedding costs 2.2–2.7× the time per row (10 k rows: accuracy
-        0.732 → 0.756, 0.132 → 0.30 s per 1,000 rows; 100 k: 0.772 → 0.776, 0.098 →
-        0.19 s), which at 1,000,000 rows would pass the 2 minutes a million rows may
-        take; the gain shrinks as the rows grow.
+        bound). Measured on the scale benchmark's table (20 columns, 18 numeric, 3 seeds,
+        ``benchmarks/results/scale_small.md`` against the run before the embedding) it
+        costs 1.8–1.9× the time per row (10 k rows: accuracy 0.732 → 0.756, 0.132 →
+        0.234 s per 1,000 rows; 100 k: 0.772 → 0.775, 0.098 → 0.188 s), which at
+        1,000,000 rows would pass the 2 minutes a million rows may take; without it a
+        million rows train in 81–89 s (``scale_1m.md``), and the gain shrinks as the
+        rows grow.
     embedding_dim : int, default=8
         d, the values each numeric column becomes with the periodic embedding: layer 1
         reads p · d of them for p numeric columns. One row's forward pass through the
