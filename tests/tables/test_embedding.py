@@ -109,3 +109,16 @@ def test_a_table_of_more_rows_than_embedding_max_rows_goes_without():
     assert embedding_of(small, pre, X, n_rows=31) is None  # a file's rows, X a sample
     assert embedding_of(replace(small, embedding_max_rows=29), pre, X) is None
     assert embedding_of(replace(small, embedding_max_rows=None), pre, X, 10**9) is not None
+
+
+def test_a_table_of_more_numeric_columns_than_embedding_max_columns_goes_without():
+    from lucidnet.tables import RECIPE, TablePreprocessor
+    from lucidnet.tables.embedding import embedding_of
+
+    assert RECIPE.embedding_max_columns == 60
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 4)), columns=list("abcd"))
+    pre = TablePreprocessor().fit(frame)
+    X = pre.transform(frame)
+    assert embedding_of(replace(RECIPE, embedding_max_columns=4), pre, X) is not None
+    assert embedding_of(replace(RECIPE, embedding_max_columns=3), pre, X) is None
+    assert embedding_of(replace(RECIPE, embedding_max_columns=None), pre, X) is not None

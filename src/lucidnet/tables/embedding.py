@@ -50,12 +50,16 @@ def embedding_of(recipe: Any, pre: Any, X: np.ndarray, n_rows: int | None = None
 
     The recipe's ``numeric_embedding``, ``embedding_frequencies`` (m),
     ``embedding_dim`` (d), ``embedding_sigma`` (σ) and ``embedding_bins``; None over
-    ``embedding_max_rows`` training rows (``n_rows``, else X's rows).
+    ``embedding_max_rows`` training rows (``n_rows``, else X's rows) or
+    ``embedding_max_columns`` numeric columns.
     """
     kind = getattr(recipe, "numeric_embedding", None)
     bound = getattr(recipe, "embedding_max_rows", None)
     if bound is not None and (len(X) if n_rows is None else n_rows) > bound:
         return None  # a large table goes without: ``Recipe.embedding_max_rows``
+    wide = getattr(recipe, "embedding_max_columns", None)
+    if wide is not None and len(pre.numeric) > wide:
+        return None  # so does a wide one: ``Recipe.embedding_max_columns``
     return table_embedding(
         kind, len(pre.numeric), X, frequencies=recipe.embedding_frequencies,
         dim=recipe.embedding_dim, sigma=recipe.embedding_sigma, bins=recipe.embedding_bins,
