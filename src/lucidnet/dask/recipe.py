@@ -66,7 +66,7 @@ from lucidnet.core.embedded import stack_members
 from lucidnet.core.ensemble import Ensemble
 from lucidnet.core.network import Network
 from lucidnet.dask.cluster import delayed, gather, get_client, tree
-from lucidnet.tables.embedding import embedding_of
+from lucidnet.tables.embedding import embed
 from lucidnet.tables.fit import Training, check_columns, labelled_rows
 from lucidnet.tables.metrics import ExactMetrics, table_metrics
 from lucidnet.tables.model import TabularModel
@@ -158,8 +158,7 @@ def _fit_member(
         blocks.append(model.preprocessor.transform(train.drop(columns=[model.target]), dtype))
         targets.append(_network_target(model, target_labels(train[model.target], *kind)))
     X, y = np.concatenate(blocks), np.concatenate(targets)
-    est = clone(model.estimator).set_params(n_members=1, random_state=_member_seed(seed, k))
-    est.set_params(embedding=embedding_of(recipe, model.preprocessor, X))
+    est = _member_estimator(model, recipe, seed, k, X)
     chosen: list[Network] = []
     with warnings.catch_warnings():  # how training ended is in the fitted estimator
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -222,8 +221,7 @@ def _fit_fold_member(
             if label not in known:
                 row = int(np.flatnonzero(held & (labels == label))[0])
                 train[row], weight[row] = True, 0.0
-    est = clone(model.estimator).set_params(n_members=1, random_state=_member_seed(seed, k))
-    est.set_params(embedding=embedding_of(recipe, model.preprocessor, X))
+    est = _member_estimator(model, recipe, seed, k, X)
     with warnings.catch_warnings():  # how training ended is in the fitted estimator
         warnings.simplefilter("ignore", ConvergenceWarning)
         fitted = replace(recipe, cross_fit=False, refit=False).fit(
@@ -245,6 +243,13 @@ def _fit_fold_member(
 
 
 _SCORE_ROWS = 65_536  # fold rows predicted at a time
+
+
+def _member_estimator(model: TabularModel, recipe: Recipe, seed: int, k: int, X: np.ndarray) -> Any:
+    """Member k: ``model.estimator`` with one network, the seed (seed, k), the embedding."""
+    est = clone(model.estimator).set_params(n_members=1, random_state=_member_seed(seed, k))
+    embed(est, recipe, model.preprocessor, X)
+    return est
 
 
 def _member_seed(seed: int, k: int) -> int:

@@ -13,7 +13,7 @@ import numpy as np
 
 from lucidnet.core.embeddings import PeriodicEmbedding, PiecewiseLinearEncoding, quantile_edges
 
-__all__ = ["EMBEDDINGS", "table_embedding"]
+__all__ = ["EMBEDDINGS", "embed", "embedding_of", "table_embedding"]
 
 EMBEDDINGS = ("periodic", "piecewise")
 
@@ -64,3 +64,9 @@ def embedding_of(recipe: Any, pre: Any, X: np.ndarray, n_rows: int | None = None
         kind, len(pre.numeric), X, frequencies=recipe.embedding_frequencies,
         dim=recipe.embedding_dim, sigma=recipe.embedding_sigma, bins=recipe.embedding_bins,
     )  # fmt: skip
+
+
+def embed(est: Any, recipe: Any, pre: Any, X: np.ndarray, n_rows: int | None = None) -> None:
+    """Give ``est`` the recipe's embedding (:func:`embedding_of`) unless it has its own."""
+    if est.embedding is None:
+        est.set_params(embedding=embedding_of(recipe, pre, X, n_rows))

@@ -36,7 +36,7 @@ from sklearn.model_selection import train_test_split
 from lucidnet.estimators import MLPClassifier, MLPRegressor
 from lucidnet.estimators.refit import fit_within
 from lucidnet.tables.counts import count_scaling
-from lucidnet.tables.embedding import embedding_of
+from lucidnet.tables.embedding import embed
 from lucidnet.tables.metrics import table_metrics
 from lucidnet.tables.model import TabularModel, recorded_metrics
 from lucidnet.tables.preprocess import TablePreprocessor, is_numeric
@@ -363,8 +363,8 @@ class InMemorySource:
             held_out = model.with_estimator(selected)
             self.metrics = table_metrics(held_out, self.val_frame, self.y_val)
 
-        if recipe is not None and est.embedding is None:  # the recipe's numerical embedding
-            est.set_params(embedding=embedding_of(recipe, self.pre, X))
+        if recipe is not None:  # the recipe's numerical embedding
+            embed(est, recipe, self.pre, X)
         if recipe is not None:
             model.estimator = est = recipe.fit(
                 est,

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lucidnet.tables.embedding import embedding_of
+from lucidnet.tables.embedding import embed
 from lucidnet.tables.fit import (
     InMemorySource,
     Training,
@@ -384,7 +384,7 @@ class StreamSource:
             y_val = self.stats.labels(self.held.frame[self.target])
             validation = (self.pre.transform(val_features, dtype=dtype), target(y_val))
         first = validation[0] if validation is not None else next(iter(batches()))[0]
-        _embed(est, recipe, self.pre, first, self.stats.rows)
+        embed(est, recipe, self.pre, first, self.stats.rows)  # bins from the kept rows
 
         def score(selected: Any) -> None:
             """The held-out metrics of the model that chose the epochs on them."""
@@ -447,7 +447,7 @@ class StreamSource:
         features, y_s = sample.drop(columns=[self.target]), self.stats.labels(sample[self.target])
         folds_s = row_folds(sample.index.to_numpy(), self.seed, K)
         scoring = (self.pre.transform(features, dtype=dtype), target(y_s), folds_s)
-        _embed(model.estimator, recipe, self.pre, scoring[0], self.stats.rows)
+        embed(model.estimator, recipe, self.pre, scoring[0], self.stats.rows)
         final, history, stop_reason = cross_fit_passes(
             model.estimator,
             recipe,
@@ -497,14 +497,6 @@ class StreamSource:
         kept = self.kept
         out: dict[str, Any] = {k: kept[k] for k in ("accuracy", "r2", "mae", "rmse") if k in kept}
         return {**out, "loss": kept["val_loss"]} if "val_loss" in kept else out
-
-
-def _embed(est: Any, recipe: Recipe, pre: TablePreprocessor, X: np.ndarray, rows: int) -> None:
-    """The recipe's numerical embedding on ``est`` (unless it has one) for a file of
-    ``rows`` training rows, as in memory; the piecewise encoding's bins from ``X``, the
-    rows kept in memory (a sample of the file)."""
-    if est.embedding is None:
-        est.set_params(embedding=embedding_of(recipe, pre, X, rows))
 
 
 def train_stream(
