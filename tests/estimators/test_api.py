@@ -199,6 +199,34 @@ def test_partial_fit_and_warm_start(moons):
         clf.partial_fit(X, np.full(200, 7))
 
 
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array(["no", "yes"], dtype=object),
+        np.array(["a", "b", "c"]),
+        np.array([3, 7]),
+        np.array([-1, 0, 5, 9]),
+        np.array([0.0, 1.0]),
+        np.array([True, False]),
+    ],
+)
+def test_later_labels_are_encoded_as_the_label_binarizer_encodes_them(labels):
+    # After the first fit, labels of the known classes take a hashing path: the same
+    # matrix as LabelBinarizer's; a label outside the classes is still refused.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = labels[np.arange(60) % len(labels)]
+    clf = MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y)
+    later = rng.permutation(y)
+    Y = clf._encode_targets(later, first=False)
+    np.testing.assert_array_equal(Y, clf._label_binarizer.transform(later).astype(np.float64))
+    assert Y.dtype == np.float64 and Y.shape == (60, 1 if len(labels) == 2 else len(labels))
+    if labels.dtype != bool:  # both booleans are classes
+        unseen = np.array([*later[:3], 99 if labels.dtype.kind in "iuf" else "zz"], labels.dtype)
+        with pytest.raises(ValueError, match="classes not in"):
+            clf._encode_targets(unseen, first=False)
+
+
 def test_partial_fit_checks_y_against_classes_on_the_first_call(moons):
     # A label outside `classes` is an error, never silently encoded as all zeros.
     X, y = moons

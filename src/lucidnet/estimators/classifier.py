@@ -7,6 +7,7 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -136,6 +137,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     """
 
     _is_classifier = True
+    classes_: Any  # set by the first fit
+    _multilabel: bool
+
     _parameter_constraints = {
         **{k: v for k, v in BaseMLP._parameter_constraints.items() if k != "loss"},
         "class_weight": [None, dict, StrOptions({"balanced"})],
@@ -231,6 +235,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     # ------------------------------------------------------------------ targets
 
     def _encode_targets(self, y: Any, *, first: bool, classes: Any = None) -> np.ndarray:
+        if not first and not self._multilabel and isinstance(y, np.ndarray) and y.ndim == 1:
+            codes = pd.Index(self.classes_).get_indexer(pd.Index(y))  # hashing; −1: not a class
+            if len(codes) and codes.min() >= 0:  # every label a known class: one-hot rows
+                if len(self.classes_) == 2:
+                    return (codes == 1).astype(np.float64)[:, None]
+                return (codes[:, None] == np.arange(len(self.classes_))).astype(np.float64)
         check_classification_targets(y)
         if first:
             self._label_binarizer = LabelBinarizer()
