@@ -135,9 +135,16 @@ class TablePreprocessor:
 
     def as_text(self, frame: pd.DataFrame) -> np.ndarray:
         """The text columns as strings, a missing cell as ``MISSING`` (object array)."""
-        columns = frame[self.categorical]
-        text = columns.astype("object").where(columns.notna(), MISSING).astype(str)
-        return text.to_numpy(dtype=object)
+        text = np.empty((len(frame), len(self.categorical)), dtype=object)
+        for j, name in enumerate(self.categorical):
+            column = frame[name]
+            if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+                values = column.to_numpy(dtype=object, copy=True)  # strings already
+            else:
+                values = column.astype("object").astype(str).to_numpy(dtype=object)
+            values[column.isna().to_numpy()] = MISSING
+            text[:, j] = values
+        return text
 
     def check_columns(self, frame: pd.DataFrame, source: str = "the data") -> None:
         """Raise TableError when ``frame`` lacks columns the model was trained on, or
