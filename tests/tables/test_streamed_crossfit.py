@@ -131,6 +131,34 @@ def test_each_member_is_scored_on_the_rows_of_its_fold(tmp_path, scoring):
     assert source.history[-1]["val_loss"] != pytest.approx(other.mean(), rel=1e-3)
 
 
+@pytest.mark.parametrize("epochs", [4, 40])
+def test_the_file_is_read_once_a_pass(tmp_path, monkeypatch, epochs):
+    """Pass p's weights are scored while pass p + 1 reads the file: one read a pass, and
+    one more, only predicting, when training ends by the epoch cap (not when every member
+    is done)."""
+    path, _ = _file(tmp_path, "diabetes")
+    reads = []
+    fold_chunks = StreamSource._fold_chunks
+
+    def spy(self, K):
+        reads.append(K)
+        return fold_chunks(self, K)
+
+    monkeypatch.setattr(StreamSource, "_fold_chunks", spy)
+    model, source = _fit(path, replace(QUICK, max_epochs=epochs), seed=1)
+    passes = len(source.history)
+    assert passes == model.estimator.n_iter_
+    if epochs == 4:  # the cap: the last pass's weights are scored by a pass of their own
+        assert passes == 4 and len(reads) == passes + 1
+        assert source.history[-1]["scored_epoch"] == 4
+    else:  # every member done: the pass that found it also scored the pass before it
+        assert passes < 40 and len(reads) == passes
+        assert source.history[-1]["scored_epoch"] == passes - 1
+    assert "val_loss" not in source.history[0]  # nothing scored yet after the first pass
+    assert [r.get("scored_epoch") for r in source.history[1:-1]] == list(range(1, passes - 1))
+    assert max(model.estimator.member_epochs_) <= source.history[-1]["scored_epoch"]
+
+
 def test_a_draw_of_one_fold_waits_for_rows_of_another():
     """Member k learns from a draw's rows outside fold k: a draw all in one fold joins the
     next (the pass's last joins the one before), and no row is lost or repeated."""

@@ -164,10 +164,11 @@ class StreamSource:
     buffer_chunks : int
         With a recipe: the shuffle buffer holds this many chunks' rows.
     fold_scoring : {"file", "sample"}
-        Cross-fitted pass by pass, what scores member k after every pass: "file", every
-        row of fold k (a pass over the file that only predicts, one chunk at a time);
-        "sample", the rows of fold k among those kept in memory (no extra pass). Either
-        way the held-out metrics are out of fold on the rows kept in memory.
+        Cross-fitted pass by pass, what scores member k's weights of every pass: "file",
+        every row of fold k (each chunk of the next pass, before it trains; the last
+        pass's weights by a pass that only predicts); "sample", the rows of fold k among
+        those kept in memory. Either way the held-out metrics are out of fold on the rows
+        kept in memory.
     """
 
     def __init__(
@@ -430,18 +431,20 @@ class StreamSource:
         def fit_step(est: Any, X: np.ndarray, y: np.ndarray, folds: np.ndarray) -> None:
             step(est, X, y, fold_weights(folds, K))
 
-        def fold_losses(network: Any) -> tuple[np.ndarray, np.ndarray]:
-            """Member k's mean loss on every row of fold k: a pass over the file."""
+        def chunk_losses(
+            network: Any, X: np.ndarray, y: np.ndarray, folds: np.ndarray, members: np.ndarray
+        ) -> tuple[np.ndarray, np.ndarray]:
+            """Member k's summed loss on the chunk's rows of fold k, and their count."""
             totals, sizes = np.zeros(K), np.zeros(K)
-            for X, y, folds in batches():
-                Y = model.estimator.encode_targets(y).astype(dtype, copy=False)
-                for k in np.unique(folds):
-                    rows = folds == k
+            Y = model.estimator.encode_targets(y).astype(dtype, copy=False)
+            for k in members:
+                rows = folds == k
+                n = np.count_nonzero(rows)
+                if n:
                     member = network.member(int(k))
-                    J = member.cost(member.forward(X[rows].T), Y[rows].T)
-                    totals[k] += float(J) * np.count_nonzero(rows)
-                    sizes[k] += np.count_nonzero(rows)
-            return totals / np.maximum(sizes, 1), sizes
+                    totals[k] = float(member.cost(member.forward(X[rows].T), Y[rows].T)) * n
+                    sizes[k] = n
+            return totals, sizes
 
         sample = self.held.frame
         features, y_s = sample.drop(columns=[self.target]), self.stats.labels(sample[self.target])
@@ -457,7 +460,7 @@ class StreamSource:
             buffer_rows=self.buffer_chunks * self.chunk_rows,
             draw_rows=self.chunk_rows,
             on_epoch=self.on_epoch,
-            fold_losses=fold_losses if self.fold_scoring == "file" else None,
+            chunk_losses=chunk_losses if self.fold_scoring == "file" else None,
         )
         model.estimator = final
         self.history = history

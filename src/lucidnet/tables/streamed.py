@@ -56,9 +56,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from lucidnet.core.arrays import to_numpy
 from lucidnet.estimators.refit import fold_scorer
 from lucidnet.tables.recipe import Recipe, steps_per_epoch
 from lucidnet.training.callbacks import Callback
+from lucidnet.training.crossfit import with_weights
 from lucidnet.training.validation import evaluate
 
 __all__ = [
@@ -75,6 +77,7 @@ _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _TWO_64 = 2**64
 
 Batches = Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]
+ChunkLosses = Callable[..., tuple[np.ndarray, np.ndarray]]
 
 
 def row_hash(rows: np.ndarray, seed: int) -> np.ndarray:
@@ -321,21 +324,32 @@ def cross_fit_passes(
     buffer_rows: int,
     draw_rows: int,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
-    fold_losses: Callable[[Any], tuple[np.ndarray, np.ndarray]] | None = None,
+    chunk_losses: ChunkLosses | None = None,
 ) -> tuple[Any, list[dict[str, Any]], str | None]:
     """Train ``est``'s K members cross-fitted pass by pass; returns (estimator, history, reason).
 
     Every row trains the K − 1 members whose fold it is not in: each draw of the shuffle
     buffer is one ``fit_step`` with its rows' folds (which the step turns into
-    per-member weights, :func:`~lucidnet.training.crossfit.fold_weights`). After every
-    pass member k is scored on fold k (every row of it in the file with ``fold_losses``,
-    the sample's rows of it without) by the
-    :class:`~lucidnet.training.crossfit.CrossFit` that in-memory cross-fitting uses
-    (:func:`~lucidnet.estimators.refit.fold_scorer`: the same patience, ``patience_share``
-    and ``min_patience``), keeps its best pass's weights, and is done after its
-    patience; a done member no longer steps (``trainer.active_members``). Training stops
-    when every member is done (or after ``max_iter`` passes, or at the time limit); each
-    member then gets its best weights back. No refit.
+    per-member weights, :func:`~lucidnet.training.crossfit.fold_weights`). Member k is
+    scored on fold k by the :class:`~lucidnet.training.crossfit.CrossFit` that in-memory
+    cross-fitting uses (:func:`~lucidnet.estimators.refit.fold_scorer`: the same
+    patience, ``patience_share`` and ``min_patience``), keeps its best pass's weights, and
+    is done after its patience; a done member no longer steps
+    (``trainer.active_members``). Training stops when every member is done (or after
+    ``max_iter`` passes, or at the time limit); each member then gets its best weights
+    back. No refit.
+
+    Which rows score member k:
+
+    - with ``chunk_losses``, every row of fold k in the file. Pass p's weights are scored
+      while pass p + 1 reads the file (each chunk is scored with them before it joins the
+      buffer), so the file is read once per pass; a member's patience is therefore counted
+      one pass late, and a member that is done has stepped one pass in vain (its weights
+      of that pass are never kept). The last pass's weights, when training ends by
+      ``max_iter``, are scored by a pass that only predicts. When time runs out, the
+      weights being scored are not kept (unless no pass was scored: then the sample's
+      rows score them);
+    - without, the sample's rows of fold k, after every pass.
 
     Parameters
     ----------
@@ -356,13 +370,16 @@ def cross_fit_passes(
     on_epoch : callable, optional
         Called with each pass's record: ``loss`` (training), ``val_loss`` (the mean loss
         of the out-of-fold outputs kept so far, on the rows that scored the members:
-        ``CrossFit.oof_loss``), ``members`` (those that stepped in the pass).
-    fold_losses : callable, optional
-        ``fold_losses(network)`` → (losses, sizes), float arrays of shape (K,): member
-        k's mean loss on every row of fold k in the file with the network's weights (a
-        pass over the file), and the rows it was measured on. They choose each member's
-        epochs in place of the sample's losses; the sample still gives the out-of-fold
-        outputs. None: the sample's rows of fold k score member k.
+        ``CrossFit.oof_loss``; absent before a pass is scored), ``scored_epoch`` (the
+        pass whose weights were scored during this one, with ``chunk_losses``),
+        ``members`` (those that stepped in the pass).
+    chunk_losses : callable, optional
+        ``chunk_losses(network, X, y, folds, members)`` → (totals, sizes), float arrays
+        of shape (K,): for each member k in ``members`` (int array), the summed loss of
+        the network's member k on the chunk's rows of fold k, and their count. The
+        file's losses choose each member's epochs in place of the sample's; the sample
+        still gives the out-of-fold outputs. None: the sample's rows of fold k score
+        member k.
 
     Returns
     -------
@@ -388,10 +405,15 @@ def cross_fit_passes(
     stepping = _Stepping()
     history: list[dict[str, Any]] = []
     stop_reason = None
+    pending: _Pending | None = None  # the last pass's weights, scored during the next
+    sizes: np.ndarray | None = None  # the rows of each fold that the last scores came from
     for epoch in range(1, int(est.max_iter) + 1):
         seconds = time.perf_counter()
+        chunks: Iterable[tuple[np.ndarray, ...]] = batches()
+        if pending is not None:
+            chunks = pending.scored(chunks, scorer.active_members)
         loss, rows, out_of_time = _one_pass(
-            est, batches(), fit_step, buffer_rows, draw_rows, recipe.time_limit, start,
+            est, chunks, fit_step, buffer_rows, draw_rows, recipe.time_limit, start,
             regroup=_two_folds,
         )  # fmt: skip
         trainer = est.trainer_
@@ -399,11 +421,18 @@ def cross_fit_passes(
             scorer.begin(est.network_)
             trainer.callbacks.append(stepping)
         stepped = len(scorer.active_members)  # the members this pass stepped
-        losses, sizes = (None, None) if fold_losses is None else fold_losses(est.network_)
-        scorer.score_epoch(est.network_, trainer.epoch_params, epoch, losses)
-        stepping.members = scorer.active_members
         record: dict[str, Any] = {"epoch": epoch, "loss": loss, "rows": rows, "phase": "cross-fit"}
-        record.update(val_loss=scorer.oof_loss(sizes), members=stepped)
+        if chunk_losses is None:
+            scorer.score_epoch(est.network_, trainer.epoch_params, epoch)
+        elif pending is not None and not out_of_time:
+            sizes = pending.score(scorer)
+            record["scored_epoch"] = pending.epoch
+        if chunk_losses is not None and not out_of_time:
+            pending = _Pending(est.network_, trainer.epoch_params, epoch, K, chunk_losses)
+        stepping.members = scorer.active_members
+        if scorer.best_weights is not None:  # some pass has been scored
+            record["val_loss"] = scorer.oof_loss(sizes)
+        record["members"] = stepped
         record["seconds"] = time.perf_counter() - seconds
         history.append(record)
         if on_epoch is not None:
@@ -414,6 +443,16 @@ def cross_fit_passes(
         if scorer.done.all():
             stop_reason = scorer.stop_reason
             break
+    if history and pending is not None and not scorer.done.all():
+        if out_of_time and scorer.best_weights is None:  # no pass scored: the sample's rows
+            scorer.score_epoch(est.network_, pending.params, pending.epoch)
+        elif not out_of_time:  # the last pass's weights: a pass that only predicts
+            seconds = time.perf_counter()
+            for _ in pending.scored(batches(), scorer.active_members):
+                pass
+            sizes = pending.score(scorer)
+            history[-1].update(val_loss=scorer.oof_loss(sizes), scored_epoch=pending.epoch)
+            history[-1]["seconds"] += time.perf_counter() - seconds
     if history:
         trainer = est.trainer_
         trainer.callbacks.remove(stepping)
@@ -422,6 +461,40 @@ def cross_fit_passes(
     est.selected_epochs_ = int(scorer.best_epochs_.max())
     est.oof_output_ = scorer.oof_
     return est, history, stop_reason
+
+
+class _Pending:
+    """A pass's weights, scored on every row of the file while the next pass reads it.
+
+    ``chunk_losses(network, X, y, folds, members)`` → (totals, sizes), float arrays of
+    shape (K,): the summed loss of member k (for k in ``members``) on the chunk's rows of
+    fold k, and their count.
+    """
+
+    def __init__(
+        self, net: Any, params: list[Any], epoch: int, K: int, chunk_losses: ChunkLosses
+    ) -> None:
+        self.params = [np.array(to_numpy(p), copy=True) for p in params]
+        self.net, self.epoch = with_weights(net, self.params), epoch
+        self.chunk_losses = chunk_losses
+        self.totals, self.sizes = np.zeros(K), np.zeros(K)
+
+    def scored(
+        self, chunks: Iterable[tuple[np.ndarray, ...]], members: np.ndarray
+    ) -> Iterator[tuple[np.ndarray, ...]]:
+        """The chunks, unchanged, each first scored with these weights."""
+        for chunk in chunks:
+            totals, sizes = self.chunk_losses(self.net, *chunk, members)
+            self.totals += totals
+            self.sizes += sizes
+            yield chunk
+
+    def score(self, scorer: Any) -> np.ndarray:
+        """Give the scorer each member's mean loss on every row of its fold; the rows of
+        each fold, float array of shape (K,)."""
+        losses = self.totals / np.maximum(self.sizes, 1)
+        scorer.score_epoch(self.net, self.params, self.epoch, losses)
+        return self.sizes
 
 
 class _Stepping(Callback):

@@ -31,7 +31,7 @@ from lucidnet.training.callbacks import Callback
 if TYPE_CHECKING:
     from lucidnet.training.loop import Trainer
 
-__all__ = ["CrossFit", "cross_fit_folds", "fold_weights"]
+__all__ = ["CrossFit", "cross_fit_folds", "fold_weights", "with_weights"]
 
 
 def cross_fit_folds(n_rows: int, K: int, seed: int, labels: Any = None) -> np.ndarray:
@@ -82,6 +82,15 @@ def fold_weights(folds: np.ndarray, K: int, sample_weight: Any = None) -> np.nda
     if sample_weight is not None:
         s = s * np.asarray(to_numpy(sample_weight), dtype=np.float64)
     return s
+
+
+def with_weights(net: Any, params: list[Any]) -> Any:
+    """A shallow copy of ``net`` that holds ``params`` (``[W[1], b[1], ..., W[L], b[L]]``,
+    not copied) in dicts of its own: ``net``'s weights are neither read nor changed."""
+    copied = copy.copy(net)
+    copied.W, copied.b = {}, {}
+    set_parameters(copied, params)
+    return copied
 
 
 class CrossFit(Callback):
@@ -238,9 +247,7 @@ class CrossFit(Callback):
         kept = self.best_weights
         if kept is None:
             kept = self.best_weights = [np.array(p, copy=True) for p in params]
-        epoch_net = copy.copy(net)  # this epoch's weights, in a network of their own
-        epoch_net.W, epoch_net.b = {}, {}
-        set_parameters(epoch_net, params)
+        epoch_net = with_weights(net, params)
         assert isinstance(epoch_net, Ensemble)  # cross-fitting trains K ≥ 2 members
         for k in range(epoch_net.K):
             if self.done[k]:
