@@ -120,6 +120,7 @@ def fit_cross_fitted(
     on_selected: Callable[[Any], None] | None = None,
     patience_share: float | None = None,
     min_patience: int = 0,
+    folds: np.ndarray | None = None,
 ) -> Any:
     """Fit ``est``'s K members cross-fitted: member k leaves fold k out and picks its epoch on it.
 
@@ -147,6 +148,10 @@ def fit_cross_fitted(
         ``n_iter_no_change`` is: :class:`~lucidnet.training.crossfit.CrossFit` with
         patience p + 1); None: ``n_iter_no_change`` for every member.
     min_patience : int, default=0
+    folds : int array of shape (n_samples,), optional
+        Each row's fold in −1..K−1 instead of the seeded split; a row of fold −1 trains
+        every member and scores none (its out-of-fold output stays NaN). Every member
+        needs a row in its fold.
 
     Returns
     -------
@@ -159,10 +164,18 @@ def fit_cross_fitted(
     K = int(est.n_members)
     if K < 2:
         raise ValueError(f"Cross-fitting needs n_members ≥ 2 (one fold per member); got {K}.")
-    seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
-    y_arr = np.asarray(y)
-    labels = y_arr if est._is_classifier and y_arr.ndim == 1 else None
-    folds = cross_fit_folds(len(X), K, seed, labels)
+    if folds is None:
+        seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
+        y_arr = np.asarray(y)
+        labels = y_arr if est._is_classifier and y_arr.ndim == 1 else None
+        folds = cross_fit_folds(len(X), K, seed, labels)
+    else:
+        folds = np.asarray(folds, dtype=np.int64)
+        if folds.shape != (len(X),) or folds.min() < -1 or folds.max() >= K:
+            raise ValueError(
+                f"folds must give each of the {len(X)} rows a fold in -1..{K - 1}; got shape "
+                f"{folds.shape} and values {folds.min()}..{folds.max()}."
+            )
     cap_batch_size(est, len(X) * (K - 1) / K)
     scorer = fold_scorer(
         est,
