@@ -268,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument(
         "--dask",
         metavar="ADDRESS",
-        help="train the recipe on a Dask cluster, one task per ensemble member (with "
+        help="train the recipe on a Dask cluster, the members in one task per worker (with "
         "--optimizer lbfgs: the plain MLP by full-batch L-BFGS): a scheduler address "
         "(tcp://host:8786) or 'local' for a local cluster of 2 workers; needs the dask "
         'extra (pip install "lucidnet[dask]")',
