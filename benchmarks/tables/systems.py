@@ -357,6 +357,7 @@ SYSTEMS: dict[str, FitFunction] = {
         fit_lucidnet, numeric_embedding=None, hidden_layer_sizes=(128, 128)
     ),
     "lucidnet-no-poisson": partial(fit_lucidnet, count_loss=None),
+    "lucidnet-top-levels": partial(fit_lucidnet, min_frequency=None),
     # the ingredients, one at a time
     "sk-mlp+ty": _sk_mlp_ty(),
     "sk-mlp+ty+quantile": _sk_mlp_ty("quantile"),
