@@ -44,6 +44,22 @@ def test_periodic_forward_is_the_formula_feature_by_feature():
     np.testing.assert_allclose(A, np.array(rows), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("members", [None, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_predict_embeds_a_few_columns_at_a_time_to_the_same_bits(monkeypatch, members, dtype):
+    import lucidnet.core.embeddings as embeddings
+
+    emb = PeriodicEmbedding(9, tuple(range(7)), n_frequencies=4, dim=3, sigma=(0.1, 1.0))
+    E = emb.init_parameters(np.random.default_rng(1), members, dtype)
+    A0 = RNG.normal(size=(9, 50)).astype(dtype)
+    whole = emb.forward(E, A0)[0]
+    lead = 1 if members is None else members
+    for columns in (1, 2, 3, 7):  # the columns a group holds: V of lead · columns · 2m · B
+        monkeypatch.setattr(embeddings, "PREDICT_ELEMENTS", lead * columns * 8 * 50)
+        np.testing.assert_array_equal(emb.predict(E, A0), whole)
+    assert whole.dtype == dtype and whole.shape == (*((members,) if members else ()), 23, 50)
+
+
 def test_frequencies_start_truncated_normal():
     c = PeriodicEmbedding(2, (0, 1), 500, 1, sigma=0.1).init_parameters(np.random.default_rng(1))[
         "c"

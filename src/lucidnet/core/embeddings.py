@@ -45,6 +45,7 @@ __all__ = ["PeriodicEmbedding", "PiecewiseLinearEncoding", "quantile_edges"]
 
 Array = Any
 NAMES = ("c", "W", "b")  # the periodic embedding's parameters, in this order
+PREDICT_ELEMENTS = 1 << 20  # the most numbers of V that PeriodicEmbedding.predict holds at once
 
 
 @dataclass(frozen=True)
@@ -190,16 +191,37 @@ class PeriodicEmbedding:
         E_j = ReLU(U_j)   (docs/MATH.md §10)
         """
         xp = namespace(A0, E["c"])
-        x = xp.take(A0, xp.asarray(self.features), axis=-2)[..., None, :]  # (…, p, 1, B)
-        Phi = (2 * math.pi) * E["c"] * x
-        V = xp.concat([xp.cos(Phi), xp.sin(Phi)], axis=-2)
-        U = E["W"] @ V + E["b"]
+        x, Phi, V, U = self._columns(xp, E, A0, self.features)
         A = self._stack(xp, xp.maximum(U, xp.zeros_like(U[..., :1, :1])), A0)
         return A, {"x": x, "Phi": Phi, "V": V, "U": U}
 
     def predict(self, E: dict[str, Array], A0: Array) -> Array:
-        """The forward pass without its cache: the network's input, (…, n_out, B)."""
-        return self.forward(E, A0)[0]
+        """The forward pass without its cache: the network's input, (…, n_out, B).
+
+        The columns are embedded a few at a time, so that V of the columns in hand holds
+        at most :data:`PREDICT_ELEMENTS` numbers (K · p · 2m · B of them at once would be
+        117 MB in float64 for K = 4 members, p = 14 columns, m = 16 and B = 8,192 rows):
+        each column's embedding is its own, so the values are those of :meth:`forward`.
+        """
+        xp = namespace(A0, E["c"])
+        lead = math.prod(E["c"].shape[:-3])
+        per_column = lead * 2 * self.n_frequencies * A0.shape[-1]
+        step = max(1, PREDICT_ELEMENTS // max(per_column, 1))
+        parts = []
+        for start in range(0, len(self.features), step):
+            group = {name: E[name][..., start : start + step, :, :] for name in NAMES}
+            U = self._columns(xp, group, A0, self.features[start : start + step])[3]
+            parts.append(xp.maximum(U, xp.zeros_like(U[..., :1, :1])))
+        return self._stack(xp, parts[0] if len(parts) == 1 else xp.concat(parts, axis=-3), A0)
+
+    def _columns(
+        self, xp: Any, E: dict[str, Array], A0: Array, features: Any
+    ) -> tuple[Array, Array, Array, Array]:
+        """x, Φ, V and U of the columns ``features`` (E holds their parameters alone)."""
+        x = xp.take(A0, xp.asarray(features), axis=-2)[..., None, :]  # (…, p, 1, B)
+        Phi = (2 * math.pi) * E["c"] * x
+        V = xp.concat([xp.cos(Phi), xp.sin(Phi)], axis=-2)
+        return x, Phi, V, E["W"] @ V + E["b"]
 
     def backward(self, E: dict[str, Array], cache: dict[str, Array], dA: Array) -> dict[str, Array]:
         """∂J/∂c, ∂J/∂W, ∂J/∂b from dA = ∂J/∂A, A the network's input (…, n_out, B).
