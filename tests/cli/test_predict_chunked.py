@@ -5,7 +5,7 @@ file, the model's predictions of all its rows, ``DataFrame.to_csv``/``to_parquet
 the result; and ``table_metrics`` of all the labelled rows. The networks are wide enough
 (64 units) that BLAS rounds a row differently at another place in its block: a chunk
 that is not a multiple of the network's block changes a few predictions' last bits.
-The prediction files are larger than three chunks (8192 rows each with
+The prediction files are larger than three chunks (4096 rows each with
 ``--chunk-rows 1``), and built so that chunks disagree on types: integers with one empty
 cell in the last chunk, codes that look like numbers in the first chunk and are text
 further down, booleans with a gap.
@@ -32,7 +32,7 @@ from lucidnet.tables.predict_stream import DEFAULT_PREDICT_CHUNK_ROWS
 
 from .conftest import run
 
-ROWS = 20_000  # three chunks of 8192 rows (the smallest chunk), the last one partial
+ROWS = 20_000  # chunks of 4096 rows (the smallest chunk), the last one partial
 TARGETS = {"binary": "label", "multiclass": "color", "regression": "y"}
 
 
@@ -62,7 +62,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--hidden", "64,64", "--seed", "0", "--quiet", "-o", f"{kind}.safetensors", cwd=folder,
         )  # fmt: skip
     new = table(ROWS, 1)
-    new.loc[: 2 * 8192, "code"] = "12"  # the first two chunks: numbers; text further down
+    new.loc[: 2 * PREDICT_BLOCK, "code"] = "12"  # the first two chunks: numbers; text further down
     new["count"] = new["count"].astype(object)
     new.loc[ROWS - 5, "count"] = None  # integers, but for one cell in the last chunk
     new["flag"] = np.where(new["a"] > 0, "True", "False")
@@ -123,7 +123,8 @@ def test_chunked_predictions_are_the_whole_files(
         got, want = pq.read_table(out), pq.read_table(reference)
         assert got.schema.equals(want.schema, check_metadata=True)
         assert got.equals(want)
-        assert pq.ParquetFile(out).metadata.num_row_groups == 3  # one per chunk
+        chunks = -(-ROWS // PREDICT_BLOCK)  # --chunk-rows 1: one block a chunk
+        assert pq.ParquetFile(out).metadata.num_row_groups == chunks  # one per chunk
     else:
         sep = "\t" if output.endswith(".tsv") else ","
         expected.to_csv(reference, index=False, sep=sep, compression=None)

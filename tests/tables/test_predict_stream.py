@@ -40,7 +40,7 @@ def test_join_dtypes_is_the_type_of_the_whole_column():
 
 
 def test_chunks_are_whole_blocks_of_the_network():
-    assert chunk_rows_for() == DEFAULT_PREDICT_CHUNK_ROWS == 2 * PREDICT_BLOCK
+    assert chunk_rows_for() == DEFAULT_PREDICT_CHUNK_ROWS == 16_384 == 4 * PREDICT_BLOCK
     assert chunk_rows_for(1) == chunk_rows_for(PREDICT_BLOCK) == PREDICT_BLOCK
     assert chunk_rows_for(PREDICT_BLOCK + 1) == 2 * PREDICT_BLOCK
 

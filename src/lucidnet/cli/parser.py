@@ -439,6 +439,6 @@ def _chunk_rows_option(command: argparse.ArgumentParser) -> None:
         type=_positive_int,
         default=16_384,
         metavar="N",
-        help="rows read at a time (default: 16384; rounded up to a multiple of 8192, the rows "
+        help="rows read at a time (default: 16384; rounded up to a multiple of 4096, the rows "
         "the network predicts at once, so that the output is the whole file's, bit for bit)",
     )

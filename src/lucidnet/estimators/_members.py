@@ -27,7 +27,7 @@ __all__ = ["PREDICT_BLOCK", "combine_logits", "forward_rows", "forward_rows_both
 # Predictions run over row blocks of this size, so memory does not grow with X; a
 # row's bits depend on its place in its block (BLAS rounding), so a table predicted in
 # chunks of a multiple of this size gives the bits of the table predicted whole.
-PREDICT_BLOCK = 8192
+PREDICT_BLOCK = 4096
 
 
 def combine_logits(Z: Any, output: str) -> Any:
