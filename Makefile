@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: test demo playground lint docs bench bench-tables bench-anchors bench-scale clean torch
+.PHONY: test demo playground lint docs bench bench-tables bench-paths bench-anchors bench-scale clean torch
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,13 @@ $(VENV)/.tables-installed: benchmarks/tables/requirements.txt $(VENV)/.dev-insta
 
 bench-tables: $(VENV)/.tables-installed
 	$(PY) -m benchmarks.tables.run $(BENCH_TABLES_ARGS)
+
+# The recipe's three paths side by side (benchmarks/tables/paths.py): in memory, streamed from a
+# file and on a 2-worker Dask LocalCluster, on two panel tables and the two large ones (fertility,
+# flights) subsampled to 100,000 rows, 3 seeds; writes benchmarks/tables/results/paths.{json,md}.
+BENCH_PATHS_ARGS ?= --tables nass_cds,cps1988,fertility,flights --max-rows 100000
+bench-paths: $(VENV)/.tables-installed
+	$(PY) -m benchmarks.tables.paths $(BENCH_PATHS_ARGS)
 
 # The panel with its anchors (benchmarks/tables/anchors.py): CatBoost's and LightGBM's
 # defaults and pytabkit's RealMLP-TD and TabM-D, from benchmarks/tables/requirements-anchors.txt
