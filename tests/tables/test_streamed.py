@@ -90,6 +90,24 @@ def test_the_shuffle_buffer_gives_every_row_once_and_mixes_chunks():
     assert len(np.unique(drawn[0] // 100)) == 3  # the first draw holds rows of 3 chunks
 
 
+def test_the_shuffle_buffer_holds_its_rows_in_arrays_allocated_once():
+    # capacity + a chunk of rows, allocated at the first chunk and kept: a draw's holes
+    # are filled from the end, never by copying the buffer; wider labels widen it once.
+    buffer = ShuffleBuffer(capacity=250, draw=100, rng=np.random.default_rng(1))
+    stores, drawn = set(), []
+    for start in range(0, 1000, 100):
+        rows = np.arange(start, start + 100)
+        labels = np.array([f"r{r}" for r in rows])  # '<U3' then '<U4': the type widens
+        for X, y in buffer.add(rows[:, None].astype(np.float32), labels):
+            assert [f"r{int(v)}" for v in X[:, 0]] == y.tolist()
+            drawn.append(X[:, 0].astype(int))
+        stores.add(id(buffer.arrays[0]))
+        assert len(buffer.arrays[0]) == 250 + 100 and buffer.arrays[0].dtype == np.float32
+    drawn += [X[:, 0].astype(int) for X, _ in buffer.drain()]
+    assert len(stores) == 2  # allocated at the first chunk, again when the labels widened
+    np.testing.assert_array_equal(np.sort(np.concatenate(drawn)), np.arange(1000))
+
+
 # (max_categories, min_frequency, max_levels): the top levels; as many as there are
 # levels (one is dropped, as OneHotEncoder drops it); rare levels seen often enough; capped
 @pytest.mark.parametrize("levels", [(5, None, None), (9, None, None), (3, 30, None), (2, 30, 5)])
