@@ -302,6 +302,22 @@ def fit_lucidnet_plain(X: pd.DataFrame, y: pd.Series, task: str, seed: int, **op
     return _LucidnetModel(model)
 
 
+def fit_lucidnet_estimator(
+    X: pd.DataFrame, y: pd.Series, task: str, seed: int, **params: Any
+) -> Any:
+    """The recipe through ``fit_table`` with estimator parameters that the tabular
+    estimators do not expose (``label_smoothing``); no params: the recipe as it is."""
+    from lucidnet.tables import RECIPE, fit_table
+    from lucidnet.tables.fit import InMemorySource
+
+    frame = X.assign(__y__=y.to_numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit = fit_table(InMemorySource(frame, "__y__", seed=seed), task=task, recipe=RECIPE,
+                        params=params or None, seed=seed)  # fmt: skip
+    return _LucidnetModel(fit.model)
+
+
 # --------------------------------------------------------------------------- the registry
 
 
@@ -358,6 +374,8 @@ SYSTEMS: dict[str, FitFunction] = {
     ),
     "lucidnet-no-poisson": partial(fit_lucidnet, count_loss=None),
     "lucidnet-top-levels": partial(fit_lucidnet, min_frequency=None),
+    "lucidnet-estimator": fit_lucidnet_estimator,
+    "lucidnet-label-smoothing": partial(fit_lucidnet_estimator, label_smoothing=0.1),
     # the ingredients, one at a time
     "sk-mlp+ty": _sk_mlp_ty(),
     "sk-mlp+ty+quantile": _sk_mlp_ty("quantile"),

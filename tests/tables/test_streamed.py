@@ -15,7 +15,7 @@ import lucidnet
 from lucidnet.cli import main
 from lucidnet.tables import RECIPE, scan, train_stream
 from lucidnet.tables.fit import InMemorySource, fit_table
-from lucidnet.tables.streamed import HeldOutRows, ShuffleBuffer, row_hash
+from lucidnet.tables.streamed import HeldOutRows, row_hash
 
 # The recipe with a short budget: the tests check the path, not the last digit; the
 # large-table path even on these small files (the recipe would cross-fit them in memory).
@@ -72,40 +72,6 @@ def test_the_held_out_rows_do_not_depend_on_the_chunks(tmp_path, cap):
     else:  # the cap candidates of smallest hash
         expected = np.sort(candidates[np.argsort(keys[candidates])[:cap]])
         np.testing.assert_array_equal(chosen[0], expected)
-
-
-def test_the_shuffle_buffer_gives_every_row_once_and_mixes_chunks():
-    buffer = ShuffleBuffer(capacity=300, draw=100, rng=np.random.default_rng(0))
-    drawn, largest = [], 0
-    for start in range(0, 1000, 100):
-        rows = np.arange(start, start + 100)
-        for X, y in buffer.add(rows[:, None].astype(float), rows):
-            np.testing.assert_array_equal(X[:, 0], y)  # the rows keep their labels
-            drawn.append(y)
-        largest = max(largest, len(buffer))
-    drawn += [y for _, y in buffer.drain()]
-    assert largest < 300  # after each chunk it is under capacity: memory is bounded
-    everything = np.concatenate(drawn)
-    np.testing.assert_array_equal(np.sort(everything), np.arange(1000))
-    assert len(np.unique(drawn[0] // 100)) == 3  # the first draw holds rows of 3 chunks
-
-
-def test_the_shuffle_buffer_holds_its_rows_in_arrays_allocated_once():
-    # capacity + a chunk of rows, allocated at the first chunk and kept: a draw's holes
-    # are filled from the end, never by copying the buffer; wider labels widen it once.
-    buffer = ShuffleBuffer(capacity=250, draw=100, rng=np.random.default_rng(1))
-    stores, drawn = set(), []
-    for start in range(0, 1000, 100):
-        rows = np.arange(start, start + 100)
-        labels = np.array([f"r{r}" for r in rows])  # '<U3' then '<U4': the type widens
-        for X, y in buffer.add(rows[:, None].astype(np.float32), labels):
-            assert [f"r{int(v)}" for v in X[:, 0]] == y.tolist()
-            drawn.append(X[:, 0].astype(int))
-        stores.add(id(buffer.arrays[0]))
-        assert len(buffer.arrays[0]) == 250 + 100 and buffer.arrays[0].dtype == np.float32
-    drawn += [X[:, 0].astype(int) for X, _ in buffer.drain()]
-    assert len(stores) == 2  # allocated at the first chunk, again when the labels widened
-    np.testing.assert_array_equal(np.sort(np.concatenate(drawn)), np.arange(1000))
 
 
 # (max_categories, min_frequency, max_levels): the top levels; as many as there are
