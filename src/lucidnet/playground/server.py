@@ -297,8 +297,11 @@ class Connection:
     # ------------------------------------------------------------------ training
 
     async def train(self) -> None:
-        """Train in slices, one frame per slice, at most one frame per interval."""
+        """Train in slices, one frame per slice, at most one frame per interval (the
+        frames' send times at least ``interval`` apart, however long a frame takes to
+        draw)."""
         s = self.session
+        last_sent = -math.inf
         while s.running:
             start = time.perf_counter()
             epoch_steps = math.ceil(len(s.train) / s.config.batchSize)
@@ -309,7 +312,10 @@ class Connection:
                 await self.error(str(exc))
             s.record()
             data = views.frame(s)
-            data["sent"] = round(time.perf_counter(), 6)  # the server's clock: the rate bound
+            while (wait := last_sent + self.interval - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)  # the event loop may wake a hair early: wait again
+            last_sent = time.perf_counter()
+            data["sent"] = round(last_sent, 6)  # the server's clock: the rate bound
             try:
                 await self.send(data)
             except (WebSocketDisconnect, RuntimeError):  # the page went away: stop quietly
